@@ -1,0 +1,84 @@
+/**
+ * SQL for the DDL helpers. Names are validated identifiers; column definitions are the user's
+ * own SQL (PostgreSQL style), checked for statement separators and translated per dialect.
+ *
+ * @module
+ */
+import type { SqlDialect } from "../dialect/dialect.js";
+import { ValidationError } from "../errors/errors.js";
+import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
+import { tableName } from "./statements.js";
+
+/** Options of `createTable`. */
+export interface CreateTableOptions {
+  /** Do nothing when the table exists. Default true. */
+  ifNotExists?: boolean;
+}
+
+/** Options of `createIndex`. */
+export interface CreateIndexOptions {
+  /** A UNIQUE index. Default false. */
+  unique?: boolean;
+  /** Do nothing when the index exists. Default true. */
+  ifNotExists?: boolean;
+}
+
+/**
+ * Refuses a column definition holding a statement separator or an unterminated quote: a
+ * definition describes one column, so `;` outside quotes is never legitimate.
+ */
+export function checkColumnDefinition(column: string, definition: unknown): string {
+  if (typeof definition !== "string" || definition.trim() === "") {
+    throw new ValidationError(`The definition of column "${column}" must be a non-empty SQL type string`, [
+      { message: "must be a non-empty string", path: [column] },
+    ]);
+  }
+  const bare = definition.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''");
+  let depth = 0;
+  for (const ch of bare) {
+    if (ch === "(") depth++;
+    else if (ch === ")" && --depth < 0) break;
+  }
+  if (depth !== 0 || /[;'"]|--|\/\*/.test(bare.replaceAll("''", ""))) {
+    throw new ValidationError(
+      `The definition of column "${column}" is not a single column definition (unbalanced quotes or parentheses, a comment or a ";")`,
+      [{ message: "invalid column definition", path: [column] }],
+    );
+  }
+  return definition;
+}
+
+/** `CREATE TABLE` for portable column definitions. */
+export function createTableSql(dialect: SqlDialect, table: string, columns: unknown, options: CreateTableOptions = {}): string {
+  assertIdentifier(table, "table");
+  if (typeof columns !== "object" || columns === null || Array.isArray(columns) || Object.keys(columns).length === 0) {
+    throw new ValidationError(`createTable("${table}") needs at least one column: { name: "TYPE ..." }`, [{ message: "required", path: ["columns"] }]);
+  }
+  const definitions: Record<string, string> = {};
+  for (const [column, definition] of Object.entries(columns)) {
+    assertIdentifier(column, "column");
+    definitions[column] = checkColumnDefinition(column, definition);
+  }
+  return dialect.createTable(table, definitions, options.ifNotExists ?? true);
+}
+
+/** `DROP TABLE`. */
+export function dropTableSql(table: string, options: { ifExists?: boolean } = {}): string {
+  return `DROP TABLE ${options.ifExists ?? true ? "IF EXISTS " : ""}${tableName(table)}`;
+}
+
+/** `CREATE [UNIQUE] INDEX`. */
+export function createIndexSql(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): string {
+  const index = quoteIdentifier(assertIdentifier(name, "index"));
+  const list = typeof columns === "string" ? [columns] : columns;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ValidationError("createIndex needs at least one column", [{ message: "required", path: ["columns"] }]);
+  }
+  const cols = list.map((c) => quoteIdentifier(assertIdentifier(c, "column"))).join(", ");
+  return `CREATE ${options.unique ? "UNIQUE " : ""}INDEX ${options.ifNotExists ?? true ? "IF NOT EXISTS " : ""}${index} ON ${tableName(table)} (${cols})`;
+}
+
+/** `DROP INDEX`. */
+export function dropIndexSql(name: string, options: { ifExists?: boolean } = {}): string {
+  return `DROP INDEX ${options.ifExists ?? true ? "IF EXISTS " : ""}${quoteIdentifier(assertIdentifier(name, "index"))}`;
+}

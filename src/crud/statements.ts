@@ -1,0 +1,226 @@
+/**
+ * SQL for the CRUD helpers, built from validated identifiers and bound parameters only. Each
+ * builder returns the statement text and its parameters; the same call shape always yields the
+ * same text, so the driver's prepared-statement cache serves repeated calls.
+ *
+ * @module
+ */
+import type { Row, SqlDialect } from "../dialect/dialect.js";
+import { ValidationError } from "../errors/errors.js";
+import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
+import { type OrderBy, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
+import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
+
+/** A statement ready for the driver. */
+export interface Statement {
+  /** SQL text in the dialect's placeholder style. */
+  sql: string;
+  /** Bound parameters, already encoded for the driver. */
+  params: unknown[];
+}
+
+/** Options of `select`. */
+export interface SelectOptions<R extends object = Row> {
+  /** Columns to return; default all. */
+  columns?: readonly (keyof R & string)[] | undefined;
+  /** Filter; see {@link Where}. */
+  where?: Where<R> | undefined;
+  /** Ordering; see {@link OrderBy}. */
+  orderBy?: OrderBy | undefined;
+  /** Maximum number of rows. */
+  limit?: number | undefined;
+  /** Rows to skip. */
+  offset?: number | undefined;
+}
+
+/** Table name checked and quoted. */
+export function tableName(table: unknown): string {
+  return quoteIdentifier(assertIdentifier(table, "table"));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Checks that `data` is a plain object of column values; returns the keys whose value is not undefined. */
+export function dataColumns(data: unknown, what: string, context: WhereContext = {}): string[] {
+  if (!isPlainObject(data)) {
+    throw new ValidationError(`${what} must be a plain object of column values`, [{ message: "must be a plain object", path: [] }]);
+  }
+  const columns: string[] = [];
+  for (const key in data) {
+    if (data[key] === undefined) continue;
+    assertIdentifier(key, "column", context);
+    columns.push(key);
+  }
+  return columns;
+}
+
+function checkCount(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`${name} must be a non-negative integer, got ${typeof value === "number" ? value : typeof value}`, [
+      { message: "must be a non-negative integer", path: [name] },
+    ]);
+  }
+  return value;
+}
+
+/** Renders the selected columns: `*` or a quoted list. */
+export function columnList(columns: readonly string[] | undefined, context: WhereContext = {}): string {
+  if (columns === undefined) return "*";
+  if (!Array.isArray(columns) || columns.length === 0) {
+    throw new ValidationError("columns must be a non-empty array of column names", [{ message: "must be a non-empty array", path: ["columns"] }]);
+  }
+  let list = "";
+  for (let i = 0; i < columns.length; i++) {
+    list += (i === 0 ? "" : ", ") + quoteIdentifier(assertIdentifier(columns[i], "column", context));
+  }
+  return list;
+}
+
+function whereClause(dialect: SqlDialect, where: unknown, params: unknown[], context: WhereContext): string {
+  const condition = compileWhere(where as Where, dialect, params, context);
+  return condition === "" ? "" : ` WHERE ${condition}`;
+}
+
+/** `INSERT … RETURNING *` for one row; an empty object inserts defaults only. */
+export function insertStatement(dialect: SqlDialect, table: string, data: Row, context: WhereContext = {}): Statement {
+  const name = tableName(table);
+  const columns = dataColumns(data, "insert data", { ...context, table });
+  if (columns.length === 0) return { sql: `INSERT INTO ${name} DEFAULT VALUES RETURNING *`, params: [] };
+  const params: unknown[] = [];
+  let names = "";
+  let values = "";
+  for (const column of columns) {
+    params.push(dialect.encodeValue(data[column]));
+    names += (names === "" ? "" : ", ") + quoteIdentifier(column);
+    values += (values === "" ? "" : ", ") + dialect.placeholder(params.length);
+  }
+  return { sql: `INSERT INTO ${name} (${names}) VALUES (${values}) RETURNING *`, params };
+}
+
+/** Multi-row `INSERT` of rows that share `columns`. */
+export function insertManyStatement(
+  dialect: SqlDialect,
+  table: string,
+  columns: readonly string[],
+  rows: readonly Row[],
+  returning: boolean,
+): Statement {
+  const params: unknown[] = [];
+  let values = "";
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    values += r === 0 ? "(" : ", (";
+    for (let c = 0; c < columns.length; c++) {
+      params.push(dialect.encodeValue(row[columns[c]!]));
+      values += (c === 0 ? "" : ", ") + dialect.placeholder(params.length);
+    }
+    values += ")";
+  }
+  const names = columns.map(quoteIdentifier).join(", ");
+  const head = columns.length === 0 ? `INSERT INTO ${tableName(table)} DEFAULT VALUES` : `INSERT INTO ${tableName(table)} (${names}) VALUES ${values}`;
+  return { sql: head + (returning ? " RETURNING *" : ""), params };
+}
+
+/** `SELECT` with optional filter, ordering, limit and offset (limit and offset are bound). */
+export function selectStatement(dialect: SqlDialect, table: string, options: SelectOptions<any> = {}, context: WhereContext = {}): Statement {
+  const ctx = { ...context, table };
+  const params: unknown[] = [];
+  let sql = `SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`;
+  sql += whereClause(dialect, options.where, params, ctx);
+  const order = renderOrderBy(parseOrderBy(options.orderBy, ctx));
+  if (order !== "") sql += ` ORDER BY ${order}`;
+  if (options.limit !== undefined || options.offset !== undefined) {
+    params.push(options.limit === undefined ? dialect.unlimited : checkCount("limit", options.limit));
+    sql += ` LIMIT ${dialect.placeholder(params.length)}`;
+    if (options.offset !== undefined) {
+      params.push(checkCount("offset", options.offset));
+      sql += ` OFFSET ${dialect.placeholder(params.length)}`;
+    }
+  }
+  return { sql, params };
+}
+
+/** `UPDATE … SET … WHERE …`, returning the changed rows when `returning` is set. */
+export function updateStatement(
+  dialect: SqlDialect,
+  table: string,
+  data: Row,
+  where: unknown,
+  returning: boolean,
+  context: WhereContext = {},
+): Statement {
+  const ctx = { ...context, table };
+  const columns = dataColumns(data, "update data", ctx);
+  if (columns.length === 0) {
+    throw new ValidationError("update data must set at least one column", [{ message: "no columns to update", path: [] }]);
+  }
+  requireWhere(where, "update");
+  const params: unknown[] = [];
+  let set = "";
+  for (const column of columns) {
+    params.push(dialect.encodeValue(data[column]));
+    set += (set === "" ? "" : ", ") + `${quoteIdentifier(column)} = ${dialect.placeholder(params.length)}`;
+  }
+  const sql = `UPDATE ${tableName(table)} SET ${set}${whereClause(dialect, where, params, ctx)}${returning ? " RETURNING *" : ""}`;
+  return { sql, params };
+}
+
+/** `DELETE … WHERE …`. */
+export function deleteStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): Statement {
+  requireWhere(where, "delete");
+  const params: unknown[] = [];
+  const sql = `DELETE FROM ${tableName(table)}${whereClause(dialect, where, params, { ...context, table })}`;
+  return { sql, params };
+}
+
+/** `SELECT count(*)`. */
+export function countStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): Statement {
+  const params: unknown[] = [];
+  const sql = `SELECT count(*) AS count FROM ${tableName(table)}${whereClause(dialect, where, params, { ...context, table })}`;
+  return { sql, params };
+}
+
+/** Options of `upsert`. */
+export interface UpsertOptions {
+  /** The unique columns that identify an existing row. */
+  conflict: readonly string[];
+  /** Columns to overwrite when the row exists; default every given column outside `conflict`. */
+  update?: readonly string[] | undefined;
+}
+
+/** `INSERT … ON CONFLICT (…) DO UPDATE SET … RETURNING *` (PostgreSQL, CockroachDB and SQLite share it). */
+export function upsertStatement(dialect: SqlDialect, table: string, data: Row, options: UpsertOptions, context: WhereContext = {}): Statement {
+  const ctx = { ...context, table };
+  const conflict = options?.conflict;
+  if (!Array.isArray(conflict) || conflict.length === 0) {
+    throw new ValidationError("upsert needs conflict: a non-empty array of the unique columns", [{ message: "required", path: ["conflict"] }]);
+  }
+  const insert = insertStatement(dialect, table, data, context);
+  const columns = dataColumns(data, "upsert data", ctx);
+  for (const column of conflict) {
+    assertIdentifier(column, "column", ctx);
+    if (!columns.includes(column)) {
+      throw new ValidationError(`upsert data must include the conflict column "${column}"`, [{ message: "missing", path: [column] }]);
+    }
+  }
+  const update = options.update ?? columns.filter((c) => !conflict.includes(c));
+  for (const column of update) assertIdentifier(column, "column", ctx);
+  // With nothing else to change, a no-op assignment still makes RETURNING yield the existing row.
+  const assignments = (update.length > 0 ? update : conflict.slice(0, 1))
+    .map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`)
+    .join(", ");
+  const target = conflict.map(quoteIdentifier).join(", ");
+  const sql = insert.sql.replace(/ RETURNING \*$/, ` ON CONFLICT (${target}) DO UPDATE SET ${assignments} RETURNING *`);
+  return { sql, params: insert.params };
+}
+
+/** Refuses a missing filter for writes: `{}` must be passed on purpose to touch every row. */
+function requireWhere(where: unknown, operation: string): void {
+  if (where === undefined || where === null) {
+    throw new ValidationError(`${operation} needs a where filter; pass {} to affect every row`, [{ message: "required", path: ["where"] }]);
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * `Database`: one async API over embedded SQLite, PostgreSQL and CockroachDB — connection
+ * lifecycle, the ambient transaction, retries, and query events. The query methods themselves
+ * are inherited from {@link Queryable}.
+ *
+ * @module
+ */
+import { performance } from "node:perf_hooks";
+import { type DatabaseOptions, type DialectName, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
+import type { Driver, DriverConnection, QueryResult, Row, SqlDialect } from "./dialect/dialect.js";
+import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
+import { AmbiguousCommitError, ConnectionError, SerializationError, TablekitError, ValidationError } from "./errors/errors.js";
+import { type QueryListener, QueryEvents } from "./events.js";
+import { Queryable, type TransactionOptions } from "./queryable.js";
+import { currentScope, runInScope } from "./transaction/context.js";
+import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
+import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
+
+const ISOLATION_LEVELS = new Set(["serializable", "repeatable read", "read committed"]);
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+type State = "new" | "open" | "closing" | "closed";
+
+/**
+ * A database: embedded SQLite by default, or PostgreSQL/CockroachDB by URL or fields.
+ *
+ * ```ts
+ * const db = new Database();                                  // DATABASE_URL, else ./tablekit.db
+ * const db2 = new Database({ url: "sqlite::memory:" });
+ * await using db3 = await Database.open("postgres://postgres@127.0.0.1:5432/test");
+ * const adults = await db.select("users", { where: { age: { gte: 18 } }, orderBy: "name" });
+ * ```
+ */
+export class Database extends Queryable {
+  readonly #config: ResolvedConfig;
+  readonly #events = new QueryEvents();
+  readonly #host: TransactionHost;
+  #driver: Driver | undefined;
+  #connecting: Promise<void> | undefined;
+  #state: State = "new";
+  #active = 0;
+  #drained: (() => void) | undefined;
+
+  /** Creates a Database; nothing connects until {@link Database.connect} or the first operation. */
+  constructor(options?: DatabaseOptions | string) {
+    super();
+    this.#config = resolveConfig(options);
+    const db = this;
+    this.#host = {
+      owner: this,
+      get dialectName() {
+        return db.dialect;
+      },
+      get sqlDialect() {
+        return db.sqlDialect;
+      },
+      execRaw: (scope, sql, params) => this.#timed(scope.connection, sql, params, true),
+      stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true),
+    };
+  }
+
+  /** Creates a Database from a URL (`sqlite:…`, `postgres://…`, `cockroachdb://…`). */
+  static fromUrl(url: string, options: Omit<DatabaseOptions, "url"> = {}): Database {
+    return new Database({ ...options, url });
+  }
+
+  /** Creates and connects a Database; use with `await using` to close it at the end of the scope. */
+  static async open(options?: DatabaseOptions | string): Promise<Database> {
+    const db = new Database(options);
+    await db.connect();
+    return db;
+  }
+
+  /** The backend: "sqlite", "postgres" or "cockroachdb" (known for sure once connected). */
+  get dialect(): DialectName {
+    return this.#driver?.dialect ?? this.#config.dialect;
+  }
+
+  /** @internal */
+  protected get sqlDialect(): SqlDialect {
+    return sqlDialectFor(this.dialect);
+  }
+
+  /** Whether {@link Database.close} has been called. */
+  get closed(): boolean {
+    return this.#state === "closing" || this.#state === "closed";
+  }
+
+  /** Connects (opens the file, or the pool). Idempotent; operations connect by themselves. */
+  async connect(): Promise<void> {
+    if (this.#state === "open") return;
+    if (this.closed) throw new ConnectionError("The Database is closed");
+    this.#connecting ??= (async () => {
+      const driver = createDriver(this.#config);
+      try {
+        await driver.connect();
+      } catch (error) {
+        this.#connecting = undefined;
+        await driver.close().catch(() => undefined);
+        throw error;
+      }
+      this.#driver = driver;
+      this.#state = "open";
+    })();
+    return this.#connecting;
+  }
+
+  /**
+   * Closes the Database: calls already running (and open transactions) finish, then every
+   * connection closes. Later calls fail with {@link ConnectionError}. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    if (this.#state !== "closing") {
+      this.#state = "closing";
+      if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      await this.#connecting?.catch(() => undefined);
+      const driver = this.#driver;
+      this.#driver = undefined;
+      this.#state = "closed";
+      await driver?.close();
+    }
+  }
+
+  /** Closes the Database at the end of an `await using` scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Listens to every statement: `db.on("query", ({ sql, durationMs, rowCount, error }) => …)`.
+   * Parameters are included only with `logParameters: true`.
+   */
+  on(event: "query", listener: QueryListener): this {
+    if (event !== "query") throw new ValidationError(`Unknown event "${String(event)}"; the only event is "query"`);
+    this.#events.add(listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link Database.on}. */
+  off(event: "query", listener: QueryListener): this {
+    if (event === "query") this.#events.remove(listener);
+    return this;
+  }
+
+  /** A safe description, without password: `Database(postgres://root@localhost:26257/mydb)`. */
+  override toString(): string {
+    return `Database(${describeConfig(this.#config)})`;
+  }
+
+  /** @internal util.inspect shows the same safe description. */
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+
+  /** @internal The driver, for other tablekit modules (connects first). */
+  async driver(): Promise<Driver> {
+    if (this.#driver === undefined) await this.connect();
+    return this.#driver!;
+  }
+
+  #enter(): void {
+    if (this.#state === "closing" || this.#state === "closed") throw new ConnectionError("The Database is closed");
+    this.#active++;
+  }
+
+  #leave(): void {
+    if (--this.#active === 0 && this.#drained !== undefined) {
+      this.#drained();
+      this.#drained = undefined;
+    }
+  }
+
+  async #timed(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean): Promise<QueryResult> {
+    if (!this.#events.active) return target.query(sql, params);
+    const start = performance.now();
+    try {
+      const result = await target.query(sql, params);
+      this.#emit(sql, params, start, result.rowCount, undefined, inTransaction);
+      return result;
+    } catch (error) {
+      this.#emit(sql, params, start, 0, error, inTransaction);
+      throw error;
+    }
+  }
+
+  async *#timedStream(target: DriverConnection, sql: string, params: readonly unknown[], batchSize: number, inTransaction: boolean): AsyncGenerator<Row[]> {
+    const start = performance.now();
+    let count = 0;
+    try {
+      for await (const batch of target.stream(sql, params, batchSize)) {
+        count += batch.length;
+        yield batch;
+      }
+      if (this.#events.active) this.#emit(sql, params, start, count, undefined, inTransaction);
+    } catch (error) {
+      if (this.#events.active) this.#emit(sql, params, start, count, error, inTransaction);
+      throw error;
+    }
+  }
+
+  #emit(sql: string, params: readonly unknown[], start: number, rowCount: number, error: unknown, inTransaction: boolean): void {
+    this.#events.emit({
+      sql,
+      ...(this.#config.logParameters ? { params } : {}),
+      durationMs: performance.now() - start,
+      rowCount,
+      ...(error instanceof TablekitError ? { error } : {}),
+      dialect: this.dialect,
+      inTransaction,
+    });
+  }
+
+  /** @internal */
+  protected async runStatement(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const scope = currentScope<TxScope>(this);
+    if (scope !== undefined && scope.active) return execInScope(this.#host, scope, sql, params);
+    this.#enter();
+    try {
+      const driver = this.#driver ?? (await this.driver());
+      return await this.#timed(driver, sql, params, false);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  /** @internal */
+  protected async *streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    const scope = currentScope<TxScope>(this);
+    if (scope !== undefined && scope.active) {
+      yield* this.#host.stream(scope, sql, params, batchSize);
+      return;
+    }
+    this.#enter();
+    try {
+      yield* this.#timedStream(await this.driver(), sql, params, batchSize, false);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction and returns its result. Serialization failures (SQLSTATE 40001,
+   * CockroachDB restarts, deadlocks, SQLite BUSY) re-run the whole callback with exponential
+   * backoff and jitter, up to `maxRetries` (default 5) times, then throw
+   * {@link TransactionRetryError}. A commit whose outcome is unknown throws
+   * {@link AmbiguousCommitError} and is never retried. Calls made on this Database inside the
+   * callback join the transaction; called inside another transaction, this opens a savepoint.
+   *
+   * ```ts
+   * const id = await db.transaction(async (tx) => {
+   *   const user = await tx.insert("users", { name: "Ann" });
+   *   await db.insert("audit", { user_id: user.id });   // joins the transaction
+   *   return user.id;
+   * }, { isolation: "serializable" });
+   * ```
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (typeof fn !== "function") throw new ValidationError("transaction needs a callback function");
+    const ambient = currentScope<TxScope>(this);
+    if (ambient !== undefined && ambient.active) return new Transaction(this.#host, ambient).transaction(fn, options);
+    const retry = resolveRetryOptions(options);
+    if (options.isolation !== undefined && !ISOLATION_LEVELS.has(options.isolation)) {
+      throw new ValidationError(`Unknown isolation level "${String(options.isolation)}"; use one of: ${[...ISOLATION_LEVELS].join(", ")}`);
+    }
+    this.#enter();
+    try {
+      const driver = this.#driver ?? (await this.driver());
+      return await withRetries(() => this.#attempt(driver, fn, options), retry);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  async #attempt<T>(driver: Driver, fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
+    const connection = await driver.acquire();
+    const scope = new TxScope(connection, undefined);
+    let broken = false;
+    try {
+      await this.#timed(connection, this.sqlDialect.beginSql(options), [], true);
+      let result: T;
+      try {
+        result = await runInScope(this, scope, () => fn(new Transaction(this.#host, scope)));
+        if (scope.failure !== undefined) throw scope.failure;
+      } catch (error) {
+        scope.active = false;
+        if (!(scope.failure instanceof ConnectionError)) {
+          try {
+            await this.#timed(connection, "ROLLBACK", [], true);
+          } catch {
+            broken = true;
+          }
+        }
+        throw error;
+      }
+      scope.active = false;
+      try {
+        await this.#timed(connection, "COMMIT", [], true);
+      } catch (error) {
+        if (error instanceof ConnectionError) {
+          throw new AmbiguousCommitError(
+            "The connection failed during COMMIT, so whether the transaction committed is unknown; it was not retried",
+            { cause: error, code: error.code },
+          );
+        }
+        if (error instanceof SerializationError) {
+          await this.#timed(connection, "ROLLBACK", [], true).catch(() => undefined);
+        }
+        throw error;
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof ConnectionError || error instanceof AmbiguousCommitError) broken = true;
+      throw error;
+    } finally {
+      scope.active = false;
+      connection.release(broken);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What a backend provides to the core. The core never asks "is this SQLite?": it talks to a
+ * {@link Driver} (connections, statements, transactions) and a {@link SqlDialect} (the SQL text and
+ * value encodings that differ between backends).
+ *
+ * @module
+ */
+import type { DialectName } from "../config/connection-config.js";
+import type { WhereDialect } from "../sql/where.js";
+
+/** A row as returned by tablekit: a plain object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** The outcome of one statement. */
+export interface QueryResult {
+  /** Decoded rows (empty for statements that return none). */
+  rows: Row[];
+  /** Rows returned, or rows changed for INSERT/UPDATE/DELETE without RETURNING. */
+  rowCount: number;
+}
+
+/** One connection's worth of statement execution. SQL uses the dialect's own placeholders. */
+export interface DriverConnection {
+  /** Runs one statement and returns its decoded rows. */
+  query(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Runs a query and yields its rows in batches of about `batchSize`, holding only one batch in memory. */
+  stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
+}
+
+/** A connection held exclusively, for a transaction. */
+export interface ReservedConnection extends DriverConnection {
+  /** Returns the connection to the pool; `broken` discards it instead (its state is unknown). */
+  release(broken?: boolean): void;
+}
+
+/** A backend's connection management. */
+export interface Driver extends DriverConnection {
+  /** The backend; a PostgreSQL driver may report "cockroachdb" once connected to one. */
+  readonly dialect: DialectName;
+  /** Opens the connection or pool. Idempotent. */
+  connect(): Promise<void>;
+  /** Waits for a connection of its own (SQLite: the single writer slot). */
+  acquire(): Promise<ReservedConnection>;
+  /** Lets in-flight work finish, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The SQL that differs between backends. Everything else is shared. */
+export interface SqlDialect extends WhereDialect {
+  /** Backend name. */
+  readonly name: DialectName;
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParameters: number;
+  /** The LIMIT value meaning "no limit" (SQLite -1, PostgreSQL NULL), for OFFSET without LIMIT. */
+  readonly unlimited: unknown;
+  /** Whether this backend has databases that `CREATE DATABASE` can make. */
+  readonly supportsCreateDatabase: boolean;
+  /** `CREATE TABLE` for portable (PostgreSQL-style) column definitions. */
+  createTable(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string;
+  /** A query returning one row with a `name` column per user table, ordered by name. */
+  listTablesSql(): string;
+  /** A query returning a row when the table (bound as the first parameter) exists. */
+  tableExistsSql(): string;
+  /** A query returning `{ name, type, notnull, pk }` rows describing a table's columns (table bound as first parameter). */
+  columnsSql(): string;
+  /** Statements that compact the database, or none where the backend does it itself. */
+  vacuumSql(): string[];
+  /** The statement that starts a transaction. */
+  beginSql(options: { isolation?: IsolationLevel | undefined }): string;
+}
+
+/** Transaction isolation levels. SQLite transactions are always serializable. */
+export type IsolationLevel = "serializable" | "repeatable read" | "read committed";

@@ -1,0 +1,114 @@
+/**
+ * The SQL that is PostgreSQL's and CockroachDB's own: `$n` placeholders, `= ANY($n)` lists bound
+ * as one array, `ILIKE`, information_schema catalog queries, and the few CockroachDB type names
+ * (STRING, BYTES) that PostgreSQL spells differently.
+ *
+ * @module
+ */
+import type { DialectName } from "../../config/connection-config.js";
+import type { IsolationLevel, SqlDialect } from "../dialect.js";
+import { ValidationError } from "../../errors/errors.js";
+import { quoteIdentifier } from "../../sql/identifiers.js";
+
+const PLACEHOLDERS: string[] = [];
+function placeholder(index: number): string {
+  return (PLACEHOLDERS[index] ??= `$${index}`);
+}
+
+/**
+ * Values as postgres.js binds them. Plain objects and arrays go as they are: postgres.js learns
+ * each parameter's type from the server when it prepares the statement, and serializes JSON for
+ * json/jsonb parameters and array literals for array parameters (`= ANY($n)` lists included).
+ */
+export function encodePostgresValue(value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "bigint":
+      return value;
+    case "undefined":
+      return null;
+    case "object": {
+      if (value === null || Array.isArray(value)) return value;
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new ValidationError("Invalid Date cannot be stored", [{ message: "invalid date", path: [] }]);
+        return value;
+      }
+      if (Buffer.isBuffer(value)) return value;
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      const proto = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) return value;
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return (value as { toJSON(): unknown }).toJSON();
+      throw new ValidationError(`A ${proto?.constructor?.name ?? "object"} cannot be stored in a column; convert it to a plain object, array or string`, [
+        { message: "unsupported object", path: [] },
+      ]);
+    }
+    default:
+      throw new ValidationError(`A ${typeof value} cannot be stored in a column`, [{ message: `unsupported ${typeof value}`, path: [] }]);
+  }
+}
+
+/** An IN list travels as one array bound to `= ANY($n)`, so the SQL text is the same whatever its length. */
+function encodeList(values: readonly unknown[]): unknown {
+  return values;
+}
+
+const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [
+  [/^(\s*)STRING\s*\(/i, "$1VARCHAR("],
+  [/^(\s*)STRING\b/i, "$1TEXT"],
+  [/^(\s*)BYTES\b/i, "$1BYTEA"],
+];
+
+function createTable(rename: boolean) {
+  return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
+    const list = Object.entries(columns).map(([column, definition]) => {
+      let def = definition;
+      if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
+      return `${quoteIdentifier(column)} ${def}`;
+    });
+    return `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${quoteIdentifier(table)} (${list.join(", ")})`;
+  };
+}
+
+function beginSql(options: { isolation?: IsolationLevel | undefined }): string {
+  return options.isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`;
+}
+
+function dialect(name: DialectName): SqlDialect {
+  return Object.freeze({
+    name,
+    maxParameters: 65535,
+    supportsCreateDatabase: true,
+    unlimited: null,
+    placeholder,
+    encodeValue: encodePostgresValue,
+    encodeList,
+    inList: (column: string, ph: string, negate: boolean): string => (negate ? `NOT (${column} = ANY(${ph}))` : `${column} = ANY(${ph})`),
+    ilike: (column: string, ph: string, negate: boolean): string => `${column} ${negate ? "NOT ILIKE" : "ILIKE"} ${ph}`,
+    createTable: createTable(name === "postgres"),
+    listTablesSql: (): string =>
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+    tableExistsSql: (): string =>
+      "SELECT 1 AS present FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+    columnsSql: (): string =>
+      `SELECT c.column_name AS name, c.data_type AS type, (c.is_nullable = 'NO') AS not_null,
+        EXISTS (SELECT 1 FROM information_schema.table_constraints tc
+                JOIN information_schema.key_column_usage k
+                  ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name
+                WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema
+                  AND tc.table_name = c.table_name AND k.column_name = c.column_name) AS pk
+       FROM information_schema.columns c
+       WHERE c.table_schema = current_schema() AND c.table_name = $1
+       ORDER BY c.ordinal_position`,
+    // CockroachDB compacts storage by itself and has no VACUUM.
+    vacuumSql: (): string[] => (name === "postgres" ? ["VACUUM"] : []),
+    beginSql,
+  });
+}
+
+/** PostgreSQL's {@link SqlDialect}. */
+export const postgresDialect: SqlDialect = dialect("postgres");
+
+/** CockroachDB's {@link SqlDialect}: PostgreSQL's, with native STRING/BYTES types and no VACUUM. */
+export const cockroachDialect: SqlDialect = dialect("cockroachdb");

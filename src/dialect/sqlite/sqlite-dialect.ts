@@ -1,0 +1,48 @@
+/**
+ * The SQL that is SQLite's own: `?` placeholders, JSON-array `IN` lists, portable column
+ * definitions translated on the way in, and catalog queries over `sqlite_schema`.
+ *
+ * @module
+ */
+import type { SqlDialect } from "../dialect.js";
+import { translateCreateTable } from "./sqlite-schema.js";
+import { encodeSqliteValue } from "./sqlite-types.js";
+
+/** SQLite's {@link SqlDialect}. */
+export const sqliteDialect: SqlDialect = Object.freeze({
+  name: "sqlite" as const,
+  // SQLITE_MAX_VARIABLE_NUMBER is 32766 since SQLite 3.32.
+  maxParameters: 32766,
+  supportsCreateDatabase: false,
+  unlimited: -1,
+  placeholder: (): string => "?",
+  encodeValue: encodeSqliteValue,
+  encodeList,
+  inList: (column: string, placeholder: string, negate: boolean): string =>
+    `${column} ${negate ? "NOT IN" : "IN"} (SELECT value FROM json_each(${placeholder}))`,
+  ilike: (column: string, placeholder: string, negate: boolean): string =>
+    `lower(${column}) ${negate ? "NOT LIKE" : "LIKE"} lower(${placeholder})`,
+  createTable: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string =>
+    translateCreateTable(table, columns, { ifNotExists }),
+  listTablesSql: (): string =>
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  tableExistsSql: (): string => "SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = ?",
+  columnsSql: (): string =>
+    "SELECT name, type, \"notnull\" AS not_null, pk FROM pragma_table_info(?) ORDER BY cid",
+  vacuumSql: (): string[] => ["VACUUM", "PRAGMA optimize"],
+  beginSql: (): string => "BEGIN IMMEDIATE",
+});
+
+/**
+ * An IN list travels as one JSON array bound to `json_each(?)`, so the SQL text (and its prepared
+ * statement) is the same whatever the list's length. bigints are written as exact JSON numbers.
+ */
+function encodeList(values: readonly unknown[]): string {
+  let json = "[";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) json += ",";
+    json += typeof value === "bigint" ? value.toString() : JSON.stringify(value ?? null);
+  }
+  return json + "]";
+}

@@ -1,0 +1,322 @@
+/**
+ * The SQLite driver over better-sqlite3: one connection behind an async FIFO lock (one writer at a
+ * time), a bounded prepared-statement cache with per-statement row decoders, async retries on
+ * SQLITE_BUSY so the event loop never blocks on another process's lock, and read-only side
+ * connections for streaming.
+ *
+ * @module
+ */
+import BetterSqlite3 from "better-sqlite3";
+import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
+import type { SqliteConfig } from "../../config/connection-config.js";
+import { ConnectionError } from "../../errors/errors.js";
+import { mapSqliteError } from "../../errors/map-error.js";
+import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
+import { Mutex } from "../mutex.js";
+import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
+import { registerSqliteFunctions } from "./sqlite-functions.js";
+import { decodeBoolean, decodeDecimal, decodeJson, decodeTimestamp, valueKindOfDeclaredType } from "./sqlite-types.js";
+
+type Decoder = (value: unknown) => unknown;
+type RowDecoder = (row: Row) => Row;
+
+interface CachedStatement {
+  readonly stmt: Statement;
+  readonly reader: boolean;
+  readonly decode: RowDecoder | undefined;
+}
+
+const STATEMENT_CACHE_SIZE = 1000;
+const INT8_TYPE = /INT8|BIGINT|INT64|BIGSERIAL/i;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/** Builds the value decoder for one result column from its declared type. */
+function columnDecoder(declared: string | null, int64: SqliteConfig["int64"]): Decoder | undefined {
+  const wide = int64FromBigint(int64);
+  const int8 = declared === null || INT8_TYPE.test(declared);
+  const integer: Decoder = int8
+    ? (v) => (typeof v === "bigint" ? wide(v) : v)
+    : (v) => (typeof v === "bigint" ? (int64 === "number" ? bigintToSafeNumber(v) : safeOr(v, wide)) : v);
+  switch (valueKindOfDeclaredType(declared)) {
+    case "boolean":
+      return decodeBoolean;
+    case "json":
+      return decodeJson;
+    case "timestamp":
+      return (v) => decodeTimestamp(typeof v === "bigint" ? Number(v) : v);
+    case "decimal":
+      return decodeDecimal;
+    case "text":
+    case "date":
+    case "bytes":
+      return undefined;
+    default:
+      return integer;
+  }
+}
+
+function safeOr(v: bigint, wide: (value: bigint) => unknown): unknown {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : wide(v);
+}
+
+/** A decoder that rewrites the row in place, or undefined when no column needs decoding. */
+function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"]): RowDecoder | undefined {
+  const names: string[] = [];
+  const decoders: Decoder[] = [];
+  for (const column of stmt.columns()) {
+    const decode = columnDecoder(column.type, int64);
+    if (decode !== undefined) {
+      names.push(column.name);
+      decoders.push(decode);
+    }
+  }
+  if (names.length === 0) return undefined;
+  const count = names.length;
+  return (row) => {
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      const value = row[name];
+      if (value !== null) row[name] = decoders[i]!(value);
+    }
+    return row;
+  };
+}
+
+/** One better-sqlite3 connection with its statement cache. */
+class SqliteConnection {
+  readonly db: SqliteDatabase;
+  readonly #int64: SqliteConfig["int64"];
+  readonly #cache = new Map<string, CachedStatement>();
+
+  constructor(db: SqliteDatabase, int64: SqliteConfig["int64"]) {
+    this.db = db;
+    this.#int64 = int64;
+  }
+
+  prepared(sql: string): CachedStatement {
+    let cached = this.#cache.get(sql);
+    if (cached === undefined) {
+      const stmt = this.db.prepare(sql);
+      stmt.safeIntegers(true);
+      const reader = stmt.reader;
+      cached = { stmt, reader, decode: reader ? rowDecoder(stmt, this.#int64) : undefined };
+      if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
+        this.#cache.delete(this.#cache.keys().next().value!);
+      }
+      this.#cache.set(sql, cached);
+    }
+    return cached;
+  }
+
+  run(sql: string, params: readonly unknown[]): QueryResult {
+    const { stmt, reader, decode } = this.prepared(sql);
+    if (reader) {
+      const rows = stmt.all(params as unknown[]) as Row[];
+      if (decode !== undefined) for (let i = 0; i < rows.length; i++) decode(rows[i]!);
+      return { rows, rowCount: rows.length };
+    }
+    const info = stmt.run(params as unknown[]);
+    return { rows: [], rowCount: info.changes };
+  }
+
+  clearCache(): void {
+    this.#cache.clear();
+  }
+}
+
+/** The embedded SQLite driver. See the module documentation. */
+export class SqliteDriver implements Driver {
+  readonly dialect = "sqlite" as const;
+  readonly #config: SqliteConfig;
+  readonly #mutex = new Mutex();
+  #main: SqliteConnection | undefined;
+  #readers: SqliteConnection[] = [];
+  #closed = false;
+
+  constructor(config: SqliteConfig) {
+    this.#config = config;
+  }
+
+  /** The underlying better-sqlite3 handle, for tools that need it (opens the database if needed). */
+  get handle(): SqliteDatabase {
+    return this.#connection().db;
+  }
+
+  async connect(): Promise<void> {
+    this.#connection();
+  }
+
+  #open(readonly: boolean): SqliteConnection {
+    let db: SqliteDatabase;
+    try {
+      db = new BetterSqlite3(this.#config.filename, { readonly, fileMustExist: readonly });
+    } catch (error) {
+      const mapped = mapSqliteError(error);
+      throw new ConnectionError(`Cannot open SQLite database "${this.#config.filename}": ${mapped.message}`, { cause: error, code: mapped.code });
+    }
+    try {
+      // busy_timeout 0: waiting for another process's lock happens asynchronously in #retryBusy,
+      // so the event loop never blocks inside SQLite's busy handler.
+      db.pragma("busy_timeout = 0");
+      if (!readonly) {
+        if (!this.#isMemory) db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+      }
+      db.pragma("foreign_keys = ON");
+      db.pragma("case_sensitive_like = ON");
+      registerSqliteFunctions(db);
+    } catch (error) {
+      db.close();
+      throw mapSqliteError(error);
+    }
+    return new SqliteConnection(db, this.#config.int64);
+  }
+
+  get #isMemory(): boolean {
+    const f = this.#config.filename;
+    return f === ":memory:" || f === "" || f.includes("mode=memory");
+  }
+
+  #connection(): SqliteConnection {
+    if (this.#closed) throw new ConnectionError("The database is closed");
+    if (this.#main === undefined) this.#main = this.#open(false);
+    return this.#main;
+  }
+
+  /** Runs `fn`, retrying SQLITE_BUSY asynchronously until `busyTimeoutMs` has passed. */
+  async #retryBusy<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + this.#config.busyTimeoutMs;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        return fn();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() + delay > deadline) throw mapSqliteError(error);
+      }
+      await sleep(delay);
+    }
+  }
+
+  #run(connection: SqliteConnection, sql: string, params: readonly unknown[]): Promise<QueryResult> | QueryResult {
+    try {
+      return connection.run(sql, params);
+    } catch (error) {
+      if (isBusy(error)) return this.#retryBusy(() => connection.run(sql, params));
+      throw mapSqliteError(error);
+    }
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const connection = this.#connection();
+    if (!this.#mutex.locked) return this.#run(connection, sql, params);
+    await this.#mutex.acquire();
+    try {
+      return await this.#run(this.#connection(), sql, params);
+    } finally {
+      this.#mutex.release();
+    }
+  }
+
+  async acquire(): Promise<ReservedConnection> {
+    this.#connection();
+    await this.#mutex.acquire();
+    let released = false;
+    const connection = this.#connection;
+    const guard = (): SqliteConnection => {
+      if (released) throw new ConnectionError("This transaction's connection was already released");
+      return connection.call(this);
+    };
+    return {
+      query: async (sql, params) => this.#run(guard(), sql, params),
+      stream: (sql, params, batchSize) => this.#streamMaterialized(guard(), sql, params, batchSize),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#mutex.release();
+      },
+    };
+  }
+
+  stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
+    if (this.#isMemory) return this.#streamMaterialized(this.#connection(), sql, params, batchSize, true);
+    return this.#streamFromReader(sql, params, batchSize);
+  }
+
+  /**
+   * Streams from a read-only side connection: WAL gives it a consistent snapshot, and the main
+   * connection stays free for writes made while the caller consumes the rows.
+   */
+  async *#streamFromReader(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    this.#connection();
+    const reader = this.#readers.pop() ?? this.#open(true);
+    let iterator: IterableIterator<unknown> | undefined;
+    try {
+      const { stmt, decode } = reader.prepared(sql);
+      iterator = stmt.iterate(params as unknown[]) as IterableIterator<unknown>;
+      for (;;) {
+        const batch: Row[] = [];
+        for (let i = 0; i < batchSize; i++) {
+          let next: IteratorResult<unknown>;
+          try {
+            next = iterator.next();
+          } catch (error) {
+            throw mapSqliteError(error);
+          }
+          if (next.done) break;
+          const row = next.value as Row;
+          batch.push(decode === undefined ? row : decode(row));
+        }
+        if (batch.length === 0) break;
+        yield batch;
+        if (batch.length < batchSize) break;
+      }
+    } catch (error) {
+      throw mapSqliteError(error);
+    } finally {
+      iterator?.return?.();
+      if (this.#closed || this.#readers.length >= 4) reader.db.close();
+      else this.#readers.push(reader);
+    }
+  }
+
+  /**
+   * Streams where no side connection can see the data (in-memory databases, open transactions):
+   * the rows are read at once, then handed out in batches.
+   */
+  async *#streamMaterialized(
+    connection: SqliteConnection,
+    sql: string,
+    params: readonly unknown[],
+    batchSize: number,
+    lock = false,
+  ): AsyncGenerator<Row[]> {
+    let result: QueryResult;
+    if (lock) result = await this.query(sql, params);
+    else result = await this.#run(connection, sql, params);
+    for (let i = 0; i < result.rows.length; i += batchSize) yield result.rows.slice(i, i + batchSize);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#mutex.acquire();
+    this.#closed = true;
+    try {
+      for (const reader of this.#readers) reader.db.close();
+      this.#readers = [];
+      if (this.#main !== undefined) {
+        this.#main.clearCache();
+        this.#main.db.close();
+        this.#main = undefined;
+      }
+    } finally {
+      this.#mutex.release();
+    }
+  }
+}

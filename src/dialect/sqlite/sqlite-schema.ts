@@ -1,0 +1,751 @@
+/**
+ * Translation of PostgreSQL/CockroachDB column definitions to SQLite DDL.
+ *
+ * Users write column definitions once, in PostgreSQL syntax, and the same text must create an
+ * equivalent SQLite table whose values read back with the same JavaScript types. Decoding on SQLite
+ * is driven by the *declared type* of each result column (see `sqlite-types.ts`), so the translation
+ * keeps a recognizable type name and, where SQLite's type-name rules
+ * (https://www.sqlite.org/datatype3.html §3.1) would give the wrong affinity, appends a second word
+ * that forces the right one.
+ *
+ * Declared-type spellings (PostgreSQL type → SQLite declared type → affinity):
+ *
+ * | PostgreSQL / CockroachDB                                    | SQLite declared type        | Affinity |
+ * | ----------------------------------------------------------- | --------------------------- | -------- |
+ * | `INT`, `INT2`, `INT4`, `INT8`, `INTEGER`, `BIGINT`, `SMALLINT` | unchanged                 | INTEGER  |
+ * | any integer type with `PRIMARY KEY`                         | `INTEGER` (rowid alias)     | INTEGER  |
+ * | `SERIAL`, `SMALLSERIAL`, `BIGSERIAL`, `SERIAL2/4/8`          | `INTEGER`                   | INTEGER  |
+ * | `DECIMAL(p,s)`, `DEC(p,s)`                                  | `DECIMAL TEXT(p,s)`         | TEXT     |
+ * | `NUMERIC(p,s)`                                              | `NUMERIC TEXT(p,s)`         | TEXT     |
+ * | `JSON` / `JSONB`                                            | `JSON TEXT` / `JSONB TEXT`  | TEXT     |
+ * | `UUID`                                                      | `UUID TEXT`                 | TEXT     |
+ * | `TIMESTAMPTZ(p)`, `TIMESTAMP(p) WITH TIME ZONE`             | `TIMESTAMPTZ TEXT(p)`       | TEXT     |
+ * | `TIMESTAMP(p)`, `TIMESTAMP(p) WITHOUT TIME ZONE`            | `TIMESTAMP TEXT(p)`         | TEXT     |
+ * | `DATE`                                                      | `DATE TEXT`                 | TEXT     |
+ * | `TIME(p)` [`WITHOUT TIME ZONE`] / `TIMETZ(p)`, `TIME WITH TIME ZONE` | `TIME TEXT(p)` / `TIMETZ TEXT(p)` | TEXT |
+ * | `INET`, `CIDR`, `MACADDR`, `MACADDR8`                       | `<NAME> TEXT`               | TEXT     |
+ * | `BYTEA` / `BYTES`                                           | `BYTEA BLOB` / `BYTES BLOB` | BLOB     |
+ * | `STRING` / `STRING(n)` (CockroachDB)                        | `TEXT` / `VARCHAR(n)`       | TEXT     |
+ * | any array: `T[]`, `T[n][m]`, `T ARRAY`                      | `ARRAY JSON TEXT` (values stored as JSON) | TEXT |
+ * | `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `BOOL`, `BOOLEAN`, `REAL`, `FLOAT8`, `DOUBLE PRECISION`, unknown types | unchanged | per SQLite rules |
+ *
+ * Rewritten type names are upper-case with single spaces; type names that are not rewritten keep
+ * the user's spelling. Array spellings do not carry the element type, because an element type
+ * containing "INT" would give the column INTEGER affinity.
+ *
+ * Constraints:
+ * - `DEFAULT` expressions that are not SQLite literals are parenthesized (`DEFAULT now()` →
+ *   `DEFAULT (now())`); PostgreSQL casts `::type` are removed; `CURRENT_TIMESTAMP`,
+ *   `current_timestamp(p)`, `now()`, `transaction_timestamp()`, `statement_timestamp()`,
+ *   `clock_timestamp()`, `LOCALTIMESTAMP` become `now()` (ISO-8601 UTC text, registered by
+ *   `sqlite-functions.ts`); numeric literal defaults of DECIMAL/NUMERIC columns become string literals
+ *   so their exact text is kept; `'t'`/`'true'`/`'f'`/`'false'`-style string defaults of BOOL columns
+ *   become `TRUE`/`FALSE`; `'{}'` and `ARRAY[]` defaults of array columns become `'[]'`.
+ * - On an integer `PRIMARY KEY`, `DEFAULT unique_rowid()`, `DEFAULT nextval(...)` and
+ *   `GENERATED ... AS IDENTITY` are dropped: SQLite's rowid generates the ids.
+ * - A non-integer `PRIMARY KEY` column gets `NOT NULL` appended unless it has it already, because
+ *   SQLite (unlike PostgreSQL) otherwise lets such a key be NULL.
+ * - `E'...'` and dollar-quoted strings become standard `'...'` literals; casts are stripped everywhere
+ *   outside the type (also in CHECK and generated-column expressions), since `::` is never valid SQLite.
+ * - Everything else (`NOT NULL`, `UNIQUE`, `CHECK (...)`, `REFERENCES t(c) ON DELETE CASCADE`,
+ *   `COLLATE`, ...) passes through; runs of whitespace outside strings are collapsed to one space.
+ *
+ * @module
+ */
+
+import { IdentifierError, ValidationError } from "../../errors/errors.js";
+
+/** Kinds of lexical token produced by {@link tokenize}. */
+type TokenKind = "word" | "number" | "string" | "ident" | "op" | "group";
+
+/** One lexical token of a column definition. Groups are balanced `( ... )` with their tokens inside. */
+interface Token {
+  kind: TokenKind;
+  /** Rendered text (for strings: a standard SQL literal; unused for groups). */
+  text: string;
+  /** Upper-cased text, for keyword comparisons (words only; "" otherwise). */
+  upper: string;
+  /** Whether whitespace preceded the token in the source. */
+  space: boolean;
+  /** Tokens inside the parentheses (groups only). */
+  children?: Token[];
+}
+
+const CONSTRAINT_KEYWORDS: ReadonlySet<string> = new Set([
+  "PRIMARY",
+  "NOT",
+  "NULL",
+  "DEFAULT",
+  "UNIQUE",
+  "REFERENCES",
+  "CHECK",
+  "CONSTRAINT",
+  "COLLATE",
+  "GENERATED",
+  "AS",
+]);
+
+/** Constraint keywords whose next token always belongs to them (`NOT NULL`, `DEFAULT NULL`, `CONSTRAINT name`). */
+const FORCED_NEXT: ReadonlySet<string> = new Set(["CONSTRAINT", "NOT", "DEFAULT", "COLLATE", "CHECK", "AS", "REFERENCES"]);
+
+const INTEGER_TYPES: ReadonlySet<string> = new Set([
+  "INT",
+  "INT2",
+  "INT4",
+  "INT8",
+  "INT64",
+  "INTEGER",
+  "BIGINT",
+  "SMALLINT",
+  "TINYINT",
+  "MEDIUMINT",
+]);
+
+const SERIAL_TYPES: ReadonlySet<string> = new Set([
+  "SERIAL",
+  "SERIAL2",
+  "SERIAL4",
+  "SERIAL8",
+  "SMALLSERIAL",
+  "BIGSERIAL",
+]);
+
+/** Normalized type names (upper-case words, single spaces, no parameters) → rewritten declared name. */
+const TYPE_REWRITES: ReadonlyMap<string, string> = new Map([
+  ["UUID", "UUID TEXT"],
+  ["JSON", "JSON TEXT"],
+  ["JSONB", "JSONB TEXT"],
+  ["DECIMAL", "DECIMAL TEXT"],
+  ["DEC", "DECIMAL TEXT"],
+  ["NUMERIC", "NUMERIC TEXT"],
+  ["TIMESTAMPTZ", "TIMESTAMPTZ TEXT"],
+  ["TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ TEXT"],
+  ["TIMESTAMP", "TIMESTAMP TEXT"],
+  ["TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP TEXT"],
+  ["DATE", "DATE TEXT"],
+  ["TIME", "TIME TEXT"],
+  ["TIME WITHOUT TIME ZONE", "TIME TEXT"],
+  ["TIMETZ", "TIMETZ TEXT"],
+  ["TIME WITH TIME ZONE", "TIMETZ TEXT"],
+  ["INET", "INET TEXT"],
+  ["CIDR", "CIDR TEXT"],
+  ["MACADDR", "MACADDR TEXT"],
+  ["MACADDR8", "MACADDR8 TEXT"],
+  ["BYTEA", "BYTEA BLOB"],
+  ["BYTES", "BYTES BLOB"],
+]);
+
+/** Declared type given to every array column. */
+const ARRAY_TYPE = "ARRAY JSON TEXT";
+
+/** Expressions that stand for "the current timestamp" and are rewritten to `now()`. */
+const TIMESTAMP_FUNCTIONS: ReadonlySet<string> = new Set([
+  "NOW",
+  "TRANSACTION_TIMESTAMP",
+  "STATEMENT_TIMESTAMP",
+  "CLOCK_TIMESTAMP",
+]);
+/** Keywords for "the current timestamp", usable with or without a precision argument. */
+const TIMESTAMP_KEYWORDS: ReadonlySet<string> = new Set(["CURRENT_TIMESTAMP", "LOCALTIMESTAMP"]);
+
+const TRUE_STRINGS: ReadonlySet<string> = new Set(["t", "true", "y", "yes", "on", "1"]);
+const FALSE_STRINGS: ReadonlySet<string> = new Set(["f", "false", "n", "no", "off", "0"]);
+
+function invalid(message: string, definition: string): ValidationError {
+  return new ValidationError(`${message} in column definition ${JSON.stringify(definition)}`, [
+    { message, path: [] },
+  ]);
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const WORD_START = /[\p{L}_]/u;
+const WORD_PART = /[\p{L}\p{N}_$]/u;
+const DIGIT = /[0-9]/;
+const SPACE = /\s/;
+
+/** Decodes the body of a PostgreSQL `E'...'` string (backslash escapes). */
+function unescapeEString(body: string): string {
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === "'") {
+      // a doubled quote inside the literal
+      out += "'";
+      i++;
+      continue;
+    }
+    if (c !== "\\" || i + 1 >= body.length) {
+      out += c;
+      continue;
+    }
+    const n = body[++i] as string;
+    switch (n) {
+      case "b":
+        out += "\b";
+        break;
+      case "f":
+        out += "\f";
+        break;
+      case "n":
+        out += "\n";
+        break;
+      case "r":
+        out += "\r";
+        break;
+      case "t":
+        out += "\t";
+        break;
+      case "x": {
+        const m = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1));
+        if (m) {
+          out += String.fromCharCode(parseInt(m[0], 16));
+          i += m[0].length;
+        } else out += "x";
+        break;
+      }
+      case "u":
+      case "U": {
+        const len = n === "u" ? 4 : 8;
+        const hex = body.slice(i + 1, i + 1 + len);
+        const code = /^[0-9a-fA-F]+$/.test(hex) && hex.length === len ? parseInt(hex, 16) : NaN;
+        if (Number.isFinite(code) && code <= 0x10ffff) {
+          out += String.fromCodePoint(code);
+          i += len;
+        } else out += n;
+        break;
+      }
+      default: {
+        const m = /^[0-7]{1,3}/.exec(body.slice(i));
+        if (m) {
+          out += String.fromCharCode(parseInt(m[0], 8) & 0xff);
+          i += m[0].length - 1;
+        } else out += n;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits a column definition into tokens, grouping balanced parentheses. Rejects statement
+ * separators, comments, NUL characters and unbalanced quotes or parentheses with a ValidationError.
+ */
+function tokenize(definition: string): Token[] {
+  if (definition.includes(";")) throw invalid("';' is not allowed", definition);
+  if (definition.includes("\0")) throw invalid("NUL characters are not allowed", definition);
+  const root: Token[] = [];
+  const stack: Token[][] = [root];
+  let current = root;
+  let space = false;
+  const src = definition;
+  const len = src.length;
+  let i = 0;
+  const push = (kind: TokenKind, text: string): void => {
+    current.push({ kind, text, upper: kind === "word" ? text.toUpperCase() : "", space });
+    space = false;
+  };
+  while (i < len) {
+    const c = src[i] as string;
+    if (SPACE.test(c)) {
+      space = true;
+      i++;
+      continue;
+    }
+    if (c === "-" && src[i + 1] === "-") throw invalid("SQL comments are not allowed", definition);
+    if (c === "/" && src[i + 1] === "*") throw invalid("SQL comments are not allowed", definition);
+    if (c === "'") {
+      // A string literal. `E'...'` (word E directly before) uses backslash escapes.
+      const prev = current[current.length - 1];
+      const eString = prev !== undefined && prev.kind === "word" && prev.upper === "E" && !space;
+      let j = i + 1;
+      let body = "";
+      let closed = false;
+      while (j < len) {
+        const d = src[j] as string;
+        if (eString && d === "\\" && j + 1 < len) {
+          body += d + (src[j + 1] as string);
+          j += 2;
+          continue;
+        }
+        if (d === "'") {
+          if (src[j + 1] === "'") {
+            body += "''";
+            j += 2;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+        body += d;
+        j++;
+      }
+      if (!closed) throw invalid("unterminated string literal", definition);
+      if (eString) {
+        current.pop();
+        space = prev.space;
+        push("string", sqlString(unescapeEString(body)));
+      } else {
+        push("string", `'${body}'`);
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === '"') {
+      let j = i + 1;
+      let closed = false;
+      while (j < len) {
+        if (src[j] === '"') {
+          if (src[j + 1] === '"') {
+            j += 2;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+        j++;
+      }
+      if (!closed) throw invalid("unterminated quoted identifier", definition);
+      push("ident", src.slice(i, j + 1));
+      i = j + 1;
+      continue;
+    }
+    if (c === "$") {
+      // Dollar-quoted string: $$...$$ or $tag$...$tag$.
+      const m = /^\$([\p{L}_][\p{L}\p{N}_]*)?\$/u.exec(src.slice(i));
+      if (m) {
+        const tag = m[0];
+        const end = src.indexOf(tag, i + tag.length);
+        if (end < 0) throw invalid("unterminated dollar-quoted string", definition);
+        push("string", sqlString(src.slice(i + tag.length, end)));
+        i = end + tag.length;
+        continue;
+      }
+      push("op", c);
+      i++;
+      continue;
+    }
+    if (c === "(") {
+      const group: Token = { kind: "group", text: "", upper: "", space, children: [] };
+      space = false;
+      current.push(group);
+      current = group.children as Token[];
+      stack.push(current);
+      i++;
+      continue;
+    }
+    if (c === ")") {
+      if (stack.length <= 1) throw invalid("unbalanced parentheses", definition);
+      stack.pop();
+      current = stack[stack.length - 1] as Token[];
+      space = false;
+      i++;
+      continue;
+    }
+    if (DIGIT.test(c) || (c === "." && DIGIT.test(src[i + 1] ?? ""))) {
+      const m = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(src.slice(i, i + 400));
+      const text = m ? m[0] : c;
+      push("number", text);
+      i += text.length;
+      continue;
+    }
+    if (WORD_START.test(c)) {
+      let j = i + 1;
+      while (j < len && WORD_PART.test(src[j] as string)) j++;
+      push("word", src.slice(i, j));
+      i = j;
+      continue;
+    }
+    if (c === ":" && src[i + 1] === ":") {
+      push("op", "::");
+      i += 2;
+      continue;
+    }
+    push("op", c);
+    i++;
+  }
+  if (stack.length > 1) throw invalid("unbalanced parentheses", definition);
+  return root;
+}
+
+function renderToken(t: Token): string {
+  return t.kind === "group" ? `(${render(t.children as Token[])})` : t.text;
+}
+
+function render(tokens: readonly Token[]): string {
+  let out = "";
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (i > 0 && t.space) out += " ";
+    out += renderToken(t);
+  }
+  return out;
+}
+
+function isWord(t: Token | undefined, upper: string): boolean {
+  return t !== undefined && t.kind === "word" && t.upper === upper;
+}
+
+/** Removes PostgreSQL casts (`::type`, `::type(p)`, `::type[]`, `::double precision`, ...) recursively. */
+function stripCasts(tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === "group") {
+      out.push({ ...t, children: stripCasts(t.children as Token[]) });
+      continue;
+    }
+    if (!(t.kind === "op" && t.text === "::")) {
+      out.push(t);
+      continue;
+    }
+    // Skip the type name: a word or quoted identifier, optionally schema-qualified.
+    let j = i + 1;
+    const first = tokens[j];
+    if (first === undefined || (first.kind !== "word" && first.kind !== "ident")) {
+      out.push(t); // not a cast we understand; leave it for SQLite to report
+      continue;
+    }
+    j++;
+    while (tokens[j]?.kind === "op" && tokens[j]?.text === "." && tokens[j + 1] !== undefined) j += 2;
+    const typeUpper = first.upper;
+    // Multi-word type names.
+    for (;;) {
+      const n = tokens[j];
+      if (isWord(n, "VARYING") || isWord(n, "PRECISION")) {
+        j++;
+        continue;
+      }
+      if ((isWord(n, "WITH") || isWord(n, "WITHOUT")) && isWord(tokens[j + 1], "TIME") && isWord(tokens[j + 2], "ZONE")) {
+        j += 3;
+        continue;
+      }
+      if (typeUpper === "TIMESTAMP" || typeUpper === "TIME") {
+        // `::timestamp(3) with time zone`
+        if (tokens[j]?.kind === "group" && (isWord(tokens[j + 1], "WITH") || isWord(tokens[j + 1], "WITHOUT"))) {
+          j++;
+          continue;
+        }
+      }
+      break;
+    }
+    if (tokens[j]?.kind === "group" && !tokens[j]?.space) j++;
+    while (tokens[j]?.kind === "op" && tokens[j]?.text === "[") {
+      let k = j + 1;
+      if (tokens[k]?.kind === "number") k++;
+      if (tokens[k]?.kind === "op" && tokens[k]?.text === "]") j = k + 1;
+      else break;
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Replaces current-timestamp spellings with `now()`, recursively. */
+function rewriteTimestamps(tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === "group") {
+      out.push({ ...t, children: rewriteTimestamps(t.children as Token[]) });
+      continue;
+    }
+    const prev = tokens[i - 1];
+    const qualified = prev !== undefined && prev.kind === "op" && prev.text === ".";
+    if (t.kind === "word" && !qualified) {
+      const next = tokens[i + 1];
+      const call = next !== undefined && next.kind === "group";
+      if (TIMESTAMP_KEYWORDS.has(t.upper) || (call && TIMESTAMP_FUNCTIONS.has(t.upper))) {
+        out.push({ kind: "word", text: "now", upper: "NOW", space: t.space });
+        out.push({ kind: "group", text: "", upper: "", space: false, children: [] });
+        if (call) i++;
+        continue;
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** Whether `tokens` is something SQLite accepts unparenthesized after DEFAULT. */
+function isSqliteLiteral(tokens: readonly Token[]): boolean {
+  const [a, b] = tokens;
+  if (a === undefined) return false;
+  if (tokens.length === 1) {
+    if (a.kind === "string" || a.kind === "number" || a.kind === "group") return true;
+    if (a.kind === "word") {
+      return (
+        a.upper === "TRUE" ||
+        a.upper === "FALSE" ||
+        a.upper === "NULL" ||
+        a.upper === "CURRENT_DATE" ||
+        a.upper === "CURRENT_TIME"
+      );
+    }
+    return false;
+  }
+  if (tokens.length === 2 && b !== undefined) {
+    if (a.kind === "op" && (a.text === "-" || a.text === "+") && b.kind === "number") return true;
+    if (a.kind === "word" && a.upper === "X" && b.kind === "string" && !b.space) return true; // blob
+  }
+  return false;
+}
+
+/** Whether `tokens` is a signed or unsigned number literal. */
+function numberLiteral(tokens: readonly Token[]): string | undefined {
+  const [a, b] = tokens;
+  if (tokens.length === 1 && a?.kind === "number") return a.text;
+  if (tokens.length === 2 && a?.kind === "op" && (a.text === "-" || a.text === "+") && b?.kind === "number") {
+    return a.text === "-" ? `-${b.text}` : b.text;
+  }
+  return undefined;
+}
+
+/** Whether `tokens` (a DEFAULT expression) is a call of one of the named functions. */
+function isCallOf(tokens: readonly Token[], names: readonly string[]): boolean {
+  const [a, b] = tokens;
+  return tokens.length === 2 && a?.kind === "word" && names.includes(a.upper) && b?.kind === "group";
+}
+
+/** Classification of a column type, from its tokens. */
+interface TypeInfo {
+  /** Upper-case words of the type, without array markers, joined by single spaces. */
+  name: string;
+  /** Parameters, normalized without whitespace, e.g. "(10,2)", or "" when none. */
+  params: string;
+  isArray: boolean;
+  isInteger: boolean;
+  isSerial: boolean;
+  isBoolean: boolean;
+  isDecimal: boolean;
+}
+
+function classifyType(tokens: readonly Token[]): TypeInfo {
+  const words: string[] = [];
+  let params = "";
+  let isArray = false;
+  let simple = true;
+  for (const t of tokens) {
+    if (t.kind === "word") {
+      if (t.upper === "ARRAY") isArray = true;
+      else words.push(t.upper);
+    } else if (t.kind === "group") {
+      if (params === "") params = `(${render(t.children as Token[]).replace(/\s+/g, "")})`;
+      else simple = false;
+    } else if (t.kind === "op" && (t.text === "[" || t.text === "]")) {
+      isArray = true;
+    } else if (t.kind === "number" && isArray) {
+      // T[3]
+    } else {
+      simple = false;
+    }
+  }
+  const name = simple ? words.join(" ") : "";
+  return {
+    name,
+    params,
+    isArray,
+    isInteger: !isArray && (INTEGER_TYPES.has(name) || SERIAL_TYPES.has(name)),
+    isSerial: !isArray && SERIAL_TYPES.has(name),
+    isBoolean: !isArray && (name === "BOOL" || name === "BOOLEAN"),
+    isDecimal: !isArray && (name === "DECIMAL" || name === "DEC" || name === "NUMERIC"),
+  };
+}
+
+/** A run of constraint tokens starting at a constraint keyword. */
+interface Segment {
+  keyword: string;
+  tokens: Token[];
+}
+
+function isSegmentStart(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i];
+  if (t === undefined || t.kind !== "word" || !CONSTRAINT_KEYWORDS.has(t.upper)) return false;
+  // `ON DELETE SET NULL` / `SET DEFAULT` belong to REFERENCES.
+  return !isWord(tokens[i - 1], "SET");
+}
+
+/** Splits the tokens after the type into constraint segments. */
+function splitSegments(tokens: readonly Token[], start: number): Segment[] {
+  const segments: Segment[] = [];
+  let i = start;
+  while (i < tokens.length) {
+    const t = tokens[i] as Token;
+    const keyword = isSegmentStart(tokens, i) ? t.upper : "";
+    const seg: Segment = { keyword, tokens: [t] };
+    i++;
+    if (keyword === "GENERATED") {
+      // GENERATED { ALWAYS | BY DEFAULT } AS { IDENTITY [(...)] | (expr) [STORED | VIRTUAL] }
+      while (i < tokens.length) {
+        const n = tokens[i] as Token;
+        seg.tokens.push(n);
+        i++;
+        if (n.kind === "word" && n.upper === "AS") break;
+      }
+      const n = tokens[i];
+      if (n !== undefined && (isWord(n, "IDENTITY") || n.kind === "group")) {
+        seg.tokens.push(n);
+        i++;
+        const m = tokens[i];
+        if (m !== undefined && (m.kind === "group" || isWord(m, "STORED") || isWord(m, "VIRTUAL"))) {
+          seg.tokens.push(m);
+          i++;
+        }
+      }
+    } else {
+      // CONSTRAINT <name>, NOT NULL, DEFAULT <first token>, CHECK (...), COLLATE <name>, AS (...):
+      // the token after these keywords always belongs to the segment.
+      if (FORCED_NEXT.has(keyword) && i < tokens.length) {
+        seg.tokens.push(tokens[i] as Token);
+        i++;
+      }
+      while (i < tokens.length && !isSegmentStart(tokens, i)) {
+        seg.tokens.push(tokens[i] as Token);
+        i++;
+      }
+    }
+    segments.push(seg);
+  }
+  return segments;
+}
+
+/** Rewrites one DEFAULT expression; returns undefined when the DEFAULT must be dropped. */
+function translateDefault(expr: readonly Token[], type: TypeInfo, integerPk: boolean): string | undefined {
+  const tokens = rewriteTimestamps(stripCasts(expr));
+  if (integerPk && isCallOf(tokens, ["UNIQUE_ROWID", "NEXTVAL"])) return undefined;
+  if (type.isArray) {
+    const [a, b, c] = tokens;
+    const emptyArrayLiteral = tokens.length === 1 && a?.kind === "string" && /^'\{\s*\}'$/.test(a.text);
+    const emptyArrayConstructor =
+      tokens.length === 3 && isWord(a, "ARRAY") && b?.kind === "op" && b.text === "[" && c?.kind === "op" && c.text === "]";
+    if (emptyArrayLiteral || emptyArrayConstructor) return "'[]'";
+  }
+  if (type.isDecimal) {
+    const n = numberLiteral(tokens);
+    if (n !== undefined) return sqlString(n);
+  }
+  if (type.isBoolean && tokens.length === 1 && tokens[0]?.kind === "string") {
+    const s = tokens[0].text.slice(1, -1).trim().toLowerCase();
+    if (TRUE_STRINGS.has(s)) return "TRUE";
+    if (FALSE_STRINGS.has(s)) return "FALSE";
+  }
+  if (tokens.length === 0) return "";
+  const text = render(tokens);
+  if (isSqliteLiteral(tokens)) return text;
+  return `(${text})`;
+}
+
+function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: boolean): string {
+  if (info.isArray) return ARRAY_TYPE;
+  if (integerPk || info.isSerial) return "INTEGER";
+  if (info.name === "STRING") return info.params === "" ? "TEXT" : `VARCHAR${info.params}`;
+  const rewritten = TYPE_REWRITES.get(info.name);
+  if (rewritten !== undefined) return rewritten + info.params;
+  return render(typeTokens);
+}
+
+/**
+ * Rewrites one PostgreSQL/CockroachDB column definition (type and column constraints, without the
+ * column name) for SQLite, following the rules in this module's documentation.
+ *
+ * @example
+ * translateColumnDefinition("DECIMAL(10,2) NOT NULL DEFAULT 0") // "DECIMAL TEXT(10,2) NOT NULL DEFAULT '0'"
+ * translateColumnDefinition("INT8 PRIMARY KEY DEFAULT unique_rowid()") // "INTEGER PRIMARY KEY"
+ * translateColumnDefinition("TIMESTAMPTZ DEFAULT now()") // "TIMESTAMPTZ TEXT DEFAULT (now())"
+ *
+ * @param definition - The definition as written for PostgreSQL, e.g. `"UUID PRIMARY KEY DEFAULT gen_random_uuid()"`.
+ * @returns The SQLite definition.
+ * @throws ValidationError when the definition is empty, contains `;`, a SQL comment or a NUL
+ *   character, or has unbalanced quotes or parentheses.
+ */
+export function translateColumnDefinition(definition: string): string {
+  if (typeof definition !== "string" || definition.trim() === "") {
+    throw new ValidationError("A column definition must be a non-empty string", [
+      { message: "empty column definition", path: [] },
+    ]);
+  }
+  const tokens = tokenize(definition);
+  let typeEnd = 0;
+  while (typeEnd < tokens.length && !isSegmentStart(tokens, typeEnd)) typeEnd++;
+  const typeTokens = tokens.slice(0, typeEnd);
+  const info = classifyType(typeTokens);
+  const segments = splitSegments(tokens, typeEnd);
+
+  let hasPrimaryKey = false;
+  let hasNotNull = false;
+  for (const s of segments) {
+    if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) hasPrimaryKey = true;
+    if (s.keyword === "NOT" && isWord(s.tokens[1], "NULL")) hasNotNull = true;
+  }
+  const integerPk = hasPrimaryKey && info.isInteger;
+
+  const parts: string[] = [];
+  if (typeTokens.length > 0) parts.push(translateType(info, typeTokens, integerPk));
+  for (const s of segments) {
+    if (s.keyword === "DEFAULT") {
+      const expr = translateDefault(s.tokens.slice(1), info, integerPk);
+      if (expr === undefined) continue;
+      parts.push(expr === "" ? renderToken(s.tokens[0] as Token) : `${renderToken(s.tokens[0] as Token)} ${expr}`);
+      continue;
+    }
+    if (s.keyword === "GENERATED" && integerPk && s.tokens.some((t) => isWord(t, "IDENTITY"))) continue;
+    parts.push(render(stripCasts(s.tokens)));
+  }
+  if (hasPrimaryKey && !integerPk && !hasNotNull) parts.push("NOT NULL");
+  return parts.join(" ");
+}
+
+function quoteIdentifier(name: string, what: string): string {
+  if (typeof name !== "string" || name === "" || name.includes("\0")) {
+    throw new IdentifierError(`Invalid ${what} name ${JSON.stringify(name)}`);
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Builds a SQLite `CREATE TABLE` statement from PostgreSQL column definitions, translating each
+ * with {@link translateColumnDefinition} and quoting every name with double quotes.
+ *
+ * @example
+ * translateCreateTable("users", { id: "UUID PRIMARY KEY", name: "TEXT NOT NULL" }, { ifNotExists: true })
+ * // 'CREATE TABLE IF NOT EXISTS "users" ("id" UUID TEXT PRIMARY KEY NOT NULL, "name" TEXT NOT NULL)'
+ *
+ * @param table - Table name, already validated by the caller, unquoted.
+ * @param columns - Column name → PostgreSQL column definition, in column order.
+ * @param options - `ifNotExists` adds `IF NOT EXISTS`.
+ * @returns One SQL statement, without a trailing semicolon.
+ * @throws ValidationError when there are no columns or a definition is rejected (its `issues`
+ *   carry the column name as path); IdentifierError for an empty name or one containing NUL.
+ */
+export function translateCreateTable(
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  options: { ifNotExists: boolean },
+): string {
+  const names = Object.keys(columns);
+  if (names.length === 0) {
+    throw new ValidationError(`Table ${JSON.stringify(table)} needs at least one column`, [
+      { message: "no columns", path: [] },
+    ]);
+  }
+  const defs: string[] = [];
+  for (const name of names) {
+    const definition = columns[name] as string;
+    let translated: string;
+    try {
+      translated = translateColumnDefinition(definition);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        throw new ValidationError(`Column ${JSON.stringify(name)} of table ${JSON.stringify(table)}: ${error.message}`, [
+          ...error.issues.map((issue) => ({ message: issue.message, path: [name, ...issue.path] })),
+        ]);
+      }
+      throw error;
+    }
+    defs.push(`${quoteIdentifier(name, "column")} ${translated}`);
+  }
+  const ifNotExists = options.ifNotExists ? "IF NOT EXISTS " : "";
+  return `CREATE TABLE ${ifNotExists}${quoteIdentifier(table, "table")} (${defs.join(", ")})`;
+}

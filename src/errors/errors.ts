@@ -1,0 +1,126 @@
+/**
+ * Every error tablekit throws is a {@link TablekitError}. Driver errors are mapped once, in
+ * `map-error.ts`, to the classes below and kept as `cause`.
+ *
+ * @module
+ */
+
+/** Options accepted by every tablekit error constructor. */
+export interface TablekitErrorOptions {
+  /** The underlying error (usually the driver's), kept for debugging. */
+  cause?: unknown;
+  /** SQLSTATE (PostgreSQL/CockroachDB) or extended result code (SQLite), when known. */
+  code?: string | undefined;
+}
+
+/** Base class of every error raised by tablekit. */
+export class TablekitError extends Error {
+  /** SQLSTATE (PostgreSQL/CockroachDB) or SQLite extended result code, when the error came from the database. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: TablekitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Invalid configuration: a malformed URL, an unknown sslmode, an impossible pool size. */
+export class ConfigError extends TablekitError {}
+
+/** The database could not be reached, the connection broke, the pool timed out, or the Database is closed. */
+export class ConnectionError extends TablekitError {}
+
+/** A statement failed in the database for a reason other than a constraint or a serialization conflict. */
+export class QueryError extends TablekitError {}
+
+/** A 64-bit integer read from the database does not fit a JavaScript number under the `int64: "number"` policy. */
+export class UnsafeIntegerError extends QueryError {}
+
+/** Where a constraint failure happened, as far as the database reports it. */
+export interface ConstraintDetails extends TablekitErrorOptions {
+  /** Table the constraint belongs to. */
+  table?: string | undefined;
+  /** Constraint name (PostgreSQL) when reported. */
+  constraint?: string | undefined;
+  /** Columns involved, when reported. */
+  columns?: readonly string[] | undefined;
+}
+
+/** A constraint of the schema rejected the write. Nothing was written by the failing statement. */
+export class ConstraintError extends TablekitError {
+  /** Table the constraint belongs to, when known. */
+  readonly table: string | undefined;
+  /** Constraint name, when known. */
+  readonly constraint: string | undefined;
+  /** Columns involved, when known (empty when the backend did not say). */
+  readonly columns: readonly string[];
+
+  constructor(message: string, details: ConstraintDetails = {}) {
+    super(message, details);
+    this.table = details.table;
+    this.constraint = details.constraint;
+    this.columns = details.columns ?? [];
+  }
+}
+
+/** A UNIQUE or PRIMARY KEY constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
+export class UniqueViolationError extends ConstraintError {}
+
+/** A FOREIGN KEY constraint was violated (SQLSTATE 23503, SQLITE_CONSTRAINT_FOREIGNKEY). */
+export class ForeignKeyViolationError extends ConstraintError {}
+
+/** A NOT NULL constraint was violated (SQLSTATE 23502, SQLITE_CONSTRAINT_NOTNULL). */
+export class NotNullViolationError extends ConstraintError {}
+
+/** A CHECK constraint was violated (SQLSTATE 23514, SQLITE_CONSTRAINT_CHECK). */
+export class CheckViolationError extends ConstraintError {}
+
+/**
+ * The database aborted the transaction because of a conflict with concurrent work
+ * (SQLSTATE 40001 or 40P01, CockroachDB "restart transaction", SQLITE_BUSY). Retrying the whole
+ * transaction is safe; `db.transaction` does so by itself.
+ */
+export class SerializationError extends TablekitError {}
+
+/** A retrying transaction gave up. `attempts` tells how many times the callback ran; `cause` is the last failure. */
+export class TransactionRetryError extends TablekitError {
+  /** How many times the transaction callback ran. */
+  readonly attempts: number;
+
+  constructor(message: string, attempts: number, options: TablekitErrorOptions = {}) {
+    super(message, options);
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * The outcome of a COMMIT is unknown: the connection was lost while committing, or CockroachDB
+ * reported SQLSTATE 40003. tablekit never retries such a transaction, because it may have committed.
+ */
+export class AmbiguousCommitError extends TablekitError {}
+
+/** A table, column or other identifier is not a plain identifier, or is not a column of the table. Raised before any SQL runs. */
+export class IdentifierError extends TablekitError {}
+
+/** One problem found while validating input. */
+export interface ValidationIssue {
+  /** Human-readable description of the problem. */
+  message: string;
+  /** Where in the input the problem is (property names and array indexes). */
+  path: readonly (string | number)[];
+}
+
+/** Input was rejected before any SQL ran: bad filter operators, unstorable values, or a model's validation issues. */
+export class ValidationError extends TablekitError {
+  /** Every problem found, not only the first. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, issues: readonly ValidationIssue[] = [], options: TablekitErrorOptions = {}) {
+    super(message, options);
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The one place where driver errors become tablekit errors. SQLite extended result codes and
+ * PostgreSQL SQLSTATEs map to the same classes, so the same failure looks the same on every backend.
+ *
+ * @module
+ */
+import {
+  AmbiguousCommitError,
+  CheckViolationError,
+  ConnectionError,
+  ConstraintError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  QueryError,
+  SerializationError,
+  TablekitError,
+  UniqueViolationError,
+} from "./errors.js";
+import { redactSecrets } from "../config/redact.js";
+
+interface DriverErrorLike {
+  message?: unknown;
+  code?: unknown;
+  detail?: unknown;
+  table_name?: unknown;
+  column_name?: unknown;
+  constraint_name?: unknown;
+}
+
+function asRecord(error: unknown): DriverErrorLike {
+  return typeof error === "object" && error !== null ? (error as DriverErrorLike) : {};
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Parses "UNIQUE constraint failed: users.email, users.org" into its table and columns. */
+function sqliteConstraintTarget(message: string): { table?: string; columns: string[] } {
+  const colon = message.indexOf(": ");
+  if (colon < 0) return { columns: [] };
+  const columns: string[] = [];
+  let table: string | undefined;
+  for (const part of message.slice(colon + 2).split(",")) {
+    const item = part.trim();
+    const dot = item.indexOf(".");
+    if (dot > 0 && /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(item)) {
+      table ??= item.slice(0, dot);
+      columns.push(item.slice(dot + 1));
+    }
+  }
+  return table === undefined ? { columns } : { table, columns };
+}
+
+/** Maps a better-sqlite3 error (or anything thrown while using SQLite) to a {@link TablekitError}. */
+export function mapSqliteError(error: unknown): TablekitError {
+  if (error instanceof TablekitError) return error;
+  const e = asRecord(error);
+  const code = str(e.code) ?? "";
+  const message = str(e.message) ?? String(error);
+  const options = { cause: error, code: code || undefined };
+  if (code.startsWith("SQLITE_CONSTRAINT")) {
+    const target = sqliteConstraintTarget(message);
+    const details = { ...options, table: target.table, columns: target.columns };
+    switch (code) {
+      case "SQLITE_CONSTRAINT_UNIQUE":
+      case "SQLITE_CONSTRAINT_PRIMARYKEY":
+        return new UniqueViolationError(message, details);
+      case "SQLITE_CONSTRAINT_FOREIGNKEY":
+        return new ForeignKeyViolationError(message, details);
+      case "SQLITE_CONSTRAINT_NOTNULL":
+        return new NotNullViolationError(message, details);
+      case "SQLITE_CONSTRAINT_CHECK": {
+        const constraint = message.slice(message.indexOf(": ") + 2);
+        return new CheckViolationError(message, { ...options, constraint });
+      }
+      default:
+        return new ConstraintError(message, details);
+    }
+  }
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new SerializationError(`The database is busy: ${message}`, options);
+  }
+  if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_IOERR")) {
+    return new ConnectionError(message, options);
+  }
+  if (error instanceof RangeError || error instanceof TypeError) {
+    // better-sqlite3 raises these for bad bindings (wrong parameter count, unsupported value types).
+    return new QueryError(message, options);
+  }
+  return new QueryError(message, options);
+}
+
+/** Node and postgres.js codes that mean the connection is unusable or could not be made. */
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "SASL_SIGNATURE_MISMATCH",
+  "AUTH_TYPE_NOT_IMPLEMENTED",
+]);
+
+/** Parses the column list out of PostgreSQL's `Key (a, b)=(…) already exists.` without keeping the values. */
+function pgKeyColumns(detail: string | undefined): string[] {
+  if (detail === undefined || !detail.startsWith("Key (")) return [];
+  const end = detail.indexOf(")=(");
+  if (end < 0) return [];
+  return detail
+    .slice(5, end)
+    .split(",")
+    .map((c) => c.trim().replace(/^"|"$/g, ""))
+    .filter((c) => c !== "");
+}
+
+/** True when a PostgreSQL/CockroachDB error says the transaction must be retried. */
+function isPgRetryable(code: string, message: string): boolean {
+  return code === "40001" || code === "40P01" || (code.startsWith("40") && /restart transaction/i.test(message));
+}
+
+/**
+ * Maps a postgres.js or Node network error to a {@link TablekitError}. `secrets` (the password)
+ * are scrubbed from the message.
+ */
+export function mapPostgresError(error: unknown, secrets: readonly (string | undefined)[] = []): TablekitError {
+  if (error instanceof TablekitError) return error;
+  const e = asRecord(error);
+  const code = str(e.code) ?? "";
+  const message = redactSecrets(str(e.message) ?? String(error), secrets);
+  const options = { cause: error, code: code || undefined };
+  const table = str(e.table_name);
+  const constraint = str(e.constraint_name);
+  switch (code) {
+    case "23505":
+      return new UniqueViolationError(message, { ...options, table, constraint, columns: pgKeyColumns(str(e.detail)) });
+    case "23503":
+      return new ForeignKeyViolationError(message, { ...options, table, constraint, columns: pgKeyColumns(str(e.detail)) });
+    case "23502": {
+      const column = str(e.column_name);
+      return new NotNullViolationError(message, { ...options, table, constraint, columns: column ? [column] : [] });
+    }
+    case "23514":
+      return new CheckViolationError(message, { ...options, table, constraint });
+    case "40003":
+      return new AmbiguousCommitError(`The transaction's commit outcome is unknown: ${message}`, options);
+  }
+  if (code.startsWith("23")) return new ConstraintError(message, { ...options, table, constraint });
+  if (isPgRetryable(code, message)) return new SerializationError(message, options);
+  if (
+    CONNECTION_CODES.has(code) ||
+    code.startsWith("08") || // connection exception
+    code === "57P01" || // admin shutdown
+    code === "57P02" || // crash shutdown
+    code === "57P03" || // cannot connect now
+    code === "53300" || // too many connections
+    code === "28P01" || // invalid password
+    code === "28000" || // invalid authorization
+    code === "3D000" // database does not exist
+  ) {
+    return new ConnectionError(message, options);
+  }
+  return new QueryError(message, options);
+}

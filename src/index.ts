@@ -1,0 +1,44 @@
+/**
+ * tablekit: async data access for TypeScript on embedded SQLite, PostgreSQL and CockroachDB.
+ *
+ * @packageDocumentation
+ */
+export { Database } from "./database.js";
+export {
+  Queryable,
+  type BatchInsertOptions,
+  type BatchUpdateOptions,
+  type ColumnInfo,
+  type StreamOptions,
+  type TransactionOptions,
+} from "./queryable.js";
+export { Transaction } from "./transaction/transaction.js";
+export type { RetryOptions } from "./transaction/retry.js";
+export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
+export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
+export type { DatabaseOptions, DialectName, Int64Mode, SslMode } from "./config/connection-config.js";
+export type { IsolationLevel, Row } from "./dialect/dialect.js";
+export type { QueryEvent, QueryListener } from "./events.js";
+export { sql, SqlFragment, type SqlTag, type RenderedSql } from "./sql/sql-tag.js";
+export type { Where, Operators } from "./sql/where.js";
+export type { OrderBy, OrderDirection, OrderTerm } from "./sql/order-by.js";
+export {
+  TablekitError,
+  ConfigError,
+  ConnectionError,
+  QueryError,
+  UnsafeIntegerError,
+  ConstraintError,
+  UniqueViolationError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  CheckViolationError,
+  SerializationError,
+  TransactionRetryError,
+  AmbiguousCommitError,
+  IdentifierError,
+  ValidationError,
+  type TablekitErrorOptions,
+  type ConstraintDetails,
+  type ValidationIssue,
+} from "./errors/errors.js";

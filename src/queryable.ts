@@ -1,0 +1,435 @@
+/**
+ * Everything that runs SQL — DDL, CRUD, batches, streams — written once over three primitives,
+ * and shared by {@link Database} (pooled, or joining the ambient transaction) and
+ * {@link Transaction} (one held connection).
+ *
+ * @module
+ */
+import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
+import type { DialectName } from "./config/connection-config.js";
+import { QueryError, ValidationError } from "./errors/errors.js";
+import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
+import {
+  type SelectOptions,
+  type UpsertOptions,
+  countStatement,
+  dataColumns,
+  deleteStatement,
+  insertManyStatement,
+  insertStatement,
+  selectStatement,
+  tableName,
+  updateStatement,
+  upsertStatement,
+} from "./crud/statements.js";
+import type { Where } from "./sql/where.js";
+import type { OrderBy } from "./sql/order-by.js";
+import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
+import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
+import { questionToDollar } from "./sql/placeholders.js";
+import type { RetryOptions } from "./transaction/retry.js";
+import type { Transaction } from "./transaction/transaction.js";
+
+/** Options of `db.transaction`. */
+export interface TransactionOptions extends RetryOptions {
+  /** Isolation level (PostgreSQL/CockroachDB). Default: the server's default. SQLite is always serializable. */
+  isolation?: IsolationLevel;
+}
+
+/** A column as reported by {@link Queryable.columns}. */
+export interface ColumnInfo {
+  /** Column name. */
+  name: string;
+  /** Declared type as the database reports it. */
+  type: string;
+  /** Whether the column is NOT NULL. */
+  notNull: boolean;
+  /** Whether the column is part of the primary key. */
+  primaryKey: boolean;
+}
+
+/** Options of `batchInsert`. */
+export interface BatchInsertOptions {
+  /** Rows per statement; capped so a statement stays under the backend's parameter limit. Default 500. */
+  chunkSize?: number;
+  /** Return the inserted rows (default true). With false, only the count is returned and memory stays bounded. */
+  returning?: boolean;
+  /** Called after each chunk with the rows done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of `batchUpdate`. */
+export interface BatchUpdateOptions {
+  /** The column that identifies each record's row. Default "id". */
+  keyColumn?: string;
+  /** Return the updated rows (default true); with false, the count of updated rows. */
+  returning?: boolean;
+  /** Called after each chunk with the records done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of `stream`. */
+export interface StreamOptions<R extends object = Row> {
+  /** Filter (table streams). */
+  where?: Where<R>;
+  /** Ordering (table streams). */
+  orderBy?: OrderBy;
+  /** Columns (table streams). */
+  columns?: readonly (keyof R & string)[];
+  /** Rows fetched per round trip. Default 1000. */
+  batchSize?: number;
+}
+
+const DEFAULT_CHUNK = 500;
+const PLACEHOLDER_CACHE = new Map<string, string>();
+
+function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number): R[] | number {
+  return returning === false ? count : rows;
+}
+
+/**
+ * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
+ * both inside and outside a transaction can take a `Queryable`.
+ */
+export abstract class Queryable {
+  /** @internal Runs one statement in this object's context. */
+  protected abstract runStatement(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** @internal Streams a query's rows in batches in this object's context. */
+  protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
+  /** @internal The SQL dialect used to build statements. */
+  protected abstract get sqlDialect(): SqlDialect;
+
+  /** The backend: "sqlite", "postgres" or "cockroachdb". */
+  abstract get dialect(): DialectName;
+
+  /**
+   * Runs a transaction; see {@link Database.transaction}. Called on a transaction, it opens a
+   * nested transaction (a SAVEPOINT) whose failure rolls back only itself.
+   */
+  abstract transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+
+  /** The seed's name for {@link Queryable.transaction}: runs `operation` in a retrying transaction. */
+  runInTransaction<T>(operation: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.transaction(operation, options);
+  }
+
+  /** Turns `?`/`$n` text or a `sql` fragment into dialect SQL with encoded parameters. */
+  #prepare(query: string | SqlFragment, params: readonly unknown[] | undefined): { sql: string; params: unknown[] } {
+    const dialect = this.sqlDialect;
+    if (isSqlFragment(query)) {
+      if (params !== undefined && params.length > 0) {
+        throw new ValidationError("Pass values inside the sql`` template, not as a separate params array", [
+          { message: "unexpected params", path: ["params"] },
+        ]);
+      }
+      const rendered = query.render(dialect.placeholder);
+      return { sql: rendered.sql, params: rendered.params.map(dialect.encodeValue) };
+    }
+    if (typeof query !== "string" || query.trim() === "") {
+      throw new ValidationError("execute needs a SQL string or a sql`` fragment", [{ message: "invalid query", path: ["sql"] }]);
+    }
+    if (params !== undefined && !Array.isArray(params)) {
+      throw new ValidationError("params must be an array", [{ message: "must be an array", path: ["params"] }]);
+    }
+    let text = query;
+    if (dialect.name !== "sqlite") {
+      let translated = PLACEHOLDER_CACHE.get(query);
+      if (translated === undefined) {
+        translated = questionToDollar(query).sql;
+        if (PLACEHOLDER_CACHE.size >= 1000) PLACEHOLDER_CACHE.clear();
+        PLACEHOLDER_CACHE.set(query, translated);
+      }
+      text = translated;
+    }
+    return { sql: text, params: params === undefined ? [] : params.map(dialect.encodeValue) };
+  }
+
+  /**
+   * Runs one statement and returns its rows as plain objects. `?` placeholders work on every
+   * backend (`$1` also on PostgreSQL); the `sql` tag composes values and identifiers safely.
+   *
+   * ```ts
+   * await db.execute("SELECT * FROM users WHERE age > ?", [25]);
+   * await db.execute(sql`SELECT * FROM ${sql.id("users")} WHERE age > ${25}`);
+   * ```
+   */
+  async execute<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R[]> {
+    const prepared = this.#prepare(query, params);
+    return (await this.runStatement(prepared.sql, prepared.params)).rows as R[];
+  }
+
+  /** Like {@link Queryable.execute}, but returns the number of rows changed (or returned). */
+  async executeCount(query: string | SqlFragment, params?: readonly unknown[]): Promise<number> {
+    const prepared = this.#prepare(query, params);
+    return (await this.runStatement(prepared.sql, prepared.params)).rowCount;
+  }
+
+  /** Runs one statement once per parameter list, in one transaction; returns the total rows changed. */
+  async executeMany(query: string, paramSets: readonly (readonly unknown[])[]): Promise<number> {
+    if (!Array.isArray(paramSets)) throw new ValidationError("executeMany needs an array of parameter arrays", [{ message: "must be an array", path: [] }]);
+    const prepared = paramSets.map((p) => this.#prepare(query, p));
+    return this.transaction(async (tx) => {
+      let total = 0;
+      for (const statement of prepared) total += (await (tx as Queryable).runStatement(statement.sql, statement.params)).rowCount;
+      return total;
+    });
+  }
+
+  /** Runs a query and returns its first row, or null. */
+  async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
+    return ((await this.execute<R>(query, params))[0] ?? null) as R | null;
+  }
+
+  // ---------------------------------------------------------------- DDL
+
+  /**
+   * Creates a database (PostgreSQL/CockroachDB). On SQLite every database is its own file, so this
+   * raises a {@link QueryError}.
+   */
+  async createDatabase(name: string): Promise<void> {
+    const quoted = quoteIdentifier(assertIdentifier(name, "database"));
+    if (!this.sqlDialect.supportsCreateDatabase) {
+      throw new QueryError("createDatabase is not available on SQLite: each SQLite database is a file; open a new Database with its path instead");
+    }
+    await this.runStatement(`CREATE DATABASE ${quoted}`, []);
+  }
+
+  /**
+   * Creates a table from portable (PostgreSQL-style) column definitions, translated for SQLite.
+   *
+   * ```ts
+   * await db.createTable("users", { id: "UUID PRIMARY KEY DEFAULT gen_random_uuid()", name: "TEXT NOT NULL" });
+   * ```
+   */
+  async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
+    await this.runStatement(createTableSql(this.sqlDialect, name, columns, options), []);
+  }
+
+  /** Drops a table (`ifExists` defaults to true). */
+  async dropTable(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
+    await this.runStatement(dropTableSql(name, options), []);
+  }
+
+  /** Creates an index on one or more columns (`ifNotExists` defaults to true). */
+  async createIndex(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): Promise<void> {
+    await this.runStatement(createIndexSql(name, table, columns, options), []);
+  }
+
+  /** Drops an index (`ifExists` defaults to true). */
+  async dropIndex(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
+    await this.runStatement(dropIndexSql(name, options), []);
+  }
+
+  /** Whether a table of that name exists (in the current schema on PostgreSQL). */
+  async tableExists(name: string): Promise<boolean> {
+    assertIdentifier(name, "table");
+    return (await this.runStatement(this.sqlDialect.tableExistsSql(), [name])).rows.length > 0;
+  }
+
+  /** Names of the user tables, sorted. */
+  async listTables(): Promise<string[]> {
+    return (await this.runStatement(this.sqlDialect.listTablesSql(), [])).rows.map((r) => String(r["name"]));
+  }
+
+  /** The columns of a table, in order; empty when the table does not exist. */
+  async columns(table: string): Promise<ColumnInfo[]> {
+    assertIdentifier(table, "table");
+    const { rows } = await this.runStatement(this.sqlDialect.columnsSql(), [table]);
+    return rows.map((r) => ({
+      name: String(r["name"]),
+      type: String(r["type"] ?? ""),
+      notNull: r["not_null"] === true || Number(r["not_null"]) === 1,
+      primaryKey: r["pk"] === true || Number(r["pk"]) > 0,
+    }));
+  }
+
+  /** Compacts the database (VACUUM; a no-op on CockroachDB, which compacts by itself). */
+  async vacuum(): Promise<void> {
+    for (const statement of this.sqlDialect.vacuumSql()) await this.runStatement(statement, []);
+  }
+
+  // ---------------------------------------------------------------- CRUD
+
+  /**
+   * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
+   * are left out, so column defaults apply.
+   */
+  async insert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row): Promise<R> {
+    const statement = insertStatement(this.sqlDialect, table, data as Row);
+    return (await this.runStatement(statement.sql, statement.params)).rows[0] as R;
+  }
+
+  /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
+  async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
+    const statement = selectStatement(this.sqlDialect, table, options);
+    return (await this.runStatement(statement.sql, statement.params)).rows as R[];
+  }
+
+  /** Selects the first matching row, or null. */
+  async selectOne<R extends object = Row>(
+    table: string,
+    options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {},
+  ): Promise<R | null> {
+    const statement = selectStatement(this.sqlDialect, table, { ...options, limit: 1 });
+    return ((await this.runStatement(statement.sql, statement.params)).rows[0] ?? null) as R | null;
+  }
+
+  /**
+   * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
+   * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
+   */
+  async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
+    const statement = updateStatement(this.sqlDialect, table, data as Row, where, true);
+    return ((await this.runStatement(statement.sql, statement.params)).rows[0] ?? null) as R | null;
+  }
+
+  /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
+  async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
+    const statement = updateStatement(this.sqlDialect, table, data as Row, where, false);
+    return (await this.runStatement(statement.sql, statement.params)).rowCount;
+  }
+
+  /** Deletes the rows matching `where`; returns whether any row was deleted. */
+  async delete<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<boolean> {
+    return (await this.deleteMany(table, where)) > 0;
+  }
+
+  /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
+  async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
+    const statement = deleteStatement(this.sqlDialect, table, where);
+    return (await this.runStatement(statement.sql, statement.params)).rowCount;
+  }
+
+  /**
+   * Inserts a row, or updates the existing row with the same `conflict` columns, and returns it.
+   *
+   * ```ts
+   * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
+   * ```
+   */
+  async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
+    const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
+    return (await this.runStatement(statement.sql, statement.params)).rows[0] as R;
+  }
+
+  /** Counts the rows matching `where` (all rows without it). */
+  async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
+    const statement = countStatement(this.sqlDialect, table, where);
+    const value = (await this.runStatement(statement.sql, statement.params)).rows[0]?.["count"];
+    return Number(value);
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  /**
+   * Inserts many rows in one transaction, in multi-row statements sized under the backend's
+   * bound-parameter limit. Returns the inserted rows, or their count with `returning: false`.
+   * All rows are validated before any SQL runs; records may leave different columns out.
+   */
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options?: BatchInsertOptions): Promise<R[]>;
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions = {}): Promise<R[] | number> {
+    tableName(table);
+    if (!Array.isArray(records)) throw new ValidationError("batchInsert needs an array of records", [{ message: "must be an array", path: [] }]);
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+      throw new ValidationError("chunkSize must be a positive integer", [{ message: "must be a positive integer", path: ["chunkSize"] }]);
+    }
+    // Validate every record before the first statement, so bad input writes nothing.
+    const shapes = records.map((record, i) => {
+      try {
+        return dataColumns(record, `record ${i}`, { table });
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+        throw error;
+      }
+    });
+    if (records.length === 0) return rowsOrCount(options.returning, [], 0);
+    const returning = options.returning !== false;
+    const maxParams = this.sqlDialect.maxParameters;
+    return this.transaction(async (tx) => {
+      const out: R[] = [];
+      let done = 0;
+      let start = 0;
+      while (start < records.length) {
+        const columns = shapes[start]!;
+        const key = columns.join(",");
+        const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
+        let end = start + 1;
+        while (end < records.length && end - start < perStatement && shapes[end]!.join(",") === key) end++;
+        const statement = insertManyStatement(this.sqlDialect, table, columns, records.slice(start, end) as Row[], returning);
+        const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
+        if (returning) for (const row of result.rows) out.push(row as R);
+        done += end - start;
+        start = end;
+        options.onProgress?.(done, records.length);
+      }
+      return rowsOrCount(options.returning, out, done);
+    });
+  }
+
+  /**
+   * Updates many rows in one transaction, each record identified by its `keyColumn` (default
+   * "id"). Returns the updated rows (records whose key matches nothing are skipped), or their count
+   * with `returning: false`.
+   */
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
+    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : keyColumn;
+    const key = options.keyColumn ?? "id";
+    tableName(table);
+    assertIdentifier(key, "column", { table });
+    if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
+    const returning = options.returning !== false;
+    const statements = records.map((record, i) => {
+      const data = { ...(record as Row) };
+      const id = data[key];
+      if (id === undefined || id === null) {
+        throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
+      }
+      delete data[key];
+      return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
+    });
+    if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
+    return this.transaction(async (tx) => {
+      const out: R[] = [];
+      let changed = 0;
+      const chunk = 200;
+      for (let start = 0; start < statements.length; start += chunk) {
+        // Statements of a chunk are sent together: PostgreSQL pipelines them on the one connection.
+        const results = await Promise.all(statements.slice(start, start + chunk).map((s) => (tx as Queryable).runStatement(s.sql, s.params)));
+        for (const result of results) {
+          changed += result.rowCount;
+          if (returning) for (const row of result.rows) out.push(row as R);
+        }
+        options.onProgress?.(Math.min(start + chunk, statements.length), statements.length);
+      }
+      return rowsOrCount(options.returning, out, changed);
+    });
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  /**
+   * Streams rows in constant memory: from a table (with `where`, `orderBy`, `columns`) or from a
+   * `sql` query. Breaking out of the loop releases the cursor.
+   *
+   * ```ts
+   * for await (const user of db.stream("users", { where: { active: true } })) { ... }
+   * for await (const row of db.stream(sql`SELECT id FROM users`)) { ... }
+   * ```
+   */
+  async *stream<R extends object = Row>(source: string | SqlFragment, options: NoInfer<StreamOptions<R>> = {}): AsyncGenerator<R> {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError("batchSize must be a positive integer", [{ message: "must be a positive integer", path: ["batchSize"] }]);
+    }
+    const statement = isSqlFragment(source)
+      ? this.#prepare(source, undefined)
+      : selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions);
+    for await (const batch of this.streamStatement(statement.sql, statement.params, batchSize)) {
+      for (const row of batch) yield row as R;
+    }
+  }
+}

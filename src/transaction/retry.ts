@@ -1,0 +1,69 @@
+/**
+ * The retry loop of `db.transaction`: re-runs the caller's whole callback (never a recording of its
+ * statements) after a serialization failure, with exponential backoff and full jitter.
+ *
+ * @module
+ */
+import { SerializationError, TransactionRetryError, ValidationError } from "../errors/errors.js";
+
+/** How a transaction retries serialization failures. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 5; 0 disables retrying. */
+  maxRetries?: number;
+  /** First backoff delay in milliseconds, doubled on each retry. Default 5. */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff delay in milliseconds. Default 500. */
+  maxDelayMs?: number;
+}
+
+/** Defaults for {@link RetryOptions}. */
+export const DEFAULT_RETRY = Object.freeze({ maxRetries: 5, baseDelayMs: 5, maxDelayMs: 500 });
+
+function checkCount(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ValidationError(`${name} must be a non-negative integer, got ${String(value)}`, [
+      { message: "must be a non-negative integer", path: [name] },
+    ]);
+  }
+  return value;
+}
+
+/** Validates retry options, filling in defaults. */
+export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
+  return {
+    maxRetries: checkCount("maxRetries", options.maxRetries, DEFAULT_RETRY.maxRetries),
+    baseDelayMs: checkCount("baseDelayMs", options.baseDelayMs, DEFAULT_RETRY.baseDelayMs),
+    maxDelayMs: checkCount("maxDelayMs", options.maxDelayMs, DEFAULT_RETRY.maxDelayMs),
+  };
+}
+
+/** The delay before retry number `retry` (1-based): full jitter over an exponentially growing window. */
+export function backoffDelay(retry: number, options: Required<RetryOptions>, random: () => number = Math.random): number {
+  const window = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * window);
+}
+
+/**
+ * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, retrying only {@link SerializationError}s.
+ * Other errors propagate unchanged. When retries run out, throws {@link TransactionRetryError}
+ * with the attempt count and the last failure as `cause`.
+ */
+export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: Required<RetryOptions>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (!(error instanceof SerializationError)) throw error;
+      if (n > options.maxRetries) {
+        throw new TransactionRetryError(
+          `The transaction failed after ${n} attempt${n === 1 ? "" : "s"} because of conflicting concurrent transactions: ${error.message}`,
+          n,
+          { cause: error, code: error.code },
+        );
+      }
+      const delay = backoffDelay(n, options);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The backends the conformance suite runs against. Every test file loops over `backends()` and
+ * names its suites after the backend, so one suite covers SQLite and PostgreSQL alike.
+ *
+ * - TABLEKIT_BACKENDS: comma-separated subset of "sqlite,postgres" (default both).
+ * - TABLEKIT_TEST_PG_URL: the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test).
+ *
+ * A selected backend that cannot be reached fails the run (see test/setup/global-setup.ts):
+ * nothing is skipped silently.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Database, type DatabaseOptions } from "../../src/index.js";
+
+/** One backend under test. */
+export interface Backend {
+  /** "sqlite" or "postgres". */
+  name: "sqlite" | "postgres";
+  /** Opens a fresh Database on this backend (SQLite: a new file in a temp directory). */
+  open(options?: Omit<DatabaseOptions, "url" | "filename">): Database;
+}
+
+/** The PostgreSQL URL used by the tests. */
+export const PG_URL = process.env["TABLEKIT_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** The backends selected for this run. */
+export function selectedBackendNames(): ("sqlite" | "postgres")[] {
+  const raw = process.env["TABLEKIT_BACKENDS"] ?? "sqlite,postgres";
+  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (name !== "sqlite" && name !== "postgres") throw new Error(`Unknown backend "${name}" in TABLEKIT_BACKENDS`);
+  }
+  return names as ("sqlite" | "postgres")[];
+}
+
+const tempDirs: string[] = [];
+process.on("exit", () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tablekit-test-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** The selected backends. */
+export function backends(): Backend[] {
+  return selectedBackendNames().map((name) =>
+    name === "sqlite"
+      ? { name, open: (options = {}) => new Database({ ...options, filename: join(tempDir(), "test.db") }) }
+      : { name, open: (options = {}) => new Database({ ...options, url: PG_URL }) },
+  );
+}
+
+let counter = 0;
+/** A table name unique to this process and call, so test files can share one PostgreSQL database. */
+export function uniqueTable(prefix: string): string {
+  return `${prefix}_${process.pid}_${++counter}`;
+}
+
+/** Collects the SQL of every statement a Database runs. */
+export function recordQueries(db: Database): string[] {
+  const seen: string[] = [];
+  db.on("query", (event) => seen.push(event.sql));
+  return seen;
+}
