@@ -39,6 +39,7 @@ export class Database extends Queryable {
   #connecting: Promise<void> | undefined;
   #state: State = "new";
   #active = 0;
+  #openTransactions = 0;
   #drained: (() => void) | undefined;
 
   /** Creates a Database; nothing connects until {@link Database.connect} or the first operation. */
@@ -54,7 +55,7 @@ export class Database extends Queryable {
       get sqlDialect() {
         return db.sqlDialect;
       },
-      execRaw: (scope, sql, params) => this.#timed(scope.connection, sql, params, true),
+      execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single),
       stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true),
     };
   }
@@ -171,11 +172,11 @@ export class Database extends Queryable {
     }
   }
 
-  async #timed(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean): Promise<QueryResult> {
-    if (!this.#events.active) return target.query(sql, params);
+  async #timed(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean, single?: boolean): Promise<QueryResult> {
+    if (!this.#events.active) return target.query(sql, params, single);
     const start = performance.now();
     try {
-      const result = await target.query(sql, params);
+      const result = await target.query(sql, params, single);
       this.#emit(sql, params, start, result.rowCount, undefined, inTransaction);
       return result;
     } catch (error) {
@@ -212,21 +213,27 @@ export class Database extends Queryable {
   }
 
   /** @internal */
-  protected async runStatement(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const scope = currentScope<TxScope>(this);
-    if (scope !== undefined && scope.active) return execInScope(this.#host, scope, sql, params);
-    this.#enter();
-    try {
-      const driver = this.#driver ?? (await this.driver());
-      return await this.#timed(driver, sql, params, false);
-    } finally {
-      this.#leave();
+  protected runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    // The ambient transaction is looked up only while one is open on this Database.
+    if (this.#openTransactions > 0) {
+      const scope = currentScope<TxScope>(this);
+      if (scope !== undefined && scope.active) return execInScope(this.#host, scope, sql, params, single);
     }
+    const driver = this.#driver;
+    if (driver === undefined || this.#state !== "open") return this.#runAfterConnect(sql, params, single);
+    // Drivers finish statements already sent before they close, so single statements need no in-flight count.
+    return this.#events.active ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
+  }
+
+  async #runAfterConnect(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    if (this.closed) throw new ConnectionError("The Database is closed");
+    const driver = await this.driver();
+    return this.#timed(driver, sql, params, false, single);
   }
 
   /** @internal */
   protected async *streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
-    const scope = currentScope<TxScope>(this);
+    const scope = this.#openTransactions > 0 ? currentScope<TxScope>(this) : undefined;
     if (scope !== undefined && scope.active) {
       yield* this.#host.stream(scope, sql, params, batchSize);
       return;
@@ -257,17 +264,19 @@ export class Database extends Queryable {
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (typeof fn !== "function") throw new ValidationError("transaction needs a callback function");
-    const ambient = currentScope<TxScope>(this);
+    const ambient = this.#openTransactions > 0 ? currentScope<TxScope>(this) : undefined;
     if (ambient !== undefined && ambient.active) return new Transaction(this.#host, ambient).transaction(fn, options);
     const retry = resolveRetryOptions(options);
     if (options.isolation !== undefined && !ISOLATION_LEVELS.has(options.isolation)) {
       throw new ValidationError(`Unknown isolation level "${String(options.isolation)}"; use one of: ${[...ISOLATION_LEVELS].join(", ")}`);
     }
     this.#enter();
+    this.#openTransactions++;
     try {
       const driver = this.#driver ?? (await this.driver());
       return await withRetries(() => this.#attempt(driver, fn, options), retry);
     } finally {
+      this.#openTransactions--;
       this.#leave();
     }
   }

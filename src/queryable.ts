@@ -28,6 +28,7 @@ import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
 import { questionToDollar } from "./sql/placeholders.js";
 import type { RetryOptions } from "./transaction/retry.js";
+import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
 
 /** Options of `db.transaction`. */
@@ -93,7 +94,7 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
  */
 export abstract class Queryable {
   /** @internal Runs one statement in this object's context. */
-  protected abstract runStatement(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  protected abstract runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
   /** @internal Streams a query's rows in batches in this object's context. */
   protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
   /** @internal The SQL dialect used to build statements. */
@@ -255,13 +256,24 @@ export abstract class Queryable {
    * are left out, so column defaults apply.
    */
   async insert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row): Promise<R> {
-    const statement = insertStatement(this.sqlDialect, table, data as Row);
+    const dialect = this.sqlDialect;
+    const shape = dataShape(data);
+    const statement =
+      shape === undefined
+        ? insertStatement(dialect, table, data as Row)
+        : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
     return (await this.runStatement(statement.sql, statement.params)).rows[0] as R;
   }
 
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
-    const statement = selectStatement(this.sqlDialect, table, options);
+    const dialect = this.sqlDialect;
+    const o = options as SelectOptions;
+    const shape = o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
+    const statement =
+      shape === undefined
+        ? selectStatement(dialect, table, o)
+        : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     return (await this.runStatement(statement.sql, statement.params)).rows as R[];
   }
 
@@ -270,8 +282,14 @@ export abstract class Queryable {
     table: string,
     options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {},
   ): Promise<R | null> {
-    const statement = selectStatement(this.sqlDialect, table, { ...options, limit: 1 });
-    return ((await this.runStatement(statement.sql, statement.params)).rows[0] ?? null) as R | null;
+    const dialect = this.sqlDialect;
+    const o = options as SelectOptions;
+    const shape = o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
+    const statement =
+      shape === undefined
+        ? selectStatement(dialect, table, o, undefined, 1)
+        : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
+    return ((await this.runStatement(statement.sql, statement.params, true)).rows[0] ?? null) as R | null;
   }
 
   /**
@@ -279,14 +297,24 @@ export abstract class Queryable {
    * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
    */
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
-    const statement = updateStatement(this.sqlDialect, table, data as Row, where, true);
+    const statement = this.#updateStatement(table, data as Row, where, true);
     return ((await this.runStatement(statement.sql, statement.params)).rows[0] ?? null) as R | null;
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
-    const statement = updateStatement(this.sqlDialect, table, data as Row, where, false);
+    const statement = this.#updateStatement(table, data as Row, where, false);
     return (await this.runStatement(statement.sql, statement.params)).rowCount;
+  }
+
+  #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
+    const dialect = this.sqlDialect;
+    const dataKeys = dataShape(data);
+    const whereKeys = dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
+    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning);
+    return shapeCacheFor(dialect).statement(returning ? "update" : "updateMany", table, dataKeys + "|" + whereKeys, data, where as Row, () =>
+      updateStatement(dialect, table, data, where, returning),
+    );
   }
 
   /** Deletes the rows matching `where`; returns whether any row was deleted. */
@@ -296,7 +324,12 @@ export abstract class Queryable {
 
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
   async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
-    const statement = deleteStatement(this.sqlDialect, table, where);
+    const dialect = this.sqlDialect;
+    const shape = simpleWhereShape(where);
+    const statement =
+      shape === undefined
+        ? deleteStatement(dialect, table, where)
+        : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     return (await this.runStatement(statement.sql, statement.params)).rowCount;
   }
 

@@ -126,22 +126,35 @@ export function insertManyStatement(
 }
 
 /** `SELECT` with optional filter, ordering, limit and offset (limit and offset are bound). */
-export function selectStatement(dialect: SqlDialect, table: string, options: SelectOptions<any> = {}, context: WhereContext = {}): Statement {
-  const ctx = { ...context, table };
+export function selectStatement(
+  dialect: SqlDialect,
+  table: string,
+  options: SelectOptions<any> = {},
+  context?: WhereContext,
+  limitOverride?: number,
+): Statement {
+  const ctx: WhereContext = context === undefined ? { table } : { ...context, table };
   const params: unknown[] = [];
   let sql = `SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`;
   sql += whereClause(dialect, options.where, params, ctx);
   const order = renderOrderBy(parseOrderBy(options.orderBy, ctx));
   if (order !== "") sql += ` ORDER BY ${order}`;
-  if (options.limit !== undefined || options.offset !== undefined) {
-    params.push(options.limit === undefined ? dialect.unlimited : checkCount("limit", options.limit));
-    sql += ` LIMIT ${dialect.placeholder(params.length)}`;
-    if (options.offset !== undefined) {
-      params.push(checkCount("offset", options.offset));
-      sql += ` OFFSET ${dialect.placeholder(params.length)}`;
-    }
+  if (limitOverride !== undefined) {
+    // A fixed limit (selectOne's 1) is part of the statement's shape, so it is written inline.
+    sql += ` LIMIT ${checkCount("limit", limitOverride)}`;
+  } else if (options.limit !== undefined || options.offset !== undefined) {
+    const limit = options.limit === undefined ? dialect.unlimited : checkCount("limit", options.limit);
+    sql += ` LIMIT ${bindOrInline(dialect, params, limit)}`;
+    if (options.offset !== undefined) sql += ` OFFSET ${bindOrInline(dialect, params, checkCount("offset", options.offset))}`;
   }
   return { sql, params };
+}
+
+/** A LIMIT/OFFSET value: validated integer text on dialects that inline them, else a placeholder. */
+function bindOrInline(dialect: SqlDialect, params: unknown[], value: unknown): string {
+  if (dialect.inlineLimits) return String(value);
+  params.push(value);
+  return dialect.placeholder(params.length);
 }
 
 /** `UPDATE … SET … WHERE …`, returning the changed rows when `returning` is set. */

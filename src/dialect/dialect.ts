@@ -21,8 +21,8 @@ export interface QueryResult {
 
 /** One connection's worth of statement execution. SQL uses the dialect's own placeholders. */
 export interface DriverConnection {
-  /** Runs one statement and returns its decoded rows. */
-  query(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Runs one statement and returns its decoded rows; `single` means only the first row is wanted. */
+  query(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
   /** Runs a query and yields its rows in batches of about `batchSize`, holding only one batch in memory. */
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
@@ -51,6 +51,12 @@ export interface SqlDialect extends WhereDialect {
   readonly name: DialectName;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
+  /**
+   * Whether LIMIT/OFFSET values are written into the SQL text (validated integers) instead of being
+   * bound. SQLite plans `LIMIT ?` three times slower than `LIMIT 1` (measured: 73k vs 227k point
+   * reads/s); PostgreSQL binds them so that paging does not prepare a statement per offset.
+   */
+  readonly inlineLimits: boolean;
   /** The LIMIT value meaning "no limit" (SQLite -1, PostgreSQL NULL), for OFFSET without LIMIT. */
   readonly unlimited: unknown;
   /** Whether this backend has databases that `CREATE DATABASE` can make. */

@@ -434,6 +434,7 @@ function describeType(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   const type = typeof value;
   if (type === "object") {
+    if (isPlainObject(value)) return "an object";
     const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
     return typeof name === "string" && isIdentifier(name) ? `a ${name}` : "an object";
   }

@@ -51,13 +51,19 @@ export interface TransactionHost {
   readonly dialectName: DialectName;
   readonly sqlDialect: SqlDialect;
   /** Runs a statement on the scope's connection, with query events; no state checks. */
-  execRaw(scope: TxScope, sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  execRaw(scope: TxScope, sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
   /** Streams on the scope's connection. */
   stream(scope: TxScope, sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
 
 /** Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
-export async function execInScope(host: TransactionHost, scope: TxScope, sql: string, params: readonly unknown[]): Promise<QueryResult> {
+export async function execInScope(
+  host: TransactionHost,
+  scope: TxScope,
+  sql: string,
+  params: readonly unknown[],
+  single?: boolean,
+): Promise<QueryResult> {
   if (!scope.active) {
     throw new QueryError("This transaction has already finished; run statements inside its callback");
   }
@@ -68,7 +74,7 @@ export async function execInScope(host: TransactionHost, scope: TxScope, sql: st
     );
   }
   try {
-    return await host.execRaw(scope, sql, params);
+    return await host.execRaw(scope, sql, params, single);
   } catch (error) {
     if (error instanceof TablekitError) scope.fail(error);
     throw error;
@@ -101,8 +107,8 @@ export class Transaction extends Queryable {
   }
 
   /** @internal */
-  protected runStatement(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    return execInScope(this.#host, this.#scope, sql, params);
+  protected runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    return execInScope(this.#host, this.#scope, sql, params, single);
   }
 
   /** @internal */

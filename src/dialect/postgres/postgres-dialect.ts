@@ -81,6 +81,7 @@ function dialect(name: DialectName): SqlDialect {
     maxParameters: 65535,
     supportsCreateDatabase: true,
     unlimited: null,
+    inlineLimits: false,
     placeholder,
     encodeValue: encodePostgresValue,
     encodeList,

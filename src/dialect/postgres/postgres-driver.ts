@@ -111,7 +111,7 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+  query(sql: string, params: readonly unknown[], _single?: boolean): Promise<QueryResult> {
     let pool: Sql;
     try {
       pool = this.#pool();

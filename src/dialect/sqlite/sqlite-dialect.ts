@@ -15,6 +15,7 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   maxParameters: 32766,
   supportsCreateDatabase: false,
   unlimited: -1,
+  inlineLimits: true,
   placeholder: (): string => "?",
   encodeValue: encodeSqliteValue,
   encodeList,

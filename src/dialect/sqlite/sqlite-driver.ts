@@ -24,6 +24,20 @@ interface CachedStatement {
   readonly stmt: Statement;
   readonly reader: boolean;
   readonly decode: RowDecoder | undefined;
+  /** Read with safeIntegers off: a possibly rounded integer makes the decoder throw {@link NEEDS_EXACT}. */
+  readonly approximate: boolean;
+}
+
+/**
+ * Thrown by an approximate decoder when a value may be a rounded 64-bit integer; the statement is
+ * then run again with exact (bigint) integers. Read-only statements only, so re-running is harmless.
+ */
+const NEEDS_EXACT = Symbol("needs exact integers");
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+function checkApproximate(v: unknown): unknown {
+  if (typeof v === "number" && (v > MAX_SAFE || v < -MAX_SAFE) && Number.isInteger(v)) throw NEEDS_EXACT;
+  return v;
 }
 
 const STATEMENT_CACHE_SIZE = 1000;
@@ -39,12 +53,14 @@ function isBusy(error: unknown): boolean {
 }
 
 /** Builds the value decoder for one result column from its declared type. */
-function columnDecoder(declared: string | null, int64: SqliteConfig["int64"]): Decoder | undefined {
+function columnDecoder(declared: string | null, int64: SqliteConfig["int64"], approximate: boolean): Decoder | undefined {
   const wide = int64FromBigint(int64);
   const int8 = declared === null || INT8_TYPE.test(declared);
-  const integer: Decoder = int8
-    ? (v) => (typeof v === "bigint" ? wide(v) : v)
-    : (v) => (typeof v === "bigint" ? (int64 === "number" ? bigintToSafeNumber(v) : safeOr(v, wide)) : v);
+  const integer: Decoder = approximate
+    ? checkApproximate
+    : int8
+      ? (v) => (typeof v === "bigint" ? wide(v) : v)
+      : (v) => (typeof v === "bigint" ? (int64 === "number" ? bigintToSafeNumber(v) : safeOr(v, wide)) : v);
   switch (valueKindOfDeclaredType(declared)) {
     case "boolean":
       return decodeBoolean;
@@ -68,11 +84,11 @@ function safeOr(v: bigint, wide: (value: bigint) => unknown): unknown {
 }
 
 /** A decoder that rewrites the row in place, or undefined when no column needs decoding. */
-function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"]): RowDecoder | undefined {
+function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"], approximate: boolean): RowDecoder | undefined {
   const names: string[] = [];
   const decoders: Decoder[] = [];
   for (const column of stmt.columns()) {
-    const decode = columnDecoder(column.type, int64);
+    const decode = columnDecoder(column.type, int64, approximate);
     if (decode !== undefined) {
       names.push(column.name);
       decoders.push(decode);
@@ -101,23 +117,46 @@ class SqliteConnection {
     this.#int64 = int64;
   }
 
-  prepared(sql: string): CachedStatement {
-    let cached = this.#cache.get(sql);
+  /**
+   * The cached statement for `sql`. Read-only statements under the "number" policy read integers
+   * as plain numbers (safeIntegers off, measurably faster) and fall back to an exact twin when a
+   * value might have been rounded; everything else reads exact bigints and converts them.
+   */
+  prepared(sql: string, exact = false): CachedStatement {
+    const key = exact ? sql + "\u0000exact" : sql;
+    let cached = this.#cache.get(key);
     if (cached === undefined) {
       const stmt = this.db.prepare(sql);
-      stmt.safeIntegers(true);
       const reader = stmt.reader;
-      cached = { stmt, reader, decode: reader ? rowDecoder(stmt, this.#int64) : undefined };
+      const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
+      stmt.safeIntegers(!approximate);
+      cached = { stmt, reader, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
       if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
         this.#cache.delete(this.#cache.keys().next().value!);
       }
-      this.#cache.set(sql, cached);
+      this.#cache.set(key, cached);
     }
     return cached;
   }
 
-  run(sql: string, params: readonly unknown[]): QueryResult {
-    const { stmt, reader, decode } = this.prepared(sql);
+  run(sql: string, params: readonly unknown[], single: boolean): QueryResult {
+    const cached = this.prepared(sql);
+    if (!cached.approximate) return this.#execute(cached, params, single);
+    try {
+      return this.#execute(cached, params, single);
+    } catch (error) {
+      if (error !== NEEDS_EXACT) throw error;
+      return this.#execute(this.prepared(sql, true), params, single);
+    }
+  }
+
+  #execute({ stmt, reader, decode }: CachedStatement, params: readonly unknown[], single: boolean): QueryResult {
+    if (reader && single) {
+      // get() stops after the first row: measurably cheaper than all() for point reads.
+      const row = stmt.get(params as unknown[]) as Row | undefined;
+      if (row === undefined) return { rows: [], rowCount: 0 };
+      return { rows: [decode === undefined ? row : decode(row)], rowCount: 1 };
+    }
     if (reader) {
       const rows = stmt.all(params as unknown[]) as Row[];
       if (decode !== undefined) for (let i = 0; i < rows.length; i++) decode(rows[i]!);
@@ -204,21 +243,32 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  #run(connection: SqliteConnection, sql: string, params: readonly unknown[]): Promise<QueryResult> | QueryResult {
+  #run(connection: SqliteConnection, sql: string, params: readonly unknown[], single = false): Promise<QueryResult> | QueryResult {
     try {
-      return connection.run(sql, params);
+      return connection.run(sql, params, single);
     } catch (error) {
-      if (isBusy(error)) return this.#retryBusy(() => connection.run(sql, params));
+      if (isBusy(error)) return this.#retryBusy(() => connection.run(sql, params, single));
       throw mapSqliteError(error);
     }
   }
 
-  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const connection = this.#connection();
-    if (!this.#mutex.locked) return this.#run(connection, sql, params);
+  query(sql: string, params: readonly unknown[], single = false): Promise<QueryResult> {
+    if (!this.#mutex.locked) {
+      // The fast path: no transaction holds the connection, and better-sqlite3 runs synchronously,
+      // so nothing can interleave with this statement.
+      try {
+        return Promise.resolve(this.#run(this.#connection(), sql, params, single));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#queryWhenFree(sql, params, single);
+  }
+
+  async #queryWhenFree(sql: string, params: readonly unknown[], single: boolean): Promise<QueryResult> {
     await this.#mutex.acquire();
     try {
-      return await this.#run(this.#connection(), sql, params);
+      return await this.#run(this.#connection(), sql, params, single);
     } finally {
       this.#mutex.release();
     }
@@ -234,7 +284,7 @@ export class SqliteDriver implements Driver {
       return connection.call(this);
     };
     return {
-      query: async (sql, params) => this.#run(guard(), sql, params),
+      query: async (sql, params, single) => this.#run(guard(), sql, params, single),
       stream: (sql, params, batchSize) => this.#streamMaterialized(guard(), sql, params, batchSize),
       release: () => {
         if (released) return;
@@ -258,7 +308,7 @@ export class SqliteDriver implements Driver {
     const reader = this.#readers.pop() ?? this.#open(true);
     let iterator: IterableIterator<unknown> | undefined;
     try {
-      const { stmt, decode } = reader.prepared(sql);
+      const { stmt, decode } = reader.prepared(sql, true);
       iterator = stmt.iterate(params as unknown[]) as IterableIterator<unknown>;
       for (;;) {
         const batch: Row[] = [];

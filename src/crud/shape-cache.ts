@@ -1,0 +1,115 @@
+/**
+ * Statement text cached per call shape. Point operations (`selectOne(t, { where: { id } })`,
+ * `insert`, `update`, `delete`) repeat the same shape with new values; for those, the SQL is built
+ * and validated once, and later calls only collect and encode the values. Returning the same string
+ * object also lets the driver find its prepared statement without rehashing the text.
+ *
+ * A shape is "simple" when every filter value is a scalar (string, number, boolean, bigint, Date):
+ * anything else (operators, NULL, AND/OR/NOT) takes the general path.
+ *
+ * @module
+ */
+import type { SqlDialect } from "../dialect/dialect.js";
+import type { Statement } from "./statements.js";
+
+const MAX_SHAPES = 2000;
+
+function isScalar(value: unknown): boolean {
+  const type = typeof value;
+  return type === "string" || type === "number" || type === "boolean" || type === "bigint" || value instanceof Date;
+}
+
+/**
+ * The shape key of a filter whose values are all scalars (its keys in order), or undefined when
+ * the filter needs the general compiler. Key order matters and matches the compiler's.
+ */
+export function simpleWhereShape(where: unknown): string | undefined {
+  if (typeof where !== "object" || where === null || Object.getPrototypeOf(where) !== Object.prototype) return undefined;
+  let shape: string | undefined;
+  for (const key in where) {
+    if (key === "AND" || key === "OR" || key === "NOT" || !isScalar((where as Record<string, unknown>)[key])) return undefined;
+    shape = shape === undefined ? key : shape + "," + key;
+  }
+  return shape;
+}
+
+/** The keys of `data` whose values are defined, joined, or undefined when `data` is not a plain object. */
+export function dataShape(data: unknown): string | undefined {
+  if (typeof data !== "object" || data === null || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
+  let shape = "";
+  for (const key in data) {
+    if ((data as Record<string, unknown>)[key] === undefined) continue;
+    shape = shape === "" ? key : shape + "," + key;
+  }
+  return shape;
+}
+
+/** Pushes the encoded values of `object` for the keys of a shape, in shape order. */
+function pushValues(dialect: SqlDialect, params: unknown[], object: Record<string, unknown>): void {
+  for (const key in object) {
+    const value = object[key];
+    if (value !== undefined) params.push(dialect.encodeValue(value));
+  }
+}
+
+/** One dialect's cache of statement texts by operation, table and shape. */
+export class ShapeCache {
+  readonly #dialect: SqlDialect;
+  // kind → table → shape → SQL. Nested maps look up the caller's own (interned) strings, whose
+  // hashes V8 keeps, instead of hashing a freshly concatenated key on every call.
+  readonly #sql = new Map<string, Map<string, Map<string, string>>>();
+  #size = 0;
+
+  constructor(dialect: SqlDialect) {
+    this.#dialect = dialect;
+  }
+
+  /**
+   * The statement for `kind` on `table` with the given shape: from the cache when seen before
+   * (values taken from `first` then `second`, in key order), else built by `build` and remembered.
+   */
+  statement(
+    kind: string,
+    table: string,
+    shape: string,
+    first: Record<string, unknown> | undefined,
+    second: Record<string, unknown> | undefined,
+    build: () => Statement,
+  ): Statement {
+    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
+    if (sql === undefined) {
+      const built = build();
+      this.#remember(kind, table, shape, built.sql);
+      return built;
+    }
+    const params: unknown[] = [];
+    if (first !== undefined) pushValues(this.#dialect, params, first);
+    if (second !== undefined) pushValues(this.#dialect, params, second);
+    return { sql, params };
+  }
+
+  #remember(kind: string, table: string, shape: string, sql: string): void {
+    if (this.#size >= MAX_SHAPES) {
+      this.#sql.clear();
+      this.#size = 0;
+    }
+    let byTable = this.#sql.get(kind);
+    if (byTable === undefined) this.#sql.set(kind, (byTable = new Map()));
+    let byShape = byTable.get(table);
+    if (byShape === undefined) byTable.set(table, (byShape = new Map()));
+    byShape.set(shape, sql);
+    this.#size++;
+  }
+}
+
+const caches = new Map<string, ShapeCache>();
+
+/** The shared shape cache of a dialect. */
+export function shapeCacheFor(dialect: SqlDialect): ShapeCache {
+  let cache = caches.get(dialect.name);
+  if (cache === undefined) {
+    cache = new ShapeCache(dialect);
+    caches.set(dialect.name, cache);
+  }
+  return cache;
+}
