@@ -118,9 +118,10 @@ export function questionToDollar(sql: string): PlaceholderTranslation {
         i = skipEscapeString(sql, i + 1);
       }
     } else if (c >= 48 && c <= 57) {
-      // A number such as 1e5 or 0x1F: consume it so its letters are not taken for a word.
+      // Digits of a number. As in PostgreSQL's lexer, letters right after them start a new word, which may
+      // contain "$" (5foo$bar$ is 5 then the identifier foo$bar$, not a dollar quote).
       i++;
-      while (i < length && isNumberPart(sql.charCodeAt(i))) i++;
+      while (i < length && isDigit(sql.charCodeAt(i))) i++;
     } else {
       i++;
     }
@@ -217,6 +218,6 @@ function isWordPart(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57) || c === DOLLAR;
 }
 
-function isNumberPart(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }

@@ -107,8 +107,8 @@ interface State {
  *
  * ```ts
  * const params: unknown[] = [];
- * compileWhere({ active: true, age: { gt: 25, lte: 60 } }, sqliteWhereDialect, params);
- * // '"active" = ? AND ("age" > ? AND "age" <= ?)'; params: [1, 25, 60] (with true encoded as 1)
+ * compileWhere({ active: true, age: { gt: 25, lte: 60 } }, dialect, params); // dialect: a SQLite WhereDialect
+ * // '"active" = ? AND ("age" > ? AND "age" <= ?)', params: [1, 25, 60] (true encoded as 1 by the dialect)
  * ```
  */
 export function compileWhere(
