@@ -17,7 +17,9 @@ import { Database, type DatabaseOptions } from "../../src/index.js";
 export interface Backend {
   /** "sqlite" or "postgres". */
   name: "sqlite" | "postgres";
-  /** Opens a fresh Database on this backend (SQLite: a new file in a temp directory). */
+  /** Options for a fresh Database on this backend (SQLite: a new file in a temp directory). */
+  options(extra?: Omit<DatabaseOptions, "url" | "filename">): DatabaseOptions;
+  /** A fresh, unconnected Database on this backend. */
   open(options?: Omit<DatabaseOptions, "url" | "filename">): Database;
 }
 
@@ -48,11 +50,11 @@ export function tempDir(): string {
 
 /** The selected backends. */
 export function backends(): Backend[] {
-  return selectedBackendNames().map((name) =>
-    name === "sqlite"
-      ? { name, open: (options = {}) => new Database({ ...options, filename: join(tempDir(), "test.db") }) }
-      : { name, open: (options = {}) => new Database({ ...options, url: PG_URL }) },
-  );
+  return selectedBackendNames().map((name) => {
+    const options = (extra: Omit<DatabaseOptions, "url" | "filename"> = {}): DatabaseOptions =>
+      name === "sqlite" ? { ...extra, filename: join(tempDir(), "test.db") } : { ...extra, url: PG_URL };
+    return { name, options, open: (extra = {}) => new Database(options(extra)) };
+  });
 }
 
 let counter = 0;

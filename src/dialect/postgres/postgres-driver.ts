@@ -23,6 +23,11 @@ function parseTimestamp(text: string): Date | string {
   return Number.isNaN(date.getTime()) ? text : date;
 }
 
+/** The flavour of a server, from what its `version()` says. */
+export function dialectFromVersion(version: string): "postgres" | "cockroachdb" {
+  return /cockroachdb/i.test(version) ? "cockroachdb" : "postgres";
+}
+
 /** The postgres.js type table: the same JavaScript value types as on SQLite. */
 function typeParsers(config: ServerConfig) {
   return {
@@ -81,7 +86,7 @@ export class PostgresDriver implements Driver {
   async connect(): Promise<void> {
     const sql = this.#pool();
     const { rows } = await this.#run(sql, "SELECT version() AS version", []);
-    if (/cockroach/i.test(String(rows[0]?.["version"] ?? ""))) this.#dialect = "cockroachdb";
+    if (dialectFromVersion(String(rows[0]?.["version"] ?? "")) === "cockroachdb") this.#dialect = "cockroachdb";
     // Open the minimum number of connections now, so the first requests do not pay for them.
     const warm = Math.min(this.#config.minConnections, this.#config.maxConnections);
     if (warm > 1) {
