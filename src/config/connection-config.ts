@@ -150,7 +150,9 @@ export interface SqliteConfig {
  * A resolved PostgreSQL or CockroachDB configuration. Frozen.
  *
  * `password` is a **non-enumerable** property: `JSON.stringify`, `util.inspect`, `console.log`,
- * `Object.keys` and spread (`{ ...config }`) do not see it. Read `config.password` explicitly.
+ * `Object.keys` and spread (`{ ...config }`) do not see it; a custom `util.inspect` hook keeps it
+ * hidden even with `showHidden` (as used by `console.log("%o")`). Read `config.password`
+ * explicitly, and never rebuild a config by spreading one (the copy has no password).
  */
 export interface ServerConfig {
   /** `"postgres"` or `"cockroachdb"`. */
@@ -242,7 +244,9 @@ type ParsedUrl =
 
 /** Throws a ConfigError about a URL, showing it only with secrets hidden. */
 function urlError(source: string, raw: string, problem: string, secrets: readonly (string | undefined)[] = []): never {
-  throw new ConfigError(redactSecrets(`Invalid ${source} ${redactUrl(raw)}: ${problem}`, secrets));
+  // Without "://" the user info cannot be located reliably: then show no text that has an "@".
+  const shown = raw.includes("://") ? ` ${redactUrl(raw)}` : raw.includes("@") ? "" : ` ${raw}`;
+  throw new ConfigError(redactSecrets(`Invalid ${source}${shown}: ${problem}`, secrets));
 }
 
 function parseUrl(rawInput: string, source: string): ParsedUrl {
@@ -309,6 +313,18 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
     urlError(source, raw, `expected ${raw.slice(0, schemeLength)}//user:password@host:port/database`);
   }
   const rest = raw.slice(schemeLength + 2);
+  const secrets: string[] = [];
+  // Know every query password before anything can fail, so that no message shows one.
+  for (const match of rest.matchAll(/[?&]password=([^&]*)/gi)) {
+    const value = match[1] ?? "";
+    if (value.length === 0) continue;
+    secrets.push(value);
+    try {
+      secrets.push(decodeURIComponent(value));
+    } catch {
+      // undecodable: the raw form is hidden already
+    }
+  }
 
   // User info ends at the last "@" before the first "/" (libpq style; "@" in passwords tolerated).
   const firstSlash = rest.indexOf("/");
@@ -316,7 +332,6 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
   const at = region.lastIndexOf("@");
   let user: string | undefined;
   let password: string | undefined;
-  const secrets: string[] = [];
   if (at >= 0) {
     const userinfo = region.slice(0, at);
     const colon = userinfo.indexOf(":");
@@ -345,6 +360,7 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
   const query = question === -1 ? "" : tail.slice(question + 1);
 
   // Host and port. Never echo them: with an unencoded "/" in a password they may hold part of it.
+  if (hostport.includes(",")) urlError(source, raw, "multiple hosts are not supported", secrets);
   let encodedHost: string;
   let portText: string | undefined;
   if (hostport.startsWith("[")) {
@@ -361,9 +377,6 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
     encodedHost = colon === -1 ? hostport : hostport.slice(0, colon);
     portText = colon === -1 ? undefined : hostport.slice(colon + 1);
     if (portText?.includes(":")) urlError(source, raw, "IPv6 addresses must be written in brackets, e.g. [::1]", secrets);
-  }
-  if (encodedHost.includes(",") || portText?.includes(",")) {
-    urlError(source, raw, "multiple hosts are not supported", secrets);
   }
   const decodedHost = decodePart(source, raw, encodedHost, "host", secrets);
   const host = decodedHost.length > 0 ? decodedHost : undefined;
@@ -391,11 +404,6 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
   const params: UrlParams = {};
   if (query.length === 0) return params;
   const pairs = query.split("&").filter((pair) => pair.length > 0);
-  // Collect secrets first so that no error message can show the query password.
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq >= 0 && pair.slice(0, eq) === "password" && eq < pair.length - 1) secrets.push(pair.slice(eq + 1));
-  }
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     const key = decodePart(source, raw, eq === -1 ? pair : pair.slice(0, eq), "query parameter name", secrets);
@@ -611,6 +619,17 @@ function sqliteConfig(options: DatabaseOptions, filename: string): SqliteConfig 
   });
 }
 
+const INSPECT_CUSTOM = Symbol.for("nodejs.util.inspect.custom");
+
+function inspectWithoutSecrets(
+  this: object,
+  _depth: number,
+  options: object,
+  inspect: (value: unknown, options: object) => string,
+): string {
+  return inspect({ ...this }, options);
+}
+
 function serverConfig(
   options: DatabaseOptions,
   dialect: "postgres" | "cockroachdb",
@@ -665,6 +684,9 @@ function serverConfig(
     logParameters: options.logParameters ?? false,
   };
   Object.defineProperty(config, "password", { value: password, enumerable: false, writable: false, configurable: false });
+  // util.inspect with showHidden (console.log("%o"), inspect(…, { showHidden: true })) would
+  // otherwise show non-enumerable properties: render a copy made of the enumerable ones only.
+  Object.defineProperty(config, INSPECT_CUSTOM, { value: inspectWithoutSecrets, enumerable: false, writable: false, configurable: false });
   return Object.freeze(config) as ServerConfig;
 }
 
@@ -693,7 +715,7 @@ function readTlsFile(option: "sslrootcert" | "sslcert" | "sslkey", path: string)
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const problem = code === "ENOENT" ? "file not found" : `cannot read the file${code === undefined ? "" : ` (${code})`}`;
+    const problem = code === "ENOENT" ? "file not found" : `file cannot be read${code === undefined ? "" : ` (${code})`}`;
     throw new ConfigError(`${option} ${problem}: ${path}`, { cause: error });
   }
 }

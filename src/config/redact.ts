@@ -70,7 +70,8 @@ export function redactUrl(url: string): string {
 
 function redactUrlToken(token: string): string {
   const start = token.indexOf("://") + 3;
-  const rest = token.slice(start);
+  // Query passwords first: an "@" inside one must not be taken for the end of the user info.
+  const rest = token.slice(start).replace(SECRET_QUERY_PARAM, `$1${REDACTED}`);
   const at = rest.lastIndexOf("@");
   let head = "";
   let tail = rest;
@@ -80,5 +81,5 @@ function redactUrlToken(token: string): string {
     head = colon >= 0 && colon < userinfo.length - 1 ? `${userinfo.slice(0, colon + 1)}${REDACTED}@` : `${userinfo}@`;
     tail = rest.slice(at + 1);
   }
-  return token.slice(0, start) + head + tail.replace(SECRET_QUERY_PARAM, `$1${REDACTED}`);
+  return token.slice(0, start) + head + tail;
 }

@@ -99,6 +99,8 @@ describe("redactUrl", () => {
     expect(redactUrl("postgres://h/db?password=a%26b")).toBe("postgres://h/db?password=***");
     expect(redactUrl("postgres://h/db?sslpassword=k&password=")).toBe("postgres://h/db?sslpassword=***&password=***");
     expect(redactUrl("postgres://h/db?notpassword=visible")).toBe("postgres://h/db?notpassword=visible");
+    expect(redactUrl("postgres://u@h/db?password=a@b:c&sslmode=require")).toBe("postgres://u@h/db?password=***&sslmode=require");
+    expect(redactUrl("postgres://u:pw@h/db?password=a@b")).toBe("postgres://u:***@h/db?password=***");
   });
 
   it("errs towards hiding more when the query contains '@'", () => {
@@ -125,8 +127,7 @@ describe("redactUrl", () => {
         fc.stringMatching(/^[A-Za-z0-9/?#@:%!$&'()*+,;=~._-]{6,24}$/),
         (user, password) => {
           const out = redactUrl(`postgres://${user}:${password}@db.example.com:5432/app?sslmode=require`);
-          expect(out.includes(password)).toBe(false);
-          expect(out.startsWith(`postgres://${user}:***@`)).toBe(true);
+          expect(out).toBe(`postgres://${user}:***@db.example.com:5432/app?sslmode=require`);
         },
       ),
     );

@@ -70,7 +70,7 @@ export class PostgresDriver implements Driver {
         ssl: tlsOptions(c) as postgres.Options<{}>["ssl"],
         max: c.maxConnections,
         idle_timeout: c.idleTimeoutMs / 1000,
-        connect_timeout: Math.max(1, c.connectTimeoutMs / 1000),
+        connect_timeout: c.connectTimeoutMs / 1000, // 0: no limit
         prepare: true,
         onnotice: () => undefined,
         types: typeParsers(c),
