@@ -236,12 +236,11 @@ export abstract class Queryable {
   async columns(table: string): Promise<ColumnInfo[]> {
     assertIdentifier(table, "table");
     const { rows } = await this.runStatement(this.sqlDialect.columnsSql(), [table]);
-    return rows.map((r) => ({
-      name: String(r["name"]),
-      type: String(r["type"] ?? ""),
-      notNull: r["not_null"] === true || Number(r["not_null"]) === 1,
-      primaryKey: r["pk"] === true || Number(r["pk"]) > 0,
-    }));
+    return rows.map((r) => {
+      const primaryKey = r["pk"] === true || Number(r["pk"]) > 0;
+      // A primary key is NOT NULL on every backend, even where SQLite's catalog does not say so.
+      return { name: String(r["name"]), type: String(r["type"] ?? ""), notNull: primaryKey || r["not_null"] === true || Number(r["not_null"]) === 1, primaryKey };
+    });
   }
 
   /** Compacts the database (VACUUM; a no-op on CockroachDB, which compacts by itself). */

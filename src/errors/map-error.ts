@@ -157,7 +157,7 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
   if (isPgRetryable(code, message)) return new SerializationError(message, options);
   if (
     CONNECTION_CODES.has(code) ||
-    code.startsWith("08") || // connection exception
+    (code.startsWith("08") && code !== "08P01") || // connection exception (08P01: the client's protocol mistake)
     code === "57P01" || // admin shutdown
     code === "57P02" || // crash shutdown
     code === "57P03" || // cannot connect now

@@ -15,6 +15,13 @@ import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js
 import { int64FromText } from "../int64.js";
 
 type Sql = postgres.Sql<Record<string, unknown>>;
+
+/**
+ * prepare: one named statement per SQL text and connection. simple: false keeps the extended
+ * protocol even without parameters, so one call runs one statement, as on SQLite
+ * ("…; DROP TABLE x" is refused, not run).
+ */
+const STATEMENT_OPTIONS = { prepare: true, simple: false } as postgres.UnsafeQueryOptions;
 type Runner = Pick<Sql, "unsafe">;
 
 /** `TIMESTAMP` (without time zone) values are read as UTC, as on SQLite. */
@@ -97,7 +104,7 @@ export class PostgresDriver implements Driver {
 
   async #run(runner: Runner, text: string, params: readonly unknown[]): Promise<QueryResult> {
     try {
-      const result = await runner.unsafe(text, params as never[], { prepare: true });
+      const result = await runner.unsafe(text, params as never[], STATEMENT_OPTIONS);
       // A plain array, not postgres.js's Result subclass, so rows look the same on every backend.
       const rows = Array.from(result) as Row[];
       return { rows, rowCount: result.count ?? rows.length };
@@ -108,7 +115,7 @@ export class PostgresDriver implements Driver {
 
   async *#cursor(runner: Runner, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     try {
-      for await (const batch of runner.unsafe(text, params as never[], { prepare: true }).cursor(batchSize)) {
+      for await (const batch of runner.unsafe(text, params as never[], STATEMENT_OPTIONS).cursor(batchSize)) {
         yield Array.from(batch) as Row[];
       }
     } catch (error) {

@@ -15,7 +15,15 @@ import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
 import { registerSqliteFunctions } from "./sqlite-functions.js";
-import { decodeBoolean, decodeDecimal, decodeJson, decodeTimestamp, valueKindOfDeclaredType } from "./sqlite-types.js";
+import {
+  decimalScale,
+  decodeBoolean,
+  decodeDecimal,
+  decodeJson,
+  decodeTimestamp,
+  formatDecimal,
+  valueKindOfDeclaredType,
+} from "./sqlite-types.js";
 
 type Decoder = (value: unknown) => unknown;
 type RowDecoder = (row: Row) => Row;
@@ -68,8 +76,15 @@ function columnDecoder(declared: string | null, int64: SqliteConfig["int64"], ap
       return decodeJson;
     case "timestamp":
       return (v) => decodeTimestamp(typeof v === "bigint" ? Number(v) : v);
-    case "decimal":
-      return decodeDecimal;
+    case "decimal": {
+      // PostgreSQL returns NUMERIC(p,s) at its scale ("7.00"); so does SQLite, at read time.
+      const scale = decimalScale(declared);
+      if (scale === undefined) return decodeDecimal;
+      return (v) => {
+        const text = decodeDecimal(v);
+        return typeof text === "string" ? formatDecimal(text, scale) : text;
+      };
+    }
     case "text":
     case "date":
     case "bytes":

@@ -239,6 +239,38 @@ export function decodeDecimal(v: unknown): string | unknown {
   return v;
 }
 
+const DECIMAL_TEXT_RE = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/**
+ * Writes decimal text with exactly `scale` fraction digits, rounding half away from zero as
+ * PostgreSQL's NUMERIC does: `formatDecimal("7", 2)` is `"7.00"`, `formatDecimal("0.125", 2)` is
+ * `"0.13"`. Text that is not a plain decimal (NaN, exponents) is returned unchanged.
+ */
+export function formatDecimal(text: string, scale: number): string {
+  const match = DECIMAL_TEXT_RE.exec(text.trim());
+  if (match === null || (match[2] === "" && (match[3] ?? "") === "")) return text;
+  const negative = match[1] === "-";
+  const whole = match[2] === "" ? "0" : match[2]!;
+  let fraction = match[3] ?? "";
+  let digits = BigInt(whole + fraction.slice(0, scale).padEnd(scale, "0"));
+  if (fraction.length > scale && fraction.charCodeAt(scale) >= 53 /* "5" */) digits += 1n;
+  fraction = "";
+  let body = digits.toString();
+  if (scale > 0) {
+    body = body.padStart(scale + 1, "0");
+    fraction = "." + body.slice(body.length - scale);
+    body = body.slice(0, body.length - scale);
+  }
+  const result = body + fraction;
+  return negative && /[1-9]/.test(result) ? "-" + result : result;
+}
+
+/** The scale of a declared `DECIMAL TEXT(p,s)` / `NUMERIC(p,s)` type, or undefined when it has none. */
+export function decimalScale(declared: string | null): number | undefined {
+  const match = declared === null ? null : /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(declared);
+  return match === null ? undefined : Number(match[1]);
+}
+
 const DATE_PREFIX_RE = /^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|z|\+00(?::?00)?)?)?$/;
 
 /**
