@@ -22,6 +22,11 @@ interface DriverErrorLike {
   message?: unknown;
   code?: unknown;
   detail?: unknown;
+  /** node-postgres field names. */
+  table?: unknown;
+  column?: unknown;
+  constraint?: unknown;
+  /** postgres.js field names. */
   table_name?: unknown;
   column_name?: unknown;
   constraint_name?: unknown;
@@ -137,15 +142,15 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
   const code = str(e.code) ?? "";
   const message = redactSecrets(str(e.message) ?? String(error), secrets);
   const options = { cause: error, code: code || undefined };
-  const table = str(e.table_name);
-  const constraint = str(e.constraint_name);
+  const table = str(e.table) ?? str(e.table_name);
+  const constraint = str(e.constraint) ?? str(e.constraint_name);
   switch (code) {
     case "23505":
       return new UniqueViolationError(message, { ...options, table, constraint, columns: pgKeyColumns(str(e.detail)) });
     case "23503":
       return new ForeignKeyViolationError(message, { ...options, table, constraint, columns: pgKeyColumns(str(e.detail)) });
     case "23502": {
-      const column = str(e.column_name);
+      const column = str(e.column) ?? str(e.column_name);
       return new NotNullViolationError(message, { ...options, table, constraint, columns: column ? [column] : [] });
     }
     case "23514":

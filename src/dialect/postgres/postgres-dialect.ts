@@ -16,21 +16,22 @@ function placeholder(index: number): string {
 }
 
 /**
- * Values as postgres.js binds them. Plain objects and arrays go as they are: postgres.js learns
- * each parameter's type from the server when it prepares the statement, and serializes JSON for
- * json/jsonb parameters and array literals for array parameters (`= ANY($n)` lists included).
+ * Values as node-postgres binds them (as text, typed by the server from the statement). Plain
+ * objects and arrays become JSON text, the same as on SQLite: a JS array goes to a JSON/JSONB
+ * column, not to a native PostgreSQL array (pg would write an array literal).
  */
 export function encodePostgresValue(value: unknown): unknown {
   switch (typeof value) {
     case "string":
     case "number":
     case "boolean":
-    case "bigint":
       return value;
+    case "bigint":
+      return value.toString();
     case "undefined":
       return null;
     case "object": {
-      if (value === null || Array.isArray(value)) return value;
+      if (value === null) return null;
       if (value instanceof Date) {
         if (Number.isNaN(value.getTime())) throw new ValidationError("Invalid Date cannot be stored", [{ message: "invalid date", path: [] }]);
         return value;
@@ -38,8 +39,13 @@ export function encodePostgresValue(value: unknown): unknown {
       if (Buffer.isBuffer(value)) return value;
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       const proto = Object.getPrototypeOf(value);
-      if (proto === Object.prototype || proto === null) return value;
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return (value as { toJSON(): unknown }).toJSON();
+      if (Array.isArray(value) || proto === Object.prototype || proto === null || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+        try {
+          return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+        } catch (error) {
+          throw new ValidationError(`The value cannot be stored as JSON: ${(error as Error).message}`, [{ message: "not serializable", path: [] }], { cause: error });
+        }
+      }
       throw new ValidationError(`A ${proto?.constructor?.name ?? "object"} cannot be stored in a column; convert it to a plain object, array or string`, [
         { message: "unsupported object", path: [] },
       ]);
@@ -49,9 +55,28 @@ export function encodePostgresValue(value: unknown): unknown {
   }
 }
 
-/** An IN list travels as one array bound to `= ANY($n)`, so the SQL text is the same whatever its length. */
-function encodeList(values: readonly unknown[]): unknown {
-  return values;
+/** One element of a PostgreSQL array literal. */
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  let text: string;
+  if (value instanceof Date) text = value.toISOString();
+  else if (Buffer.isBuffer(value)) text = "\\x" + value.toString("hex");
+  else if (typeof value === "boolean") text = value ? "t" : "f";
+  else if (typeof value === "object") text = JSON.stringify(value);
+  else text = String(value);
+  return '"' + text.replace(/[\\"]/g, "\\$&") + '"';
+}
+
+/**
+ * An IN list travels as one array literal bound to `= ANY($n)`: the SQL text (and its prepared
+ * statement) is the same whatever the list's length, and the server types the array from the
+ * column. A JS array would not do: postgres.js declares an array parameter with its first
+ * element's type (a Date list as one timestamptz), which the server then refuses.
+ */
+function encodeList(values: readonly unknown[]): string {
+  let literal = "{";
+  for (let i = 0; i < values.length; i++) literal += (i === 0 ? "" : ",") + arrayElement(values[i]);
+  return literal + "}";
 }
 
 const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [

@@ -1,12 +1,16 @@
 /**
- * The PostgreSQL/CockroachDB driver over postgres.js: a pool whose statements are prepared once
- * per SQL text and connection, reserved connections for transactions (with an optional acquire
- * timeout), cursors for streaming, and type parsers that give the same JavaScript values as the
- * SQLite driver (int8 per the int64 policy, DATE as "YYYY-MM-DD", TIMESTAMP as UTC).
+ * The PostgreSQL/CockroachDB driver over node-postgres (`pg`): a pool whose statements are named
+ * prepared statements (prepared once per SQL text and connection), checked-out clients for
+ * transactions (with an optional acquire timeout), server-side cursors (`pg-cursor`) for
+ * streaming, and type parsers that give the same JavaScript values as the SQLite driver (int8 per
+ * the int64 policy, DATE as "YYYY-MM-DD", TIMESTAMP as UTC).
+ *
+ * Why pg and not postgres.js: see docs/decisions.md ("PostgreSQL driver").
  *
  * @module
  */
-import postgres from "postgres";
+import pg from "pg";
+import Cursor from "pg-cursor";
 import type { ServerConfig } from "../../config/connection-config.js";
 import { tlsOptions } from "../../config/connection-config.js";
 import { ConnectionError } from "../../errors/errors.js";
@@ -14,15 +18,10 @@ import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
 
-type Sql = postgres.Sql<Record<string, unknown>>;
-
-/**
- * prepare: one named statement per SQL text and connection. simple: false keeps the extended
- * protocol even without parameters, so one call runs one statement, as on SQLite
- * ("…; DROP TABLE x" is refused, not run).
- */
-const STATEMENT_OPTIONS = { prepare: true, simple: false } as postgres.UnsafeQueryOptions;
-type Runner = Pick<Sql, "unsafe">;
+/** The flavour of a server, from what its `version()` says. */
+export function dialectFromVersion(version: string): "postgres" | "cockroachdb" {
+  return /cockroachdb/i.test(version) ? "cockroachdb" : "postgres";
+}
 
 /** `TIMESTAMP` (without time zone) values are read as UTC, as on SQLite. */
 function parseTimestamp(text: string): Date | string {
@@ -30,25 +29,59 @@ function parseTimestamp(text: string): Date | string {
   return Number.isNaN(date.getTime()) ? text : date;
 }
 
-/** The flavour of a server, from what its `version()` says. */
-export function dialectFromVersion(version: string): "postgres" | "cockroachdb" {
-  return /cockroachdb/i.test(version) ? "cockroachdb" : "postgres";
-}
+const OID = { int8: 20, date: 1082, timestamp: 1114 } as const;
 
-/** The postgres.js type table: the same JavaScript value types as on SQLite. */
-function typeParsers(config: ServerConfig) {
+/**
+ * Types whose pg parser gives the documented value (booleans, numbers, JSON, timestamps, bytes,
+ * and arrays of those). Every other type passes through as the server's text, as on SQLite,
+ * instead of pg's ad-hoc objects (points, intervals, ranges).
+ */
+const PARSED_BY_PG = new Set([
+  16, 17, 21, 23, 26, 114, 700, 701, 1184, 3802, // bool bytea int2 int4 oid json float4 float8 timestamptz jsonb
+  199, 1000, 1001, 1005, 1007, 1009, 1014, 1015, 1021, 1022, 1028, 1115, 1182, 1185, 1231, 2951, 3807, // their arrays
+]);
+
+const identity = (text: string): string => text;
+
+/** The type parsers of one pool: the same JavaScript values as on SQLite. */
+function typeParsers(config: ServerConfig): pg.CustomTypesConfig {
+  const int8 = int64FromText(config.int64);
   return {
-    int8: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: int64FromText(config.int64) },
-    dateOnly: { to: 1082, from: [1082], serialize: (x: unknown) => (x instanceof Date ? x.toISOString().slice(0, 10) : String(x)), parse: (x: string) => x },
-    timestamp: { to: 1114, from: [1114], serialize: (x: unknown) => (x instanceof Date ? x.toISOString() : String(x)), parse: parseTimestamp },
+    getTypeParser: ((oid: number, format?: string) => {
+      if (format === "binary") return pg.types.getTypeParser(oid, "binary");
+      if (oid === OID.int8) return int8;
+      if (oid === OID.date) return identity;
+      if (oid === OID.timestamp) return parseTimestamp;
+      return PARSED_BY_PG.has(oid) ? pg.types.getTypeParser(oid, "text") : identity;
+    }) as pg.CustomTypesConfig["getTypeParser"],
   };
 }
+
+/** Named statements: one name per SQL text, so each connection parses a statement once. */
+class StatementNames {
+  readonly #names = new Map<string, string>();
+  static readonly LIMIT = 5_000;
+
+  /** The name for `text`, or undefined once the limit is reached (then statements run unnamed). */
+  nameOf(text: string): string | undefined {
+    let name = this.#names.get(text);
+    if (name === undefined && this.#names.size < StatementNames.LIMIT) {
+      name = `tk${this.#names.size.toString(36)}`;
+      this.#names.set(text, name);
+    }
+    return name;
+  }
+}
+
+/** Errors that mean the pool itself is gone or a client unusable (pg reports some without a code). */
+const CONNECTION_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client was closed/i;
 
 /** The PostgreSQL/CockroachDB driver. See the module documentation. */
 export class PostgresDriver implements Driver {
   readonly #config: ServerConfig;
+  readonly #names = new StatementNames();
   #dialect: "postgres" | "cockroachdb";
-  #sql: Sql | undefined;
+  #pool: pg.Pool | undefined;
   #closed = false;
 
   constructor(config: ServerConfig) {
@@ -61,124 +94,161 @@ export class PostgresDriver implements Driver {
   }
 
   #map(error: unknown) {
+    const message = (error as { message?: unknown } | null)?.message;
+    if (!(error as { code?: unknown } | null)?.code && typeof message === "string" && CONNECTION_MESSAGES.test(message)) {
+      return new ConnectionError(mapPostgresError(error, [this.#config.password]).message, { cause: error });
+    }
     return mapPostgresError(error, [this.#config.password]);
   }
 
-  #pool(): Sql {
+  #getPool(): pg.Pool {
     if (this.#closed) throw new ConnectionError("The database is closed");
-    if (this.#sql === undefined) {
+    if (this.#pool === undefined) {
       const c = this.#config;
-      this.#sql = postgres({
+      const pool = new pg.Pool({
         host: c.host,
         port: c.port,
         database: c.database,
-        username: c.user,
+        user: c.user,
         ...(c.password === undefined ? {} : { password: c.password }),
-        ssl: tlsOptions(c) as postgres.Options<{}>["ssl"],
+        ssl: tlsOptions(c) as pg.PoolConfig["ssl"],
         max: c.maxConnections,
-        idle_timeout: c.idleTimeoutMs / 1000,
-        connect_timeout: c.connectTimeoutMs / 1000, // 0: no limit
-        prepare: true,
-        onnotice: () => undefined,
+        min: Math.min(c.minConnections, c.maxConnections),
+        idleTimeoutMillis: c.idleTimeoutMs,
+        // Bounds both opening a connection and waiting for one from a full pool.
+        connectionTimeoutMillis: c.connectTimeoutMs,
+        application_name: c.applicationName,
+        ...(c.options === undefined ? {} : { options: c.options }),
         types: typeParsers(c),
-        connection: {
-          application_name: c.applicationName,
-          ...(c.options === undefined ? {} : { options: c.options }),
-        },
-      } as postgres.Options<{}>) as unknown as Sql;
+        keepAlive: true,
+      });
+      // An idle client whose connection dies emits "error" on the pool; the pool drops the
+      // client by itself, and without a listener the process would crash.
+      pool.on("error", () => undefined);
+      this.#pool = pool;
     }
-    return this.#sql;
+    return this.#pool;
   }
 
   async connect(): Promise<void> {
-    const sql = this.#pool();
-    const { rows } = await this.#run(sql, "SELECT version() AS version", []);
+    const pool = this.#getPool();
+    const { rows } = await this.#run(pool, "SELECT version() AS version", []);
     if (dialectFromVersion(String(rows[0]?.["version"] ?? "")) === "cockroachdb") this.#dialect = "cockroachdb";
     // Open the minimum number of connections now, so the first requests do not pay for them.
     const warm = Math.min(this.#config.minConnections, this.#config.maxConnections);
     if (warm > 1) {
-      const reserved = await Promise.all(Array.from({ length: warm }, () => sql.reserve()));
-      for (const connection of reserved) connection.release();
+      const clients = await Promise.all(Array.from({ length: warm }, () => pool.connect()));
+      for (const client of clients) client.release();
     }
   }
 
-  async #run(runner: Runner, text: string, params: readonly unknown[]): Promise<QueryResult> {
+  async #run(runner: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult> {
+    const name = this.#names.nameOf(text);
     try {
-      const result = await runner.unsafe(text, params as never[], STATEMENT_OPTIONS);
-      // A plain array, not postgres.js's Result subclass, so rows look the same on every backend.
-      const rows = Array.from(result) as Row[];
-      return { rows, rowCount: result.count ?? rows.length };
+      // A named statement always uses the extended protocol: one call runs one statement, as on
+      // SQLite ("…; DROP TABLE x" is refused, not run).
+      const result = await runner.query({ text, values: params as unknown[], ...(name === undefined ? {} : { name }) });
+      return { rows: result.rows as Row[], rowCount: result.rows.length > 0 || result.command === "SELECT" ? result.rows.length : (result.rowCount ?? 0) };
     } catch (error) {
       throw this.#map(error);
     }
   }
 
-  async *#cursor(runner: Runner, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+  async *#cursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    const cursor = client.query(new Cursor<Row>(text, params as unknown[]));
     try {
-      for await (const batch of runner.unsafe(text, params as never[], STATEMENT_OPTIONS).cursor(batchSize)) {
-        yield Array.from(batch) as Row[];
+      for (;;) {
+        let batch: Row[];
+        try {
+          batch = await cursor.read(batchSize);
+        } catch (error) {
+          throw this.#map(error);
+        }
+        if (batch.length === 0) break;
+        yield batch;
+        if (batch.length < batchSize) break;
       }
-    } catch (error) {
-      throw this.#map(error);
+    } finally {
+      await cursor.close().catch(() => undefined);
     }
   }
 
   query(sql: string, params: readonly unknown[], _single?: boolean): Promise<QueryResult> {
-    let pool: Sql;
+    let pool: pg.Pool;
     try {
-      pool = this.#pool();
+      pool = this.#getPool();
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#run(pool, sql, params);
   }
 
-  stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
-    return this.#cursor(this.#pool(), sql, params, batchSize);
+  async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    const reserved = await this.acquire();
+    let broken = false;
+    try {
+      yield* this.#cursor(reserved.client, sql, params, batchSize);
+    } catch (error) {
+      broken = error instanceof ConnectionError;
+      throw error;
+    } finally {
+      reserved.release(broken);
+    }
   }
 
-  async acquire(): Promise<ReservedConnection> {
-    const pool = this.#pool();
+  async #checkout(): Promise<pg.PoolClient> {
+    const pool = this.#getPool();
     const timeout = this.#config.acquireTimeoutMs;
-    let reserved: postgres.ReservedSql<{}>;
+    if (timeout <= 0) return pool.connect();
+    const pending = pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Hand a connection that arrives too late straight back to the pool.
+        pending.then((late) => late.release(), () => undefined);
+        reject(
+          new ConnectionError(
+            `No database connection became free within acquireTimeoutMs (${timeout} ms); all ${this.#config.maxConnections} connections are busy`,
+          ),
+        );
+      }, timeout);
+    });
     try {
-      if (timeout > 0) {
-        const pending = pool.reserve();
-        let timer: NodeJS.Timeout | undefined;
-        const expired = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            // Hand a connection that arrives too late straight back to the pool.
-            pending.then((late) => late.release(), () => undefined);
-            reject(
-              new ConnectionError(
-                `No database connection became free within acquireTimeoutMs (${timeout} ms); all ${this.#config.maxConnections} connections are busy`,
-              ),
-            );
-          }, timeout);
-        });
-        try {
-          reserved = await Promise.race([pending, expired]);
-        } finally {
-          clearTimeout(timer);
-        }
-      } else {
-        reserved = await pool.reserve();
-      }
+      return await Promise.race([pending, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async acquire(): Promise<ReservedConnection & { client: pg.PoolClient }> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#checkout();
     } catch (error) {
       throw this.#map(error);
     }
+    // A checked-out client whose connection dies emits "error"; without a listener the process
+    // would crash. The failure also reaches the next query on the client, which maps it.
+    let failed = false;
+    const onError = () => {
+      failed = true;
+    };
+    client.on("error", onError);
     let released = false;
-    const runner = (): Runner => {
+    const live = (): pg.PoolClient => {
       if (released) throw new ConnectionError("This transaction's connection was already released");
-      return reserved as unknown as Runner;
+      return client;
     };
     return {
-      query: async (sql, params) => this.#run(runner(), sql, params),
-      stream: (sql, params, batchSize) => this.#cursor(runner(), sql, params, batchSize),
-      release: () => {
+      client,
+      query: async (sql, params) => this.#run(live(), sql, params),
+      stream: (sql, params, batchSize) => this.#cursor(live(), sql, params, batchSize),
+      release: (broken = false) => {
         if (released) return;
         released = true;
-        reserved.release();
+        client.off("error", onError);
+        // A broken client is destroyed instead of going back to the pool.
+        client.release(broken || failed ? true : undefined);
       },
     };
   }
@@ -186,8 +256,8 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const sql = this.#sql;
-    this.#sql = undefined;
-    await sql?.end({ timeout: 5 });
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
   }
 }
