@@ -7,9 +7,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { type DatabaseOptions, type DialectName, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
-import type { Driver, DriverConnection, QueryResult, Row, SqlDialect } from "./dialect/dialect.js";
+import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./dialect/dialect.js";
 import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
-import { AmbiguousCommitError, ConnectionError, SerializationError, TablekitError, ValidationError } from "./errors/errors.js";
+import { AmbiguousCommitError, ConnectionError, QueryError, SerializationError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
 import { Queryable, type TransactionOptions } from "./queryable.js";
 import { currentScope, runInScope } from "./transaction/context.js";
@@ -57,6 +57,7 @@ export class Database extends Queryable {
       },
       execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single),
       stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true),
+      copyIn: (scope, sql, lines) => this.#timedCopy(scope.connection, sql, lines),
     };
   }
 
@@ -181,6 +182,19 @@ export class Database extends Queryable {
       return result;
     } catch (error) {
       this.#emit(sql, params, start, 0, error, inTransaction);
+      throw error;
+    }
+  }
+
+  async #timedCopy(target: ReservedConnection, sql: string, lines: Iterable<string>): Promise<number> {
+    if (target.copyIn === undefined) throw new QueryError("This backend has no COPY");
+    const start = performance.now();
+    try {
+      const count = await target.copyIn(sql, lines);
+      if (this.#events.active) this.#emit(sql, [], start, count, undefined, true);
+      return count;
+    } catch (error) {
+      if (this.#events.active) this.#emit(sql, [], start, 0, error, true);
       throw error;
     }
   }

@@ -51,7 +51,10 @@ export interface ColumnInfo {
 
 /** Options of `batchInsert`. */
 export interface BatchInsertOptions {
-  /** Rows per statement; capped so a statement stays under the backend's parameter limit. Default 500. */
+  /**
+   * Rows per statement; capped so a statement stays under the backend's parameter limit. Default
+   * 500 (10,000 per COPY for `returning: false` on PostgreSQL/CockroachDB).
+   */
   chunkSize?: number;
   /** Return the inserted rows (default true). With false, only the count is returned and memory stays bounded. */
   returning?: boolean;
@@ -82,6 +85,8 @@ export interface StreamOptions<R extends object = Row> {
 }
 
 const DEFAULT_CHUNK = 500;
+/** Rows per COPY when the caller gives no chunkSize: large, since COPY has no parameter limit. */
+const DEFAULT_COPY_CHUNK = 10_000;
 const PLACEHOLDER_CACHE = new Map<string, string>();
 
 function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number): R[] | number {
@@ -102,6 +107,11 @@ export abstract class Queryable {
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
   abstract get dialect(): DialectName;
+
+  /** @internal Bulk-loads COPY text lines; only transactions on backends with COPY support it. */
+  protected copyRows(_sql: string, _lines: Iterable<string>): Promise<number> {
+    return Promise.reject(new QueryError("COPY runs only inside a transaction on PostgreSQL/CockroachDB"));
+  }
 
   /**
    * Runs a transaction; see {@link Database.transaction}. Called on a transaction, it opens a
@@ -378,8 +388,12 @@ export abstract class Queryable {
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
     const returning = options.returning !== false;
-    const maxParams = this.sqlDialect.maxParameters;
+    const dialect = this.sqlDialect;
+    const maxParams = dialect.maxParameters;
     return this.transaction(async (tx) => {
+      if (!returning && dialect.copyLine !== undefined) {
+        return this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress);
+      }
       const out: R[] = [];
       let done = 0;
       let start = 0;
@@ -398,6 +412,53 @@ export abstract class Queryable {
       }
       return rowsOrCount(options.returning, out, done);
     });
+  }
+
+  /**
+   * The PostgreSQL bulk path: `COPY … FROM STDIN`, measured 2.4x faster than multi-row VALUES
+   * (docs/decisions.md). Consecutive records with the same columns share one COPY; lines are
+   * produced lazily, so memory stays bounded by the caller's array.
+   */
+  async #copyInsert(
+    tx: Transaction,
+    table: string,
+    records: readonly Row[],
+    shapes: readonly string[][],
+    chunkSize: number,
+    onProgress: ((done: number, total: number) => void) | undefined,
+  ): Promise<number> {
+    const copyLine = this.sqlDialect.copyLine!;
+    const name = tableName(table);
+    let done = 0;
+    let start = 0;
+    while (start < records.length) {
+      const columns = shapes[start]!;
+      const key = columns.join(",");
+      let end = start + 1;
+      // One COPY per chunk of equally shaped records, so progress is reported as it goes.
+      while (end < records.length && end - start < chunkSize && shapes[end]!.join(",") === key) end++;
+      const from = start;
+      const to = end;
+      function* lines(): Generator<string> {
+        const values: unknown[] = new Array(columns.length);
+        for (let r = from; r < to; r++) {
+          const record = records[r]!;
+          for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!];
+          yield copyLine(values);
+        }
+      }
+      if (columns.length === 0) {
+        const statement = insertManyStatement(this.sqlDialect, table, columns, records.slice(from, to), false);
+        for (let r = from; r < to; r++) await (tx as Queryable).runStatement(statement.sql, statement.params);
+      } else {
+        const list = columns.map((c) => quoteIdentifier(c)).join(", ");
+        await (tx as Queryable).copyRows(`COPY ${name} (${list}) FROM STDIN`, lines());
+      }
+      done += to - from;
+      start = to;
+      onProgress?.(done, records.length);
+    }
+    return done;
   }
 
   /**

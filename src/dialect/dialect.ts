@@ -29,6 +29,11 @@ export interface DriverConnection {
 
 /** A connection held exclusively, for a transaction. */
 export interface ReservedConnection extends DriverConnection {
+  /**
+   * Bulk-loads rows with `COPY … FROM STDIN` (text format, one line per row), where the backend
+   * has it; returns the number of rows loaded.
+   */
+  copyIn?(sql: string, lines: Iterable<string>): Promise<number>;
   /** Returns the connection to the pool; `broken` discards it instead (its state is unknown). */
   release(broken?: boolean): void;
 }
@@ -71,6 +76,11 @@ export interface SqlDialect extends WhereDialect {
   columnsSql(): string;
   /** Statements that compact the database, or none where the backend does it itself. */
   vacuumSql(): string[];
+  /**
+   * One row in COPY text format (tab-separated, `\N` for NULL, escaped), on backends whose
+   * drivers can `copyIn`; absent elsewhere.
+   */
+  copyLine?(values: readonly unknown[]): string;
   /** The statement that starts a transaction. */
   beginSql(options: { isolation?: IsolationLevel | undefined }): string;
 }

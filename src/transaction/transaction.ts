@@ -52,6 +52,8 @@ export interface TransactionHost {
   readonly sqlDialect: SqlDialect;
   /** Runs a statement on the scope's connection, with query events; no state checks. */
   execRaw(scope: TxScope, sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
+  /** Bulk-loads COPY text lines on the scope's connection, with a query event. */
+  copyIn(scope: TxScope, sql: string, lines: Iterable<string>): Promise<number>;
   /** Streams on the scope's connection. */
   stream(scope: TxScope, sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
@@ -115,6 +117,21 @@ export class Transaction extends Queryable {
   protected streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
     if (!this.#scope.active) throw new QueryError("This transaction has already finished; run statements inside its callback");
     return this.#host.stream(this.#scope, sql, params, batchSize);
+  }
+
+  /** @internal */
+  protected override async copyRows(sql: string, lines: Iterable<string>): Promise<number> {
+    const scope = this.#scope;
+    if (!scope.active) throw new QueryError("This transaction has already finished; run statements inside its callback");
+    if (scope.failure !== undefined) {
+      throw new QueryError("The transaction is aborted because an earlier statement failed", { cause: scope.failure, code: scope.failure.code });
+    }
+    try {
+      return await this.#host.copyIn(scope, sql, lines);
+    } catch (error) {
+      if (error instanceof TablekitError) scope.fail(error);
+      throw error;
+    }
   }
 
   /** Whether this transaction can still run statements. */

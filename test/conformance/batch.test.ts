@@ -163,10 +163,16 @@ for (const backend of backends()) {
       // A chunk size that asks for one statement: the library must still cap it under the limit.
       const count = await db.batchInsert(big, records, { chunkSize: total, returning: false });
       expect(count).toBe(total);
-      const inserts = seen.filter((s) => /^INSERT/i.test(s));
-      expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil((total * 4) / limit));
-      for (const statement of inserts) expect(parameterCount(statement)).toBeLessThanOrEqual(limit);
-      expect(inserts.reduce((sum, s) => sum + parameterCount(s), 0)).toBe(total * 4);
+      if (backend.name === "postgres") {
+        // Without returning, PostgreSQL takes the COPY bulk path: no bound parameters at all.
+        expect(seen.filter((s) => /^COPY /.test(s))).toHaveLength(1);
+        expect(seen.filter((s) => /^INSERT/i.test(s))).toHaveLength(0);
+      } else {
+        const inserts = seen.filter((s) => /^INSERT/i.test(s));
+        expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil((total * 4) / limit));
+        for (const statement of inserts) expect(parameterCount(statement)).toBeLessThanOrEqual(limit);
+        expect(inserts.reduce((sum, s) => sum + parameterCount(s), 0)).toBe(total * 4);
+      }
       const stats = await db.execute<Row>(`SELECT count(*) AS n, count(DISTINCT a) AS distinct_a, min(a) AS lo, max(a) AS hi, sum(d) AS sum_d FROM "${big}"`);
       expect(Number(stats[0]!["n"])).toBe(total);
       expect(Number(stats[0]!["distinct_a"])).toBe(total);

@@ -79,6 +79,30 @@ function encodeList(values: readonly unknown[]): string {
   return literal + "}";
 }
 
+const COPY_NEEDS_ESCAPE = /[\\\n\r\t]/;
+const COPY_SPECIAL = /[\\\n\r\t]/g;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** One field in COPY text format. */
+function copyField(value: unknown): string {
+  const encoded = encodePostgresValue(value);
+  if (encoded === null) return "\\N";
+  let text: string;
+  if (typeof encoded === "string") text = encoded;
+  else if (typeof encoded === "boolean") text = encoded ? "t" : "f";
+  else if (encoded instanceof Date) text = encoded.toISOString();
+  else if (Buffer.isBuffer(encoded)) text = "\\x" + encoded.toString("hex");
+  else text = String(encoded);
+  return COPY_NEEDS_ESCAPE.test(text) ? text.replace(COPY_SPECIAL, (ch) => COPY_ESCAPES[ch]!) : text;
+}
+
+/** One row in COPY text format, ending with a newline. */
+function copyLine(values: readonly unknown[]): string {
+  let line = "";
+  for (let i = 0; i < values.length; i++) line += (i === 0 ? "" : "\t") + copyField(values[i]);
+  return line + "\n";
+}
+
 const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [
   [/^(\s*)STRING\s*\(/i, "$1VARCHAR("],
   [/^(\s*)STRING\b/i, "$1TEXT"],
@@ -110,6 +134,7 @@ function dialect(name: DialectName): SqlDialect {
     placeholder,
     encodeValue: encodePostgresValue,
     encodeList,
+    copyLine,
     inList: (column: string, ph: string, negate: boolean): string => (negate ? `NOT (${column} = ANY(${ph}))` : `${column} = ANY(${ph})`),
     ilike: (column: string, ph: string, negate: boolean): string => `${column} ${negate ? "NOT ILIKE" : "ILIKE"} ${ph}`,
     createTable: createTable(name === "postgres"),

@@ -11,6 +11,7 @@
  */
 import pg from "pg";
 import Cursor from "pg-cursor";
+import { from as copyFrom } from "pg-copy-streams";
 import type { ServerConfig } from "../../config/connection-config.js";
 import { tlsOptions } from "../../config/connection-config.js";
 import { ConnectionError } from "../../errors/errors.js";
@@ -243,6 +244,7 @@ export class PostgresDriver implements Driver {
       client,
       query: async (sql, params) => this.#run(live(), sql, params),
       stream: (sql, params, batchSize) => this.#cursor(live(), sql, params, batchSize),
+      copyIn: (sql, lines) => this.#copyIn(live(), sql, lines),
       release: (broken = false) => {
         if (released) return;
         released = true;
@@ -251,6 +253,32 @@ export class PostgresDriver implements Driver {
         client.release(broken || failed ? true : undefined);
       },
     };
+  }
+
+  /** Streams COPY text lines to the server in chunks of about 64 KiB, honouring backpressure. */
+  async #copyIn(client: pg.PoolClient, sql: string, lines: Iterable<string>): Promise<number> {
+    const stream = client.query(copyFrom(sql));
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+    });
+    try {
+      let chunk = "";
+      for (const line of lines) {
+        chunk += line;
+        if (chunk.length >= 65_536) {
+          if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once("drain", resolve));
+          chunk = "";
+        }
+      }
+      stream.end(chunk);
+      await finished;
+    } catch (error) {
+      stream.destroy();
+      await finished.catch(() => undefined);
+      throw this.#map(error);
+    }
+    return stream.rowCount;
   }
 
   async close(): Promise<void> {
