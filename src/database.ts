@@ -15,6 +15,9 @@ import { Queryable, type TransactionOptions } from "./queryable.js";
 import { currentScope, runInScope } from "./transaction/context.js";
 import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
+import { Table } from "./table/table.js";
+import type { TableOptions } from "./table/types.js";
+import type { RelationMap } from "./table/relations.js";
 
 const ISOLATION_LEVELS = new Set(["serializable", "repeatable read", "read committed"]);
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -153,6 +156,20 @@ export class Database extends Queryable {
   /** @internal util.inspect shows the same safe description. */
   [inspectSymbol](): string {
     return this.toString();
+  }
+
+  /**
+   * A {@link Table} on this Database: the same as `new Table(name, { ...options, db: this })`.
+   *
+   * ```ts
+   * const users = db.table("users", { schema: { id: "UUID PRIMARY KEY DEFAULT gen_random_uuid()", email: "TEXT UNIQUE NOT NULL" } });
+   * ```
+   */
+  table<R extends object = Row, Rels extends RelationMap = RelationMap, H extends keyof R & string = never, I extends object = Partial<R>>(
+    name: string,
+    options: Omit<TableOptions<R, Rels, H, I>, "db"> = {},
+  ): Table<R, Rels, H, I> {
+    return new Table<R, Rels, H, I>(name, { ...options, db: this });
   }
 
   /** @internal The driver, for other tablekit modules (connects first). */

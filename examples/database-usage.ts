@@ -4,7 +4,7 @@
  * ./tablekit.db; set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the same
  * code on PostgreSQL or CockroachDB.
  *
- * Run it: npm run example
+ * Run it: npm exec -- tsx examples/database-usage.ts
  */
 import { Database, UniqueViolationError } from "../src/index.js";
 

@@ -1,0 +1,259 @@
+/**
+ * What the parts of `Table` share without exposing it: the table's metadata (columns, primary key,
+ * hidden columns), name validation against it, and filters compiled into `sql` fragments for the
+ * few statements the Table writes itself.
+ *
+ * @module
+ */
+import type { Database } from "../database.js";
+import type { ColumnInfo } from "../queryable.js";
+import type { Row, SqlDialect } from "../dialect/dialect.js";
+import { sqlDialectFor } from "../dialect/create-driver.js";
+import { IdentifierError, TablekitError, ValidationError } from "../errors/errors.js";
+import { columnList, dataColumns } from "../crud/statements.js";
+import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
+import { type OrderBy, type OrderTerm, parseOrderBy } from "../sql/order-by.js";
+import { SqlFragment } from "../sql/sql-tag.js";
+import { type Where, type WhereDialect, compileWhere } from "../sql/where.js";
+
+/** @internal The key under which a Table exposes {@link TableInternals} to the relation loader. */
+export const TABLE_INTERNALS: unique symbol = Symbol("tablekit.table.internals");
+
+/** @internal How a primary key value is checked before it reaches SQL. */
+export type KeyKind = "uuid" | "int16" | "int32" | "int64" | "other";
+
+/** @internal What a Table knows once initialized. */
+export interface TableMeta {
+  /** Table name. */
+  readonly table: string;
+  /** Every column, in table order. */
+  readonly columnNames: readonly string[];
+  /** Context for identifier checks: unknown columns raise IdentifierError naming the table. */
+  readonly context: IdentifierContext & { readonly columns: ReadonlySet<string> };
+  /** The single-column primary key, when there is one (or the `primaryKey` option). */
+  readonly primaryKey: string | undefined;
+  /** How a primary key value is checked. */
+  readonly keyKind: KeyKind;
+  /** Columns left out of returned rows unless asked for by name. */
+  readonly hidden: ReadonlySet<string>;
+  /** The columns selected by default: undefined means every column (`*`), when nothing is hidden. */
+  readonly visible: readonly string[] | undefined;
+}
+
+/** @internal What the relation loader needs from a Table. */
+export interface TableInternals {
+  /** Table name. */
+  readonly name: string;
+  /** The Database the Table runs on. */
+  readonly db: Database;
+  /** Initializes the table if needed and returns its metadata. */
+  meta(): Promise<TableMeta>;
+  /** The relations declared on the Table, by name. */
+  readonly relations: Readonly<Record<string, unknown>>;
+  /** The Table for a relation target or join table given by name (created once, on the same Database). */
+  tableFor(target: unknown): TableInternals;
+}
+
+/** @internal Builds metadata from `db.columns()` output. */
+export function buildMeta(
+  table: string,
+  infos: readonly ColumnInfo[],
+  dialect: string,
+  options: { primaryKey?: string | undefined; hidden?: readonly string[] | undefined },
+): TableMeta {
+  const columnNames = infos.map((c) => c.name);
+  const context = { table, columns: new Set(columnNames) as ReadonlySet<string> };
+  let primaryKey = options.primaryKey;
+  if (primaryKey !== undefined) assertIdentifier(primaryKey, "column", context);
+  else {
+    const keys = infos.filter((c) => c.primaryKey);
+    if (keys.length === 1) primaryKey = keys[0]!.name;
+  }
+  const hidden = new Set<string>();
+  for (const column of options.hidden ?? []) hidden.add(assertIdentifier(column, "column", context));
+  if (primaryKey !== undefined && hidden.has(primaryKey)) {
+    throw new IdentifierError(`The primary key ${formatForMessage(primaryKey)} of table ${formatForMessage(table)} cannot be hidden`);
+  }
+  const type = primaryKey === undefined ? "" : (infos.find((c) => c.name === primaryKey)?.type ?? "");
+  return Object.freeze({
+    table,
+    columnNames,
+    context,
+    primaryKey,
+    keyKind: keyKindOf(type, dialect),
+    hidden,
+    visible: hidden.size === 0 ? undefined : columnNames.filter((c) => !hidden.has(c)),
+  });
+}
+
+function keyKindOf(type: string, dialect: string): KeyKind {
+  const t = type.toLowerCase();
+  if (/\buuid\b/.test(t)) return "uuid";
+  if (dialect === "sqlite") return /int/.test(t) ? "int64" : "other";
+  if (t === "smallint" || t === "int2") return "int16";
+  if (t === "integer" || t === "int4" || t === "int") return "int32";
+  if (t === "bigint" || t === "int8") return "int64";
+  return "other";
+}
+
+const UUID = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+const INTEGER_TEXT = /^[+-]?\d{1,20}$/;
+const LIMITS: Record<"int16" | "int32" | "int64", bigint> = { int16: 2n ** 15n, int32: 2n ** 31n, int64: 2n ** 63n };
+
+/**
+ * @internal Whether `id` can be a value of the primary key column. A wrong JavaScript type is a
+ * programming error ({@link ValidationError}); a well-typed value the column cannot hold ("not-a-uuid"
+ * for a UUID key, 1.5 or "abc" for an integer key, an out-of-range integer) is reported as `false`,
+ * so by-id methods answer "no such row" without running SQL.
+ */
+export function acceptsKey(meta: TableMeta, id: unknown): boolean {
+  const type = typeof id;
+  if (type !== "string" && type !== "number" && type !== "bigint" && !(id instanceof Uint8Array)) {
+    throw new ValidationError(
+      `The ${meta.primaryKey === undefined ? "key" : `primary key ${formatForMessage(meta.primaryKey)}`} of table ${formatForMessage(meta.table)} must be a string, number or bigint, not ${id === null ? "null" : type}`,
+      [{ message: "invalid key", path: [meta.primaryKey ?? "id"] }],
+    );
+  }
+  switch (meta.keyKind) {
+    case "uuid":
+      return type === "string" && UUID.test(id as string);
+    case "int16":
+    case "int32":
+    case "int64": {
+      let value: bigint;
+      if (type === "number") {
+        if (!Number.isSafeInteger(id)) return false;
+        value = BigInt(id as number);
+      } else if (type === "bigint") value = id as bigint;
+      else if (type === "string" && INTEGER_TEXT.test(id as string)) value = BigInt(id as string);
+      else return false;
+      const limit = LIMITS[meta.keyKind];
+      return value >= -limit && value < limit;
+    }
+    default:
+      return true;
+  }
+}
+
+/** @internal The primary key, or a clear error for tables without a single-column one. */
+export function requireKey(meta: TableMeta, operation: string): string {
+  if (meta.primaryKey === undefined) {
+    throw new TablekitError(
+      `${operation} needs a single-column primary key, and table ${formatForMessage(meta.table)} has none; pass the primaryKey option to name the key column`,
+    );
+  }
+  return meta.primaryKey;
+}
+
+/** A dialect for validation only: the real compiler runs, placeholders and values are irrelevant. */
+const CHECK_DIALECT: WhereDialect = {
+  placeholder: () => "?",
+  encodeValue: (value) => value,
+  encodeList: (values) => values,
+  inList: () => "1 = 1",
+  ilike: () => "1 = 1",
+};
+
+/** @internal Checks a filter's shape and column names against the table, before any SQL. */
+export function checkWhere(meta: TableMeta, where: unknown): void {
+  if (where !== undefined && where !== null) compileWhere(where as Where, CHECK_DIALECT, [], meta.context);
+}
+
+/** @internal Parses and checks an ordering against the table's columns. */
+export function checkOrderBy(meta: TableMeta, orderBy: OrderBy | undefined): OrderTerm[] {
+  return parseOrderBy(orderBy, meta.context);
+}
+
+/** @internal Checks a `columns` option (a non-empty array of known columns). */
+export function checkColumns(meta: TableMeta, columns: readonly string[] | undefined): void {
+  if (columns !== undefined) columnList(columns, meta.context);
+}
+
+/** @internal Checks that `data` is a plain object of known columns; returns the columns set. */
+export function checkData(meta: TableMeta, data: unknown, what: string): string[] {
+  return dataColumns(data, what, meta.context);
+}
+
+/** @internal Which columns to fetch and which of them to remove from the rows afterwards. */
+export interface Selection {
+  /** Columns to select; undefined selects every column. */
+  readonly fetch: string[] | undefined;
+  /** Columns fetched only for tablekit's own use (relation keys, cursor values, hidden columns). */
+  readonly strip: readonly string[];
+}
+
+/**
+ * @internal The columns to select for a call: the ones asked for (default: the visible ones) plus
+ * `needed` (relation keys, cursor columns), which are removed again before rows are returned.
+ */
+export function selection(meta: TableMeta, columns: readonly string[] | undefined, needed: readonly string[]): Selection {
+  const base = columns ?? meta.visible;
+  if (base === undefined) {
+    return { fetch: undefined, strip: [] };
+  }
+  const fetch = [...base];
+  const strip: string[] = [];
+  for (const column of needed) {
+    if (!fetch.includes(column)) {
+      fetch.push(column);
+      strip.push(column);
+    }
+  }
+  return { fetch, strip };
+}
+
+/** @internal Removes `columns` from each row (in place). */
+export function stripColumns(rows: readonly Row[], columns: readonly string[]): void {
+  if (columns.length === 0) return;
+  for (const row of rows) for (const column of columns) delete row[column];
+}
+
+/** @internal Removes the table's hidden columns from a row returned by a write (`RETURNING *`). */
+export function hideColumns<T extends Row>(meta: TableMeta, row: T): T {
+  if (meta.hidden.size > 0) for (const column of meta.hidden) delete row[column];
+  return row;
+}
+
+/** @internal The SQL dialect of a connected Database. */
+export function dialectOf(db: Database): SqlDialect {
+  return sqlDialectFor(db.dialect);
+}
+
+/**
+ * @internal Compiles a filter into a `sql` fragment for statements the Table builds itself. The
+ * compiler writes `?` for each parameter; compiled text holds no other `?` (identifiers are plain),
+ * so splitting on it pairs each placeholder with its value. Values are encoded once here and again
+ * by `execute`, which leaves encoded values unchanged.
+ */
+export function whereFragment(dialect: SqlDialect, where: unknown, context: IdentifierContext): SqlFragment | undefined {
+  const params: unknown[] = [];
+  const text = compileWhere(where as Where, { ...dialect, placeholder: () => "?" }, params, context);
+  if (text === "") return undefined;
+  const strings = text.split("?");
+  if (strings.length !== params.length + 1) throw new TablekitError("tablekit could not compile a filter into a fragment (placeholder mismatch)");
+  return new SqlFragment(strings, params);
+}
+
+/** @internal A map key for a column value, equal for equal database values (1 and 1n alike). */
+export function keyOf(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return "s" + value;
+    case "number":
+    case "bigint":
+      return "n" + String(value);
+    case "boolean":
+      return "b" + String(value);
+    default:
+      if (value instanceof Date) return "d" + value.toISOString();
+      if (value instanceof Uint8Array) return "x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+      return "j" + JSON.stringify(value);
+  }
+}
+
+/** @internal Whether `value` is a plain object. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
