@@ -84,6 +84,7 @@ export class PostgresDriver implements Driver {
   #dialect: "postgres" | "cockroachdb";
   #pool: pg.Pool | undefined;
   #closed = false;
+  #cursors = 0;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -143,8 +144,8 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async #run(runner: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult> {
-    const name = this.#names.nameOf(text);
+  async #run(runner: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
+    const name = named ? this.#names.nameOf(text) : undefined;
     try {
       // A named statement always uses the extended protocol: one call runs one statement, as on
       // SQLite ("…; DROP TABLE x" is refused, not run).
@@ -171,6 +172,25 @@ export class PostgresDriver implements Driver {
       }
     } finally {
       await cursor.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Streams inside a transaction through an SQL cursor (DECLARE/FETCH): unlike a protocol-level
+   * cursor, it lets the loop body run other statements on the same connection meanwhile.
+   */
+  async *#declaredCursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    const name = `tablekit_cursor_${++this.#cursors}`;
+    await this.#run(client, `DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, params, false);
+    try {
+      for (;;) {
+        const { rows } = await this.#run(client, `FETCH FORWARD ${batchSize} FROM ${name}`, [], false);
+        if (rows.length === 0) break;
+        yield rows;
+        if (rows.length < batchSize) break;
+      }
+    } finally {
+      await this.#run(client, `CLOSE ${name}`, [], false).catch(() => undefined);
     }
   }
 
@@ -243,7 +263,7 @@ export class PostgresDriver implements Driver {
     return {
       client,
       query: async (sql, params) => this.#run(live(), sql, params),
-      stream: (sql, params, batchSize) => this.#cursor(live(), sql, params, batchSize),
+      stream: (sql, params, batchSize) => this.#declaredCursor(live(), sql, params, batchSize),
       copyIn: (sql, lines) => this.#copyIn(live(), sql, lines),
       release: (broken = false) => {
         if (released) return;
