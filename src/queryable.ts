@@ -377,10 +377,17 @@ export abstract class Queryable {
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new ValidationError("chunkSize must be a positive integer", [{ message: "must be a positive integer", path: ["chunkSize"] }]);
     }
-    // Validate every record before the first statement, so bad input writes nothing.
+    // Validate every record before the first statement, so bad input writes nothing. Equal column
+    // lists are shared, so a million records cost one pointer each, not one array each.
+    const interned = new Map<string, string[]>();
     const shapes = records.map((record, i) => {
       try {
-        return dataColumns(record, `record ${i}`, { table });
+        const columns = dataColumns(record, `record ${i}`, { table });
+        const key = columns.join(",");
+        const known = interned.get(key);
+        if (known !== undefined) return known;
+        interned.set(key, columns);
+        return columns;
       } catch (error) {
         if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
         throw error;
