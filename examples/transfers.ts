@@ -13,7 +13,8 @@
  *   DATABASE_URL=cockroachdb://root@127.0.0.1:26257/defaultdb npx tsx examples/transfers.ts
  *
  * On SQLite there is one writer at a time, so transactions wait for each other and need no retry;
- * PostgreSQL and CockroachDB run them side by side and abort the ones that conflict.
+ * PostgreSQL and CockroachDB run them side by side and abort the ones that conflict. The example
+ * drops its table at the end.
  */
 import { Database, TransactionRetryError } from "../src/index.js";
 
@@ -125,3 +126,4 @@ console.log(
 console.log(`Retries needed: ${retries} in all; the most attempts a transfer took: ${mostAttempts}.`);
 if (total !== ACCOUNTS * OPENING_BALANCE) throw new Error(`money was lost or created: the total is ${money(total)}, expected ${money(ACCOUNTS * OPENING_BALANCE)}`);
 console.log(`Total ${money(total)}: unchanged, as it must be.`);
+await db.dropTable(TABLE); // so the example can run again and leaves nothing behind

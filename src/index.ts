@@ -53,6 +53,9 @@ export {
   type Columns,
 } from "./table/index.js";
 export type { RetryOptions } from "./transaction/retry.js";
+export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions } from "./kv/kv-store.js";
+export { KeyNotFoundError } from "./kv/kv-errors.js";
+export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/kv-sql-helpers.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
 export type { DatabaseOptions, DialectName, Int64Mode, SslMode } from "./config/connection-config.js";

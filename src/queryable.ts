@@ -188,7 +188,8 @@ export abstract class Queryable {
 
   /** Runs a query and returns its first row, or null. */
   async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
-    return ((await this.execute<R>(query, params))[0] ?? null) as R | null;
+    const prepared = this.#prepare(query, params);
+    return ((await this.runStatement(prepared.sql, prepared.params, true)).rows[0] ?? null) as R | null;
   }
 
   // ---------------------------------------------------------------- DDL

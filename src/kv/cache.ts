@@ -42,6 +42,9 @@ export function entryValue(entry: CacheEntry): unknown {
 /** A byte-bounded LRU of {@link CacheEntry}. A limit of 0 disables caching (every call misses). */
 export class ValueCache {
   readonly #lru: LRUCache<string, CacheEntry> | undefined;
+  /** Entries cached with an expiry since the last {@link ValueCache.dropExpired} (an upper bound). */
+  #expiring = 0;
+  /** The byte limit (0: no cache). */
   readonly maxBytes: number;
 
   /** Creates a cache holding at most `maxBytes` (0: no cache). */
@@ -79,6 +82,7 @@ export class ValueCache {
       return;
     }
     lru.set(key, { value, text: decoded ? undefined : text, expiresAt }, { size });
+    if (expiresAt !== 0) this.#expiring++;
   }
 
   /** Forgets `key`. */
@@ -104,12 +108,16 @@ export class ValueCache {
   /** Drops the entries whose expiry time is at or before `now`; returns how many were dropped. */
   dropExpired(now: number): number {
     const lru = this.#lru;
-    if (lru === undefined) return 0;
+    if (lru === undefined || this.#expiring === 0) return 0;
     const expired: string[] = [];
+    let remaining = 0;
     for (const [key, entry] of lru.entries()) {
-      if (entry.expiresAt !== 0 && entry.expiresAt <= now) expired.push(key);
+      if (entry.expiresAt === 0) continue;
+      if (entry.expiresAt <= now) expired.push(key);
+      else remaining++;
     }
     for (const key of expired) lru.delete(key);
+    this.#expiring = remaining;
     return expired.length;
   }
 }

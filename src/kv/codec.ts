@@ -61,10 +61,69 @@ function describe(value: unknown): string {
 }
 
 /**
- * Walks a value: throws {@link ValidationError} for anything that cannot be stored, and returns
- * whether it needs the envelope (true) or is plain JSON (false).
+ * Whether a value needs the envelope (true) or is plain JSON (false); throws {@link ValidationError}
+ * for anything that cannot be stored. The fast walk keeps no path; on a problem, {@link explain}
+ * walks again to say where.
  */
-function inspect(value: unknown, ancestors: object[], path: (string | number)[]): boolean {
+function needsEnvelope(value: unknown): boolean {
+  const ancestors = STACK;
+  const base = ancestors.length;
+  try {
+    return walk(value, ancestors, base);
+  } catch (error) {
+    if (error !== UNSTORABLE) throw error;
+    ancestors.length = base;
+    return explain(value, [], []);
+  } finally {
+    ancestors.length = base;
+  }
+}
+
+/** Reused stack of the objects being walked (cycle detection without allocating a Set per call). */
+const STACK: object[] = [];
+const UNSTORABLE = Symbol("unstorable");
+
+function walk(value: unknown, ancestors: object[], base: number): boolean {
+  if (typeof value !== "object") return primitiveNeedsTag(value);
+  if (value === null) return false;
+  const depth = ancestors.length;
+  for (let i = base; i < depth; i++) if (ancestors[i] === value) throw UNSTORABLE;
+  if (depth - base >= MAX_DEPTH) throw UNSTORABLE;
+  const proto = Object.getPrototypeOf(value);
+  let tagged = false;
+  if (proto === Object.prototype || proto === null) {
+    ancestors.push(value);
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== undefined && walk(item, ancestors, base)) tagged = true;
+    }
+  } else if (Array.isArray(value)) {
+    ancestors.push(value);
+    for (let i = 0; i < value.length; i++) {
+      if (walk(value[i], ancestors, base) || !(i in value)) tagged = true;
+    }
+  } else if (value instanceof Date || value instanceof Uint8Array) {
+    return true;
+  } else if (value instanceof Map) {
+    ancestors.push(value);
+    for (const [k, v] of value) {
+      walk(k, ancestors, base);
+      walk(v, ancestors, base);
+    }
+    tagged = true;
+  } else if (value instanceof Set) {
+    ancestors.push(value);
+    for (const v of value) walk(v, ancestors, base);
+    tagged = true;
+  } else {
+    throw UNSTORABLE;
+  }
+  ancestors.length = depth;
+  return tagged;
+}
+
+/** Whether a non-object value needs a tag; throws {@link UNSTORABLE} for functions and symbols. */
+function primitiveNeedsTag(value: unknown): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -72,7 +131,22 @@ function inspect(value: unknown, ancestors: object[], path: (string | number)[])
     case "number":
       return !Number.isFinite(value) || (value === 0 && 1 / value < 0);
     case "bigint":
+    case "undefined":
       return true;
+    default:
+      throw UNSTORABLE;
+  }
+}
+
+/** The slow walk: the same checks as {@link walk}, throwing a {@link ValidationError} that names the path. */
+function explain(value: unknown, ancestors: object[], path: (string | number)[]): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return false;
+    case "number":
+      return !Number.isFinite(value) || (value === 0 && 1 / value < 0);
+    case "bigint":
     case "undefined":
       return true;
     case "object":
@@ -86,52 +160,46 @@ function inspect(value: unknown, ancestors: object[], path: (string | number)[])
   if (ancestors.length >= MAX_DEPTH) return refuse(`values nested deeper than ${MAX_DEPTH} levels cannot be stored`, path);
   ancestors.push(value);
   let tagged = false;
-  try {
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        if (!(i in value)) tagged = true;
-        else {
-          path.push(i);
-          if (inspect(value[i], ancestors, path)) tagged = true;
-          path.pop();
-        }
-      }
-    } else if (value instanceof Map) {
-      let i = 0;
-      for (const [k, v] of value) {
-        path.push(`<Map entry ${i++}>`);
-        inspect(k, ancestors, path);
-        inspect(v, ancestors, path);
-        path.pop();
-      }
-      tagged = true;
-    } else if (value instanceof Set) {
-      let i = 0;
-      for (const v of value) {
-        path.push(`<Set entry ${i++}>`);
-        inspect(v, ancestors, path);
-        path.pop();
-      }
-      tagged = true;
-    } else if (isPlainObject(value)) {
-      const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        const item = record[key];
-        if (item === undefined) continue;
-        path.push(key);
-        if (inspect(item, ancestors, path)) tagged = true;
-        path.pop();
-      }
-    } else {
-      return refuse(`${describe(value)} cannot be stored; use plain objects, arrays, Map, Set, Date, bigint, Uint8Array or JSON values`, path);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      if (!(i in value) || explain(value[i], ancestors, path)) tagged = true;
+      path.pop();
     }
-  } finally {
-    ancestors.pop();
+  } else if (value instanceof Map) {
+    let i = 0;
+    for (const [k, v] of value) {
+      path.push(`<Map entry ${i++}>`);
+      explain(k, ancestors, path);
+      explain(v, ancestors, path);
+      path.pop();
+    }
+    tagged = true;
+  } else if (value instanceof Set) {
+    let i = 0;
+    for (const v of value) {
+      path.push(`<Set entry ${i++}>`);
+      explain(v, ancestors, path);
+      path.pop();
+    }
+    tagged = true;
+  } else if (isPlainObject(value)) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (item === undefined) continue;
+      path.push(key);
+      if (explain(item, ancestors, path)) tagged = true;
+      path.pop();
+    }
+  } else {
+    return refuse(`${describe(value)} cannot be stored; use plain objects, arrays, Map, Set, Date, bigint, Uint8Array or JSON values`, path);
   }
+  ancestors.pop();
   return tagged;
 }
 
-/** The tagged (envelope-internal) form of a value already checked by {@link inspect}. */
+/** The tagged (envelope-internal) form of a value already checked by {@link needsEnvelope}. */
 function tag(value: unknown): unknown {
   switch (typeof value) {
     case "number":
@@ -210,7 +278,7 @@ export function encodeValue(value: unknown): string {
       if (value === null) return "null";
       break;
   }
-  const tagged = inspect(value, [], []);
+  const tagged = needsEnvelope(value);
   const collides = !tagged && typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, ENVELOPE_KEY);
   if (!tagged && !collides) return JSON.stringify(value);
   return `{"${ENVELOPE_KEY}":${FORMAT_VERSION},"v":${JSON.stringify(tag(value))}}`;

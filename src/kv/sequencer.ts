@@ -14,7 +14,7 @@
  */
 
 /** A group of keyed writes started between two store-wide operations. */
-class Epoch {
+export class Epoch {
   /** Writes of this epoch not yet finished. */
   count = 0;
   /** Called when `count` drops to 0, if a store-wide operation is waiting for this epoch. */
@@ -26,41 +26,75 @@ class Epoch {
   ) {}
 }
 
+/** A place in one key's write order. */
+export class Slot {
+  /** Set when the write must wait before running. */
+  ready: Promise<void> | undefined;
+  /** Whether the write has finished. */
+  done = false;
+  /** Wakes the next write to the same key, when one waits. */
+  wake: (() => void) | undefined;
+
+  /** A place among the writes of `epoch`. */
+  constructor(readonly epoch: Epoch) {}
+}
+
+/** Resolves once the previous write to a key has finished and the epoch's barrier has lifted. */
+async function waitFor(previous: Slot | undefined, epoch: Epoch): Promise<void> {
+  if (previous !== undefined && !previous.done) await new Promise<void>((resolve) => (previous.wake = resolve));
+  if (epoch.barrier !== undefined) await epoch.barrier;
+}
+
 /** What the sequencer needs to know of a transaction scope: whether its outermost level is still open. */
 export interface ScopeLike {
+  /** Whether this level (the transaction or a savepoint) still runs statements. */
   readonly active: boolean;
+  /** The outermost level: its `active` turns false when the transaction commits or rolls back. */
   readonly root: { readonly active: boolean };
 }
 
 /** The ordering state of one store. */
 export class Sequencer {
-  readonly #tails = new Map<string, Promise<void>>();
+  readonly #tails = new Map<string, Slot>();
   #epoch = new Epoch(undefined);
   #gen = 0;
   #floor = 0;
   #readers = 0;
   readonly #stamps = new Map<string, number>();
-  readonly #transactions = new Set<ScopeLike>();
+  readonly #transactions = new Set<{ readonly active: boolean }>();
 
   /**
-   * Runs `op`, a write to `key`, after the earlier writes to `key` and after any store-wide
-   * operation requested before this call. The position is taken synchronously, at the call.
+   * Takes the next place in `key`'s write order (synchronously, at the call) and returns it; the
+   * caller awaits `slot.ready` when set, writes, then calls {@link Sequencer.leave} in a `finally`.
+   * `ready` waits for the previous write to `key` and for any store-wide operation requested earlier.
    */
-  async keyed<T>(key: string, op: () => Promise<T>): Promise<T> {
+  enter(key: string): Slot {
     const epoch = this.#epoch;
     epoch.count++;
     const previous = this.#tails.get(key);
-    let release!: () => void;
-    const tail = new Promise<void>((resolve) => (release = resolve));
-    this.#tails.set(key, tail);
+    const slot = new Slot(epoch);
+    this.#tails.set(key, slot);
+    if (previous !== undefined || epoch.barrier !== undefined) slot.ready = waitFor(previous, epoch);
+    return slot;
+  }
+
+  /** Gives up a place taken with {@link Sequencer.enter}: the next write to the key may run. */
+  leave(key: string, slot: Slot): void {
+    slot.done = true;
+    if (slot.wake !== undefined) slot.wake();
+    if (this.#tails.get(key) === slot) this.#tails.delete(key);
+    const epoch = slot.epoch;
+    if (--epoch.count === 0 && epoch.drained !== undefined) epoch.drained();
+  }
+
+  /** Runs `op`, a write to `key`, in `key`'s write order (see {@link Sequencer.enter}). */
+  async keyed<T>(key: string, op: () => Promise<T>): Promise<T> {
+    const slot = this.enter(key);
     try {
-      if (previous !== undefined) await previous;
-      if (epoch.barrier !== undefined) await epoch.barrier;
+      if (slot.ready !== undefined) await slot.ready;
       return await op();
     } finally {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-      if (--epoch.count === 0 && epoch.drained !== undefined) epoch.drained();
+      this.leave(key, slot);
     }
   }
 
@@ -125,7 +159,7 @@ export class Sequencer {
    * the cache (its outcome is unknown, and reads outside it see the old value).
    */
   writtenInTransaction(scope: ScopeLike): void {
-    this.#transactions.add(scope.root as ScopeLike);
+    this.#transactions.add(scope.root);
     this.writtenAll();
   }
 

@@ -1,0 +1,111 @@
+/**
+ * What the `tablekit` command reads and writes, passed in so the whole command runs in-process in
+ * tests: the streams, the environment, and whether a person is watching a terminal. Also the
+ * command's two error classes and a writer that respects backpressure.
+ *
+ * @module
+ */
+import type { Readable, Writable } from "node:stream";
+
+/**
+ * The world the command runs in. `main.ts` passes the process's streams; tests pass collecting
+ * streams and a fixed environment.
+ */
+export interface CliIo {
+  /** Where results go (rows, exported data, summaries). */
+  stdout: Writable;
+  /** Where errors, and the progress bar on a terminal, go. */
+  stderr: Writable;
+  /** Read by `import … -`, `sql -` and `kv set KEY -`. */
+  stdin: Readable;
+  /** The environment: `DATABASE_URL` and `PGPASSWORD` are read from here, never from `process.env`. */
+  env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether stdout is an interactive terminal. On a terminal, rows are shown as an aligned table
+   * and imports and exports show a progress bar on stderr; otherwise output is plain
+   * (tab-separated) and nothing extra is printed.
+   */
+  isTTY: boolean;
+}
+
+/** A runtime failure the command reports as one line, `tablekit: <message>`, with exit code 1. */
+export class CliError extends Error {
+  /** Creates the error; `cause` is shown with `--verbose`. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  override get name(): string {
+    return "CliError";
+  }
+}
+
+/** A wrong invocation found after parsing (e.g. reading stdin without `--format`): exit code 2. */
+export class UsageError extends CliError {
+  override get name(): string {
+    return "UsageError";
+  }
+}
+
+/**
+ * Writes text to a stream, waiting for `drain` when the stream's buffer is full, so exporting a
+ * large table never holds more than a buffer's worth of output in memory. A stream that fails
+ * (a closed pipe, a full disk) makes the next {@link OutputWriter.write} throw.
+ */
+export class OutputWriter {
+  readonly #stream: Writable;
+  #failure: Error | undefined;
+  readonly #onError = (error: Error): void => {
+    this.#failure ??= error;
+  };
+
+  /** Wraps `stream`; call {@link OutputWriter.release} when done to remove the error listener. */
+  constructor(stream: Writable) {
+    this.#stream = stream;
+    stream.on("error", this.#onError);
+  }
+
+  /** The first error the stream reported, if any. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** Writes `text`; resolves once the stream can take more. */
+  async write(text: string): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (text.length === 0) return;
+    if (this.#stream.write(text)) return;
+    const stream = this.#stream;
+    await new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        stream.off("error", fail);
+      };
+      const done = (): void => {
+        cleanup();
+        resolve();
+      };
+      const fail = (error: Error): void => {
+        cleanup();
+        reject(error);
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+      stream.on("error", fail);
+    });
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Stops listening to the stream's errors. */
+  release(): void {
+    this.#stream.off("error", this.#onError);
+  }
+}
+
+/** Reads a whole readable stream as UTF-8 text (for `sql -` and `kv set KEY -`). */
+export async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
