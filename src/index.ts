@@ -53,7 +53,7 @@ export {
   type Columns,
 } from "./table/index.js";
 export type { RetryOptions } from "./transaction/retry.js";
-export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions } from "./kv/kv-store.js";
+export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVCacheStats } from "./kv/kv-store.js";
 export { KeyNotFoundError } from "./kv/kv-errors.js";
 export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/kv-sql-helpers.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";

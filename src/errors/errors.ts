@@ -23,6 +23,7 @@ export class TablekitError extends Error {
     this.code = options.code;
   }
 
+  /** The class name (`"UniqueViolationError"`, …), so logs and `String(error)` say what failed. */
   override get name(): string {
     return this.constructor.name;
   }

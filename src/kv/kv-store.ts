@@ -18,6 +18,16 @@ import { DELETE_CHUNK, KvSql, UPSERT_CHUNK, prefixUpperBound } from "./kv-sql.js
 import { validateModel } from "./models.js";
 import { type ScopeLike, Sequencer } from "./sequencer.js";
 
+/** The state of a store's cache, from {@link KVStore.cacheStats}. */
+export interface KVCacheStats {
+  /** Keys held in the cache. */
+  keys: number;
+  /** Estimated bytes the cached entries take. */
+  bytes: number;
+  /** The cache's bound in bytes (`cacheSizeMb`). */
+  maxBytes: number;
+}
+
 /**
  * Options of {@link KVStore.open}. Give at most one of `path`, `url` and `db`; with none, the store
  * opens tablekit's embedded default (`DATABASE_URL` if set, else the SQLite file ./tablekit.db).
@@ -294,7 +304,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   }
 
   /** The cache's state: cached keys, bytes counted and the byte limit. */
-  get cacheStats(): { keys: number; bytes: number; maxBytes: number } {
+  get cacheStats(): KVCacheStats {
     return { keys: this.#cache.count, bytes: this.#cache.bytes, maxBytes: this.#cache.maxBytes };
   }
 

@@ -50,8 +50,11 @@ export interface Operators<V = unknown> {
 export type Where<Row extends object = Record<string, unknown>> = {
   [K in keyof Row]?: Row[K] | null | Operators<Row[K]>;
 } & {
+  /** Every filter must match. */
   AND?: readonly Where<Row>[];
+  /** At least one filter must match (an empty list matches nothing). */
   OR?: readonly Where<Row>[];
+  /** The filter (or all the filters of a list) must not match. */
   NOT?: Where<Row> | readonly Where<Row>[];
 };
 
