@@ -75,7 +75,8 @@ class StatementNames {
 }
 
 /** Errors that mean the pool itself is gone or a client unusable (pg reports some without a code). */
-const CONNECTION_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client was closed/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client was closed|does not support SSL/i;
 
 /** The PostgreSQL/CockroachDB driver. See the module documentation. */
 export class PostgresDriver implements Driver {
