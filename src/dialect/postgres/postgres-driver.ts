@@ -261,11 +261,19 @@ export class PostgresDriver implements Driver {
       if (released) throw new ConnectionError("This transaction's connection was already released");
       return client;
     };
+    // One statement at a time on the client: callers may issue statements concurrently (Promise.all
+    // inside a transaction); pg deprecates queueing them itself and would print a warning.
+    let tail: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+      const turn = tail.then(work);
+      tail = turn.catch(() => undefined);
+      return turn;
+    };
     return {
       client,
-      query: async (sql, params) => this.#run(live(), sql, params),
+      query: (sql, params) => inTurn(() => this.#run(live(), sql, params)),
       stream: (sql, params, batchSize) => this.#declaredCursor(live(), sql, params, batchSize),
-      copyIn: (sql, lines) => this.#copyIn(live(), sql, lines),
+      copyIn: (sql, lines) => inTurn(() => this.#copyIn(live(), sql, lines)),
       release: (broken = false) => {
         if (released) return;
         released = true;
