@@ -1,0 +1,109 @@
+/**
+ * Command-line flags and the sizes they imply. The full run uses the sizes of issue #5; `--quick`
+ * shrinks every size and repetition so that a routine check takes under two minutes.
+ *
+ * @module
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The sections of the benchmark; `--only` picks some of them. */
+export const SECTIONS = ["sqlite", "postgres", "kv"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** Everything a workload needs to know about the run. */
+export interface BenchConfig {
+  readonly quick: boolean;
+  readonly sections: readonly Section[];
+  /** Timed repetitions per measurement (median reported). */
+  readonly reps: number;
+  /** Approximate duration of one calibrated repetition, in ms. */
+  readonly targetMs: number;
+  /** Rows of the tables read by the point workloads. */
+  readonly tableRows: number;
+  /** Rows of the bulk insert. */
+  readonly bulkRows: number;
+  /** Rows of the batch update. */
+  readonly batchUpdateRows: number;
+  /** Rows streamed. */
+  readonly streamRows: number;
+  /** Keys of the key-value batchUpdate. */
+  readonly kvBatchKeys: number;
+  /** Keys of the key-value table read by the get workloads. */
+  readonly kvKeys: number;
+  /** Accounts of the transfer workload, and its concurrency. */
+  readonly accounts: number;
+  readonly transferConcurrency: number;
+  readonly pgUrl: string;
+  readonly poolSize: number;
+  /** Temporary directory holding the SQLite files. */
+  readonly dir: string;
+  /** Where the report goes: docs/ for a full run, .tmp/bench/ otherwise unless --out is given. */
+  readonly outDir: string;
+}
+
+const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv[,…]] [--out DIR]
+
+  --quick        reduced sizes, 3 repetitions (under two minutes)
+  --only LIST    run only these sections (comma-separated): ${SECTIONS.join(", ")}
+  --out DIR      write the report (benchmarks.md, benchmarks/*.svg) into DIR; default docs/
+                 for a full run of every section, .tmp/bench/ otherwise
+
+environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_REPS, BENCH_TARGET_MS`;
+
+/** Parses `process.argv`-style flags; exits with the usage text on a bad flag. */
+export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfig {
+  let quick = false;
+  let only: Section[] | undefined;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
+      if (v === undefined || v === "") usage(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "--quick") quick = true;
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      only = value()
+        .split(/[,|]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
+        .map((s) => {
+          if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section "${s}"`);
+          return s as Section;
+        });
+    } else if (arg === "--out" || arg.startsWith("--out=")) out = value();
+    else if (arg === "--help" || arg === "-h") usage();
+    else usage(`unknown flag "${arg}"`);
+  }
+  const sections = only ?? [...SECTIONS];
+  const full = !quick && sections.length === SECTIONS.length;
+  const envReps = Number(process.env["BENCH_REPS"]);
+  const envTarget = Number(process.env["BENCH_TARGET_MS"]);
+  return Object.freeze({
+    quick,
+    sections,
+    reps: Number.isInteger(envReps) && envReps > 0 ? envReps : quick ? 3 : 5,
+    targetMs: Number.isFinite(envTarget) && envTarget > 0 ? envTarget : quick ? 70 : 700,
+    tableRows: 10_000,
+    bulkRows: quick ? 10_000 : 100_000,
+    batchUpdateRows: quick ? 1_000 : 10_000,
+    streamRows: quick ? 50_000 : 1_000_000,
+    kvBatchKeys: quick ? 10_000 : 100_000,
+    kvKeys: 10_000,
+    accounts: 100,
+    transferConcurrency: 16,
+    pgUrl: process.env["BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+    poolSize: 10,
+    dir: mkdtempSync(join(tmpdir(), "tablekit-bench-")),
+    outDir: out ?? (full ? join(repoRoot, "docs") : join(repoRoot, ".tmp", "bench")),
+  });
+}
+
+function usage(problem?: string): never {
+  if (problem !== undefined) console.error(`bench: ${problem}\n`);
+  console.error(USAGE);
+  process.exit(problem === undefined ? 0 : 2);
+}

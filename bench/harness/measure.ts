@@ -1,0 +1,240 @@
+/**
+ * How every figure is taken (after bench/drivers.ts): for each contender a warm-up, then a
+ * calibration run that fixes the operation count to about `targetMs` of work (bulk workloads use
+ * a fixed count), then `reps` timed repetitions interleaved between the contenders, the order
+ * rotated each repetition, so machine noise hits all of them alike. Every repetition opens a fresh
+ * client (untimed), warms it untimed, and collects garbage before the timed part. A session checks its own results: a wrong result throws
+ * {@link WrongResultError} and fails the whole run.
+ *
+ * @module
+ */
+import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+import type { BenchConfig, Section } from "./config.js";
+import { fmt } from "./stats.js";
+
+/** How a contender relates to tablekit: ratios are taken against the fastest `raw` entry. */
+export type Role = "tablekit" | "raw" | "peer" | "reference";
+
+/** What a timed run may report besides its duration. */
+export interface RunOutcome {
+  /** Overrides the harness's own timing (a child process timed itself). */
+  ms?: number;
+  /** Extra figures per repetition (retries, peak RSS…), medians reported. */
+  metrics?: Record<string, number>;
+  /** Overrides the number of operations counted (e.g. committed transactions). */
+  ops?: number;
+}
+
+/** One contender's client for one repetition. */
+export interface Session {
+  /** Before the timed part, untimed (e.g. empty the table). */
+  setup?(): Promise<void>;
+  /** The timed part: `n` operations (rows for bulk workloads). */
+  run(n: number): Promise<RunOutcome | void>;
+  /** After the timed part, untimed: throws on a wrong result. */
+  verify?(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A contender in one workload. */
+export interface Entry {
+  /** Display name: "tablekit", "better-sqlite3", "Kysely"… */
+  contender: string;
+  /** Tells apart entries of one contender in a workload ("COPY", "unnest"). */
+  variant?: string;
+  role: Role;
+  /** The call measured, shown in the report. */
+  how: string;
+  /** Set when the contender does not offer the operation; reported, not measured. */
+  skip?: string;
+  open(): Promise<Session>;
+}
+
+/** A target of issue #5, checked against a workload's results. */
+export interface TargetCheck {
+  text: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface Workload {
+  id: string;
+  section: Section;
+  title: string;
+  unit: string;
+  /** Operations of the warm-up and calibration runs (rows for bulk). */
+  warmN: number;
+  /** Operations run untimed on each repetition's fresh client. */
+  repWarmN: number;
+  /** Fixed count (bulk); otherwise calibrated to `targetMs`. */
+  fixedN?: number;
+  /** Smallest calibrated count. */
+  minN?: number;
+  /** Extra metric columns: key → header. */
+  metrics?: Record<string, string>;
+  /** Text shown under the workload's table. */
+  note?: string;
+  entries: Entry[];
+  targets?: (result: WorkloadResult) => TargetCheck[];
+}
+
+export interface EntryResult {
+  contender: string;
+  variant?: string;
+  role: Role;
+  how: string;
+  skip?: string;
+  n: number;
+  /** Operations per second, one per repetition. */
+  samples: number[];
+  metrics: Record<string, number[]>;
+}
+
+export interface WorkloadResult {
+  workload: Workload;
+  entries: EntryResult[];
+}
+
+/** A contender returned a wrong result: the run fails instead of reporting a figure. */
+export class WrongResultError extends Error {
+  override name = "WrongResultError";
+}
+
+/** The name shown for an entry: the contender, with its variant when it has one. */
+export function displayName(e: { contender: string; variant?: string }): string {
+  return e.variant === undefined ? e.contender : `${e.contender} (${e.variant})`;
+}
+
+/** Throws a {@link WrongResultError} unless `ok`. */
+export function check(ok: boolean, message: () => string): asserts ok {
+  if (!ok) throw new WrongResultError(message());
+}
+
+/**
+ * A full garbage collection before every timed part, so that no contender pays for the garbage
+ * the previous one left (the allocation-heavy libraries would otherwise slow down whoever runs
+ * after them). BENCH_NO_GC=1 turns it off.
+ */
+const collectGarbage: () => void = (() => {
+  if (process.env["BENCH_NO_GC"] === "1") return () => {};
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+})();
+
+async function timed(entry: Entry, n: number, warm: number): Promise<{ ms: number; ops: number; metrics: Record<string, number> }> {
+  const session = await entry.open();
+  try {
+    if (warm > 0) {
+      await session.setup?.();
+      await session.run(warm);
+    }
+    await session.setup?.();
+    collectGarbage();
+    const t0 = performance.now();
+    const outcome = (await session.run(n)) ?? {};
+    const ms = outcome.ms ?? performance.now() - t0;
+    await session.verify?.(n);
+    return { ms, ops: outcome.ops ?? n, metrics: outcome.metrics ?? {} };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs one workload for every contender; see the module documentation. */
+export async function runWorkload(config: BenchConfig, workload: Workload): Promise<WorkloadResult> {
+  console.log(`\n## ${workload.title}`);
+  const started = performance.now();
+  const live = workload.entries.filter((e) => e.skip === undefined);
+  // --quick: smaller floors and per-repetition warm-ups (calibration still sets the counts)
+  const scale = config.quick ? 0.25 : 1;
+  const minN = Math.ceil((workload.minN ?? 50) * scale);
+  const repWarm = Math.ceil(workload.repWarmN * scale);
+  const warmN = Math.ceil(workload.warmN * scale);
+  const counts = new Map<Entry, number>();
+  for (const entry of live) {
+    const where = `${workload.title} / ${displayName(entry)} (${entry.how})`;
+    try {
+      if (workload.fixedN !== undefined) {
+        if (!config.quick) await timed(entry, warmN, 0); // warm-up: JIT, caches, server buffers
+        counts.set(entry, workload.fixedN);
+      } else {
+        if (!config.quick) await timed(entry, warmN, 0);
+        const { ms } = await timed(entry, warmN, repWarm);
+        const n = Math.max(minN, Math.round((warmN / Math.max(ms, 0.01)) * config.targetMs));
+        counts.set(entry, n);
+      }
+    } catch (error) {
+      throw annotate(error, where);
+    }
+    console.log(`  ${displayName(entry)} — ${entry.how}: n=${fmt(counts.get(entry)!)}`);
+  }
+  const samples = new Map<Entry, number[]>(live.map((e) => [e, []]));
+  const metrics = new Map<Entry, Record<string, number[]>>(live.map((e) => [e, {}]));
+  for (let rep = 0; rep < config.reps; rep++) {
+    const line: string[] = [];
+    for (let k = 0; k < live.length; k++) {
+      const entry = live[(k + rep) % live.length]!;
+      const n = counts.get(entry)!;
+      let got: Awaited<ReturnType<typeof timed>>;
+      try {
+        got = await timed(entry, n, repWarm);
+      } catch (error) {
+        throw annotate(error, `${workload.title} / ${displayName(entry)} (${entry.how}), repetition ${rep + 1}`);
+      }
+      const rate = (got.ops / got.ms) * 1000;
+      samples.get(entry)!.push(rate);
+      const m = metrics.get(entry)!;
+      for (const [key, value] of Object.entries(got.metrics)) (m[key] ??= []).push(value);
+      line.push(`${displayName(entry)}=${fmt(rate)}`);
+    }
+    console.log(`  rep ${rep + 1}: ${line.join(" | ")}`);
+  }
+  console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return {
+    workload,
+    entries: workload.entries.map((e) => ({
+      contender: e.contender,
+      ...(e.variant === undefined ? {} : { variant: e.variant }),
+      role: e.role,
+      how: e.how,
+      ...(e.skip === undefined ? {} : { skip: e.skip }),
+      n: counts.get(e) ?? 0,
+      samples: samples.get(e) ?? [],
+      metrics: metrics.get(e) ?? {},
+    })),
+  };
+}
+
+function annotate(error: unknown, where: string): Error {
+  if (error instanceof Error) {
+    error.message = `${where}: ${error.message}`;
+    return error;
+  }
+  return new Error(`${where}: ${String(error)}`);
+}
+
+/** `n` operations, `concurrency` at a time; stops at the first failure and rethrows it. */
+export async function concurrently(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed) {
+      const i = next++;
+      if (i >= n) return;
+      try {
+        await op(i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+}
+
+/** `n` operations one after another (concurrency 1 without the worker machinery). */
+export async function sequentially(n: number, op: (i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < n; i++) await op(i);
+}

@@ -1,0 +1,100 @@
+/**
+ * The targets of issue #5 as checks over one workload's results.
+ *
+ * @module
+ */
+import { type EntryResult, type TargetCheck, type WorkloadResult, displayName } from "./measure.js";
+import { fmt, median, ratio } from "./stats.js";
+
+/** The measured entries (skipped ones left out). */
+function measured(result: WorkloadResult): EntryResult[] {
+  return result.entries.filter((e) => e.skip === undefined && e.samples.length > 0);
+}
+
+/** Median ops/s of an entry. */
+export function rate(e: EntryResult): number {
+  return median(e.samples);
+}
+
+/** The fastest raw entry of a workload, if any. */
+export function fastestRaw(result: WorkloadResult): EntryResult | undefined {
+  let best: EntryResult | undefined;
+  for (const e of measured(result)) if (e.role === "raw" && (best === undefined || rate(e) > rate(best))) best = e;
+  return best;
+}
+
+/** The tablekit entry of a workload. */
+export function tablekitOf(result: WorkloadResult): EntryResult | undefined {
+  return measured(result).find((e) => e.role === "tablekit");
+}
+
+const label = (e: EntryResult): string => displayName(e);
+
+/** Whether two entries' min–max ranges overlap: their difference is within the run's noise. */
+function overlap(a: EntryResult, b: EntryResult): boolean {
+  return Math.min(...a.samples) <= Math.max(...b.samples) && Math.min(...b.samples) <= Math.max(...a.samples);
+}
+
+/**
+ * tablekit's time per operation within `max` times the fastest raw driver's. `alsoVs` names raw
+ * contenders whose ratio is reported too (e.g. pg, the driver tablekit runs on).
+ */
+export function withinRaw(result: WorkloadResult, max: number, alsoVs: readonly string[] = []): TargetCheck {
+  const text = `within ${max}x of the fastest raw driver's time`;
+  const tk = tablekitOf(result);
+  const raw = fastestRaw(result);
+  if (tk === undefined || raw === undefined) return { text, met: false, detail: "not measured" };
+  const r = rate(raw) / rate(tk);
+  let detail = `tablekit ${ratio(r)} the time of ${label(raw)}`;
+  for (const name of alsoVs) {
+    const other = measured(result).find((e) => e.contender === name && e.role === "raw");
+    if (other !== undefined && other !== raw) detail += `; ${ratio(rate(other) / rate(tk))} of ${label(other)}`;
+  }
+  return { text, met: r <= max, detail };
+}
+
+/** tablekit's rate at least `fraction` of a named contender's. */
+export function atLeastOf(result: WorkloadResult, fraction: number, contender: string, how?: string): TargetCheck {
+  const other = measured(result).find((e) => e.contender === contender && (how === undefined || e.how === how));
+  const text = `at least ${fraction}x the rate of ${contender}${how === undefined ? "" : ` ${how}`}`;
+  const tk = tablekitOf(result);
+  if (tk === undefined || other === undefined) return { text, met: false, detail: "not measured" };
+  const r = rate(tk) / rate(other);
+  return { text, met: r >= fraction, detail: `tablekit ${fmt(rate(tk))} vs ${fmt(rate(other))} ${result.workload.unit}: ${ratio(r)}` };
+}
+
+/** tablekit's time per operation within `max` times a named contender's. */
+export function withinOf(result: WorkloadResult, max: number, contender: string): TargetCheck {
+  const other = measured(result).find((e) => e.contender === contender);
+  const text = `within ${max}x of ${contender}'s time`;
+  const tk = tablekitOf(result);
+  if (tk === undefined || other === undefined) return { text, met: false, detail: "not measured" };
+  const r = rate(other) / rate(tk);
+  return { text, met: r <= max, detail: `tablekit ${ratio(r)} the time of ${label(other)}` };
+}
+
+/** tablekit faster than every measured entry of the given role (peers by default) or names. */
+export function aheadOf(result: WorkloadResult, names?: readonly string[]): TargetCheck {
+  const others = measured(result).filter((e) => (names === undefined ? e.role === "peer" : names.includes(e.contender)));
+  const text = `ahead of ${names === undefined ? "Kysely, Knex and Drizzle" : names.join(", ")}`;
+  const tk = tablekitOf(result);
+  if (tk === undefined || others.length === 0) return { text, met: false, detail: "not measured" };
+  const behind = others.filter((o) => rate(o) >= rate(tk));
+  const best = others.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  const noise = behind.length > 0 && behind.every((b) => overlap(b, tk)) ? " (the min–max ranges overlap: within this run's noise)" : "";
+  const detail =
+    behind.length === 0
+      ? `tablekit ${fmt(rate(tk))} vs best of them ${fmt(rate(best))} ${result.workload.unit} (${label(best)})`
+      : `behind ${behind.map((b) => `${label(b)} ${fmt(rate(b))}`).join(", ")}; tablekit ${fmt(rate(tk))} ${result.workload.unit}${noise}`;
+  return { text, met: behind.length === 0, detail };
+}
+
+/** tablekit's median of a metric below a bound. */
+export function metricBelow(result: WorkloadResult, metric: string, max: number, unit: string): TargetCheck {
+  const text = `${result.workload.metrics?.[metric] ?? metric} under ${fmt(max)} ${unit}`;
+  const tk = tablekitOf(result);
+  const values = tk?.metrics[metric];
+  if (values === undefined || values.length === 0) return { text, met: false, detail: "not measured" };
+  const worst = Math.max(...values);
+  return { text, met: worst < max, detail: `tablekit ${fmt(median(values))} ${unit} (median), ${fmt(worst)} at most` };
+}

@@ -1,0 +1,320 @@
+/**
+ * The key-value section, on a SQLite WAL file: tablekit's KVStore against a raw better-sqlite3
+ * key/value table (prepared statements, JSON text, awaited), Keyv 5 with @keyv/sqlite 4 (Keyv 6
+ * has no @keyv/sqlite release yet), and a plain Map (awaited). Every SQLite contender gets the
+ * tuning KVStore applies to a file it opens (WAL, synchronous=NORMAL, 256 MiB mmap, 16 MiB page
+ * cache, in-memory temp store), and its own fresh table per workload.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import KeyvSqlite from "@keyv/sqlite";
+import BetterSqlite3 from "better-sqlite3";
+import Keyv from "keyv";
+import { KVStore } from "../../src/kv/kv-store.js";
+import type { BenchConfig } from "../harness/config.js";
+import { type Entry, type Role, type Session, type Workload, type WorkloadResult, check, runWorkload, sequentially } from "../harness/measure.js";
+import { aheadOf, withinOf, withinRaw } from "../harness/targets.js";
+
+const TUNING = ["journal_mode = WAL", "synchronous = NORMAL", "mmap_size = 268435456", "cache_size = -16384", "temp_store = MEMORY"];
+
+/** The value stored under key number i: a small JSON object (about 100 bytes as JSON). */
+interface Value {
+  id: number;
+  name: string;
+  email: string;
+  tags: string[];
+  active: boolean;
+}
+
+const valueAt = (i: number): Value => ({ id: i, name: `user ${i}`, email: `user${i}@example.com`, tags: ["a", `t${i % 7}`], active: i % 2 === 0 });
+const keyAt = (i: number): string => `user:${i}`;
+
+/** The operations a key-value contender offers (absent: not measured). */
+interface KvOps {
+  set?(key: string, value: Value): Promise<void>;
+  get?(key: string): Promise<Value | undefined>;
+  batch?(entries: ReadonlyMap<string, Value>): Promise<void>;
+  /** Removes every key (untimed, before a batch run). */
+  clear?(): Promise<void>;
+  /** Keys stored, for checks (whole-table count). */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+type KvOp = "set" | "get" | "batch";
+
+interface KvContender {
+  contender: string;
+  role: Role;
+  /** The call measured, per operation. */
+  how: Partial<Record<KvOp, string>>;
+  open(table: string): Promise<KvOps>;
+}
+
+function tuned(file: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  for (const pragma of TUNING) db.pragma(pragma);
+  return db;
+}
+
+function kvStore(file: string, cacheSizeMb: number, bulkLoad: boolean): KvContender {
+  const opened = `KVStore.open(file, { cacheSizeMb: ${cacheSizeMb}${bulkLoad ? ", bulkLoad: true" : ""} })`;
+  return {
+    contender: "tablekit KVStore",
+    role: "tablekit",
+    how: { set: `await kv.set(k, v), ${opened}`, get: `await kv.get(k), ${opened}`, batch: "await kv.batchUpdate(map)" },
+    open: async (table) => {
+      const kv = await KVStore.open<Value>(file, { table, cacheSizeMb, bulkLoad, purgeIntervalMs: 0 });
+      return {
+        set: (k, v) => kv.set(k, v),
+        get: (k) => kv.get(k),
+        batch: async (entries) => {
+          await kv.batchUpdate(entries);
+        },
+        clear: () => kv.clear(),
+        count: () => kv.size(),
+        close: () => kv.close(),
+      };
+    },
+  };
+}
+
+function rawTable(file: string): KvContender {
+  return {
+    contender: "better-sqlite3",
+    role: "raw",
+    how: {
+      set: "await Promise.resolve(upsert.run(k, JSON.stringify(v)))",
+      get: "JSON.parse((await Promise.resolve(select.get(k))).value)",
+      batch: "upsert.run(k, JSON.stringify(v)) per key in db.transaction()",
+    },
+    open: async (table) => {
+      const db = tuned(file);
+      db.exec(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+      const upsert = db.prepare(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+      const select = db.prepare<[string], { value: string }>(`SELECT value FROM ${table} WHERE key = ?`);
+      const count = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`);
+      const batch = db.transaction((entries: ReadonlyMap<string, Value>) => {
+        for (const [k, v] of entries) upsert.run(k, JSON.stringify(v));
+      });
+      return {
+        set: async (k, v) => {
+          await Promise.resolve(upsert.run(k, JSON.stringify(v)));
+        },
+        get: async (k) => {
+          const row = await Promise.resolve(select.get(k));
+          return row === undefined ? undefined : (JSON.parse(row.value) as Value);
+        },
+        batch: async (entries) => {
+          await Promise.resolve(batch(entries));
+        },
+        clear: async () => {
+          db.exec(`DELETE FROM ${table}`);
+        },
+        count: async () => count.get()!.n,
+        close: async () => {
+          db.close();
+        },
+      };
+    },
+  };
+}
+
+function keyvSqlite(file: string): KvContender {
+  return {
+    contender: "Keyv + @keyv/sqlite",
+    role: "peer",
+    how: { set: "await keyv.set(k, v)", get: "await keyv.get(k)", batch: "await keyv.setMany(entries) (the adapter has no setMany: one set per key)" },
+    open: async (table) => {
+      const store = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 5_000 });
+      for (const pragma of TUNING) await store.query(`PRAGMA ${pragma}`);
+      const keyv = new Keyv<Value>({ store, throwOnErrors: true });
+      return {
+        set: async (k, v) => {
+          await keyv.set(k, v);
+        },
+        get: (k) => keyv.get(k),
+        batch: async (entries) => {
+          await keyv.setMany([...entries].map(([key, value]) => ({ key, value })));
+        },
+        clear: () => keyv.clear(),
+        count: async () => Number(((await store.query(`SELECT count(*) AS n FROM ${table}`)) as { n: number }[])[0]?.n),
+        close: () => keyv.disconnect(),
+      };
+    },
+  };
+}
+
+/** A plain Map, awaited: the ceiling of any async cached read. */
+function map(role: Role, filled: number): KvContender {
+  return {
+    contender: "Map",
+    role,
+    how: { set: "await map.set(k, v)", get: "await map.get(k)", batch: "map.set(k, v) per key" },
+    open: async () => {
+      const m = new Map<string, Value>();
+      for (let i = 0; i < filled; i++) m.set(keyAt(i), valueAt(i));
+      return {
+        set: async (k, v) => {
+          await m.set(k, v);
+        },
+        get: async (k) => await m.get(k),
+        batch: async (entries) => {
+          for (const [k, v] of entries) m.set(k, v);
+        },
+        clear: async () => m.clear(),
+        count: async () => m.size,
+        close: async () => {},
+      };
+    },
+  };
+}
+
+/** Keyv on its default in-memory Map store: Keyv's own cached read. */
+function keyvMemory(filled: number): KvContender {
+  return {
+    contender: "Keyv (in-memory store)",
+    role: "peer",
+    how: { get: "await keyv.get(k) on Keyv's default Map store" },
+    open: async () => {
+      const keyv = new Keyv<Value>({ throwOnErrors: true });
+      for (let i = 0; i < filled; i++) await keyv.set(keyAt(i), valueAt(i));
+      return { get: (k) => keyv.get(k), count: async () => filled, close: () => keyv.disconnect() };
+    },
+  };
+}
+
+const equal = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+const batches = new Map<number, Map<string, Value>>();
+/** The entries of a batch of n new keys (built once per size). */
+function batchOf(n: number): Map<string, Value> {
+  let entries = batches.get(n);
+  if (entries === undefined) {
+    entries = new Map();
+    for (let i = 0; i < n; i++) entries.set(`batch:${i}`, valueAt(i));
+    batches.set(n, entries);
+  }
+  return entries;
+}
+
+/** Runs the key-value section. */
+export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
+  const file = join(config.dir, "kv.db");
+  const keys = config.kvKeys;
+  let tableNo = 0;
+  const fresh = (prefix: string): string => `${prefix}_${++tableNo}`;
+  /** One entry per contender, each on its own table, filled through its own API when `fill`. */
+  const entriesOf = (op: KvOp, contenders: KvContender[], fill: boolean, make: (ops: KvOps, c: KvContender) => Omit<Session, "close">): Entry[] =>
+    contenders.map((c) => {
+      const table = fresh(c.role === "tablekit" ? "kv_tablekit" : c.role === "raw" ? "kv_raw" : "kv_keyv");
+      let filled = !fill;
+      return {
+        contender: c.contender,
+        role: c.role,
+        how: c.how[op] ?? "",
+        open: async () => {
+          const ops = await c.open(table);
+          if (!filled && ops.set !== undefined && ops.batch !== undefined) {
+            const all = new Map<string, Value>();
+            for (let i = 0; i < keys; i++) all.set(keyAt(i), valueAt(i));
+            await ops.batch(all);
+            filled = true;
+          }
+          return { ...make(ops, c), close: () => ops.close() };
+        },
+      };
+    });
+
+  const setRun = (ops: KvOps, c: KvContender): Omit<Session, "close"> => ({
+    run: (n) => sequentially(n, (i) => ops.set!(keyAt(i % keys), valueAt(i % keys))),
+    verify: async (n) => {
+      const k = (n - 1) % keys;
+      const got = await ops.get!(keyAt(k));
+      check(equal(got, valueAt(k)), () => `${c.contender}: ${keyAt(k)} reads back ${JSON.stringify(got)}`);
+      const count = await ops.count();
+      check(count === keys, () => `${c.contender}: ${count} keys after ${n} sets on ${keys} keys`);
+    },
+  });
+  const getRun = (ops: KvOps, c: KvContender): Omit<Session, "close"> => ({
+    run: (n) =>
+      sequentially(n, async (i) => {
+        const k = (i * 7_001) % keys;
+        const got = await ops.get!(keyAt(k));
+        check(got !== undefined && got.id === k && got.name === `user ${k}`, () => `${c.contender}: get(${keyAt(k)}) returned ${JSON.stringify(got)}`);
+      }),
+  });
+
+  const workloads: Workload[] = [
+    {
+      id: "kv-set",
+      section: "kv",
+      title: "Key-value: set",
+      unit: "sets/s",
+      warmN: 2_000,
+      repWarmN: 500,
+      minN: 500,
+      note: `Overwrites ${keys.toLocaleString("en-US")} keys in turn, one awaited call at a time (autocommit). Checked: the last key reads back equal; the key count.`,
+      entries: entriesOf("set", [kvStore(file, 64, false), rawTable(file), keyvSqlite(file), map("reference", keys)], true, setRun),
+      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"])],
+    },
+    {
+      id: "kv-get-uncached",
+      section: "kv",
+      title: "Key-value: uncached get",
+      unit: "gets/s",
+      warmN: 5_000,
+      repWarmN: 1_000,
+      minN: 1_000,
+      note: `Reads from a table of ${keys.toLocaleString("en-US")} keys; KVStore opened with \`cacheSizeMb: 0\` so every get reads SQLite. Checked: every value.`,
+      entries: entriesOf("get", [kvStore(file, 0, false), rawTable(file), keyvSqlite(file)], true, getRun),
+      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"])],
+    },
+    {
+      id: "kv-get-cached",
+      section: "kv",
+      title: "Key-value: cached get",
+      unit: "gets/s",
+      warmN: 20_000,
+      repWarmN: 5_000,
+      minN: 5_000,
+      note: `Every key in memory (KVStore opened with \`bulkLoad: true\`, ${keys.toLocaleString("en-US")} keys). The baseline is an awaited Map.get; Keyv has no cache over SQLite, so its in-memory store stands in. Checked: every value.`,
+      entries: entriesOf("get", [kvStore(file, 64, true), map("raw", keys), keyvMemory(keys)], true, getRun),
+      targets: (w) => [withinOf(w, 3, "Map"), aheadOf(w, ["Keyv (in-memory store)"])],
+    },
+    {
+      id: "kv-batch",
+      section: "kv",
+      title: `Key-value: batchUpdate of ${config.kvBatchKeys.toLocaleString("en-US")} keys`,
+      unit: "keys/s",
+      fixedN: config.kvBatchKeys,
+      warmN: Math.min(config.kvBatchKeys, 10_000),
+      repWarmN: 0,
+      note: "New keys into an emptied table, one call. Checked: the key count and one value read back.",
+      entries: entriesOf(
+        "batch",
+        [kvStore(file, 64, false), rawTable(file), keyvSqlite(file), map("reference", 0)],
+        false,
+        (ops, c) => ({
+          setup: async () => {
+            await ops.clear!();
+            batchOf(config.kvBatchKeys); // built untimed
+          },
+          run: (n) => ops.batch!(batchOf(n)),
+          verify: async (n) => {
+            const count = await ops.count();
+            check(count === n, () => `${c.contender}: ${count} keys after a batch of ${n} into an empty table`);
+            const got = await ops.get!(`batch:${n - 1}`);
+            check(equal(got, valueAt(n - 1)), () => `${c.contender}: batch:${n - 1} reads back ${JSON.stringify(got)}`);
+          },
+        }),
+      ),
+      targets: (w) => [aheadOf(w, ["Keyv + @keyv/sqlite"])],
+    },
+  ];
+
+  const results: WorkloadResult[] = [];
+  for (const w of workloads) results.push(await runWorkload(config, w));
+  return results;
+}
