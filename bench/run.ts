@@ -42,6 +42,8 @@ function commit(): string {
 
 async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2), REPO_ROOT);
+  // The code measured is what was loaded now; record its commit before anything runs.
+  const measured = commit();
   const machine = machineInfo();
   const startedAt = new Date();
   const t0 = performance.now();
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     machine,
     startedAt,
     durationS,
-    commit: commit(),
+    commit: commit() === measured ? measured : `${measured} (src/ or HEAD changed during the run: streaming children may have run newer code)`,
     ...(sqliteVersion === undefined ? {} : { sqliteVersion }),
     ...(postgresVersion === undefined ? {} : { postgresVersion }),
     results,
