@@ -139,7 +139,7 @@ function isPgRetryable(code: string, message: string): boolean {
 }
 
 /**
- * Maps a postgres.js or Node network error to a {@link TablekitError}. `secrets` (the password)
+ * Maps a node-postgres or Node network error to a {@link TablekitError}. `secrets` (the password)
  * are scrubbed from the message.
  */
 export function mapPostgresError(error: unknown, secrets: readonly (string | undefined)[] = []): TablekitError {

@@ -18,6 +18,7 @@ import { ConnectionError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
+import { PipelinedLane } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
 export function dialectFromVersion(version: string): "postgres" | "cockroachdb" {
@@ -84,6 +85,7 @@ export class PostgresDriver implements Driver {
   readonly #names = new StatementNames();
   #dialect: "postgres" | "cockroachdb";
   #pool: pg.Pool | undefined;
+  #lane: PipelinedLane | undefined;
   #closed = false;
   #cursors = 0;
 
@@ -129,6 +131,7 @@ export class PostgresDriver implements Driver {
       // client by itself, and without a listener the process would crash.
       pool.on("error", () => undefined);
       this.#pool = pool;
+      this.#lane = new PipelinedLane(pool, c.maxConnections, (error) => error instanceof ConnectionError, (error) => this.#map(error));
     }
     return this.#pool;
   }
@@ -195,14 +198,25 @@ export class PostgresDriver implements Driver {
     }
   }
 
+  /** Runs a statement outside any transaction, pipelined with its neighbours (see PipelinedLane). */
   query(sql: string, params: readonly unknown[], _single?: boolean): Promise<QueryResult> {
-    let pool: pg.Pool;
     try {
-      pool = this.#getPool();
+      this.#getPool();
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#run(pool, sql, params);
+    return this.#lane!.run(async (client) => {
+      try {
+        return await this.#run(client, sql, params);
+      } catch (error) {
+        // Pipelined statements of the same text are written without a Parse of their own; when
+        // the first one's Parse fails, they fail with "prepared statement does not exist". Run
+        // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
+        // the name), which reports the real error.
+        if ((error as { code?: unknown }).code !== "26000") throw error;
+        return this.#run(client, sql, params, false);
+      }
+    });
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
@@ -315,6 +329,7 @@ export class PostgresDriver implements Driver {
     this.#closed = true;
     const pool = this.#pool;
     this.#pool = undefined;
+    this.#lane = undefined;
     await pool?.end();
   }
 }
