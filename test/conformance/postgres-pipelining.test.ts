@@ -42,6 +42,26 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL pipeline
     expect(new Set(results.map((row) => row.tx)).size).toBe(40);
   });
 
+  it("keeps one connection for statements run one after another", async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    checkouts = 0;
+    for (let i = 0; i < 20; i++) {
+      const { rows } = await lane.run((client) => client.query("SELECT $1::int AS n", [i]));
+      expect(rows[0]).toEqual({ n: i });
+    }
+    expect(checkouts).toBe(1);
+  });
+
+  it("gives an idle lane connection back to a waiting checkout", async () => {
+    await lane.run((client) => client.query("SELECT 1"));
+    const other = await pool.connect();
+    // The pool is full (the lane kept its connection); the lane lets go of it within this turn.
+    const second = await pool.connect();
+    expect(pool.totalCount).toBe(2);
+    other.release();
+    second.release();
+  });
+
   it("isolates a failing statement from the ones pipelined with it", async () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => lane.run(async (client) => (await client.query("SELECT 10 / $1::int AS q", [i - 5])).rows[0] as { q: number })),
@@ -52,6 +72,8 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL pipeline
 
   it("gives connections back to the pool out of pipeline mode", async () => {
     await Promise.all(Array.from({ length: 10 }, () => lane.run((client) => client.query("SELECT 1"))));
+    // Kept until the end of the event loop's turn, then given back.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(pool.idleCount).toBe(pool.totalCount);
     const clients = await Promise.all([pool.connect(), pool.connect()]);
     try {
