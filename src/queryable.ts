@@ -498,7 +498,8 @@ export abstract class Queryable {
       let changed = 0;
       const chunk = 200;
       for (let start = 0; start < statements.length; start += chunk) {
-        // Statements of a chunk are sent together: PostgreSQL pipelines them on the one connection.
+        // Statements of a chunk are issued together: PostgreSQL pipelines them on the transaction's
+        // connection (pg pipeline mode); SQLite runs them one by one.
         const results = await Promise.all(statements.slice(start, start + chunk).map((s) => (tx as Queryable).runStatement(s.sql, s.params)));
         for (const result of results) {
           changed += result.rowCount;

@@ -24,6 +24,7 @@
  * @module
  */
 import type pg from "pg";
+import { coalesceWrites } from "./coalesce-writes.js";
 
 interface LaneConnection {
   readonly client: pg.PoolClient;
@@ -73,6 +74,7 @@ export class PipelinedLane {
     }
     if (lane === "open") lane = await this.#open();
     lane.inFlight++;
+    coalesceWrites(lane.client);
     try {
       return await work(lane.client);
     } catch (error) {

@@ -18,6 +18,7 @@ import { ConnectionError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
+import { coalesceWrites } from "./coalesce-writes.js";
 import { PipelinedLane } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
@@ -183,18 +184,18 @@ export class PostgresDriver implements Driver {
    * Streams inside a transaction through an SQL cursor (DECLARE/FETCH): unlike a protocol-level
    * cursor, it lets the loop body run other statements on the same connection meanwhile.
    */
-  async *#declaredCursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+  async *#declaredCursor(run: (sql: string, params: readonly unknown[]) => Promise<QueryResult>, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const name = `tablekit_cursor_${++this.#cursors}`;
-    await this.#run(client, `DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, params, false);
+    await run(`DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, params);
     try {
       for (;;) {
-        const { rows } = await this.#run(client, `FETCH FORWARD ${batchSize} FROM ${name}`, [], false);
+        const { rows } = await run(`FETCH FORWARD ${batchSize} FROM ${name}`, []);
         if (rows.length === 0) break;
         yield rows;
         if (rows.length < batchSize) break;
       }
     } finally {
-      await this.#run(client, `CLOSE ${name}`, [], false).catch(() => undefined);
+      await run(`CLOSE ${name}`, []).catch(() => undefined);
     }
   }
 
@@ -220,7 +221,8 @@ export class PostgresDriver implements Driver {
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
-    const reserved = await this.acquire();
+    // A protocol-level cursor (pg-cursor) needs the connection out of pipeline mode.
+    const reserved = await this.#reserve(false);
     let broken = false;
     try {
       yield* this.#cursor(reserved.client, sql, params, batchSize);
@@ -256,7 +258,12 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async acquire(): Promise<ReservedConnection & { client: pg.PoolClient }> {
+  /** A connection of its own, for a transaction: statements pipelined (see below). */
+  acquire(): Promise<ReservedConnection & { client: pg.PoolClient }> {
+    return this.#reserve(true);
+  }
+
+  async #reserve(pipelined: boolean): Promise<ReservedConnection & { client: pg.PoolClient }> {
     let client: pg.PoolClient;
     try {
       client = await this.#checkout();
@@ -275,23 +282,61 @@ export class PostgresDriver implements Driver {
       if (released) throw new ConnectionError("This transaction's connection was already released");
       return client;
     };
-    // One statement at a time on the client: callers may issue statements concurrently (Promise.all
-    // inside a transaction); pg deprecates queueing them itself and would print a warning.
-    let tail: Promise<unknown> = Promise.resolve();
-    const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
-      const turn = tail.then(work);
-      tail = turn.catch(() => undefined);
+    // Statements are pipelined: the client is in pg's pipeline mode, so statements issued together
+    // (Promise.all inside a transaction, batchUpdate's chunks) go out without waiting for each
+    // other's answers, in order. COPY cannot share the connection: it waits for the statements
+    // before it, turns pipeline mode off, and statements issued meanwhile wait for it.
+    (client as pg.PoolClient & { pipeline: boolean }).pipeline = pipelined;
+    let inFlight = 0;
+    let idleWaiters: (() => void)[] = [];
+    let gate: Promise<void> | undefined;
+    const send = (sql: string, params: readonly unknown[], named = true): Promise<QueryResult> => {
+      inFlight++;
+      const target = live();
+      if (pipelined) coalesceWrites(target);
+      return this.#run(target, sql, params, named).finally(() => {
+        if (--inFlight === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
+      });
+    };
+    const idle = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+    const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
+      await idle();
+      const mode = client as pg.PoolClient & { pipeline: boolean };
+      mode.pipeline = false;
+      try {
+        return await work();
+      } finally {
+        mode.pipeline = pipelined;
+      }
+    };
+    const copyIn = (sql: string, lines: Iterable<string>): Promise<number> => {
+      const turn = (gate ?? Promise.resolve()).then(() => exclusive(() => this.#copyIn(live(), sql, lines)));
+      const done = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      gate = done;
+      void done.then(() => {
+        if (gate === done) gate = undefined;
+      });
       return turn;
     };
     return {
       client,
-      query: (sql, params) => inTurn(() => this.#run(live(), sql, params)),
-      stream: (sql, params, batchSize) => this.#declaredCursor(live(), sql, params, batchSize),
-      copyIn: (sql, lines) => inTurn(() => this.#copyIn(live(), sql, lines)),
+      query: (sql, params) => (gate === undefined ? send(sql, params) : gate.then(() => send(sql, params))),
+      // Cursor statements are not prepared: each DECLARE text is used once.
+      stream: (sql, params, batchSize) =>
+        this.#declaredCursor((text, values) => (gate === undefined ? send(text, values, false) : gate.then(() => send(text, values, false))), sql, params, batchSize),
+      copyIn,
       release: (broken = false) => {
         if (released) return;
         released = true;
         client.off("error", onError);
+        (client as pg.PoolClient & { pipeline: boolean }).pipeline = false;
         // A broken client is destroyed instead of going back to the pool.
         client.release(broken || failed ? true : undefined);
       },
