@@ -6,17 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, type Row, UniqueViolationError } from "../../src/index.js";
-import { backends, uniqueTable } from "../support/backends.js";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
+import { backends, uniqueTable, rejection } from "../support/backends.js";
 
 for (const backend of backends()) {
   describe(`concurrent statements on few connections [${backend.name}]`, () => {

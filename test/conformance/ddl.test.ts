@@ -4,7 +4,7 @@
  * are refused before any SQL is sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends, uniqueTable, recordQueries } from "../support/backends.js";
+import { backends, uniqueTable, recordQueries, rejection } from "../support/backends.js";
 import {
   CheckViolationError,
   ConstraintError,
@@ -16,16 +16,6 @@ import {
   UniqueViolationError,
   ValidationError,
 } from "../../src/index.js";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
 
 for (const backend of backends()) {
   describe(`ddl [${backend.name}]`, () => {

@@ -5,7 +5,7 @@
  */
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends, uniqueTable, recordQueries } from "../support/backends.js";
+import { backends, uniqueTable, recordQueries, rejection } from "../support/backends.js";
 import {
   CheckViolationError,
   ConnectionError,
@@ -21,16 +21,6 @@ import {
   sql,
   type Row,
 } from "../../src/index.js";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
 
 /** Checks the shape every constraint error shares. */
 function expectConstraintError(error: unknown, cls: abstract new (...args: never[]) => ConstraintError, code: string): ConstraintError {

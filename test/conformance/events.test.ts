@@ -5,18 +5,8 @@
  */
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PG_URL, backends, uniqueTable } from "../support/backends.js";
+import { PG_URL, backends, uniqueTable, rejection } from "../support/backends.js";
 import { Database, QueryError, UniqueViolationError, ValidationError, sql, type QueryEvent } from "../../src/index.js";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
 
 /** Collects every event a Database emits. */
 function collect(db: Database): QueryEvent[] {

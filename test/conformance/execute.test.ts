@@ -3,7 +3,7 @@
  * `sql` tag, on every backend.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { backends, uniqueTable, recordQueries } from "../support/backends.js";
+import { backends, uniqueTable, recordQueries, rejection } from "../support/backends.js";
 import {
   Database,
   sql,
@@ -13,16 +13,6 @@ import {
   UniqueViolationError,
   ValidationError,
 } from "../../src/index.js";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
 
 const SEED = [
   { id: 1, name: "ann", qty: 10 },

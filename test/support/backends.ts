@@ -69,3 +69,13 @@ export function recordQueries(db: Database): string[] {
   db.on("query", (event) => seen.push(event.sql));
   return seen;
 }
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject, but it resolved");
+}
