@@ -291,8 +291,13 @@ export class PostgresDriver implements Driver {
     let idleWaiters: (() => void)[] = [];
     let gate: Promise<void> | undefined;
     const send = (sql: string, params: readonly unknown[], named = true): Promise<QueryResult> => {
+      let target: pg.PoolClient;
+      try {
+        target = live();
+      } catch (error) {
+        return Promise.reject(error);
+      }
       inFlight++;
-      const target = live();
       if (pipelined) coalesceWrites(target);
       return this.#run(target, sql, params, named).finally(() => {
         if (--inFlight === 0) {
