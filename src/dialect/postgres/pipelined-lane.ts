@@ -37,8 +37,13 @@ interface LaneConnection {
   readonly onError: () => void;
 }
 
-/** pg's client with its pipeline switch, which the type declarations mark read-only. */
-type PipelineClient = pg.PoolClient & { pipeline: boolean };
+/**
+ * Switches pg's pipeline mode on an idle client this code holds (the type declarations mark the
+ * property read-only; pg reads it on every dispatch).
+ */
+export function setPipelineMode(client: pg.ClientBase, on: boolean): void {
+  (client as pg.ClientBase & { pipeline: boolean }).pipeline = on;
+}
 
 /** See the module documentation. */
 export class PipelinedLane {
@@ -117,7 +122,7 @@ export class PipelinedLane {
       this.#opening--;
       this.#wake();
     }
-    (client as PipelineClient).pipeline = true;
+    setPipelineMode(client, true);
     const lane: LaneConnection = {
       client,
       inFlight: 0,
@@ -166,7 +171,7 @@ export class PipelinedLane {
     if (index < 0) return;
     this.#connections.splice(index, 1);
     lane.client.off("error", lane.onError);
-    (lane.client as PipelineClient).pipeline = false;
+    setPipelineMode(lane.client, false);
     // A broken connection is destroyed instead of going back to the pool.
     lane.client.release(lane.usable ? undefined : true);
   }

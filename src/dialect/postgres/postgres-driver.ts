@@ -19,7 +19,7 @@ import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
 import { coalesceWrites } from "./coalesce-writes.js";
-import { PipelinedLane } from "./pipelined-lane.js";
+import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
 export function dialectFromVersion(version: string): "postgres" | "cockroachdb" {
@@ -286,7 +286,7 @@ export class PostgresDriver implements Driver {
     // (Promise.all inside a transaction, batchUpdate's chunks) go out without waiting for each
     // other's answers, in order. COPY cannot share the connection: it waits for the statements
     // before it, turns pipeline mode off, and statements issued meanwhile wait for it.
-    (client as pg.PoolClient & { pipeline: boolean }).pipeline = pipelined;
+    setPipelineMode(client, pipelined);
     let inFlight = 0;
     let idleWaiters: (() => void)[] = [];
     let gate: Promise<void> | undefined;
@@ -307,15 +307,17 @@ export class PostgresDriver implements Driver {
         }
       });
     };
+    // Statements issued while a COPY runs (or waits to) go out after it.
+    const gated = (sql: string, params: readonly unknown[], named = true): Promise<QueryResult> =>
+      gate === undefined ? send(sql, params, named) : gate.then(() => send(sql, params, named));
     const idle = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
     const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
       await idle();
-      const mode = client as pg.PoolClient & { pipeline: boolean };
-      mode.pipeline = false;
+      setPipelineMode(client, false);
       try {
         return await work();
       } finally {
-        mode.pipeline = pipelined;
+        setPipelineMode(client, pipelined);
       }
     };
     const copyIn = (sql: string, lines: Iterable<string>): Promise<number> => {
@@ -332,16 +334,15 @@ export class PostgresDriver implements Driver {
     };
     return {
       client,
-      query: (sql, params) => (gate === undefined ? send(sql, params) : gate.then(() => send(sql, params))),
+      query: (sql, params) => gated(sql, params),
       // Cursor statements are not prepared: each DECLARE text is used once.
-      stream: (sql, params, batchSize) =>
-        this.#declaredCursor((text, values) => (gate === undefined ? send(text, values, false) : gate.then(() => send(text, values, false))), sql, params, batchSize),
+      stream: (sql, params, batchSize) => this.#declaredCursor((text, values) => gated(text, values, false), sql, params, batchSize),
       copyIn,
       release: (broken = false) => {
         if (released) return;
         released = true;
         client.off("error", onError);
-        (client as pg.PoolClient & { pipeline: boolean }).pipeline = false;
+        setPipelineMode(client, false);
         // A broken client is destroyed instead of going back to the pool.
         client.release(broken || failed ? true : undefined);
       },
