@@ -94,6 +94,13 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
 }
 
 /**
+ * The key of {@link Queryable}'s method for statements tablekit builds itself (the key-value
+ * store's): not exported from the package, so only tablekit's own modules can call it.
+ * @internal
+ */
+export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
+
+/**
  * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
  * both inside and outside a transaction can take a `Queryable`.
  */
@@ -107,6 +114,17 @@ export abstract class Queryable {
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
   abstract get dialect(): DialectName;
+
+  /**
+   * @internal Runs a statement tablekit built itself: `sql` already uses the dialect's
+   * placeholders, so {@link Queryable.execute}'s checks and placeholder translation are skipped.
+   * The values are encoded for the dialect in place: `params` must be an array the caller owns.
+   */
+  [runOwnStatement](sql: string, params: unknown[], single?: boolean): Promise<QueryResult> {
+    const encode = this.sqlDialect.encodeValue;
+    for (let i = 0; i < params.length; i++) params[i] = encode(params[i]);
+    return this.runStatement(sql, params, single);
+  }
 
   /** @internal Bulk-loads COPY text lines; only transactions on backends with COPY support it. */
   protected copyRows(_sql: string, _lines: Iterable<string>): Promise<number> {

@@ -71,11 +71,9 @@ function needsEnvelope(value: unknown): boolean {
   try {
     return walk(value, ancestors, base);
   } catch (error) {
+    ancestors.length = base;
     if (error !== UNSTORABLE) throw error;
-    ancestors.length = base;
     return explain(value, [], []);
-  } finally {
-    ancestors.length = base;
   }
 }
 
@@ -89,18 +87,25 @@ function walk(value: unknown, ancestors: object[], base: number): boolean {
   const depth = ancestors.length;
   for (let i = base; i < depth; i++) if (ancestors[i] === value) throw UNSTORABLE;
   if (depth - base >= MAX_DEPTH) throw UNSTORABLE;
-  const proto = Object.getPrototypeOf(value);
   let tagged = false;
+  if (Array.isArray(value)) {
+    ancestors.push(value);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      // Strings and booleans, the common leaves, are settled here without a call.
+      if (typeof item === "string" || typeof item === "boolean") continue;
+      if (item === undefined ? true : walk(item, ancestors, base)) tagged = true;
+    }
+    ancestors.pop();
+    return tagged;
+  }
+  const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     ancestors.push(value);
     for (const key in value) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined && walk(item, ancestors, base)) tagged = true;
-    }
-  } else if (Array.isArray(value)) {
-    ancestors.push(value);
-    for (let i = 0; i < value.length; i++) {
-      if (walk(value[i], ancestors, base) || !(i in value)) tagged = true;
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (typeof item === "string" || typeof item === "boolean" || item === undefined) continue;
+      if (walk(item, ancestors, base)) tagged = true;
     }
   } else if (value instanceof Date || value instanceof Uint8Array) {
     return true;
@@ -118,7 +123,8 @@ function walk(value: unknown, ancestors: object[], base: number): boolean {
   } else {
     throw UNSTORABLE;
   }
-  ancestors.length = depth;
+  // pop(), not `length = depth`: setting an array's length is a slow runtime call.
+  ancestors.pop();
   return tagged;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The SQL of a {@link KVStore} table. Every statement text is built once per store (or per batch
- * size) and reused, so the driver's prepared-statement cache finds it on every call. Statements use
- * `?` placeholders, which `Database.execute` turns into `$n` on PostgreSQL and CockroachDB.
+ * size) and reused, so the driver's prepared-statement cache finds it on every call. Statements are
+ * written with `?` placeholders and kept in the backend's own form (`$n` on PostgreSQL and
+ * CockroachDB), so the store runs them without per-call translation.
  *
  * The table:
  *
@@ -18,6 +19,7 @@
  */
 import type { DialectName } from "../config/connection-config.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
+import { questionToDollar } from "../sql/placeholders.js";
 
 /** Rows per multi-row upsert in `batchUpdate` (3 parameters a row). */
 export const UPSERT_CHUNK: Readonly<Record<DialectName, number>> = { sqlite: 500, postgres: 1000, cockroachdb: 1000 };
@@ -57,19 +59,21 @@ export class KvSql {
     this.quoted = quoteIdentifier(table);
     this.#dialect = dialect;
     const t = this.quoted;
+    const native = (text: string): string => this.#native(text);
     const live = `("expires_at" IS NULL OR "expires_at" > ?)`;
-    this.get = `SELECT "value", "expires_at" FROM ${t} WHERE "key" = ?`;
-    this.upsert = `INSERT INTO ${t} ("key", "value", "expires_at") VALUES (?, ?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`;
-    this.insertIfAbsent =
+    this.get = native(`SELECT "value", "expires_at" FROM ${t} WHERE "key" = ?`);
+    this.upsert = native(`INSERT INTO ${t} ("key", "value", "expires_at") VALUES (?, ?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`);
+    this.insertIfAbsent = native(
       `INSERT INTO ${t} ("key", "value", "expires_at") VALUES (?, ?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at" ` +
-      `WHERE ${t}."expires_at" IS NOT NULL AND ${t}."expires_at" <= ? RETURNING "key"`;
-    this.deleteOne = `DELETE FROM ${t} WHERE "key" = ? RETURNING "expires_at"`;
-    this.pop = `DELETE FROM ${t} WHERE "key" = ? RETURNING "value", "expires_at"`;
-    this.count = `SELECT count(*) AS "n" FROM ${t} WHERE ${live}`;
-    this.all = `SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live} ORDER BY "key"`;
-    this.keys = `SELECT "key" FROM ${t} WHERE ${live} ORDER BY "key"`;
+        `WHERE ${t}."expires_at" IS NOT NULL AND ${t}."expires_at" <= ? RETURNING "key"`,
+    );
+    this.deleteOne = native(`DELETE FROM ${t} WHERE "key" = ? RETURNING "expires_at"`);
+    this.pop = native(`DELETE FROM ${t} WHERE "key" = ? RETURNING "value", "expires_at"`);
+    this.count = native(`SELECT count(*) AS "n" FROM ${t} WHERE ${live}`);
+    this.all = native(`SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live} ORDER BY "key"`);
+    this.keys = native(`SELECT "key" FROM ${t} WHERE ${live} ORDER BY "key"`);
     this.clear = `DELETE FROM ${t}`;
-    this.purge = `DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ?`;
+    this.purge = native(`DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ?`);
   }
 
   /** `SELECT value, expires_at` of one key. */
@@ -92,6 +96,11 @@ export class KvSql {
   readonly clear: string;
   /** Delete expired rows: (now). */
   readonly purge: string;
+
+  /** `text` with the backend's placeholders: `?` on SQLite, `$n` on PostgreSQL and CockroachDB. */
+  #native(text: string): string {
+    return this.#dialect === "sqlite" ? text : questionToDollar(text).sql;
+  }
 
   /** `CREATE TABLE IF NOT EXISTS` for this backend. */
   createTable(): string {
@@ -116,7 +125,9 @@ export class KvSql {
     let text = this.#upserts.get(rows);
     if (text === undefined) {
       const values = new Array<string>(rows).fill("(?, ?, ?)").join(", ");
-      text = `INSERT INTO ${this.quoted} ("key", "value", "expires_at") VALUES ${values} ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`;
+      text = this.#native(
+        `INSERT INTO ${this.quoted} ("key", "value", "expires_at") VALUES ${values} ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`,
+      );
       this.#upserts.set(rows, text);
     }
     return text;
@@ -127,7 +138,7 @@ export class KvSql {
     let text = this.#deletes.get(count);
     if (text === undefined) {
       const list = new Array<string>(count).fill("?").join(", ");
-      text = `DELETE FROM ${this.quoted} WHERE "key" IN (${list}) RETURNING "expires_at"`;
+      text = this.#native(`DELETE FROM ${this.quoted} WHERE "key" IN (${list}) RETURNING "expires_at"`);
       this.#deletes.set(count, text);
     }
     return text;
@@ -142,10 +153,11 @@ export class KvSql {
     let text = this.#scans.get(id);
     if (text === undefined) {
       const columns = keysOnly ? `"key", "expires_at"` : `"key", "value", "expires_at"`;
-      text =
+      text = this.#native(
         `SELECT ${columns} FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ?` +
-        (bounded ? ` AND "key" < ?` : "") +
-        ` AND ("expires_at" IS NULL OR "expires_at" > ?) ORDER BY "key" LIMIT ${limit}`;
+          (bounded ? ` AND "key" < ?` : "") +
+          ` AND ("expires_at" IS NULL OR "expires_at" > ?) ORDER BY "key" LIMIT ${limit}`,
+      );
       if (this.#scans.size >= 64) this.#scans.clear();
       this.#scans.set(id, text);
     }

@@ -6,8 +6,9 @@
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { Database } from "../database.js";
-import type { Row } from "../dialect/dialect.js";
+import type { QueryResult, Row } from "../dialect/dialect.js";
 import { ConnectionError, UniqueViolationError, ValidationError } from "../errors/errors.js";
+import { type Queryable, runOwnStatement } from "../queryable.js";
 import { assertIdentifier } from "../sql/identifiers.js";
 import { currentScope } from "../transaction/context.js";
 import { type CacheEntry, ValueCache, entrySize, entryValue } from "./cache.js";
@@ -327,6 +328,15 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   }
 
   /** The ambient transaction on this store's Database, if the caller is inside one. */
+  /**
+   * Runs one of the store's own statements (from {@link KvSql}: native placeholders, parameters
+   * that are keys, JSON text, numbers and null) on the store's Database, or on `on` (a transaction
+   * of a batch), without `execute`'s per-call checks. `params` must be a fresh array.
+   */
+  #run(sql: string, params: unknown[], on: Queryable = this.#db, single = false): Promise<QueryResult> {
+    return on[runOwnStatement](sql, params, single);
+  }
+
   #scope(): ScopeLike | undefined {
     const scope = currentScope<ScopeLike>(this.#db);
     return scope !== undefined && scope.active ? scope : undefined;
@@ -363,8 +373,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const seq = this.#seq;
     const start = seq.beginRead();
     try {
-      const row = await this.#db.selectOne(this.#sql.table, { where: { key } });
-      if (row === null) {
+      const row = (await this.#run(this.#sql.get, [key], this.#db, true)).rows[0];
+      if (row === undefined) {
         this.#cache.delete(key);
         return fallback;
       }
@@ -434,7 +444,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     let first = true;
     const limit = DEFAULT_SCAN_BATCH;
     for (;;) {
-      const rows = await this.#db.execute(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
+      const { rows } = await this.#run(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
       for (const row of rows) {
         const key = row["key"] as string;
         const text = row["value"] as string;
@@ -457,20 +467,20 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
 
   async #allRows(): Promise<Row[]> {
     this.#checkOpen();
-    return this.#whole(() => this.#db.execute(this.#sql.all, [Date.now()]));
+    return (await this.#whole(() => this.#run(this.#sql.all, [Date.now()]))).rows;
   }
 
   /** Number of keys (expired ones excluded). */
   async size(): Promise<number> {
     this.#checkOpen();
-    const rows = await this.#whole(() => this.#db.execute(this.#sql.count, [Date.now()]));
+    const { rows } = await this.#whole(() => this.#run(this.#sql.count, [Date.now()]));
     return Number(rows[0]?.["n"] ?? 0);
   }
 
   /** Every key, in key order (Unicode code point order). */
   async keys(): Promise<string[]> {
     this.#checkOpen();
-    const rows = await this.#whole(() => this.#db.execute(this.#sql.keys, [Date.now()]));
+    const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()]));
     return rows.map((row) => row["key"] as string);
   }
 
@@ -519,7 +529,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     for (;;) {
       this.#checkOpen();
       const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
-      const rows = await this.#db.execute(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
+      const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
       for (const row of rows) yield [row["key"] as string, decodeValue(row["value"] as string) as V];
       if (rows.length < batchSize) return;
       lower = rows[rows.length - 1]!["key"] as string;
@@ -551,7 +561,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const scope = this.#scope();
     if (scope !== undefined) {
-      await this.#inTransaction(scope, [key], () => this.#db.execute(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]));
+      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]));
       return;
     }
     const seq = this.#seq;
@@ -559,7 +569,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     try {
       if (slot.ready !== undefined) await slot.ready;
       try {
-        await this.#db.execute(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]);
+        await this.#run(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]);
       } catch (error) {
         this.#cache.delete(key);
         throw error;
@@ -591,7 +601,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<void> => {
       let rows: Row[];
       try {
-        rows = await this.#db.execute(this.#sql.deleteOne, [key]);
+        rows = (await this.#run(this.#sql.deleteOne, [key])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -616,7 +626,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<unknown> => {
       let rows: Row[];
       try {
-        rows = await this.#db.execute(this.#sql.pop, [key]);
+        rows = (await this.#run(this.#sql.pop, [key])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -645,7 +655,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const cached = this.#cache.get(key);
       if (cached !== undefined && isLive(cached.expiresAt, Date.now())) return entryValue(cached) as V;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const rows = await this.#db.execute(this.#sql.insertIfAbsent, [key, text, expiresAt === 0 ? null : expiresAt, Date.now()]);
+        const { rows } = await this.#run(this.#sql.insertIfAbsent, [key, text, expiresAt === 0 ? null : expiresAt, Date.now()]);
         if (rows.length > 0) {
           if (this.#scope() === undefined) {
             const immutable = isImmutable(value);
@@ -689,12 +699,12 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           for (const [key, { text }] of encoded) {
             params.push(key, text, expiry);
             if (++rows === chunk) {
-              await tx.execute(this.#sql.upsertMany(rows), params);
+              await this.#run(this.#sql.upsertMany(rows), params, tx);
               params = [];
               rows = 0;
             }
           }
-          if (rows > 0) await tx.execute(this.#sql.upsertMany(rows), params);
+          if (rows > 0) await this.#run(this.#sql.upsertMany(rows), params, tx);
         });
       } catch (error) {
         for (const key of encoded.keys()) this.#cache.delete(key);
@@ -741,7 +751,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let deleted = 0;
           for (let start = 0; start < list.length; start += DELETE_CHUNK) {
             const part = list.slice(start, start + DELETE_CHUNK);
-            const rows = await tx.execute(this.#sql.deleteMany(part.length), part);
+            const { rows } = await this.#run(this.#sql.deleteMany(part.length), part, tx);
             for (const row of rows) if (isLive(expiresAtOf(row), now)) deleted++;
           }
           return deleted;
@@ -761,7 +771,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const run = async (): Promise<void> => {
       try {
-        await this.#db.execute(this.#sql.clear);
+        await this.#run(this.#sql.clear, []);
       } finally {
         this.#cache.clear();
         this.#seq.writtenAll();
@@ -781,7 +791,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const now = Date.now();
     this.#cache.dropExpired(now);
-    return this.#db.executeCount(this.#sql.purge, [now]);
+    return (await this.#run(this.#sql.purge, [now])).rowCount;
   }
 
   // ------------------------------------------------------------------ models

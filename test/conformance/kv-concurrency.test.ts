@@ -9,7 +9,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, Database, QueryError, type Row } from "../../src/index.js";
+import type { QueryResult } from "../../src/dialect/dialect.js";
 import { KVStore, type KVStoreOptions } from "../../src/kv/kv-store.js";
+import { runOwnStatement } from "../../src/queryable.js";
 import { KeyNotFoundError } from "../../src/kv/kv-errors.js";
 import { backends, recordQueries, tempDir, uniqueTable } from "../support/backends.js";
 
@@ -21,24 +23,23 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-/** A Database whose point reads and upserts can be held back, to line races up deterministically. */
+/**
+ * A Database whose point reads and upserts can be held back, to line races up deterministically.
+ * The store runs its statements through the internal `runOwnStatement` method, so that is the hook.
+ */
 class HookedDatabase extends Database {
   /** Awaited after a point read, before its row is handed to the store. */
   afterRead: (() => Promise<void>) | undefined;
   /** Awaited before an INSERT is sent (and can throw to fail it). */
-  beforeWrite: ((params: readonly unknown[] | undefined) => Promise<void>) | undefined;
+  beforeWrite: ((params: readonly unknown[]) => Promise<void>) | undefined;
 
-  override async selectOne<R extends object = Row>(table: string, options?: never): Promise<R | null> {
-    const row = await super.selectOne<R>(table, options);
-    const hook = this.afterRead;
-    if (hook !== undefined) await hook();
-    return row;
-  }
-
-  override async execute<R extends object = Row>(query: Parameters<Database["execute"]>[0], params?: readonly unknown[]): Promise<R[]> {
-    const hook = this.beforeWrite;
-    if (hook !== undefined && typeof query === "string" && query.startsWith("INSERT")) await hook(params);
-    return super.execute<R>(query, params);
+  override async [runOwnStatement](sql: string, params: unknown[], single?: boolean): Promise<QueryResult> {
+    const write = this.beforeWrite;
+    if (write !== undefined && sql.startsWith("INSERT")) await write(params);
+    const result = await super[runOwnStatement](sql, params, single);
+    const read = this.afterRead;
+    if (read !== undefined && single === true && sql.startsWith("SELECT")) await read();
+    return result;
   }
 }
 

@@ -98,6 +98,20 @@ describe("encodeValue: refusals", () => {
   it("accepts the same object twice when it is not a cycle", () => {
     const shared = { n: 1 };
     expect(decodeValue(encodeValue({ a: shared, b: shared, c: [shared, new Set([shared])] }))).toEqual({ a: { n: 1 }, b: { n: 1 }, c: [{ n: 1 }, new Set([{ n: 1 }])] });
+    const list = [1];
+    const map = new Map([["k", 1]]);
+    expect(decodeValue(encodeValue([list, list, { list }, map, map]))).toEqual([[1], [1], { list: [1] }, map, map]);
+  });
+
+  it("passes on an error thrown by a getter, and the next value encodes normally", () => {
+    const broken = {
+      get boom(): never {
+        throw new RangeError("getter failed");
+      },
+    };
+    expect(() => encodeValue({ nested: [broken] })).toThrow(RangeError);
+    const shared = [2];
+    expect(encodeValue({ a: shared, b: shared })).toBe('{"a":[2],"b":[2]}');
   });
 
   it("refuses values nested deeper than 1000 levels", () => {
