@@ -137,6 +137,7 @@ export class Sequencer {
   /** Whether a read of `key` that began at generation `start` may put its result in the cache. */
   mayFill(key: string, start: number): boolean {
     if (start < this.#floor) return false;
+    // Settling a finished transaction raises the floor, so the floor is checked again after it.
     if (this.#transactions.size !== 0 && !this.#transactionsSettled()) return false;
     if (start < this.#floor) return false;
     if (this.#stamps.size === 0) return true;
