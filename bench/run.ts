@@ -6,6 +6,7 @@
  *   npm run bench                       full run, writes docs/
  *   npm run bench -- --quick            under two minutes, writes .tmp/bench/
  *   npm run bench -- --only sqlite,kv   some sections
+ *   npm run bench -- --workload kv-set  some workloads (by id, printed with each title)
  *
  * See bench/harness/measure.ts for how each figure is taken.
  *
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
   console.log(
-    `tablekit bench: ${config.quick ? "quick" : "full"} run of ${config.sections.join(", ")}; ${config.reps} repetitions; ` +
+    `tablekit bench: ${config.quick ? "quick" : "full"} run of ${config.sections.join(", ")}${config.workloads === undefined ? "" : ` (workloads matching ${config.workloads.join(", ")})`}; ${config.reps} repetitions; ` +
       `load average ${machine.loadAtStart.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores`,
   );
   if (machine.loadAtStart[0]! > machine.cores * 0.5) {

@@ -16,6 +16,8 @@ export type Section = (typeof SECTIONS)[number];
 export interface BenchConfig {
   readonly quick: boolean;
   readonly sections: readonly Section[];
+  /** Workload ids picked with `--workload` (all when undefined); see {@link wants}. */
+  readonly workloads: readonly string[] | undefined;
   /** Timed repetitions per measurement (median reported). */
   readonly reps: number;
   /** Approximate duration of one calibrated repetition, in ms. */
@@ -43,10 +45,12 @@ export interface BenchConfig {
   readonly outDir: string;
 }
 
-const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv[,…]] [--out DIR]
+const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv[,…]] [--workload ID[,…]] [--out DIR]
 
   --quick        reduced sizes, 3 repetitions (under two minutes)
   --only LIST    run only these sections (comma-separated): ${SECTIONS.join(", ")}
+  --workload IDS run only the workloads whose id contains one of these (comma-separated), e.g.
+                 postgres-read-c32 or kv-set; ids are printed with each workload
   --out DIR      write the report (benchmarks.md, benchmarks/*.svg) into DIR; default docs/
                  for a full run of every section, .tmp/bench/ otherwise
 
@@ -57,6 +61,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
   let quick = false;
   let only: Section[] | undefined;
   let out: string | undefined;
+  let workloads: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -74,17 +79,23 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
           if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section "${s}"`);
           return s as Section;
         });
+    } else if (arg === "--workload" || arg.startsWith("--workload=")) {
+      workloads = value()
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
     } else if (arg === "--out" || arg.startsWith("--out=")) out = value();
     else if (arg === "--help" || arg === "-h") usage();
     else usage(`unknown flag "${arg}"`);
   }
   const sections = only ?? [...SECTIONS];
-  const full = !quick && sections.length === SECTIONS.length;
+  const full = !quick && sections.length === SECTIONS.length && workloads === undefined;
   const envReps = Number(process.env["BENCH_REPS"]);
   const envTarget = Number(process.env["BENCH_TARGET_MS"]);
   return Object.freeze({
     quick,
     sections,
+    workloads,
     reps: Number.isInteger(envReps) && envReps > 0 ? envReps : quick ? 3 : 5,
     targetMs: Number.isFinite(envTarget) && envTarget > 0 ? envTarget : quick ? 70 : 700,
     tableRows: 10_000,
@@ -100,6 +111,11 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     dir: mkdtempSync(join(tmpdir(), "tablekit-bench-")),
     outDir: out ?? (full ? join(repoRoot, "docs") : join(repoRoot, ".tmp", "bench")),
   });
+}
+
+/** Whether the run includes the workload `id` (`--workload` picks by substring). */
+export function wants(config: BenchConfig, id: string): boolean {
+  return config.workloads === undefined || config.workloads.some((w) => id.includes(w));
 }
 
 function usage(problem?: string): never {

@@ -144,7 +144,7 @@ async function timed(entry: Entry, n: number, warm: number): Promise<{ ms: numbe
 
 /** Runs one workload for every contender; see the module documentation. */
 export async function runWorkload(config: BenchConfig, workload: Workload): Promise<WorkloadResult> {
-  console.log(`\n## ${workload.title}`);
+  console.log(`\n## ${workload.title} [${workload.id}]`);
   const started = performance.now();
   const live = workload.entries.filter((e) => e.skip === undefined);
   // --quick: smaller floors and per-repetition warm-ups (calibration still sets the counts)

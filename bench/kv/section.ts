@@ -12,7 +12,7 @@ import KeyvSqlite from "@keyv/sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import Keyv from "keyv";
 import { KVStore } from "../../src/kv/kv-store.js";
-import type { BenchConfig } from "../harness/config.js";
+import { type BenchConfig, wants } from "../harness/config.js";
 import { type Entry, type Role, type Session, type Workload, type WorkloadResult, check, runWorkload, sequentially } from "../harness/measure.js";
 import { aheadOf, withinOf, withinRaw } from "../harness/targets.js";
 
@@ -315,6 +315,6 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
   ];
 
   const results: WorkloadResult[] = [];
-  for (const w of workloads) results.push(await runWorkload(config, w));
+  for (const w of workloads) if (wants(config, w.id)) results.push(await runWorkload(config, w));
   return results;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import pg from "pg";
-import type { BenchConfig } from "../harness/config.js";
+import { type BenchConfig, wants } from "../harness/config.js";
 import { type WorkloadResult, runWorkload } from "../harness/measure.js";
 import { type RowAdmin, rowWorkloads } from "../harness/row-workloads.js";
 import { type StreamContender, streamWorkload } from "../stream/workload.js";
@@ -75,6 +75,7 @@ export async function runPostgres(config: BenchConfig): Promise<{ results: Workl
       bulkTarget: { kind: "atLeast", fraction: 0.7, contender: "pg", how: "COPY … FROM STDIN (pg-copy-streams), text format" },
     });
     for (const w of rows.workloads) {
+      if (!wants(config, w.id)) continue;
       await rows.prepare(w);
       try {
         results.push(await runWorkload(config, w));
@@ -84,6 +85,7 @@ export async function runPostgres(config: BenchConfig): Promise<{ results: Workl
     }
 
     for (const t of transferWorkloads(config, pool)) {
+      if (!wants(config, t.workload.id)) continue;
       await t.prepare();
       try {
         results.push(await runWorkload(config, t.workload));
@@ -92,6 +94,7 @@ export async function runPostgres(config: BenchConfig): Promise<{ results: Workl
       }
     }
 
+    if (!wants(config, "postgres-stream")) return { results, version };
     const tableOf = (c: StreamContender) => `bench_pg_stream_${c.child.replace(/[^a-z0-9]/gi, "")}`;
     const live = STREAMERS.filter((c) => c.skip === undefined);
     try {

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { BenchConfig } from "../harness/config.js";
+import { type BenchConfig, wants } from "../harness/config.js";
 import { type WorkloadResult, runWorkload } from "../harness/measure.js";
 import { type RowAdmin, filledRows, rowWorkloads } from "../harness/row-workloads.js";
 import { streamWorkload, type StreamContender } from "../stream/workload.js";
@@ -70,6 +70,7 @@ export async function runSqlite(config: BenchConfig): Promise<{ results: Workloa
       bulkTarget: { kind: "within", max: 1.1 },
     });
     for (const w of rows.workloads) {
+      if (!wants(config, w.id)) continue;
       await rows.prepare(w);
       try {
         results.push(await runWorkload(config, w));
@@ -79,6 +80,7 @@ export async function runSqlite(config: BenchConfig): Promise<{ results: Workloa
     }
 
     // Streaming: every contender reads a fresh file of its own.
+    if (!wants(config, "sqlite-stream")) return { results, version };
     const fileOf = (c: StreamContender) => join(config.dir, `stream_${c.child}.db`);
     const table = "bench_lite_stream";
     for (const c of STREAMERS) {
