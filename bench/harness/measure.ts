@@ -74,6 +74,12 @@ export interface Workload {
   minN?: number;
   /** Extra metric columns: key → header. */
   metrics?: Record<string, string>;
+  /**
+   * Also record the client process's CPU time per operation as the metric `cpuUs` (user + system,
+   * in µs), for workloads whose wall time the database server dominates: there the rate measures
+   * the server, and the CPU time measures the client library.
+   */
+  clientCpu?: boolean;
   /** Text shown under the workload's table. */
   note?: string;
   entries: Entry[];
@@ -123,7 +129,7 @@ const collectGarbage: () => void = (() => {
   return vm.runInNewContext("gc") as () => void;
 })();
 
-async function timed(entry: Entry, n: number, warm: number): Promise<{ ms: number; ops: number; metrics: Record<string, number> }> {
+async function timed(entry: Entry, n: number, warm: number, clientCpu = false): Promise<{ ms: number; ops: number; metrics: Record<string, number> }> {
   const session = await entry.open();
   try {
     if (warm > 0) {
@@ -132,11 +138,18 @@ async function timed(entry: Entry, n: number, warm: number): Promise<{ ms: numbe
     }
     await session.setup?.();
     collectGarbage();
+    const cpu0 = clientCpu ? process.cpuUsage() : undefined;
     const t0 = performance.now();
     const outcome = (await session.run(n)) ?? {};
     const ms = outcome.ms ?? performance.now() - t0;
+    const ops = outcome.ops ?? n;
+    const metrics = outcome.metrics ?? {};
+    if (cpu0 !== undefined) {
+      const cpu = process.cpuUsage(cpu0);
+      metrics["cpuUs"] = (cpu.user + cpu.system) / ops;
+    }
     await session.verify?.(n);
-    return { ms, ops: outcome.ops ?? n, metrics: outcome.metrics ?? {} };
+    return { ms, ops, metrics };
   } finally {
     await session.close();
   }
@@ -179,7 +192,7 @@ export async function runWorkload(config: BenchConfig, workload: Workload): Prom
       const n = counts.get(entry)!;
       let got: Awaited<ReturnType<typeof timed>>;
       try {
-        got = await timed(entry, n, repWarm);
+        got = await timed(entry, n, repWarm, workload.clientCpu);
       } catch (error) {
         throw annotate(error, `${workload.title} / ${displayName(entry)} (${entry.how}), repetition ${rep + 1}`);
       }

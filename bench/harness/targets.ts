@@ -89,6 +89,28 @@ export function aheadOf(result: WorkloadResult, names?: readonly string[]): Targ
   return { text, met: behind.length === 0, detail };
 }
 
+/**
+ * tablekit ahead of the peers in client CPU time per operation (the `cpuUs` metric of a
+ * `clientCpu` workload), for workloads whose wall time the server dominates. The rate comparison
+ * is reported alongside.
+ */
+export function aheadInClientCpu(result: WorkloadResult, serverNote: string): TargetCheck {
+  const others = measured(result).filter((e) => e.role === "peer");
+  const text = `ahead of Kysely, Knex and Drizzle in client CPU per operation (${serverNote})`;
+  const tk = tablekitOf(result);
+  const cpu = (e: EntryResult): number | undefined => (e.metrics["cpuUs"]?.length ? median(e.metrics["cpuUs"]) : undefined);
+  const mine = tk === undefined ? undefined : cpu(tk);
+  if (tk === undefined || mine === undefined || others.length === 0 || others.some((o) => cpu(o) === undefined)) return { text, met: false, detail: "not measured" };
+  const behind = others.filter((o) => cpu(o)! <= mine);
+  const best = others.reduce((a, b) => (cpu(b)! < cpu(a)! ? b : a));
+  const byRate = aheadOf(result);
+  const cpuText =
+    behind.length === 0
+      ? `tablekit ${fmt(mine)} µs vs best of them ${fmt(cpu(best)!)} µs (${label(best)})`
+      : `behind ${behind.map((b) => `${label(b)} ${fmt(cpu(b)!)} µs`).join(", ")}; tablekit ${fmt(mine)} µs`;
+  return { text, met: behind.length === 0, detail: `${cpuText}; by rate: ${byRate.met ? "ahead, " : ""}${byRate.detail}` };
+}
+
 /** tablekit's median of a metric below a bound. */
 export function metricBelow(result: WorkloadResult, metric: string, max: number, unit: string): TargetCheck {
   const text = `${result.workload.metrics?.[metric] ?? metric} under ${fmt(max)} ${unit}`;
