@@ -327,7 +327,6 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     if (this.#closed) throw new ConnectionError("The KVStore is closed");
   }
 
-  /** The ambient transaction on this store's Database, if the caller is inside one. */
   /**
    * Runs one of the store's own statements (from {@link KvSql}: native placeholders, parameters
    * that are keys, JSON text, numbers and null) on the store's Database, or on `on` (a transaction
@@ -337,6 +336,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     return on[runOwnStatement](sql, params, single);
   }
 
+  /** The ambient transaction on this store's Database, if the caller is inside one. */
   #scope(): ScopeLike | undefined {
     const scope = currentScope<ScopeLike>(this.#db);
     return scope !== undefined && scope.active ? scope : undefined;
