@@ -53,12 +53,16 @@ export interface ColumnInfo {
 export interface BatchInsertOptions {
   /**
    * Rows per statement; capped so a statement stays under the backend's parameter limit. Default
-   * 500 (10,000 per COPY for `returning: false` on PostgreSQL/CockroachDB).
+   * 500. On the COPY path (`returning: false` on PostgreSQL/CockroachDB) all records go out in one
+   * COPY, and this is only how often progress is reported (default every 10,000 rows).
    */
   chunkSize?: number;
   /** Return the inserted rows (default true). With false, only the count is returned and memory stays bounded. */
   returning?: boolean;
-  /** Called after each chunk with the rows done so far and the total. */
+  /**
+   * Called after each chunk with the rows done so far and the total. On the COPY path, "done"
+   * counts rows sent to the server; the last call (done = total) comes once the COPY has finished.
+   */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -85,7 +89,7 @@ export interface StreamOptions<R extends object = Row> {
 }
 
 const DEFAULT_CHUNK = 500;
-/** Rows per COPY when the caller gives no chunkSize: large, since COPY has no parameter limit. */
+/** Rows between progress reports of a COPY when the caller gives no chunkSize. */
 const DEFAULT_COPY_CHUNK = 10_000;
 const PLACEHOLDER_CACHE = new Map<string, string>();
 
@@ -443,26 +447,27 @@ export abstract class Queryable {
 
   /**
    * The PostgreSQL bulk path: `COPY … FROM STDIN`, measured 2.4x faster than multi-row VALUES
-   * (docs/decisions.md). Consecutive records with the same columns share one COPY; lines are
-   * produced lazily, so memory stays bounded by the caller's array.
+   * (docs/decisions.md). Consecutive records with the same columns share one COPY: splitting it
+   * left the connection idle while the server finished each part (100,000 rows in ten COPYs ran at
+   * 0.6–0.76x of one COPY's rate). Lines are produced lazily, so memory stays bounded by the
+   * caller's array, and progress is reported every `progressEvery` rows as they are sent.
    */
   async #copyInsert(
     tx: Transaction,
     table: string,
     records: readonly Row[],
     shapes: readonly string[][],
-    chunkSize: number,
+    progressEvery: number,
     onProgress: ((done: number, total: number) => void) | undefined,
   ): Promise<number> {
     const copyLine = this.sqlDialect.copyLine!;
     const name = tableName(table);
-    let done = 0;
+    const total = records.length;
     let start = 0;
-    while (start < records.length) {
+    while (start < total) {
       const columns = shapes[start]!;
       let end = start + 1;
-      // One COPY per chunk of equally shaped records, so progress is reported as it goes.
-      while (end < records.length && end - start < chunkSize && shapes[end] === columns) end++;
+      while (end < total && shapes[end] === columns) end++;
       const from = start;
       const to = end;
       function* lines(): Generator<string> {
@@ -471,6 +476,8 @@ export abstract class Queryable {
           const record = records[r]!;
           for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!];
           yield copyLine(values);
+          // The run's last row is reported once its COPY has finished, below.
+          if (onProgress !== undefined && (r + 1) % progressEvery === 0 && r + 1 < to) onProgress(r + 1, total);
         }
       }
       if (columns.length === 0) {
@@ -480,11 +487,10 @@ export abstract class Queryable {
         const list = columns.map((c) => quoteIdentifier(c)).join(", ");
         await (tx as Queryable).copyRows(`COPY ${name} (${list}) FROM STDIN`, lines());
       }
-      done += to - from;
       start = to;
-      onProgress?.(done, records.length);
+      onProgress?.(to, total);
     }
-    return done;
+    return total;
   }
 
   /**

@@ -155,6 +155,30 @@ for (const backend of backends()) {
       expect(stored).toEqual(rows.map((r) => ({ seq: r.seq, label: r.label, active: r.active, n: r.n })));
     });
 
+    it("without returning, progress comes every chunk, and PostgreSQL sends equally shaped records in one COPY", async () => {
+      await db.execute(`DELETE FROM "${big}"`);
+      seen.length = 0;
+      const total = 25_000;
+      const records = Array.from({ length: total }, (_, i) => ({ a: i, b: `row ${i}`, c: i % 2 === 0, d: i }));
+      const calls: number[] = [];
+      const count = await db.batchInsert(big, records, {
+        returning: false,
+        onProgress: (done, all) => {
+          expect(all).toBe(total);
+          calls.push(done);
+        },
+      });
+      expect(count).toBe(total);
+      if (backend.name === "postgres") {
+        expect(seen.filter((s) => /^COPY /.test(s))).toHaveLength(1);
+        expect(calls).toEqual([10_000, 20_000, 25_000]);
+      } else {
+        expect(calls).toHaveLength(total / 500);
+        expect(calls.every((done, i) => done === (i + 1) * 500)).toBe(true);
+      }
+      expect(await rawCount(big)).toBe(total);
+    });
+
     it("a batch beyond the bound-parameter limit is split into several statements and inserts every row", async () => {
       await db.execute(`DELETE FROM "${big}"`);
       seen.length = 0;
