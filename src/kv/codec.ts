@@ -94,7 +94,7 @@ function walk(value: unknown, ancestors: object[], base: number): boolean {
       const item: unknown = value[i];
       // Strings and booleans, the common leaves, are settled here without a call.
       if (typeof item === "string" || typeof item === "boolean") continue;
-      if (item === undefined ? true : walk(item, ancestors, base)) tagged = true;
+      if (item === undefined || walk(item, ancestors, base)) tagged = true;
     }
     ancestors.pop();
     return tagged;

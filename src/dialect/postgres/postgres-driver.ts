@@ -139,17 +139,14 @@ export class PostgresDriver implements Driver {
 
   async connect(): Promise<void> {
     const pool = this.#getPool();
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw this.#map(error);
-    }
+    // A reserved connection: its "error" listener keeps a connection lost mid-query from
+    // crashing the process, and failures are mapped like every other statement's.
+    const reserved = await this.#reserve(false);
     let rows: Row[];
     try {
-      ({ rows } = await this.#run(client, "SELECT version() AS version", []));
+      ({ rows } = await reserved.query("SELECT version() AS version", []));
     } finally {
-      client.release();
+      reserved.release();
     }
     if (dialectFromVersion(String(rows[0]?.["version"] ?? "")) === "cockroachdb") this.#dialect = "cockroachdb";
     // Open the minimum number of connections now, so the first requests do not pay for them.
