@@ -256,6 +256,13 @@ export class Database extends Queryable {
     return this.#events.active ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
   }
 
+  protected override runNow(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined {
+    // Not inside a transaction (its statements go to its connection), and not while query events
+    // are listened to (they time the statement).
+    if (this.#openTransactions > 0 || this.#state !== "open" || this.#events.active) return undefined;
+    return this.#driver?.queryNow?.(sql, params, single);
+  }
+
   async #runAfterConnect(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
     if (this.closed) throw new ConnectionError("The Database is closed");
     const driver = await this.driver();

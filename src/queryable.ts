@@ -111,6 +111,14 @@ export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement")
 export abstract class Queryable {
   /** @internal Runs one statement in this object's context. */
   protected abstract runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
+  /**
+   * @internal Runs one statement synchronously when this context can (see `Driver.queryNow`), or
+   * returns undefined without running anything. Hot paths write
+   * `this.runNow(…) ?? (await this.runStatement(…))`, saving a promise and an await.
+   */
+  protected runNow(_sql: string, _params: readonly unknown[], _single?: boolean): QueryResult | undefined {
+    return undefined;
+  }
   /** @internal Streams a query's rows in batches in this object's context. */
   protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
   /** @internal The SQL dialect used to build statements. */
@@ -188,13 +196,15 @@ export abstract class Queryable {
    */
   async execute<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R[]> {
     const prepared = this.#prepare(query, params);
-    return (await this.runStatement(prepared.sql, prepared.params)).rows as R[];
+    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runStatement(prepared.sql, prepared.params));
+    return result.rows as R[];
   }
 
   /** Like {@link Queryable.execute}, but returns the number of rows changed (or returned). */
   async executeCount(query: string | SqlFragment, params?: readonly unknown[]): Promise<number> {
     const prepared = this.#prepare(query, params);
-    return (await this.runStatement(prepared.sql, prepared.params)).rowCount;
+    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runStatement(prepared.sql, prepared.params));
+    return result.rowCount;
   }
 
   /** Runs one statement once per parameter list, in one transaction; returns the total rows changed. */
@@ -211,7 +221,8 @@ export abstract class Queryable {
   /** Runs a query and returns its first row, or null. */
   async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
     const prepared = this.#prepare(query, params);
-    return ((await this.runStatement(prepared.sql, prepared.params, true)).rows[0] ?? null) as R | null;
+    const result = this.runNow(prepared.sql, prepared.params, true) ?? (await this.runStatement(prepared.sql, prepared.params, true));
+    return (result.rows[0] ?? null) as R | null;
   }
 
   // ---------------------------------------------------------------- DDL
@@ -296,7 +307,8 @@ export abstract class Queryable {
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
     // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
     // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
-    return (await this.runStatement(statement.sql, statement.params, true)).rows[0] as R;
+    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+    return result.rows[0] as R;
   }
 
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
@@ -308,7 +320,8 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
-    return (await this.runStatement(statement.sql, statement.params)).rows as R[];
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    return result.rows as R[];
   }
 
   /** Selects the first matching row, or null. */
@@ -323,7 +336,8 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, undefined, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
-    return ((await this.runStatement(statement.sql, statement.params, true)).rows[0] ?? null) as R | null;
+    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+    return (result.rows[0] ?? null) as R | null;
   }
 
   /**
@@ -332,13 +346,15 @@ export abstract class Queryable {
    */
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
     const statement = this.#updateStatement(table, data as Row, where, true);
-    return ((await this.runStatement(statement.sql, statement.params, true)).rows[0] ?? null) as R | null;
+    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+    return (result.rows[0] ?? null) as R | null;
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
     const statement = this.#updateStatement(table, data as Row, where, false);
-    return (await this.runStatement(statement.sql, statement.params)).rowCount;
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    return result.rowCount;
   }
 
   #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
@@ -364,7 +380,8 @@ export abstract class Queryable {
       shape === undefined
         ? deleteStatement(dialect, table, where)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
-    return (await this.runStatement(statement.sql, statement.params)).rowCount;
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    return result.rowCount;
   }
 
   /**
@@ -376,13 +393,15 @@ export abstract class Queryable {
    */
   async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    return (await this.runStatement(statement.sql, statement.params, true)).rows[0] as R;
+    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+    return result.rows[0] as R;
   }
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
     const statement = countStatement(this.sqlDialect, table, where);
-    const value = (await this.runStatement(statement.sql, statement.params)).rows[0]?.["count"];
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    const value = result.rows[0]?.["count"];
     return Number(value);
   }
 

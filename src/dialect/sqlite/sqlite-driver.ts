@@ -280,6 +280,18 @@ export class SqliteDriver implements Driver {
     return this.#queryWhenFree(sql, params, single);
   }
 
+  queryNow(sql: string, params: readonly unknown[], single = false): QueryResult | undefined {
+    if (this.#mutex.locked) return undefined;
+    const connection = this.#connection();
+    try {
+      return connection.run(sql, params, single);
+    } catch (error) {
+      // SQLITE_BUSY: the statement made no change; query() runs it again, waiting asynchronously.
+      if (isBusy(error)) return undefined;
+      throw mapSqliteError(error);
+    }
+  }
+
   async #queryWhenFree(sql: string, params: readonly unknown[], single: boolean): Promise<QueryResult> {
     await this.#mutex.acquire();
     try {
