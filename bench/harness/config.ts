@@ -22,6 +22,8 @@ export interface BenchConfig {
   readonly reps: number;
   /** Approximate duration of one calibrated repetition, in ms. */
   readonly targetMs: number;
+  /** Least duration of each contender's untimed warm-up in a calibrated workload, in ms (none with --quick). */
+  readonly warmMs: number;
   /** Rows of the tables read by the point workloads. */
   readonly tableRows: number;
   /** Rows of the bulk insert. */
@@ -98,6 +100,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     workloads,
     reps: Number.isInteger(envReps) && envReps > 0 ? envReps : quick ? 3 : 5,
     targetMs: Number.isFinite(envTarget) && envTarget > 0 ? envTarget : quick ? 70 : 700,
+    warmMs: quick ? 0 : 1_000,
     tableRows: 10_000,
     bulkRows: quick ? 10_000 : 100_000,
     batchUpdateRows: quick ? 1_000 : 10_000,

@@ -11,7 +11,7 @@ import { type MachineInfo, PACKAGES, REPO_ROOT, packageVersion, tablekitVersion 
 import { type TargetCheck, type WorkloadResult, displayName } from "./measure.js";
 import { fmt, median, ratio, spread } from "./stats.js";
 import { sectionChart } from "./svg.js";
-import { fastestRaw, rate } from "./targets.js";
+import { fastestRaw, rate, timeVs } from "./targets.js";
 
 export interface ReportInput {
   config: BenchConfig;
@@ -50,7 +50,7 @@ function workloadTable(r: WorkloadResult): string[] {
       e.role === "tablekit" ? `**${fmt(med)}**` : fmt(med),
       `${fmt(Math.min(...e.samples))}–${fmt(Math.max(...e.samples))}`,
       spread(e.samples),
-      raw === undefined ? "–" : ratio(rate(raw) / med),
+      raw === undefined ? "–" : ratio(timeVs(raw, e)),
       ...metricKeys.map((k) => {
         const values = e.metrics[k];
         return values === undefined || values.length === 0 ? "–" : fmt(median(values));
@@ -85,8 +85,11 @@ export function writeReport(input: ReportInput): string {
   md.push(
     "Each figure is the median of " +
       `${config.reps} repetitions (spread: half the min–max range over the median), every contender in this one process run on fresh tables of its own, ` +
-      "repetitions interleaved between contenders (order rotated) so machine noise hits all alike. " +
-      '"Time vs fastest raw" is the fastest raw driver\'s rate divided by the contender\'s: 1.25x means 25% more time per operation. ' +
+      (config.warmMs > 0 ? `after an untimed warm-up of at least ${fmt(config.warmMs)} ms each; ` : "") +
+      "in every repetition each contender runs once, tablekit right next to the raw drivers, the order rotated between repetitions. " +
+      '"Time vs fastest raw" is the median over the repetitions of the fastest raw driver\'s rate divided by the contender\'s in the same repetition ' +
+      "(a paired ratio, so a slow stretch of the shared machine that hits both cancels out): 1.25x means 25% more time per operation. " +
+      "Targets quote the ratio of the two medians next to it. " +
       "Every operation's result is checked; a wrong result fails the run instead of producing a figure.",
     "",
   );

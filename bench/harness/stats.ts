@@ -29,3 +29,15 @@ export function spread(xs: readonly number[]): string {
   const med = median(xs);
   return `±${(((Math.max(...xs) - Math.min(...xs)) / 2 / med) * 100).toFixed(1)}%`;
 }
+
+/**
+ * The median over repetitions of `a[i] / b[i]`: a ratio between two contenders measured in the same
+ * repetitions, each repetition compared with itself. On a shared machine whose speed drifts over
+ * seconds, this cancels the drift that a ratio of two medians keeps (a slow stretch can fall on
+ * one contender's middle repetition and not on the other's). Falls back to the ratio of the
+ * medians when the two were not measured the same number of times.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) return median(a) / median(b);
+  return median(a.map((x, i) => x / b[i]!));
+}

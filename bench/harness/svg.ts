@@ -1,12 +1,13 @@
 /**
  * A horizontal bar chart of one section's results, drawn from the run's own figures: for every
- * workload, each contender's median rate divided by the fastest raw driver's (1.0 = as fast as
- * the raw driver, longer is better). No dependency: plain SVG text.
+ * workload, each contender's rate relative to the fastest raw driver's, paired per repetition
+ * (the inverse of the report's "time vs fastest raw"; 1.0 = as fast as the raw driver, longer is
+ * better). No dependency: plain SVG text.
  *
  * @module
  */
 import { type WorkloadResult, displayName } from "./measure.js";
-import { fastestRaw, rate } from "./targets.js";
+import { fastestRaw, timeVs } from "./targets.js";
 
 const COLORS: Record<string, string> = { tablekit: "#2563eb", raw: "#4b5563", peer: "#f59e0b", reference: "#9ca3af" };
 const WIDTH = 960;
@@ -26,10 +27,9 @@ export function sectionChart(title: string, results: readonly WorkloadResult[]):
     .map((r) => {
       const raw = fastestRaw(r);
       if (raw === undefined) return undefined;
-      const base = rate(raw);
       const bars = r.entries
         .filter((e) => e.skip === undefined && e.samples.length > 0)
-        .map((e) => ({ label: displayName(e), role: e.role, ratio: rate(e) / base }));
+        .map((e) => ({ label: displayName(e), role: e.role, ratio: 1 / timeVs(raw, e) }));
       return { title: r.workload.title.replace(/^[^:]*: /, ""), bars };
     })
     .filter((g) => g !== undefined);
@@ -41,7 +41,7 @@ export function sectionChart(title: string, results: readonly WorkloadResult[]):
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="600">${esc(title)}: rate relative to the fastest raw driver (median; 1.00 = raw, longer is better)</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="600">${esc(title)}: rate relative to the fastest raw driver (median of paired ratios; 1.00 = raw, longer is better)</text>`,
   );
   let legendX = 12;
   for (const [role, name] of [

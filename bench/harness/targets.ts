@@ -4,7 +4,7 @@
  * @module
  */
 import { type EntryResult, type TargetCheck, type WorkloadResult, displayName } from "./measure.js";
-import { fmt, median, ratio } from "./stats.js";
+import { fmt, median, pairedRatio, ratio } from "./stats.js";
 
 /** The measured entries (skipped ones left out). */
 function measured(result: WorkloadResult): EntryResult[] {
@@ -14,6 +14,19 @@ function measured(result: WorkloadResult): EntryResult[] {
 /** Median ops/s of an entry. */
 export function rate(e: EntryResult): number {
   return median(e.samples);
+}
+
+/**
+ * How many times `base`'s time per operation `e` takes: the median over repetitions of base's rate
+ * over e's in the same repetition ({@link pairedRatio}). Every ratio of the report is taken so.
+ */
+export function timeVs(base: EntryResult, e: EntryResult): number {
+  return pairedRatio(base.samples, e.samples);
+}
+
+/** The ratio of the two medians, reported next to the paired ratio of a target. */
+function ofMedians(base: EntryResult, e: EntryResult): string {
+  return `ratio of the medians ${ratio(rate(base) / rate(e))}`;
 }
 
 /** The fastest raw entry of a workload, if any. */
@@ -44,11 +57,11 @@ export function withinRaw(result: WorkloadResult, max: number, alsoVs: readonly 
   const tk = tablekitOf(result);
   const raw = fastestRaw(result);
   if (tk === undefined || raw === undefined) return { text, met: false, detail: "not measured" };
-  const r = rate(raw) / rate(tk);
-  let detail = `tablekit ${ratio(r)} the time of ${label(raw)}`;
+  const r = timeVs(raw, tk);
+  let detail = `tablekit ${ratio(r)} the time of ${label(raw)} (${ofMedians(raw, tk)})`;
   for (const name of alsoVs) {
     const other = measured(result).find((e) => e.contender === name && e.role === "raw");
-    if (other !== undefined && other !== raw) detail += `; ${ratio(rate(other) / rate(tk))} of ${label(other)}`;
+    if (other !== undefined && other !== raw) detail += `; ${ratio(timeVs(other, tk))} of ${label(other)}`;
   }
   return { text, met: r <= max, detail };
 }
@@ -59,8 +72,8 @@ export function atLeastOf(result: WorkloadResult, fraction: number, contender: s
   const text = `at least ${fraction}x the rate of ${contender}${how === undefined ? "" : ` ${how}`}`;
   const tk = tablekitOf(result);
   if (tk === undefined || other === undefined) return { text, met: false, detail: "not measured" };
-  const r = rate(tk) / rate(other);
-  return { text, met: r >= fraction, detail: `tablekit ${fmt(rate(tk))} vs ${fmt(rate(other))} ${result.workload.unit}: ${ratio(r)}` };
+  const r = timeVs(tk, other);
+  return { text, met: r >= fraction, detail: `tablekit ${fmt(rate(tk))} vs ${fmt(rate(other))} ${result.workload.unit}: ${ratio(r)} (${ofMedians(tk, other)})` };
 }
 
 /** tablekit's time per operation within `max` times a named contender's. */
@@ -69,8 +82,8 @@ export function withinOf(result: WorkloadResult, max: number, contender: string)
   const text = `within ${max}x of ${contender}'s time`;
   const tk = tablekitOf(result);
   if (tk === undefined || other === undefined) return { text, met: false, detail: "not measured" };
-  const r = rate(other) / rate(tk);
-  return { text, met: r <= max, detail: `tablekit ${ratio(r)} the time of ${label(other)}` };
+  const r = timeVs(other, tk);
+  return { text, met: r <= max, detail: `tablekit ${ratio(r)} the time of ${label(other)} (${ofMedians(other, tk)})` };
 }
 
 /** tablekit faster than every measured entry of the given role (peers by default) or names. */
@@ -79,7 +92,8 @@ export function aheadOf(result: WorkloadResult, names?: readonly string[]): Targ
   const text = `ahead of ${names === undefined ? "Kysely, Knex and Drizzle" : names.join(", ")}`;
   const tk = tablekitOf(result);
   if (tk === undefined || others.length === 0) return { text, met: false, detail: "not measured" };
-  const behind = others.filter((o) => rate(o) >= rate(tk));
+  // paired like every ratio of the report: behind a peer that was faster in most repetitions
+  const behind = others.filter((o) => timeVs(o, tk) >= 1);
   const best = others.reduce((a, b) => (rate(b) > rate(a) ? b : a));
   const noise = behind.length > 0 && behind.every((b) => overlap(b, tk)) ? " (the min–max ranges overlap: within this run's noise)" : "";
   const detail =
