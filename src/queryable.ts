@@ -131,11 +131,13 @@ export abstract class Queryable {
    * @internal Runs a statement tablekit built itself: `sql` already uses the dialect's
    * placeholders, so {@link Queryable.execute}'s checks and placeholder translation are skipped.
    * The values are encoded for the dialect in place: `params` must be an array the caller owns.
+   * Returns the result itself when the statement ran synchronously (see {@link Queryable.runNow}),
+   * so a caller that checks for a promise saves an await.
    */
-  [runOwnStatement](sql: string, params: unknown[], single?: boolean): Promise<QueryResult> {
+  [runOwnStatement](sql: string, params: unknown[], single?: boolean): QueryResult | Promise<QueryResult> {
     const encode = this.sqlDialect.encodeValue;
     for (let i = 0; i < params.length; i++) params[i] = encode(params[i]);
-    return this.runStatement(sql, params, single);
+    return this.runNow(sql, params, single) ?? this.runStatement(sql, params, single);
   }
 
   /** @internal Bulk-loads COPY text lines; only transactions on backends with COPY support it. */
