@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { backends, recordQueries, uniqueTable } from "../support/backends.js";
-import { Database, IdentifierError, ValidationError, sql, type DatabaseOptions, type Row } from "../../src/index.js";
+import { Database, IdentifierError, QueryError, ValidationError, sql, type DatabaseOptions, type Row } from "../../src/index.js";
 
 const TOTAL = 5000;
 const GROUPS = ["a", "b", "c", "d", "e"] as const;
@@ -222,6 +222,45 @@ for (const backend of backends()) {
         await within(small.close(), 10_000, "close");
       }
       expect(small.closed).toBe(true);
+    });
+
+    it("a query that fails partway rejects the loop after the rows before the failure, and the connection stays usable", async () => {
+      const small = new Database({ ...options, maxConnections: 1, minConnections: 1 });
+      try {
+        const seen: number[] = [];
+        // Row 201 fails: the first two batches of 100 arrive, the third fails (on PostgreSQL while
+        // the second is still being consumed, as the next batch is requested ahead). The failing
+        // expression is evaluated row by row: SQLite's json() on malformed text; on PostgreSQL a
+        // division by zero over generate_series (over the table, a sort would compute every row
+        // before the first batch).
+        const failing =
+          backend.name === "sqlite"
+            ? sql`SELECT id, CASE WHEN id > 200 THEN json('{') ELSE 0 END AS x FROM ${sql.id(t)} ORDER BY id`
+            : sql`SELECT g AS id, 1 / (201 - g) AS x FROM generate_series(1, ${TOTAL}) AS g`;
+        const error = await within(
+          (async () => {
+            for await (const row of small.stream<{ id: number }>(failing, { batchSize: 100 })) seen.push(row.id);
+          })().then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+          10_000,
+          "failing stream",
+        );
+        expect(error).toBeInstanceOf(QueryError);
+        expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+        // Stopping in the second batch, while the failing third is already requested: the loop
+        // ends cleanly and the failure reaches no one (an unhandled rejection would fail the run).
+        const taken: number[] = [];
+        for await (const row of small.stream<{ id: number }>(failing, { batchSize: 100 })) {
+          taken.push(row.id);
+          if (taken.length === 150) break;
+        }
+        expect(taken).toHaveLength(150);
+        expect(await within(small.count(t), 10_000, "count after the failure")).toBe(TOTAL);
+      } finally {
+        await within(small.close(), 10_000, "close");
+      }
     });
 
     it("writes made while consuming a stream (outside a transaction) succeed without deadlock", async () => {

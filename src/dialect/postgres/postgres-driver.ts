@@ -180,16 +180,26 @@ export class PostgresDriver implements Driver {
   async *#cursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const cursor = client.query(new Cursor<Row>(text, params as unknown[]));
     try {
+      let next = cursor.read(batchSize);
       for (;;) {
         let batch: Row[];
         try {
-          batch = await cursor.read(batchSize);
+          batch = await next;
         } catch (error) {
           throw this.#map(error);
         }
         if (batch.length === 0) break;
+        const last = batch.length < batchSize;
+        if (!last) {
+          // Ask for the next batch before handing this one over: the server produces it and the
+          // network carries it while the caller works, instead of both waiting for each other.
+          // At most two batches are held. A failure is handled when the loop gets to it (or by
+          // nobody, when the caller stopped early and the cursor is closed).
+          next = cursor.read(batchSize);
+          next.catch(() => undefined);
+        }
         yield batch;
-        if (batch.length < batchSize) break;
+        if (last) break;
       }
     } finally {
       await cursor.close().catch(() => undefined);
