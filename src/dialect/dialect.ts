@@ -23,7 +23,7 @@ export interface QueryResult {
 export interface DriverConnection {
   /** Runs one statement and returns its decoded rows; `single` means only the first row is wanted. */
   query(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
-  /** Runs a query and yields its rows in batches of about `batchSize`, holding only one batch in memory. */
+  /** Runs a query and yields its rows in batches of about `batchSize`, holding at most two batches in memory (PostgreSQL requests the next while the caller handles the current one). */
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
 
