@@ -153,7 +153,7 @@ export function writeReport(input: ReportInput): string {
     "## How to run",
     "",
     "```sh",
-    "npm run bench                      # the full run: writes docs/benchmarks.md and docs/benchmarks/*.svg (about 15 minutes on 2 cores)",
+    "npm run bench                      # the full run: writes docs/benchmarks.md and docs/benchmarks/*.svg (about 16 minutes on 2 cores)",
     "npm run bench -- --quick           # reduced sizes, 3 repetitions, under two minutes; writes .tmp/bench/",
     "npm run bench -- --only sqlite,kv  # some sections: sqlite, postgres, kv (writes .tmp/bench/ unless --out docs)",
     "npm run bench -- --workload postgres-read-c32,kv-set  # only the workloads whose id contains one of these (ids are printed with each title)",
