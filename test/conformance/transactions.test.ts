@@ -332,7 +332,8 @@ for (const backend of backends()) {
     }
 
     if (backend.name === "sqlite") {
-      it("waits for another connection's write lock and retries SQLITE_BUSY instead of surfacing it", async () => {
+      /** Runs `body` while another connection holds the write lock (having inserted row 100), released after 150 ms. */
+      async function whileAnotherWriterHoldsTheLock(body: () => Promise<void>): Promise<void> {
         const path = (await db.execute<{ file: string }>("SELECT file FROM pragma_database_list WHERE name = 'main'"))[0]!.file;
         const other = new BetterSqlite3(path);
         try {
@@ -340,39 +341,35 @@ for (const backend of backends()) {
           other.prepare(`INSERT INTO "${t}" (id, name) VALUES (100, 'other')`).run();
           setTimeout(() => other.exec("COMMIT"), 150);
           const started = Date.now();
-          await db.transaction(async (tx) => {
-            await tx.insert(t, { id: 1, name: "mine" });
-          });
+          await body();
           expect(Date.now() - started).toBeGreaterThanOrEqual(100);
-          expect((await db.select(t, { orderBy: "id" })).map((r) => r["id"])).toEqual([1, 100]);
         } finally {
           if (other.inTransaction) other.exec("ROLLBACK");
           other.close();
         }
+      }
+
+      it("waits for another connection's write lock and retries SQLITE_BUSY instead of surfacing it", async () => {
+        await whileAnotherWriterHoldsTheLock(() =>
+          db.transaction(async (tx) => {
+            await tx.insert(t, { id: 1, name: "mine" });
+          }),
+        );
+        expect((await db.select(t, { orderBy: "id" })).map((r) => r["id"])).toEqual([1, 100]);
       });
 
       it("retries SQLITE_BUSY for single statements outside a transaction too, running each once", async () => {
         await db.insert(t, { id: 1, name: "mine" });
-        const path = (await db.execute<{ file: string }>("SELECT file FROM pragma_database_list WHERE name = 'main'"))[0]!.file;
-        const other = new BetterSqlite3(path);
-        try {
-          other.exec("BEGIN IMMEDIATE");
-          other.prepare(`INSERT INTO "${t}" (id, name) VALUES (100, 'other')`).run();
-          setTimeout(() => other.exec("COMMIT"), 150);
-          const started = Date.now();
+        await whileAnotherWriterHoldsTheLock(async () => {
           const [inserted, changed] = await Promise.all([db.insert(t, { id: 2, name: "second" }), db.updateMany(t, { name: "renamed" }, { id: 1 })]);
-          expect(Date.now() - started).toBeGreaterThanOrEqual(100);
           expect(inserted).toMatchObject({ id: 2, name: "second" });
           expect(changed).toBe(1);
-          expect((await db.select(t, { orderBy: "id" })).map((r) => [r["id"], r["name"]])).toEqual([
-            [1, "renamed"],
-            [2, "second"],
-            [100, "other"],
-          ]);
-        } finally {
-          if (other.inTransaction) other.exec("ROLLBACK");
-          other.close();
-        }
+        });
+        expect((await db.select(t, { orderBy: "id" })).map((r) => [r["id"], r["name"]])).toEqual([
+          [1, "renamed"],
+          [2, "second"],
+          [100, "other"],
+        ]);
       });
     }
   });
