@@ -59,7 +59,7 @@ for (const backend of backends()) {
         expect(await members.batchCreate([], { returning: false })).toBe(0);
       });
 
-      it("writes many records in steps, with steadily increasing progress", async () => {
+      it("writes many records, with steadily increasing progress", async () => {
         const progress: number[] = [];
         const rows = await members.batchCreate(make(12_345), { chunkSize: 1000, onProgress: (done) => progress.push(done) });
         expect(rows).toHaveLength(12_345);
@@ -70,9 +70,9 @@ for (const backend of backends()) {
         expect(await members.count()).toBe(12_345);
       });
 
-      it("leaves nothing behind when a later step fails", async () => {
+      it("leaves nothing behind when a late record fails", async () => {
         const records = make(12_000);
-        records[11_500]!.email = "m3@example.com"; // in the second step
+        records[11_500]!.email = "m3@example.com"; // a duplicate, late in the batch
         const error = await members.batchCreate(records, { returning: false }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(UniqueViolationError);
         expect(await members.count()).toBe(0);

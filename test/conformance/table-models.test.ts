@@ -132,6 +132,19 @@ for (const backend of backends()) {
       expect((await people.findOne({ email: "c@example.com" }))?.name).toBe("C");
     });
 
+    it("batchCreate with returning: false validates again in steps of 10,000 and writes every model output", async () => {
+      const total = 12_345;
+      const records = Array.from({ length: total }, (_, i) => ({ name: `  p${i} `, email: `p${i}@example.com` }));
+      const progress: number[] = [];
+      expect(await people.batchCreate(records, { returning: false, onProgress: (done) => progress.push(done) })).toBe(total);
+      expect(progress.at(-1)).toBe(total);
+      expect(progress.every((done, i) => i === 0 || done > progress[i - 1]!)).toBe(true);
+      expect(progress.some((done) => done === 10_000)).toBe(true); // the end of the first step
+      expect(await people.count()).toBe(total);
+      expect((await people.findOne({ email: "p12344@example.com" }))?.name).toBe("p12344");
+      expect((await people.findOne({ email: "p0@example.com" }))?.name).toBe("p0");
+    });
+
     it("batchUpdate validates each merged record; any failure writes nothing", async () => {
       const [a, b] = await people.batchCreate([
         { name: "A", email: "a@example.com", starts: 5 },
