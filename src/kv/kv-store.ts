@@ -333,8 +333,14 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * of a batch), without `execute`'s per-call checks. `params` must be a fresh array.
    */
   #run(sql: string, params: unknown[], on: Queryable = this.#db, single = false): Promise<QueryResult> {
-    const result = on[runOwnStatement](sql, params, single);
-    return result instanceof Promise ? result : Promise.resolve(result);
+    try {
+      const result = on[runOwnStatement](sql, params, single);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      // A statement that ran synchronously fails synchronously; callers (and the sequencer's
+      // callbacks) expect a rejected promise.
+      return Promise.reject(error);
+    }
   }
 
   /**
