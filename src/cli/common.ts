@@ -6,7 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_SQLITE_FILENAME, type Int64Mode } from "../config/connection-config.js";
-import { redactSecrets, redactUrl } from "../config/redact.js";
+import { redactSecrets, redactUrl, urlSecrets } from "../config/redact.js";
 import { Database } from "../database.js";
 import { ConnectionError } from "../errors/errors.js";
 import { CliError, type CliIo } from "./cli-io.js";
@@ -61,34 +61,12 @@ export async function withDatabase<T>(options: CommonOptions, io: CliIo, fn: (db
   }
 }
 
-/** Passwords of the connection URLs in `texts` (user info and `password=` parameters), decoded and raw. */
-function urlPasswords(texts: readonly (string | undefined)[]): string[] {
-  const found: string[] = [];
-  for (const text of texts) {
-    if (text === undefined) continue;
-    for (const [, rest] of text.matchAll(/:\/\/(\S*)/g)) {
-      const at = rest!.lastIndexOf("@");
-      const userinfo = at >= 0 ? rest!.slice(0, at) : "";
-      const colon = userinfo.indexOf(":");
-      if (colon >= 0) found.push(userinfo.slice(colon + 1));
-      for (const [, value] of rest!.matchAll(/[?&](?:ssl)?password=([^&\s]*)/gi)) found.push(value!);
-    }
-  }
-  return found.flatMap((secret) => {
-    try {
-      return [secret, decodeURIComponent(secret)];
-    } catch {
-      return [secret];
-    }
-  });
-}
-
 /**
  * Makes a text safe to print: hides the passwords of every URL in `argv` and `DATABASE_URL`,
  * `PGPASSWORD`, and any password inside a URL in the text itself.
  */
 export function redactForOutput(text: string, argv: readonly string[], env: CliIo["env"]): string {
-  const secrets = [...urlPasswords([...argv, env["DATABASE_URL"]]), env["PGPASSWORD"]];
+  const secrets = [...urlSecrets([...argv, env["DATABASE_URL"]]), env["PGPASSWORD"]];
   return redactUrl(redactSecrets(text, secrets));
 }
 

@@ -10,12 +10,15 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { createPrivateKey } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { ConnectionOptions } from "node:tls";
 
 import { ConfigError } from "../errors/errors.js";
-import { redactSecrets, redactUrl } from "./redact.js";
+import { REDACTED, querySecrets, redactSecrets, redactUrl } from "./redact.js";
 
 /** The database backends tablekit supports. */
 export type DialectName = "sqlite" | "postgres" | "cockroachdb";
@@ -43,12 +46,19 @@ export const INT64_MODES: readonly Int64Mode[] = Object.freeze(["number", "bigin
 /** The embedded default: the SQLite file used when nothing (and no `DATABASE_URL`) says otherwise. */
 export const DEFAULT_SQLITE_FILENAME = "./tablekit.db";
 
-/** Query parameters accepted in `postgres://`, `postgresql://`, `cockroachdb://` and `cockroach://` URLs. */
+/**
+ * Query parameters accepted in `postgres://`, `postgresql://`, `cockroachdb://` and `cockroach://`
+ * URLs. Any other key is a `ConfigError` naming the closest of these. A new URL parameter is added
+ * here (one line) and parsed in `parseQuery`; a unit test checks that every name listed here is
+ * parsed.
+ */
 export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "sslmode",
   "sslrootcert",
   "sslcert",
   "sslkey",
+  "sslpassword",
+  "passfile",
   "application_name",
   "connect_timeout",
   "options",
@@ -56,6 +66,42 @@ export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "max_connections",
   "password",
 ]);
+
+/**
+ * Every field `new Database(options)` accepts: the single list the unknown-option check uses. A
+ * field added to {@link DatabaseOptions} must be added here too (one line); the typecheck fails
+ * until it is (see `MissingOptionNames` below).
+ */
+export const OPTION_NAMES = Object.freeze([
+  "url",
+  "filename",
+  "dialect",
+  "host",
+  "port",
+  "database",
+  "user",
+  "password",
+  "passfile",
+  "sslmode",
+  "sslrootcert",
+  "sslcert",
+  "sslkey",
+  "sslpassword",
+  "minConnections",
+  "maxConnections",
+  "applicationName",
+  "connectTimeoutMs",
+  "acquireTimeoutMs",
+  "idleTimeoutMs",
+  "busyTimeoutMs",
+  "int64",
+  "logParameters",
+] as const satisfies readonly (keyof DatabaseOptions)[]);
+
+/** Compile-time check: every DatabaseOptions field is in OPTION_NAMES (this type must be `never`). */
+type MissingOptionNames = Exclude<keyof DatabaseOptions, (typeof OPTION_NAMES)[number]>;
+const everyOptionNamed: [MissingOptionNames] extends [never] ? true : MissingOptionNames = true;
+void everyOptionNamed;
 
 /**
  * What `new Database(options)` accepts. Every field is optional; see {@link resolveConfig} for how
@@ -96,19 +142,44 @@ export interface DatabaseOptions {
   database?: string;
   /** User name. Default: `PGUSER` or `"postgres"` (postgres), `"root"` (cockroachdb). */
   user?: string;
-  /** Password. Default: from the URL, else `PGPASSWORD` (postgres only), else none. Never displayed. */
+  /**
+   * Password. Default: from the URL, else `PGPASSWORD` (postgres only), else the password file
+   * (`passfile`, postgres only), else none. Never displayed.
+   */
   password?: string;
   /**
-   * TLS mode, libpq semantics. Default `"disable"` for loopback hosts (`localhost`, `127.x.x.x`,
-   * `::1`) and Unix sockets, else `"prefer"` (libpq's default).
+   * Password file in libpq's `.pgpass` format, read at each new connection when no password is
+   * given (postgres dialect only). Default: `PGPASSFILE`, else `~/.pgpass`. Ignored when group- or
+   * world-readable, as libpq does.
+   */
+  passfile?: string;
+  /**
+   * TLS mode, libpq semantics (see docs/production.md): `disable`, `allow` (plaintext, TLS if the
+   * server refuses plaintext), `prefer` (TLS, plaintext if the server refuses TLS), `require`,
+   * `verify-ca`, `verify-full`. Default: `PGSSLMODE` (postgres only), else `"verify-full"` with
+   * `sslrootcert: "system"`, else `"disable"` for loopback hosts (`localhost`, `127.x.x.x`, `::1`)
+   * and Unix sockets, else `"prefer"` (libpq's default).
    */
   sslmode?: SslMode;
-  /** Path of a PEM file with the CA certificate(s) to trust (`verify-ca`, `verify-full`). Default: the system CAs. */
+  /**
+   * Path of a PEM file with the CA certificate(s) to trust, or `"system"` for the system's CAs
+   * (then `sslmode` defaults to `verify-full`, and weaker modes are refused, as in libpq). When a
+   * root certificate file is given (or `~/.postgresql/root.crt` exists, postgres only), the server's
+   * certificate chain is verified in every TLS mode, as libpq does (`require` behaves like
+   * `verify-ca`). Default: `PGSSLROOTCERT` (postgres only), else `~/.postgresql/root.crt` when it
+   * exists; without one, `verify-ca` is refused and `verify-full` uses the system CAs.
+   */
   sslrootcert?: string;
-  /** Path of a PEM client certificate; requires `sslkey`. */
+  /** Path of a PEM client certificate; requires `sslkey`. Default: `PGSSLCERT`, else `~/.postgresql/postgresql.crt` when it and the key exist (postgres only). */
   sslcert?: string;
-  /** Path of the PEM private key of `sslcert`; requires `sslcert`. */
+  /**
+   * Path of the PEM private key of `sslcert`; requires `sslcert`. Default: `PGSSLKEY`, else
+   * `~/.postgresql/postgresql.key` (postgres only). Refused when group- or world-accessible (more
+   * than 0600; 0640 when owned by root), as libpq does.
+   */
   sslkey?: string;
+  /** Passphrase of an encrypted `sslkey`. Never displayed. */
+  sslpassword?: string;
   /** Connections the pool keeps open (server backends). Default 2, capped at `maxConnections`. */
   minConnections?: number;
   /** Most connections the pool opens (server backends). Default 10. */
@@ -175,6 +246,10 @@ export interface ServerConfig {
   readonly sslcert?: string;
   /** Client key file path, when given. */
   readonly sslkey?: string;
+  /** Passphrase of `sslkey`, or `undefined`. Non-enumerable, like `password`. */
+  readonly sslpassword?: string | undefined;
+  /** Password file path, when given (option, URL or `PGPASSFILE`); else `~/.pgpass` is used (postgres only). */
+  readonly passfile?: string;
   /** The URL's `options` parameter, passed to the server as-is (e.g. CockroachDB `--cluster=name`). */
   readonly options?: string;
   /** Connections the pool keeps open. */
@@ -221,6 +296,8 @@ interface UrlParams {
   sslrootcert?: string;
   sslcert?: string;
   sslkey?: string;
+  sslpassword?: string;
+  passfile?: string;
   applicationName?: string;
   connectTimeoutMs?: number;
   options?: string;
@@ -314,17 +391,9 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
   }
   const rest = raw.slice(schemeLength + 2);
   const secrets: string[] = [];
-  // Know every query password before anything can fail, so that no message shows one.
-  for (const match of rest.matchAll(/[?&]password=([^&]*)/gi)) {
-    const value = match[1] ?? "";
-    if (value.length === 0) continue;
-    secrets.push(value);
-    try {
-      secrets.push(decodeURIComponent(value));
-    } catch {
-      // undecodable: the raw form is hidden already
-    }
-  }
+  // Know every query password before anything can fail, so that no message shows one
+  // (matched by the decoded key: "pass%77ord" is "password").
+  secrets.push(...querySecrets(rest));
 
   // User info ends at the last "@" before the first "/" (libpq style; "@" in passwords tolerated).
   const firstSlash = rest.indexOf("/");
@@ -406,8 +475,9 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
   const pairs = query.split("&").filter((pair) => pair.length > 0);
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    const key = decodePart(source, raw, eq === -1 ? pair : pair.slice(0, eq), "query parameter name", secrets);
     const encodedValue = eq === -1 ? "" : pair.slice(eq + 1);
+    // The value of a key that cannot be decoded could be a password: hide it in the error.
+    const key = decodePart(source, encodedValue.length === 0 ? raw : raw.split(pair).join(`${pair.slice(0, eq)}=${REDACTED}`), eq === -1 ? pair : pair.slice(0, eq), "query parameter name", secrets);
     const value = decodePart(source, raw, encodedValue, `value of the "${key}" query parameter`, secrets);
     const nonEmpty = value.length > 0 ? value : undefined;
     switch (key) {
@@ -422,6 +492,13 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
         break;
       case "sslkey":
         params.sslkey = nonEmpty;
+        break;
+      case "sslpassword":
+        secrets.push(value);
+        params.sslpassword = nonEmpty;
+        break;
+      case "passfile":
+        params.passfile = nonEmpty;
         break;
       case "application_name":
         params.applicationName = value;
@@ -448,7 +525,13 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
         break;
       }
       default:
-        urlError(source, raw, `unknown query parameter "${key}"; accepted: ${URL_QUERY_PARAMETERS.join(", ")}`, secrets);
+        // The value of an unknown key may be a misspelled password: never show it.
+        urlError(
+          source,
+          encodedValue.length === 0 ? raw : raw.split(pair).join(`${pair.slice(0, eq)}=${REDACTED}`),
+          `unknown query parameter "${key}"; did you mean "${closestName(key, URL_QUERY_PARAMETERS)}"? accepted: ${URL_QUERY_PARAMETERS.join(", ")}`,
+          secrets,
+        );
     }
   }
   return params;
@@ -492,7 +575,47 @@ function checkOneOf<T extends string>(name: string, value: unknown, allowed: rea
   }
 }
 
+/** Levenshtein distance between two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known name closest to `name`, compared without case, `_` and `-` (so `connect_timeout`
+ * suggests `connectTimeoutMs` and `sslMode` suggests `sslmode`).
+ */
+function closestName(name: string, known: readonly string[]): string {
+  const normalize = (text: string): string => text.toLowerCase().replace(/[_-]/g, "");
+  const target = normalize(name);
+  let best = known[0]!;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(target, normalize(candidate));
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+const OPTION_NAME_SET: ReadonlySet<string> = new Set(OPTION_NAMES);
+
 function validateFields(options: DatabaseOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAME_SET.has(key)) {
+      // Only the name is shown: the value of a misspelled "password" is a secret.
+      throw new ConfigError(`Unknown option ${JSON.stringify(key)}; did you mean "${closestName(key, OPTION_NAMES)}"?`);
+    }
+  }
   checkString("url", options.url, false);
   checkString("filename", options.filename, true);
   checkOneOf("dialect", options.dialect, DIALECT_NAMES);
@@ -507,6 +630,10 @@ function validateFields(options: DatabaseOptions): void {
   checkString("sslrootcert", options.sslrootcert, true);
   checkString("sslcert", options.sslcert, true);
   checkString("sslkey", options.sslkey, true);
+  if (options.sslpassword !== undefined && typeof options.sslpassword !== "string") {
+    throw new ConfigError("sslpassword must be a string"); // never describe the value
+  }
+  checkString("passfile", options.passfile, true);
   checkInteger("minConnections", options.minConnections, 0);
   checkInteger("maxConnections", options.maxConnections, 1);
   checkString("applicationName", options.applicationName, false);
@@ -645,16 +772,26 @@ function serverConfig(
   const password =
     nonEmpty(options.password) ?? params.password ?? parsed?.password ?? (cockroach ? undefined : nonEmpty(env["PGPASSWORD"]));
 
-  const sslmode = options.sslmode ?? params.sslmode ?? (isLocalHost(host) ? "disable" : "prefer");
+  // libpq's environment variables apply to the postgres dialect only (like PGUSER/PGPASSWORD).
+  const fromEnv = (name: string): string | undefined => (cockroach ? undefined : nonEmpty(env[name]));
+  const sslrootcert = options.sslrootcert ?? params.sslrootcert ?? fromEnv("PGSSLROOTCERT");
+  const systemRoots = sslrootcert === "system";
+  const envSslmode = fromEnv("PGSSLMODE");
+  const sslmode = options.sslmode ?? params.sslmode ?? envSslmode ?? (systemRoots ? "verify-full" : isLocalHost(host) ? "disable" : "prefer");
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
-    throw new ConfigError(`Invalid sslmode ${JSON.stringify(sslmode)} in the URL; valid modes: ${SSL_MODES.join(", ")}`);
+    const where = options.sslmode === undefined && params.sslmode === undefined ? "PGSSLMODE" : "the URL";
+    throw new ConfigError(`Invalid sslmode ${JSON.stringify(sslmode)} in ${where}; valid modes: ${SSL_MODES.join(", ")}`);
   }
-  const sslrootcert = options.sslrootcert ?? params.sslrootcert;
-  const sslcert = options.sslcert ?? params.sslcert;
-  const sslkey = options.sslkey ?? params.sslkey;
+  if (systemRoots && sslmode !== "verify-full") {
+    throw new ConfigError(`sslrootcert "system" requires sslmode verify-full (got "${sslmode}"): any public CA can sign a certificate for any host name, so weaker modes would verify nothing`);
+  }
+  const sslcert = options.sslcert ?? params.sslcert ?? fromEnv("PGSSLCERT");
+  const sslkey = options.sslkey ?? params.sslkey ?? fromEnv("PGSSLKEY");
   if ((sslcert === undefined) !== (sslkey === undefined)) {
     throw new ConfigError("sslcert and sslkey must be given together");
   }
+  const sslpassword = nonEmpty(options.sslpassword) ?? params.sslpassword;
+  const passfile = options.passfile ?? params.passfile ?? fromEnv("PGPASSFILE");
 
   const maxConnections = options.maxConnections ?? params.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   checkInteger("maxConnections (max_connections)", maxConnections, 1);
@@ -663,7 +800,7 @@ function serverConfig(
     throw new ConfigError(`minConnections (${minConnections}) must not exceed maxConnections (${maxConnections})`);
   }
 
-  const config: Omit<ServerConfig, "password"> = {
+  const config: Omit<ServerConfig, "password" | "sslpassword"> = {
     dialect,
     host,
     port,
@@ -673,6 +810,7 @@ function serverConfig(
     ...(sslrootcert === undefined ? {} : { sslrootcert }),
     ...(sslcert === undefined ? {} : { sslcert }),
     ...(sslkey === undefined ? {} : { sslkey }),
+    ...(passfile === undefined ? {} : { passfile }),
     ...(params.options === undefined ? {} : { options: params.options }),
     minConnections,
     maxConnections,
@@ -684,6 +822,7 @@ function serverConfig(
     logParameters: options.logParameters ?? false,
   };
   Object.defineProperty(config, "password", { value: password, enumerable: false, writable: false, configurable: false });
+  Object.defineProperty(config, "sslpassword", { value: sslpassword, enumerable: false, writable: false, configurable: false });
   // util.inspect with showHidden (console.log("%o"), inspect(…, { showHidden: true })) would
   // otherwise show non-enumerable properties: render a copy made of the enumerable ones only.
   Object.defineProperty(config, INSPECT_CUSTOM, { value: inspectWithoutSecrets, enumerable: false, writable: false, configurable: false });
@@ -720,50 +859,153 @@ function readTlsFile(option: "sslrootcert" | "sslcert" | "sslkey", path: string)
   }
 }
 
+/** libpq's rule for private key files: 0600 or less when owned by the current user, 0640 or less when owned by root. */
+function checkKeyPermissions(path: string): void {
+  if (process.platform === "win32") return;
+  let mode: number;
+  let uid: number;
+  try {
+    ({ mode, uid } = statSync(path));
+  } catch {
+    return; // reading it reports the problem
+  }
+  const euid = process.geteuid?.() ?? -1;
+  if ((uid === euid && (mode & 0o077) !== 0) || (uid === 0 && (mode & 0o037) !== 0)) {
+    throw new ConfigError(
+      `sslkey has group or world access (mode ${(mode & 0o777).toString(8)}): ${path}; it must be 0600 or less when owned by the current user, 0640 or less when owned by root (chmod 600)`,
+    );
+  }
+}
+
+/** The home directory libpq would use: `HOME`, else the account's home. */
+function homeDirectory(): string {
+  return nonEmpty(process.env["HOME"]) ?? homedir();
+}
+
 /**
- * The value for postgres.js's `ssl` option implementing `config.sslmode` (libpq semantics):
+ * The files a connection uses, after libpq's defaults: for the postgres dialect, without an
+ * explicit value, `~/.postgresql/root.crt` when it exists, and `~/.postgresql/postgresql.crt` with
+ * `postgresql.key` when both exist. CockroachDB configs use only what was given.
+ */
+function tlsFiles(config: ServerConfig, home: string): { root?: string; cert?: string; key?: string } {
+  const files: { root?: string; cert?: string; key?: string } = {};
+  const defaults = config.dialect === "postgres";
+  const dir = join(home, ".postgresql");
+  if (config.sslrootcert !== undefined) {
+    if (config.sslrootcert !== "system") files.root = config.sslrootcert;
+  } else if (defaults && existsSync(join(dir, "root.crt"))) {
+    files.root = join(dir, "root.crt");
+  }
+  if (config.sslcert !== undefined && config.sslkey !== undefined) {
+    files.cert = config.sslcert;
+    files.key = config.sslkey;
+  } else if (defaults && existsSync(join(dir, "postgresql.crt")) && existsSync(join(dir, "postgresql.key"))) {
+    files.cert = join(dir, "postgresql.crt");
+    files.key = join(dir, "postgresql.key");
+  }
+  return files;
+}
+
+/**
+ * The Node TLS options of a connection's TLS attempt (libpq semantics), or `false` for
+ * `sslmode=disable`:
  *
- * | sslmode       | result                                                                      |
- * |---------------|-----------------------------------------------------------------------------|
- * | `disable`     | `false`                                                                     |
- * | `allow`       | `"allow"`                                                                   |
- * | `prefer`      | `"prefer"`                                                                  |
- * | `require`     | `{ rejectUnauthorized: false }` (encrypted, server not verified; `sslrootcert` ignored) |
- * | `verify-ca`   | `{ ca, rejectUnauthorized: true, checkServerIdentity: () => undefined }`    |
- * | `verify-full` | `{ ca, rejectUnauthorized: true, servername: host }`                        |
+ * | situation                                              | options                                                   |
+ * |--------------------------------------------------------|-----------------------------------------------------------|
+ * | a root certificate file, `verify-full`                 | `{ ca, rejectUnauthorized: true, servername \| host }`     |
+ * | a root certificate file, any other mode                | `{ ca, rejectUnauthorized: true, checkServerIdentity: () => undefined }` (chain verified, as libpq does: `require` behaves like `verify-ca`) |
+ * | no root file, `verify-full` (or `sslrootcert=system`)  | `{ rejectUnauthorized: true, servername \| host }` (the system CAs) |
+ * | no root file, `verify-ca`                              | `ConfigError` (as libpq: without a root certificate there is nothing to verify against) |
+ * | no root file, `allow`, `prefer`, `require`             | `{ rejectUnauthorized: false }` (encrypted, not verified)  |
  *
- * `ca` is the content of `sslrootcert` and is omitted without it (Node's default CAs are then
- * used). `sslcert`/`sslkey` add `cert`/`key` to the object forms. For `verify-full` with an IP
- * address host, `host` is set instead of `servername` (TLS forbids IP addresses as SNI names;
- * Node checks the certificate against `host`).
+ * The root certificate file is `sslrootcert`, else (postgres dialect) `~/.postgresql/root.crt`
+ * when it exists. `sslcert`/`sslkey` (else `~/.postgresql/postgresql.crt`/`.key` when both exist)
+ * add `cert`/`key`, and `sslpassword` adds `passphrase`. For an IP address host, `host` is set
+ * instead of `servername` (TLS forbids IP addresses as SNI names). Whether and when this TLS
+ * attempt is made is {@link connectionAttempts}'s business.
  *
- * Reads the certificate files synchronously on every call.
+ * Reads the files synchronously on every call.
  *
  * @param config - A resolved server config.
- * @returns `false`, `"allow"`, `"prefer"`, or Node TLS connection options.
- * @throws {ConfigError} When a certificate file is missing or unreadable; the message names the
- *   option and the path, never the file's contents.
+ * @param home - The home directory for libpq's default files. Default: `HOME`, else the account's.
+ * @returns `false` or Node TLS connection options.
+ * @throws {ConfigError} When a file is missing or unreadable, the key is group/world-accessible
+ *   or cannot be decrypted with `sslpassword`, or `verify-ca` has no root certificate. Messages
+ *   name the option and the path, never a file's contents or the passphrase.
  */
-export function tlsOptions(config: ServerConfig): false | "prefer" | "allow" | ConnectionOptions {
+export function tlsOptions(config: ServerConfig, home: string = homeDirectory()): false | ConnectionOptions {
+  if (config.sslmode === "disable") return false;
+  const files = tlsFiles(config, home);
+  const options: ConnectionOptions = {};
+  if (files.root !== undefined) {
+    options.ca = readTlsFile("sslrootcert", files.root);
+    options.rejectUnauthorized = true;
+    if (config.sslmode !== "verify-full") options.checkServerIdentity = () => undefined;
+  } else if (config.sslmode === "verify-full") {
+    options.rejectUnauthorized = true;
+  } else if (config.sslmode === "verify-ca") {
+    throw new ConfigError(
+      'sslmode verify-ca needs a root certificate to verify against: give sslrootcert (a PEM file of the CA) or create ~/.postgresql/root.crt; for a server whose certificate a public CA signed, use sslmode verify-full with sslrootcert "system"',
+    );
+  } else {
+    options.rejectUnauthorized = false;
+  }
+  if (config.sslmode === "verify-full") {
+    if (isIP(config.host) === 0) options.servername = config.host;
+    else options.host = config.host;
+  }
+  if (files.cert !== undefined && files.key !== undefined) {
+    options.cert = readTlsFile("sslcert", files.cert);
+    checkKeyPermissions(files.key);
+    const key = readTlsFile("sslkey", files.key);
+    const passphrase = config.sslpassword;
+    try {
+      createPrivateKey(passphrase === undefined ? { key } : { key, passphrase });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const encrypted = code === "ERR_MISSING_PASSPHRASE" || /ENCRYPTED/.test(key.toString("latin1"));
+      const problem =
+        passphrase === undefined && encrypted
+          ? "is encrypted: give its passphrase as sslpassword"
+          : passphrase === undefined
+            ? "is not a readable PEM private key"
+            : "cannot be decrypted with sslpassword (wrong passphrase?) or is not a PEM private key";
+      throw new ConfigError(`sslkey ${problem}: ${files.key}`);
+    }
+    options.key = key;
+    if (passphrase !== undefined) options.passphrase = passphrase;
+  }
+  return options;
+}
+
+/** The TLS setting of one connection attempt: `false` for plaintext, else Node TLS options. */
+export type ConnectionAttempt = false | ConnectionOptions;
+
+/**
+ * The connection attempts libpq makes for `config.sslmode`, in order; the next one is tried only
+ * when the previous one failed in a way that allows it (see the PostgreSQL driver):
+ * - `disable`: plaintext;
+ * - `allow`: plaintext, then TLS when the server rejected the plaintext attempt;
+ * - `prefer`: TLS, then plaintext when the server refused TLS (or rejected the TLS attempt);
+ * - `require`, `verify-ca`, `verify-full`: TLS only.
+ *
+ * Unix-socket hosts never use TLS in `allow` and `prefer` (as libpq).
+ *
+ * @param config - A resolved server config.
+ * @param home - The home directory for libpq's default files (see {@link tlsOptions}).
+ * @returns One or two attempts.
+ * @throws {ConfigError} As {@link tlsOptions}.
+ */
+export function connectionAttempts(config: ServerConfig, home: string = homeDirectory()): readonly ConnectionAttempt[] {
+  const socket = config.host.startsWith("/");
   switch (config.sslmode) {
     case "disable":
-      return false;
+      return [false];
     case "allow":
-      return "allow";
+      return socket ? [false] : [false, tlsOptions(config, home)];
     case "prefer":
-      return "prefer";
+      return socket ? [false] : [tlsOptions(config, home), false];
     default:
-      break;
+      return [tlsOptions(config, home)];
   }
-  const clientCert: ConnectionOptions = {};
-  if (config.sslcert !== undefined) clientCert.cert = readTlsFile("sslcert", config.sslcert);
-  if (config.sslkey !== undefined) clientCert.key = readTlsFile("sslkey", config.sslkey);
-  if (config.sslmode === "require") return { rejectUnauthorized: false, ...clientCert };
-
-  const ca: ConnectionOptions = config.sslrootcert === undefined ? {} : { ca: readTlsFile("sslrootcert", config.sslrootcert) };
-  if (config.sslmode === "verify-ca") {
-    return { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined, ...clientCert };
-  }
-  const identity: ConnectionOptions = isIP(config.host) === 0 ? { servername: config.host } : { host: config.host };
-  return { ...ca, rejectUnauthorized: true, ...identity, ...clientCert };
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Console } from "node:console";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,9 @@ import {
   SSL_MODES,
   describeConfig,
   resolveConfig,
+  OPTION_NAMES,
+  URL_QUERY_PARAMETERS,
+  connectionAttempts,
   tlsOptions,
   type DatabaseOptions,
   type ResolvedConfig,
@@ -20,6 +24,7 @@ import {
   type SqliteConfig,
 } from "../../src/config/connection-config.js";
 import { ConfigError } from "../../src/errors/errors.js";
+import { Database } from "../../src/database.js";
 
 const NO_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
 
@@ -582,13 +587,45 @@ describe("resolveConfig: errors", () => {
     expect(errorMessage("sqlite:x.db?mode=ro")).toBe("Invalid url sqlite:x.db?mode=ro: SQLite URLs take no query parameters");
   });
 
-  it("rejects unknown query parameters, listing the accepted ones", () => {
+  it("rejects unknown query parameters, naming the closest known one and listing the accepted ones", () => {
+    const accepted = "accepted: sslmode, sslrootcert, sslcert, sslkey, sslpassword, passfile, application_name, connect_timeout, options, min_connections, max_connections, password";
     expect(errorMessage("postgres://u:hunter2@h/db?sslmode=require&foo=1")).toBe(
-      'Invalid url postgres://u:***@h/db?sslmode=require&foo=1: unknown query parameter "foo"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password',
+      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "sslmode"? ${accepted}`,
     );
     expect(errorMessage("postgres://h/db?password=hunter2&host=x")).toBe(
-      'Invalid url postgres://h/db?password=***&host=x: unknown query parameter "host"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password',
+      `Invalid url postgres://h/db?password=***&host=***: unknown query parameter "host"; did you mean "sslmode"? ${accepted}`,
     );
+    expect(errorMessage("postgres://h/db?sslmdoe=require")).toContain('unknown query parameter "sslmdoe"; did you mean "sslmode"?');
+    expect(errorMessage("postgres://h/db?connectTimeoutMs=5")).toContain('did you mean "connect_timeout"?');
+    expect(errorMessage("postgres://h/db?application-name=x")).toContain('did you mean "application_name"?');
+  });
+
+  it("hides the value of a misspelled or percent-encoded password key in the message", () => {
+    for (const url of ["postgres://h/db?passwrd=hunter2", "postgres://h/db?pass%77ord=hunter2&sslmode=bogus", "postgres://h/db?PASSWORD=hunter2", "postgres://h/db?pass%zzord=hunter2"]) {
+      const message = errorMessage(url);
+      expect(message, url).not.toContain("hunter2");
+    }
+  });
+
+  it("every listed URL parameter is parsed (the list and the parser agree)", () => {
+    const values: Record<string, string> = { sslmode: "require", connect_timeout: "3", min_connections: "1", max_connections: "2" };
+    for (const key of URL_QUERY_PARAMETERS) {
+      const query = `${key}=${values[key] ?? "x"}`;
+      const extra = key === "sslcert" ? "&sslkey=k" : key === "sslkey" ? "&sslcert=c" : "";
+      expect(() => resolveConfig(`postgres://h/db?${query}${extra}`, NO_ENV), key).not.toThrow();
+    }
+  });
+
+  it("rejects unknown options, naming the closest known one, never the value", () => {
+    expect(errorMessage({ host: "h", sslMode: "require" } as DatabaseOptions)).toBe('Unknown option "sslMode"; did you mean "sslmode"?');
+    expect(errorMessage({ host: "h", connect_timeout: 5 } as DatabaseOptions)).toBe('Unknown option "connect_timeout"; did you mean "connectTimeoutMs"?');
+    expect(errorMessage({ host: "h", maxConnection: 5 } as DatabaseOptions)).toBe('Unknown option "maxConnection"; did you mean "maxConnections"?');
+    expect(errorMessage({ filename: "x.db", busyTimeout: 5 } as DatabaseOptions)).toBe('Unknown option "busyTimeout"; did you mean "busyTimeoutMs"?');
+    const message = errorMessage({ host: "h", passwrod: "hunter2" } as DatabaseOptions);
+    expect(message).toBe('Unknown option "passwrod"; did you mean "password"?');
+    expect(() => new Database({ url: "sqlite::memory:", logParams: true } as DatabaseOptions)).toThrow(ConfigError);
+    // Every known option is accepted.
+    expect(OPTION_NAMES).toContain("sslpassword");
   });
 
   it("rejects invalid sslmodes, listing the valid ones", () => {
@@ -761,96 +798,156 @@ describe("describeConfig", () => {
   });
 });
 
-describe("tlsOptions", () => {
+describe("tlsOptions and connectionAttempts", () => {
   let dir = "";
+  let home = "";
   let ca = "";
   let cert = "";
   let key = "";
+  let keyPem = "";
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "tablekit-tls-"));
+    home = mkdtempSync(join(tmpdir(), "tablekit-home-"));
     ca = join(dir, "ca.pem");
     cert = join(dir, "client.pem");
     key = join(dir, "client.key");
     writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n");
     writeFileSync(cert, "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n");
-    writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n");
+    keyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    writeFileSync(key, keyPem, { mode: 0o600 });
   });
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   });
 
   const cfg = (options: DatabaseOptions): ServerConfig => server({ host: "db.example.com", ...options });
+  const tls = (config: ServerConfig) => tlsOptions(config, home);
 
-  it("maps disable, allow and prefer to postgres.js values", () => {
-    expect(tlsOptions(cfg({ sslmode: "disable" }))).toBe(false);
-    expect(tlsOptions(cfg({ sslmode: "allow" }))).toBe("allow");
-    expect(tlsOptions(cfg({ sslmode: "prefer" }))).toBe("prefer");
-    expect(tlsOptions(cfg({}))).toBe("prefer");
-    expect(tlsOptions(server({ host: "localhost" }))).toBe(false);
+  it("plans libpq's attempts: disable plaintext; allow plaintext then TLS; prefer TLS then plaintext; the rest TLS only", () => {
+    const unverified = { rejectUnauthorized: false };
+    expect(connectionAttempts(cfg({ sslmode: "disable" }), home)).toEqual([false]);
+    expect(connectionAttempts(cfg({ sslmode: "allow" }), home)).toEqual([false, unverified]);
+    expect(connectionAttempts(cfg({ sslmode: "prefer" }), home)).toEqual([unverified, false]);
+    expect(connectionAttempts(cfg({}), home)).toEqual([unverified, false]);
+    expect(connectionAttempts(cfg({ sslmode: "require" }), home)).toEqual([unverified]);
+    expect(connectionAttempts(server({ host: "localhost" }), home)).toEqual([false]);
+    // No TLS over Unix sockets in allow/prefer, as libpq.
+    expect(connectionAttempts(server({ host: "/var/run/postgresql", sslmode: "prefer" }), home)).toEqual([false]);
+    expect(tls(cfg({ sslmode: "disable" }))).toBe(false);
   });
 
-  it("maps require to an unverified TLS connection", () => {
-    expect(tlsOptions(cfg({ sslmode: "require" }))).toEqual({ rejectUnauthorized: false });
-    expect(tlsOptions(cfg({ sslmode: "require", sslrootcert: ca }))).toEqual({ rejectUnauthorized: false });
-    expect(tlsOptions(cfg({ sslmode: "require", sslcert: cert, sslkey: key }))).toEqual({
+  it("maps require to an unverified TLS connection, unless a root certificate is given (then the chain is verified, as libpq)", () => {
+    expect(tls(cfg({ sslmode: "require" }))).toEqual({ rejectUnauthorized: false });
+    const withRoot = tls(cfg({ sslmode: "require", sslrootcert: ca }));
+    if (withRoot === false) throw new Error("expected options");
+    expect(Object.keys(withRoot).sort()).toEqual(["ca", "checkServerIdentity", "rejectUnauthorized"]);
+    expect(withRoot.rejectUnauthorized).toBe(true);
+    expect(tls(cfg({ sslmode: "require", sslcert: cert, sslkey: key }))).toEqual({
       rejectUnauthorized: false,
       cert: Buffer.from("-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n"),
-      key: Buffer.from("-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n"),
+      key: Buffer.from(keyPem),
     });
   });
 
-  it("maps verify-ca to CA verification without host name check", () => {
-    const options = tlsOptions(cfg({ sslmode: "verify-ca", sslrootcert: ca }));
-    if (typeof options !== "object") throw new Error("expected an object");
+  it("maps verify-ca to CA verification without host name check; without a root certificate it is refused", () => {
+    const options = tls(cfg({ sslmode: "verify-ca", sslrootcert: ca }));
+    if (options === false) throw new Error("expected an object");
     expect(Object.keys(options).sort()).toEqual(["ca", "checkServerIdentity", "rejectUnauthorized"]);
     expect(options.ca).toEqual(Buffer.from("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"));
     expect(options.rejectUnauthorized).toBe(true);
     expect(options.checkServerIdentity?.("other.example.com", {} as never)).toBeUndefined();
-
-    const systemCas = tlsOptions(cfg({ sslmode: "verify-ca" }));
-    if (typeof systemCas !== "object") throw new Error("expected an object");
-    expect(Object.keys(systemCas).sort()).toEqual(["checkServerIdentity", "rejectUnauthorized"]);
+    expect(configError(() => tls(cfg({ sslmode: "verify-ca" }))).message).toMatch(/^sslmode verify-ca needs a root certificate/);
   });
 
-  it("maps verify-full to full verification with the host as server name", () => {
-    expect(tlsOptions(cfg({ sslmode: "verify-full", sslrootcert: ca, sslcert: cert, sslkey: key }))).toEqual({
+  it("maps verify-full to full verification with the host as server name; without a root certificate, the system CAs", () => {
+    expect(tls(cfg({ sslmode: "verify-full", sslrootcert: ca, sslcert: cert, sslkey: key }))).toEqual({
       ca: Buffer.from("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"),
       rejectUnauthorized: true,
       servername: "db.example.com",
       cert: Buffer.from("-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n"),
-      key: Buffer.from("-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n"),
+      key: Buffer.from(keyPem),
     });
-    expect(tlsOptions(cfg({ sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, servername: "db.example.com" });
+    expect(tls(cfg({ sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, servername: "db.example.com" });
+    expect(tls(cfg({ sslrootcert: "system" }))).toEqual({ rejectUnauthorized: true, servername: "db.example.com" });
   });
 
   it("uses host instead of servername for IP addresses (no IP SNI)", () => {
-    expect(tlsOptions(server({ host: "10.0.0.5", sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, host: "10.0.0.5" });
-    expect(tlsOptions(server({ host: "2001:db8::1", sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, host: "2001:db8::1" });
+    expect(tls(server({ host: "10.0.0.5", sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, host: "10.0.0.5" });
+    expect(tls(server({ host: "2001:db8::1", sslmode: "verify-full" }))).toEqual({ rejectUnauthorized: true, host: "2001:db8::1" });
   });
 
   it("throws ConfigError naming a missing file, not its contents", () => {
     const missing = join(dir, "nope.pem");
-    const rootError = configError(() => tlsOptions(cfg({ sslmode: "verify-full", sslrootcert: missing })));
+    const rootError = configError(() => tls(cfg({ sslmode: "verify-full", sslrootcert: missing })));
     expect(rootError.message).toBe(`sslrootcert file not found: ${missing}`);
     expect((rootError.cause as NodeJS.ErrnoException).code).toBe("ENOENT");
-    expect(configError(() => tlsOptions(cfg({ sslmode: "require", sslcert: cert, sslkey: missing }))).message).toBe(
-      `sslkey file not found: ${missing}`,
-    );
-    expect(configError(() => tlsOptions(cfg({ sslmode: "verify-ca", sslcert: missing, sslkey: key }))).message).toBe(
-      `sslcert file not found: ${missing}`,
-    );
+    expect(configError(() => tls(cfg({ sslmode: "require", sslcert: cert, sslkey: missing }))).message).toBe(`sslkey file not found: ${missing}`);
+    expect(configError(() => tls(cfg({ sslmode: "verify-full", sslcert: missing, sslkey: key }))).message).toBe(`sslcert file not found: ${missing}`);
   });
 
   it("reports an unreadable path with its error code", () => {
-    const message = configError(() => tlsOptions(cfg({ sslmode: "verify-ca", sslrootcert: dir }))).message;
+    const message = configError(() => tls(cfg({ sslmode: "verify-ca", sslrootcert: dir }))).message;
     expect(message).toBe(`sslrootcert file cannot be read (EISDIR): ${dir}`);
-    expect(message).not.toContain("SECRET-KEY-MATERIAL");
   });
 
-  it("does not read files for disable/allow/prefer", () => {
+  it("does not read files for disable", () => {
     const missing = join(dir, "absent.pem");
-    expect(tlsOptions(cfg({ sslmode: "prefer", sslrootcert: missing, sslcert: missing, sslkey: missing }))).toBe("prefer");
+    expect(tls(cfg({ sslmode: "disable", sslrootcert: missing, sslcert: missing, sslkey: missing }))).toBe(false);
+  });
+
+  it("reads PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY and PGPASSFILE (postgres only); options and the URL win", () => {
+    const env = { PGSSLMODE: "verify-ca", PGSSLROOTCERT: "/env/ca.pem", PGSSLCERT: "/env/c.pem", PGSSLKEY: "/env/k.pem", PGPASSFILE: "/env/pgpass" };
+    expect(server({ host: "h" }, env)).toMatchObject({ sslmode: "verify-ca", sslrootcert: "/env/ca.pem", sslcert: "/env/c.pem", sslkey: "/env/k.pem", passfile: "/env/pgpass" });
+    expect(server({ url: "postgres://h/db?sslmode=require", sslrootcert: "/mine.pem" }, env)).toMatchObject({ sslmode: "require", sslrootcert: "/mine.pem" });
+    expect(server({ host: "h", dialect: "cockroachdb" }, env)).not.toHaveProperty("sslrootcert");
+    expect(errorMessage({ host: "h" }, { PGSSLMODE: "on" })).toBe('Invalid sslmode "on" in PGSSLMODE; valid modes: disable, allow, prefer, require, verify-ca, verify-full');
+  });
+
+  it("sslrootcert=system defaults sslmode to verify-full and refuses weaker modes (libpq 16)", () => {
+    expect(server({ host: "localhost", sslrootcert: "system" }).sslmode).toBe("verify-full");
+    expect(errorMessage({ host: "h", sslrootcert: "system", sslmode: "verify-ca" })).toMatch(/^sslrootcert "system" requires sslmode verify-full/);
+  });
+
+  it("keeps sslpassword hidden like the password", () => {
+    const config = server({ host: "h", sslpassword: "key-pass-123" });
+    expect(config.sslpassword).toBe("key-pass-123");
+    expect(JSON.stringify(config)).not.toContain("key-pass-123");
+    expect(inspect(config, { showHidden: true })).not.toContain("key-pass-123");
+    expect(server("postgres://h/db?sslpassword=key-pass-123").sslpassword).toBe("key-pass-123");
+  });
+
+  it("refuses a group-readable key, and an encrypted key without (or with a wrong) sslpassword", () => {
+    const loose = join(dir, "loose.key");
+    writeFileSync(loose, keyPem, { mode: 0o640 });
+    chmodSync(loose, 0o640);
+    expect(configError(() => tls(cfg({ sslmode: "require", sslcert: cert, sslkey: loose }))).message).toMatch(/^sslkey has group or world access \(mode 640\)/);
+    const encrypted = join(dir, "encrypted.key");
+    const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    writeFileSync(encrypted, pair.privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "right" }), { mode: 0o600 });
+    expect(configError(() => tls(cfg({ sslmode: "require", sslcert: cert, sslkey: encrypted }))).message).toMatch(/is encrypted: give its passphrase as sslpassword/);
+    const wrong = configError(() => tls(cfg({ sslmode: "require", sslcert: cert, sslkey: encrypted, sslpassword: "WRONG-pass" })));
+    expect(wrong.message).not.toContain("WRONG-pass");
+    expect(tls(cfg({ sslmode: "require", sslcert: cert, sslkey: encrypted, sslpassword: "right" }))).toMatchObject({ passphrase: "right" });
+  });
+
+  it("uses ~/.postgresql/root.crt, postgresql.crt and postgresql.key when present (postgres dialect only)", () => {
+    const pgdir = join(home, ".postgresql");
+    mkdirSync(pgdir, { recursive: true });
+    writeFileSync(join(pgdir, "root.crt"), "-----BEGIN CERTIFICATE-----\nHOME CA\n-----END CERTIFICATE-----\n");
+    writeFileSync(join(pgdir, "postgresql.crt"), "-----BEGIN CERTIFICATE-----\nHOME CLIENT\n-----END CERTIFICATE-----\n");
+    writeFileSync(join(pgdir, "postgresql.key"), keyPem, { mode: 0o600 });
+    try {
+      const options = tls(cfg({ sslmode: "verify-ca" }));
+      if (options === false) throw new Error("expected options");
+      expect(String(options.ca)).toContain("HOME CA");
+      expect(String(options.cert)).toContain("HOME CLIENT");
+      expect(tls(cfg({ sslmode: "require" }))).toMatchObject({ rejectUnauthorized: true });
+      expect(tls(server({ host: "h", dialect: "cockroachdb", sslmode: "require" }))).toEqual({ rejectUnauthorized: false });
+    } finally {
+      rmSync(pgdir, { recursive: true, force: true });
+    }
   });
 });

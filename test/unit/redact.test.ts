@@ -99,6 +99,9 @@ describe("redactUrl", () => {
     expect(redactUrl("postgres://h/db?password=a%26b")).toBe("postgres://h/db?password=***");
     expect(redactUrl("postgres://h/db?sslpassword=k&password=")).toBe("postgres://h/db?sslpassword=***&password=***");
     expect(redactUrl("postgres://h/db?notpassword=visible")).toBe("postgres://h/db?notpassword=visible");
+    // Judged by the decoded name: "pass%77ord" is "password".
+    expect(redactUrl("postgres://h/db?pass%77ord=s3cret&sslmode=require")).toBe("postgres://h/db?pass%77ord=***&sslmode=require");
+    expect(redactUrl("postgres://h/db?%70assword=s3cret")).toBe("postgres://h/db?%70assword=***");
     expect(redactUrl("postgres://u@h/db?password=a@b:c&sslmode=require")).toBe("postgres://u@h/db?password=***&sslmode=require");
     expect(redactUrl("postgres://u:pw@h/db?password=a@b")).toBe("postgres://u:***@h/db?password=***");
   });

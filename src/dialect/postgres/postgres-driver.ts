@@ -13,12 +13,14 @@ import pg from "pg";
 import Cursor from "pg-cursor";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ServerConfig } from "../../config/connection-config.js";
-import { tlsOptions } from "../../config/connection-config.js";
+import { connectionAttempts } from "../../config/connection-config.js";
+import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
 import { ConnectionError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
 import { coalesceWrites } from "./coalesce-writes.js";
+import { connectingClientClass } from "./connecting-client.js";
 import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
@@ -102,22 +104,25 @@ export class PostgresDriver implements Driver {
   #map(error: unknown) {
     const message = (error as { message?: unknown } | null)?.message;
     if (!(error as { code?: unknown } | null)?.code && typeof message === "string" && CONNECTION_MESSAGES.test(message)) {
-      return new ConnectionError(mapPostgresError(error, [this.#config.password]).message, { cause: error });
+      return new ConnectionError(mapPostgresError(error, [this.#config.password, this.#config.sslpassword]).message, { cause: error });
     }
-    return mapPostgresError(error, [this.#config.password]);
+    return mapPostgresError(error, [this.#config.password, this.#config.sslpassword]);
   }
 
   #getPool(): pg.Pool {
     if (this.#closed) throw new ConnectionError("The database is closed");
     if (this.#pool === undefined) {
       const c = this.#config;
+      // libpq's sslmode attempts and password file, per connection (see connecting-client.ts).
+      // Reads the certificate files now: a missing or unusable one is a ConfigError.
+      const attempts = connectionAttempts(c);
+      const Client = connectingClientClass({ config: c, attempts, password: () => this.#password() });
       const pool = new pg.Pool({
+        Client: Client as unknown as pg.PoolConfig["Client"],
         host: c.host,
         port: c.port,
         database: c.database,
         user: c.user,
-        ...(c.password === undefined ? {} : { password: c.password }),
-        ssl: tlsOptions(c) as pg.PoolConfig["ssl"],
         max: c.maxConnections,
         min: Math.min(c.minConnections, c.maxConnections),
         idleTimeoutMillis: c.idleTimeoutMs,
@@ -135,6 +140,17 @@ export class PostgresDriver implements Driver {
       this.#lane = new PipelinedLane(pool, c.maxConnections, (error) => error instanceof ConnectionError, (error) => this.#map(error));
     }
     return this.#pool;
+  }
+
+  /**
+   * The password of a new connection: the configured one, else (postgres dialect) the first
+   * matching line of the password file (`passfile`, else ~/.pgpass), read now, as libpq does.
+   */
+  #password(): string | undefined {
+    const c = this.#config;
+    if (c.password !== undefined) return c.password;
+    if (c.dialect !== "postgres") return undefined;
+    return passwordFromFile(c.passfile ?? defaultPassfile(), c);
   }
 
   async connect(): Promise<void> {
