@@ -78,3 +78,47 @@ describe("reliability: secrets", () => {
     await db.close();
   });
 });
+
+describe("reliability: secrets under percent-encoded and misspelled query keys (issue 15, item 6)", () => {
+  // "pass%77ord" decodes to "password": tablekit uses it as the password, so it must hide it too.
+  const urls = [
+    `postgres://app@db.example.com/prod?pass%77ord=${ENCODED}&sslmode=bogus`,
+    `postgres://app@db.example.com/prod?%70assword=${ENCODED}&sslmode=bogus`,
+    `postgres://app@db.example.com/prod?PASSWORD=${ENCODED}&sslmode=require`,
+    `postgres://app@db.example.com/prod?passwrd=${ENCODED}`,
+    `postgres://app@db.example.com/prod?sslpass%77ord=${ENCODED}&sslmode=bogus`,
+    `postgres://app@db.example.com/prod?pass%zzord=${ENCODED}`,
+  ];
+
+  it("ConfigError messages and stacks never show the value", () => {
+    for (const url of urls) {
+      let caught: unknown;
+      try {
+        new Database(url);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, url).toBeInstanceOf(ConfigError);
+      assertClean(everything(caught));
+      assertClean(inspect(caught, { depth: 10 }));
+    }
+  });
+
+  it("a percent-encoded password key is used as the password, and String(db)/inspect(db) do not show it", () => {
+    const db = new Database(`postgres://app@db.example.com/prod?pass%77ord=${ENCODED}`);
+    assertClean(String(db));
+    assertClean(inspect(db, { showHidden: true, depth: 10 }));
+  });
+
+  it("the CLI's error output never shows the value, with --db or DATABASE_URL, even with --verbose", async () => {
+    const { tablekit } = await import("../cli/cli-harness.js");
+    for (const url of urls) {
+      const viaArg = await tablekit(["tables", "--db", url, "--verbose"]);
+      expect(viaArg.code, url).not.toBe(0);
+      assertClean(viaArg.stdout + viaArg.stderr);
+      const viaEnv = await tablekit(["tables", "--verbose"], { env: { DATABASE_URL: url } });
+      expect(viaEnv.code, url).not.toBe(0);
+      assertClean(viaEnv.stdout + viaEnv.stderr);
+    }
+  });
+});
