@@ -678,11 +678,16 @@ function nonEmpty(value: string | undefined): string | undefined {
  *
  * Fields given next to a URL override its values. The password comes from, in order: the
  * `password` field, the URL's `?password=` parameter, the URL's user info, `env.PGPASSWORD`
- * (postgres dialect only). The default `sslmode` is `"disable"` for loopback hosts and Unix
- * sockets and `"prefer"` (libpq's default) elsewhere; a URL's `connect_timeout` is in seconds.
+ * (postgres dialect only); without any, the password file is read when connecting. The default
+ * `sslmode` is `PGSSLMODE`, else `"verify-full"` with `sslrootcert: "system"`, else `"disable"`
+ * for loopback hosts and Unix sockets and `"prefer"` (libpq's default) elsewhere; a URL's
+ * `connect_timeout` is in seconds. Unknown option fields and URL parameters are refused, naming
+ * the closest known name.
  *
  * @param input - Options, a URL string, or nothing.
- * @param env - Environment to read `DATABASE_URL`, `PGUSER` and `PGPASSWORD` from. Default `process.env`.
+ * @param env - Environment to read `DATABASE_URL`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`,
+ *   `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY` and `PGPASSFILE` from (the `PG*` variables for the
+ *   postgres dialect only). Default `process.env`.
  * @returns A frozen config; a server config's `password` is non-enumerable.
  * @throws {ConfigError} For a malformed or unsupported URL, an unknown URL parameter, an
  *   invalid sslmode/int64/dialect, an out-of-range port, pool size or timeout, or contradicting
