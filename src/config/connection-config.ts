@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createPrivateKey } from "node:crypto";
+import { type KeyObject, createPrivateKey } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { homedir } from "node:os";
@@ -925,7 +925,7 @@ function tlsFiles(config: ServerConfig, home: string): { root?: string; cert?: s
  *
  * The root certificate file is `sslrootcert`, else (postgres dialect) `~/.postgresql/root.crt`
  * when it exists. `sslcert`/`sslkey` (else `~/.postgresql/postgresql.crt`/`.key` when both exist)
- * add `cert`/`key`, and `sslpassword` adds `passphrase`. For an IP address host, `host` is set
+ * add `cert`/`key` (a key encrypted with `sslpassword` is decrypted here, so no passphrase is passed on). For an IP address host, `host` is set
  * instead of `servername` (TLS forbids IP addresses as SNI names). Whether and when this TLS
  * attempt is made is {@link connectionAttempts}'s business.
  *
@@ -964,8 +964,9 @@ export function tlsOptions(config: ServerConfig, home: string = homeDirectory())
     checkKeyPermissions(files.key);
     const key = readTlsFile("sslkey", files.key);
     const passphrase = config.sslpassword;
+    let privateKey: KeyObject;
     try {
-      createPrivateKey(passphrase === undefined ? { key } : { key, passphrase });
+      privateKey = createPrivateKey(passphrase === undefined ? { key } : { key, passphrase });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       const encrypted = code === "ERR_MISSING_PASSPHRASE" || /ENCRYPTED/.test(key.toString("latin1"));
@@ -977,8 +978,9 @@ export function tlsOptions(config: ServerConfig, home: string = homeDirectory())
             : "cannot be decrypted with sslpassword (wrong passphrase?) or is not a PEM private key";
       throw new ConfigError(`sslkey ${problem}: ${files.key}`);
     }
-    options.key = key;
-    if (passphrase !== undefined) options.passphrase = passphrase;
+    // An encrypted key is handed to TLS decrypted, so the passphrase never travels further
+    // (pg copies these options around; it hides `key`, not `passphrase`).
+    options.key = passphrase === undefined ? key : Buffer.from(privateKey.export({ type: "pkcs8", format: "pem" }));
   }
   return options;
 }

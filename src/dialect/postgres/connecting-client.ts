@@ -143,7 +143,7 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
         sslNegotiation: "postgres",
         keepAlive: s.keepAlive ?? false,
         keepAliveInitialDelayMillis: s.keepAliveInitialDelayMillis ?? 0,
-        encoding: "utf8",
+        encoding: (self.connectionParameters as { client_encoding?: string }).client_encoding || "utf8",
       } as ConstructorParameters<typeof pg.Connection>[0]) as unknown as ClientInternals["connection"];
       self.ssl = ssl;
       self.connectionParameters.ssl = ssl;
