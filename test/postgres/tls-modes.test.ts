@@ -243,6 +243,24 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
       rude.close();
     }
   });
+
+  it("connectTimeoutMs bounds both attempts together: a server that never answers fails in time, in every mode", async () => {
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      for (const sslmode of ["disable", "allow", "prefer", "require"] as const) {
+        const started = Date.now();
+        expect(await outcome({ url: `postgres://postgres@127.0.0.1:${port}/test`, sslmode, connectTimeoutMs: 400 }), sslmode).toBe("ConnectionError");
+        expect(Date.now() - started, sslmode).toBeLessThan(2_000);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
 });
 
 describe.runIf(selectedBackendNames().includes("postgres") && !canStartClusters())("TLS tests [postgres]", () => {
