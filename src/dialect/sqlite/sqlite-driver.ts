@@ -31,6 +31,12 @@ type RowDecoder = (row: Row) => Row;
 interface CachedStatement {
   readonly stmt: Statement;
   readonly reader: boolean;
+  /**
+   * Whether the statement only reads (`stmt.readonly`). Only such statements may be read with
+   * `get()`: a writer must step to completion, because its autocommit COMMIT happens at the last
+   * step, and `get()` resets the statement after the first row, discarding the COMMIT's outcome.
+   */
+  readonly readonly: boolean;
   readonly decode: RowDecoder | undefined;
   /** Read with safeIntegers off: a possibly rounded integer makes the decoder throw {@link NEEDS_EXACT}. */
   readonly approximate: boolean;
@@ -145,7 +151,7 @@ class SqliteConnection {
       const reader = stmt.reader;
       const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
       stmt.safeIntegers(!approximate);
-      cached = { stmt, reader, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
+      cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
       if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
         this.#cache.delete(this.#cache.keys().next().value!);
       }
@@ -165,9 +171,13 @@ class SqliteConnection {
     }
   }
 
-  #execute({ stmt, reader, decode }: CachedStatement, params: readonly unknown[], single: boolean): QueryResult {
-    if (reader && single) {
-      // get() stops after the first row: measurably cheaper than all() for point reads.
+  #execute({ stmt, reader, readonly, decode }: CachedStatement, params: readonly unknown[], single: boolean): QueryResult {
+    if (reader && single && readonly) {
+      // get() stops after the first row: measurably cheaper than all() for point reads. Never for
+      // writers (INSERT … RETURNING): get() resets the statement after its first row, and SQLite
+      // then finishes the autocommit transaction inside sqlite3_reset, whose result better-sqlite3
+      // ignores, so a failed COMMIT (deferred foreign key, disk full) would go unreported. all()
+      // and run() step to SQLITE_DONE and throw the COMMIT's error.
       const row = stmt.get(params as unknown[]) as Row | undefined;
       if (row === undefined) return { rows: [], rowCount: 0 };
       return { rows: [decode === undefined ? row : decode(row)], rowCount: 1 };
@@ -272,9 +282,13 @@ export class SqliteDriver implements Driver {
       // The fast path: no transaction holds the connection, and better-sqlite3 runs synchronously,
       // so nothing can interleave with this statement.
       try {
-        return Promise.resolve(this.#run(this.#connection(), sql, params, single));
+        return Promise.resolve(this.#connection().run(sql, params, single));
       } catch (error) {
-        return Promise.reject(error);
+        // SQLITE_BUSY (another process holds the write lock): the statement made no change. Its
+        // retries wait asynchronously, so they run holding the lock: a transaction beginning
+        // meanwhile on this connection must not absorb them (its ROLLBACK would undo them).
+        if (isBusy(error)) return this.#queryWhenFree(sql, params, single);
+        return Promise.reject(mapSqliteError(error));
       }
     }
     return this.#queryWhenFree(sql, params, single);
@@ -316,9 +330,38 @@ export class SqliteDriver implements Driver {
       release: () => {
         if (released) return;
         released = true;
-        this.#mutex.release();
+        try {
+          this.#ensureNoTransaction();
+        } finally {
+          this.#mutex.release();
+        }
       },
     };
+  }
+
+  /**
+   * Leaves the main connection outside any transaction before the lock is handed on. A COMMIT that
+   * failed (a deferred foreign key, SQLITE_BUSY, a full disk) leaves SQLite's transaction open;
+   * without this, the next caller's statements would run inside it, be acknowledged, and be lost
+   * when the connection closes. If even ROLLBACK fails, the connection is closed and the next call
+   * opens a fresh one (closing rolls back).
+   */
+  #ensureNoTransaction(): void {
+    const main = this.#main;
+    if (main === undefined || !main.db.open || !main.db.inTransaction) return;
+    try {
+      main.db.exec("ROLLBACK");
+    } catch {
+      // Handled below.
+    }
+    if (main.db.inTransaction) {
+      try {
+        main.clearCache();
+        main.db.close();
+      } finally {
+        this.#main = undefined;
+      }
+    }
   }
 
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
