@@ -73,6 +73,7 @@ export {
   ConnectionError,
   QueryError,
   UnsafeIntegerError,
+  ReadOnlyError,
   ConstraintError,
   UniqueViolationError,
   ForeignKeyViolationError,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { existsSync, readFileSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { SqliteConfig } from "../../config/connection-config.js";
@@ -204,6 +205,8 @@ export class SqliteDriver implements Driver {
   #main: SqliteConnection | undefined;
   #readers: SqliteConnection[] = [];
   #closed = false;
+  /** Whether the database is served from an in-memory image of a file on a read-only location (see #readable). */
+  #snapshot = false;
 
   constructor(config: SqliteConfig) {
     this.#config = config;
@@ -218,13 +221,20 @@ export class SqliteDriver implements Driver {
     this.#connection();
   }
 
-  #open(readonly: boolean): SqliteConnection {
+  /**
+   * Opens a connection: the main one (read-write, or read-only under `readonly`), or a read-only
+   * side connection for streaming (`sideReader`). A read-only open never changes the journal mode
+   * or any other persistent setting.
+   */
+  #open(sideReader: boolean): SqliteConnection {
+    const filename = this.#config.filename;
+    const readonly = sideReader || this.#config.readonly;
     let db: SqliteDatabase;
     try {
-      db = new BetterSqlite3(this.#config.filename, { readonly, fileMustExist: readonly });
+      db = new BetterSqlite3(filename, { readonly, fileMustExist: readonly });
+      if (readonly) db = this.#readable(db);
     } catch (error) {
-      const mapped = mapSqliteError(error);
-      throw new ConnectionError(`Cannot open SQLite database "${this.#config.filename}": ${mapped.message}`, { cause: error, code: mapped.code });
+      throw this.#openError(error);
     }
     try {
       // busy_timeout 0: waiting for another process's lock happens asynchronously in #retryBusy,
@@ -239,9 +249,43 @@ export class SqliteDriver implements Driver {
       registerSqliteFunctions(db);
     } catch (error) {
       db.close();
-      throw mapSqliteError(error);
+      throw this.#openError(error);
     }
     return new SqliteConnection(db, this.#config.int64);
+  }
+
+  #openError(error: unknown): ConnectionError {
+    const mapped = mapSqliteError(error);
+    const code = mapped.code ?? "";
+    const hint =
+      !this.#config.readonly && (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY"))
+        ? " (if the file is on a read-only location, open it read-only: readonly: true, or ?mode=ro in a sqlite: URL)"
+        : "";
+    return new ConnectionError(`Cannot open SQLite database "${this.#config.filename}": ${mapped.message}${hint}`, { cause: error, code: mapped.code });
+  }
+
+  /**
+   * A read-only connection that can read: reading a WAL-mode file needs its `-shm` (and `-wal`)
+   * file, which SQLite cannot create on a read-only mount. When they are absent there, the WAL
+   * holds nothing, so the file alone is the whole database: it is read into memory (marked as a
+   * rollback-journal file, as sqlite3_deserialize requires) and served read-only from there.
+   */
+  #readable(db: SqliteDatabase): SqliteDatabase {
+    try {
+      db.prepare("SELECT count(*) FROM sqlite_schema").get();
+      return db;
+    } catch (error) {
+      const filename = this.#config.filename;
+      const code = (error as { code?: unknown }).code;
+      if (code !== "SQLITE_CANTOPEN" || existsSync(`${filename}-wal`) || existsSync(`${filename}-shm`)) throw error;
+      const image = readFileSync(filename);
+      if (image.length < 100 || image[18] !== 2 || image[19] !== 2) throw error;
+      db.close();
+      image[18] = 1;
+      image[19] = 1;
+      this.#snapshot = true;
+      return new BetterSqlite3(image, { readonly: true });
+    }
   }
 
   get #isMemory(): boolean {
@@ -324,8 +368,11 @@ export class SqliteDriver implements Driver {
       if (released) throw new ConnectionError("This transaction's connection was already released");
       return connection.call(this);
     };
+    // Read-only: a transaction begins deferred (BEGIN IMMEDIATE takes the write lock, which a
+    // read-only connection cannot), so read transactions work and the first write rejects.
+    const readonly = this.#config.readonly;
     return {
-      query: async (sql, params, single) => this.#run(guard(), sql, params, single),
+      query: async (sql, params, single) => this.#run(guard(), readonly && sql === "BEGIN IMMEDIATE" ? "BEGIN" : sql, params, single),
       stream: (sql, params, batchSize) => this.#streamMaterialized(guard(), sql, params, batchSize),
       release: () => {
         if (released) return;
@@ -365,7 +412,7 @@ export class SqliteDriver implements Driver {
   }
 
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
-    if (this.#isMemory) return this.#streamMaterialized(this.#connection(), sql, params, batchSize, true);
+    if (this.#isMemory || this.#snapshot) return this.#streamMaterialized(this.#connection(), sql, params, batchSize, true);
     return this.#streamFromReader(sql, params, batchSize);
   }
 
