@@ -275,12 +275,12 @@ export class SqliteDriver implements Driver {
       db.prepare("SELECT count(*) FROM sqlite_schema").get();
       return db;
     } catch (error) {
+      db.close();
       const filename = this.#config.filename;
       const code = (error as { code?: unknown }).code;
       if (code !== "SQLITE_CANTOPEN" || existsSync(`${filename}-wal`) || existsSync(`${filename}-shm`)) throw error;
       const image = readFileSync(filename);
       if (image.length < 100 || image[18] !== 2 || image[19] !== 2) throw error;
-      db.close();
       image[18] = 1;
       image[19] = 1;
       this.#snapshot = true;
@@ -402,11 +402,12 @@ export class SqliteDriver implements Driver {
       // Handled below.
     }
     if (main.db.inTransaction) {
+      this.#main = undefined;
+      main.clearCache();
       try {
-        main.clearCache();
         main.db.close();
-      } finally {
-        this.#main = undefined;
+      } catch {
+        // Nothing more can be done with this handle; it is no longer used.
       }
     }
   }
