@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { type DatabaseOptions, type DialectName, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
 import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./dialect/dialect.js";
 import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
-import { AmbiguousCommitError, ConnectionError, QueryError, SerializationError, TablekitError, ValidationError } from "./errors/errors.js";
+import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
 import { Queryable, type TransactionOptions } from "./queryable.js";
 import { currentScope, runInScope } from "./transaction/context.js";
@@ -350,8 +350,14 @@ export class Database extends Queryable {
             { cause: error, code: error.code },
           );
         }
-        if (error instanceof SerializationError) {
-          await this.#timed(connection, "ROLLBACK", [], true).catch(() => undefined);
+        // A failed COMMIT must never leave the transaction open: SQLite keeps it open after a
+        // deferred constraint or SQLITE_BUSY fails the COMMIT, and the next caller's writes would
+        // run inside it and be lost. PostgreSQL has already ended it (its ROLLBACK only warns).
+        // A connection whose ROLLBACK fails too is discarded (SQLite's driver then reopens).
+        try {
+          await this.#timed(connection, "ROLLBACK", [], true);
+        } catch {
+          broken = true;
         }
         throw error;
       }

@@ -3,6 +3,9 @@
  *
  * @packageDocumentation
  */
+// FIRST: fails at once, with a clear message, on an unsupported Node.js, before any module that
+// loads better-sqlite3 is evaluated (modules are evaluated in import order).
+import "./node-version.js";
 export { Database } from "./database.js";
 export {
   Queryable,
@@ -70,6 +73,7 @@ export {
   ConnectionError,
   QueryError,
   UnsafeIntegerError,
+  ReadOnlyError,
   ConstraintError,
   UniqueViolationError,
   ForeignKeyViolationError,

@@ -71,7 +71,7 @@ function raw(file: string): RowContender {
     contender: "better-sqlite3",
     role: "raw",
     how: {
-      insert: "await Promise.resolve(stmt.get(...)) with RETURNING *",
+      insert: "await Promise.resolve(stmt.all(...)[0]) with RETURNING *",
       read: "await Promise.resolve(stmt.get(id))",
       update: "await Promise.resolve(stmt.run(age, id))",
       list: "await Promise.resolve(stmt.all(minAge))",
@@ -92,7 +92,9 @@ function raw(file: string): RowContender {
         for (const r of rows) upd.run(r.age, r.id);
       });
       return {
-        insert: async (r) => await Promise.resolve(ins.get(r.name, r.email, r.age, r.score)),
+        // all(), not get(): get() resets the statement after the first row, and the autocommit
+        // COMMIT's error (deferred foreign key, full disk) is then lost; all() steps to the end.
+        insert: async (r) => await Promise.resolve(ins.all(r.name, r.email, r.age, r.score)[0]!),
         read: async (id) => await Promise.resolve(get.get(id)),
         update: async (id, age) => (await Promise.resolve(upd.run(age, id))).changes,
         list: async (minAge) => await Promise.resolve(list.all(minAge)),

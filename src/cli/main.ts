@@ -5,6 +5,7 @@
  *
  * @module
  */
+import "../node-version.js"; // FIRST: the Node.js version check, before better-sqlite3 is evaluated.
 import { runCli } from "./run-cli.js";
 
 // A reader that went away (`tablekit export t | head`) is not an error; anything else still is.

@@ -116,6 +116,8 @@ export interface DatabaseOptions {
    * Where to connect:
    * - SQLite: `sqlite:data/app.db`, `sqlite::memory:`, `sqlite:///abs/path.db`, `sqlite://rel.db`,
    *   the same with `file:`, or a bare path ending in `.db`, `.sqlite` or `.sqlite3`, or `:memory:`;
+   *   the one URL parameter is `mode`: `?mode=ro` opens the file read-only (see `readonly`),
+   *   `?mode=rwc` read-write (the default); any other parameter is a `ConfigError`;
    * - PostgreSQL: `postgres://user:password@host:port/database?…` or `postgresql://…`;
    * - CockroachDB: `cockroachdb://…` or `cockroach://…`.
    *
@@ -197,6 +199,16 @@ export interface DatabaseOptions {
   idleTimeoutMs?: number;
   /** SQLite `busy_timeout`, in ms. Default 5 000. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite only: open the database file read-only (same as `?mode=ro` in a `sqlite:` URL; this
+   * field overrides the URL). Reads and streams work; every write (including DDL and `BEGIN
+   * IMMEDIATE`-style locking, so transactions begin deferred) rejects with `ReadOnlyError` and
+   * nothing is written; the journal mode is left as it is. The file must exist. Works on a
+   * read-only mount too: a WAL-mode file whose `-wal` and `-shm` files are absent and cannot be
+   * created there is read as an in-memory snapshot of the file (memory ≈ file size). Default
+   * `false`. `readonly: true` with a PostgreSQL/CockroachDB target or `:memory:` is a `ConfigError`.
+   */
+  readonly?: boolean;
   /** How 64-bit integers are returned. Default `"number"` (with `UnsafeIntegerError` instead of precision loss). */
   int64?: Int64Mode;
   /** Whether query events include bound parameters. Default `false`. */
@@ -215,6 +227,8 @@ export interface SqliteConfig {
   readonly int64: Int64Mode;
   /** Whether query events include bound parameters (default `false`). */
   readonly logParameters: boolean;
+  /** Whether the file is opened read-only (`readonly: true` or `?mode=ro`; default `false`). */
+  readonly readonly: boolean;
 }
 
 /**
@@ -307,7 +321,7 @@ interface UrlParams {
 }
 
 type ParsedUrl =
-  | { readonly family: "sqlite"; readonly filename: string }
+  | { readonly family: "sqlite"; readonly filename: string; readonly readonly?: boolean }
   | {
       readonly family: "server";
       readonly dialect: "postgres" | "cockroachdb";
@@ -366,7 +380,19 @@ function parseSqliteUrl(raw: string, schemeLength: number, source: string): Pars
   let path = raw.slice(schemeLength);
   if (path.startsWith("//localhost/")) path = path.slice("//localhost".length);
   else if (path.startsWith("//")) path = path.slice(2);
-  if (path.includes("?")) urlError(source, raw, "SQLite URLs take no query parameters");
+  let readonly: boolean | undefined;
+  const question = path.indexOf("?");
+  if (question >= 0) {
+    // The only SQLite URL parameter: mode=ro (read-only) or mode=rwc (read-write, created if missing).
+    for (const pair of path.slice(question + 1).split("&")) {
+      const [name, value] = pair.split("=", 2) as [string, string | undefined];
+      if (name !== "mode") urlError(source, raw, `unknown SQLite URL parameter "${name}"; the only one is mode=ro (read-only) or mode=rwc`);
+      if (value !== "ro" && value !== "rwc") urlError(source, raw, `mode must be "ro" (read-only) or "rwc" (read-write), got "${value ?? ""}"`);
+      if (readonly !== undefined) urlError(source, raw, "mode is given twice");
+      readonly = value === "ro";
+    }
+    path = path.slice(0, question);
+  }
   if (path.length === 0) urlError(source, raw, "the SQLite file name is empty");
   let filename = path;
   try {
@@ -374,7 +400,7 @@ function parseSqliteUrl(raw: string, schemeLength: number, source: string): Pars
   } catch {
     // Not valid percent-encoding: take the path literally (e.g. "50%.db").
   }
-  return { family: "sqlite", filename };
+  return readonly === undefined ? { family: "sqlite", filename } : { family: "sqlite", filename, readonly };
 }
 
 function decodePart(source: string, raw: string, encoded: string, what: string, secrets: readonly string[]): string {
@@ -645,6 +671,9 @@ function validateFields(options: DatabaseOptions): void {
   if (options.logParameters !== undefined && typeof options.logParameters !== "boolean") {
     throw new ConfigError(`logParameters must be a boolean, got ${describeValue(options.logParameters)}`);
   }
+  if (options.readonly !== undefined && typeof options.readonly !== "boolean") {
+    throw new ConfigError(`readonly must be a boolean, got ${describeValue(options.readonly)}`);
+  }
 }
 
 /** Whether `host` is a loopback address or a Unix-socket directory (where TLS is pointless). */
@@ -729,7 +758,7 @@ export function resolveConfig(
   if (parsed?.family === "sqlite") {
     if (wantsServer) throw new ConfigError(`The URL is a SQLite URL, but dialect is "${dialect}"`);
     if (options.host !== undefined) throw new ConfigError("host cannot be combined with a SQLite URL");
-    return sqliteConfig(options, parsed.filename);
+    return sqliteConfig(options, parsed.filename, parsed.readonly);
   }
   if (parsed === undefined && options.host === undefined && !wantsServer) {
     return sqliteConfig(options, DEFAULT_SQLITE_FILENAME);
@@ -738,16 +767,26 @@ export function resolveConfig(
     throw new ConfigError(parsed === undefined ? 'host cannot be used with dialect "sqlite"' : 'The URL is a server URL, but dialect is "sqlite"');
   }
   const serverDialect = dialect ?? parsed?.dialect ?? "postgres";
+  if (options.readonly === true) {
+    throw new ConfigError(
+      `readonly is supported for SQLite only; for ${serverDialect} use a role without write privileges or default_transaction_read_only`,
+    );
+  }
   return serverConfig(options, serverDialect, parsed, env);
 }
 
-function sqliteConfig(options: DatabaseOptions, filename: string): SqliteConfig {
+function sqliteConfig(options: DatabaseOptions, filename: string, urlReadonly?: boolean): SqliteConfig {
+  const readonly = options.readonly ?? urlReadonly ?? false;
+  if (readonly && (filename === ":memory:" || filename === "" || filename.includes("mode=memory"))) {
+    throw new ConfigError("readonly needs a database file; an in-memory database cannot be opened read-only");
+  }
   return Object.freeze({
     dialect: "sqlite",
     filename,
     busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     int64: options.int64 ?? DEFAULT_INT64,
     logParameters: options.logParameters ?? false,
+    readonly,
   });
 }
 
@@ -840,7 +879,8 @@ function serverConfig(
 /**
  * A display form of a config, safe for logs: never contains a password.
  *
- * - SQLite: `sqlite:` + filename, e.g. `"sqlite:./tablekit.db"`, `"sqlite::memory:"`;
+ * - SQLite: `sqlite:` + filename, e.g. `"sqlite:./tablekit.db"`, `"sqlite::memory:"`, with
+ *   `?mode=ro` when opened read-only;
  * - servers: `dialect://user@host:port/database`, e.g. `"postgres://root@localhost:26257/mydb"`
  *   (user and database percent-encoded, IPv6 hosts in brackets, socket directories percent-encoded).
  *
@@ -848,7 +888,7 @@ function serverConfig(
  * @returns The display string.
  */
 export function describeConfig(config: ResolvedConfig): string {
-  if (config.dialect === "sqlite") return `sqlite:${config.filename}`;
+  if (config.dialect === "sqlite") return `sqlite:${config.filename}${config.readonly ? "?mode=ro" : ""}`;
   const { host } = config;
   const shownHost = host.startsWith("/") ? encodeURIComponent(host) : host.includes(":") ? `[${host}]` : host;
   return `${config.dialect}://${encodeURIComponent(config.user)}@${shownHost}:${config.port}/${encodeURIComponent(config.database)}`;

@@ -41,6 +41,12 @@ export class QueryError extends TablekitError {}
 /** A 64-bit integer read from the database does not fit a JavaScript number under the `int64: "number"` policy. */
 export class UnsafeIntegerError extends QueryError {}
 
+/**
+ * A write was attempted on a database opened read-only (`readonly: true`, `?mode=ro`), or on a
+ * file SQLite can only read (SQLITE_READONLY). Nothing was written.
+ */
+export class ReadOnlyError extends QueryError {}
+
 /** Where a constraint failure happened, as far as the database reports it. */
 export interface ConstraintDetails extends TablekitErrorOptions {
   /** Table the constraint belongs to. */

@@ -12,6 +12,7 @@ import {
   ForeignKeyViolationError,
   NotNullViolationError,
   QueryError,
+  ReadOnlyError,
   SerializationError,
   TablekitError,
   UniqueViolationError,
@@ -85,6 +86,9 @@ export function mapSqliteError(error: unknown): TablekitError {
   }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new SerializationError(`The database is busy: ${message}`, options);
+  }
+  if (code.startsWith("SQLITE_READONLY")) {
+    return new ReadOnlyError(`The database is read-only: ${message}`, options);
   }
   if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_IOERR")) {
     return new ConnectionError(message, options);
@@ -163,6 +167,8 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
       return new CheckViolationError(message, { ...options, table, constraint });
     case "40003":
       return new AmbiguousCommitError(`The transaction's commit outcome is unknown: ${message}`, options);
+    case "25006": // read_only_sql_transaction: the same failure as SQLITE_READONLY
+      return new ReadOnlyError(message, options);
   }
   if (code.startsWith("23")) return new ConstraintError(message, { ...options, table, constraint });
   if (isPgRetryable(code, message)) return new SerializationError(message, options);

@@ -66,7 +66,7 @@ const SERVER_DEFAULTS = {
   logParameters: false,
 } as const;
 
-const SQLITE_DEFAULTS = { busyTimeoutMs: 5_000, int64: "number", logParameters: false } as const;
+const SQLITE_DEFAULTS = { busyTimeoutMs: 5_000, int64: "number", logParameters: false, readonly: false } as const;
 
 describe("resolveConfig: choosing the target", () => {
   afterEach(() => {
@@ -201,6 +201,7 @@ describe("resolveConfig: SQLite", () => {
       busyTimeoutMs: 250,
       int64: "bigint",
       logParameters: true,
+      readonly: false,
     });
     expect(sqlite({ url: "sqlite::memory:", int64: "string", busyTimeoutMs: 0 })).toMatchObject({ int64: "string", busyTimeoutMs: 0 });
   });
@@ -217,7 +218,7 @@ describe("resolveConfig: SQLite", () => {
     });
     expect(config).toEqual({ dialect: "sqlite", filename: ":memory:", ...SQLITE_DEFAULTS });
     expect("password" in config).toBe(false);
-    expect(Object.getOwnPropertyNames(config).sort()).toEqual(["busyTimeoutMs", "dialect", "filename", "int64", "logParameters"]);
+    expect(Object.getOwnPropertyNames(config).sort()).toEqual(["busyTimeoutMs", "dialect", "filename", "int64", "logParameters", "readonly"]);
   });
 
   it("is frozen", () => {
@@ -584,7 +585,31 @@ describe("resolveConfig: errors", () => {
   it("rejects bad SQLite URLs", () => {
     expect(errorMessage("sqlite:")).toBe("Invalid url sqlite:: the SQLite file name is empty");
     expect(errorMessage("sqlite://")).toBe("Invalid url sqlite://: the SQLite file name is empty");
-    expect(errorMessage("sqlite:x.db?mode=ro")).toBe("Invalid url sqlite:x.db?mode=ro: SQLite URLs take no query parameters");
+    expect(errorMessage("sqlite:x.db?mode=rw")).toBe('Invalid url sqlite:x.db?mode=rw: mode must be "ro" (read-only) or "rwc" (read-write), got "rw"');
+    expect(errorMessage("sqlite:x.db?cache=shared")).toBe(
+      'Invalid url sqlite:x.db?cache=shared: unknown SQLite URL parameter "cache"; the only one is mode=ro (read-only) or mode=rwc',
+    );
+    expect(errorMessage("sqlite:x.db?mode=ro&mode=ro")).toBe("Invalid url sqlite:x.db?mode=ro&mode=ro: mode is given twice");
+  });
+
+  it("opens SQLite read-only with ?mode=ro or readonly: true (the field overrides the URL)", () => {
+    expect(resolveConfig("sqlite:///data/app.db?mode=ro", NO_ENV)).toEqual({ dialect: "sqlite", filename: "/data/app.db", ...SQLITE_DEFAULTS, readonly: true });
+    expect(sqlite("file:rel.db?mode=ro").readonly).toBe(true);
+    expect(sqlite("sqlite:rel.db?mode=rwc").readonly).toBe(false);
+    expect(sqlite({ filename: "a.db", readonly: true }).readonly).toBe(true);
+    expect(sqlite({ url: "sqlite:a.db?mode=ro", readonly: false }).readonly).toBe(false);
+    expect(sqlite({ url: "sqlite:a.db", readonly: true }).readonly).toBe(true);
+    expect(sqlite("sqlite:a.db").readonly).toBe(false);
+    expect(sqlite("sqlite:a%3Fb.db").filename).toBe("a?b.db");
+    expect(describeConfig(sqlite("sqlite:/d/a.db?mode=ro"))).toBe("sqlite:/d/a.db?mode=ro");
+    expect(errorMessage({ filename: "a.db", readonly: "yes" as never })).toBe('readonly must be a boolean, got "yes"');
+    expect(errorMessage({ filename: ":memory:", readonly: true })).toBe(
+      "readonly needs a database file; an in-memory database cannot be opened read-only",
+    );
+    expect(errorMessage({ url: "postgres://u@h/db", readonly: true })).toBe(
+      "readonly is supported for SQLite only; for postgres use a role without write privileges or default_transaction_read_only",
+    );
+    expect(server({ url: "postgres://u@h/db", readonly: false }).dialect).toBe("postgres");
   });
 
   it("rejects unknown query parameters, naming the closest known one and listing the accepted ones", () => {

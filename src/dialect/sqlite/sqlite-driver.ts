@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { existsSync, readFileSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { SqliteConfig } from "../../config/connection-config.js";
@@ -31,6 +32,12 @@ type RowDecoder = (row: Row) => Row;
 interface CachedStatement {
   readonly stmt: Statement;
   readonly reader: boolean;
+  /**
+   * Whether the statement only reads (`stmt.readonly`). Only such statements may be read with
+   * `get()`: a writer must step to completion, because its autocommit COMMIT happens at the last
+   * step, and `get()` resets the statement after the first row, discarding the COMMIT's outcome.
+   */
+  readonly readonly: boolean;
   readonly decode: RowDecoder | undefined;
   /** Read with safeIntegers off: a possibly rounded integer makes the decoder throw {@link NEEDS_EXACT}. */
   readonly approximate: boolean;
@@ -145,7 +152,7 @@ class SqliteConnection {
       const reader = stmt.reader;
       const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
       stmt.safeIntegers(!approximate);
-      cached = { stmt, reader, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
+      cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
       if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
         this.#cache.delete(this.#cache.keys().next().value!);
       }
@@ -165,9 +172,13 @@ class SqliteConnection {
     }
   }
 
-  #execute({ stmt, reader, decode }: CachedStatement, params: readonly unknown[], single: boolean): QueryResult {
-    if (reader && single) {
-      // get() stops after the first row: measurably cheaper than all() for point reads.
+  #execute({ stmt, reader, readonly, decode }: CachedStatement, params: readonly unknown[], single: boolean): QueryResult {
+    if (reader && single && readonly) {
+      // get() stops after the first row: measurably cheaper than all() for point reads. Never for
+      // writers (INSERT … RETURNING): get() resets the statement after its first row, and SQLite
+      // then finishes the autocommit transaction inside sqlite3_reset, whose result better-sqlite3
+      // ignores, so a failed COMMIT (deferred foreign key, disk full) would go unreported. all()
+      // and run() step to SQLITE_DONE and throw the COMMIT's error.
       const row = stmt.get(params as unknown[]) as Row | undefined;
       if (row === undefined) return { rows: [], rowCount: 0 };
       return { rows: [decode === undefined ? row : decode(row)], rowCount: 1 };
@@ -194,6 +205,8 @@ export class SqliteDriver implements Driver {
   #main: SqliteConnection | undefined;
   #readers: SqliteConnection[] = [];
   #closed = false;
+  /** Whether the database is served from an in-memory image of a file on a read-only location (see #readable). */
+  #snapshot = false;
 
   constructor(config: SqliteConfig) {
     this.#config = config;
@@ -208,13 +221,20 @@ export class SqliteDriver implements Driver {
     this.#connection();
   }
 
-  #open(readonly: boolean): SqliteConnection {
+  /**
+   * Opens a connection: the main one (read-write, or read-only under `readonly`), or a read-only
+   * side connection for streaming (`sideReader`). A read-only open never changes the journal mode
+   * or any other persistent setting.
+   */
+  #open(sideReader: boolean): SqliteConnection {
+    const filename = this.#config.filename;
+    const readonly = sideReader || this.#config.readonly;
     let db: SqliteDatabase;
     try {
-      db = new BetterSqlite3(this.#config.filename, { readonly, fileMustExist: readonly });
+      db = new BetterSqlite3(filename, { readonly, fileMustExist: readonly });
+      if (readonly) db = this.#readable(db);
     } catch (error) {
-      const mapped = mapSqliteError(error);
-      throw new ConnectionError(`Cannot open SQLite database "${this.#config.filename}": ${mapped.message}`, { cause: error, code: mapped.code });
+      throw this.#openError(error);
     }
     try {
       // busy_timeout 0: waiting for another process's lock happens asynchronously in #retryBusy,
@@ -229,9 +249,43 @@ export class SqliteDriver implements Driver {
       registerSqliteFunctions(db);
     } catch (error) {
       db.close();
-      throw mapSqliteError(error);
+      throw this.#openError(error);
     }
     return new SqliteConnection(db, this.#config.int64);
+  }
+
+  #openError(error: unknown): ConnectionError {
+    const mapped = mapSqliteError(error);
+    const code = mapped.code ?? "";
+    const hint =
+      !this.#config.readonly && (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY"))
+        ? " (if the file is on a read-only location, open it read-only: readonly: true, or ?mode=ro in a sqlite: URL)"
+        : "";
+    return new ConnectionError(`Cannot open SQLite database "${this.#config.filename}": ${mapped.message}${hint}`, { cause: error, code: mapped.code });
+  }
+
+  /**
+   * A read-only connection that can read: reading a WAL-mode file needs its `-shm` (and `-wal`)
+   * file, which SQLite cannot create on a read-only mount. When they are absent there, the WAL
+   * holds nothing, so the file alone is the whole database: it is read into memory (marked as a
+   * rollback-journal file, as sqlite3_deserialize requires) and served read-only from there.
+   */
+  #readable(db: SqliteDatabase): SqliteDatabase {
+    try {
+      db.prepare("SELECT count(*) FROM sqlite_schema").get();
+      return db;
+    } catch (error) {
+      db.close();
+      const filename = this.#config.filename;
+      const code = (error as { code?: unknown }).code;
+      if (code !== "SQLITE_CANTOPEN" || existsSync(`${filename}-wal`) || existsSync(`${filename}-shm`)) throw error;
+      const image = readFileSync(filename);
+      if (image.length < 100 || image[18] !== 2 || image[19] !== 2) throw error;
+      image[18] = 1;
+      image[19] = 1;
+      this.#snapshot = true;
+      return new BetterSqlite3(image, { readonly: true });
+    }
   }
 
   get #isMemory(): boolean {
@@ -272,9 +326,13 @@ export class SqliteDriver implements Driver {
       // The fast path: no transaction holds the connection, and better-sqlite3 runs synchronously,
       // so nothing can interleave with this statement.
       try {
-        return Promise.resolve(this.#run(this.#connection(), sql, params, single));
+        return Promise.resolve(this.#connection().run(sql, params, single));
       } catch (error) {
-        return Promise.reject(error);
+        // SQLITE_BUSY (another process holds the write lock): the statement made no change. Its
+        // retries wait asynchronously, so they run holding the lock: a transaction beginning
+        // meanwhile on this connection must not absorb them (its ROLLBACK would undo them).
+        if (isBusy(error)) return this.#queryWhenFree(sql, params, single);
+        return Promise.reject(mapSqliteError(error));
       }
     }
     return this.#queryWhenFree(sql, params, single);
@@ -310,19 +368,52 @@ export class SqliteDriver implements Driver {
       if (released) throw new ConnectionError("This transaction's connection was already released");
       return connection.call(this);
     };
+    // Read-only: a transaction begins deferred (BEGIN IMMEDIATE takes the write lock, which a
+    // read-only connection cannot), so read transactions work and the first write rejects.
+    const readonly = this.#config.readonly;
     return {
-      query: async (sql, params, single) => this.#run(guard(), sql, params, single),
+      query: async (sql, params, single) => this.#run(guard(), readonly && sql === "BEGIN IMMEDIATE" ? "BEGIN" : sql, params, single),
       stream: (sql, params, batchSize) => this.#streamMaterialized(guard(), sql, params, batchSize),
       release: () => {
         if (released) return;
         released = true;
-        this.#mutex.release();
+        try {
+          this.#ensureNoTransaction();
+        } finally {
+          this.#mutex.release();
+        }
       },
     };
   }
 
+  /**
+   * Leaves the main connection outside any transaction before the lock is handed on. A COMMIT that
+   * failed (a deferred foreign key, SQLITE_BUSY, a full disk) leaves SQLite's transaction open;
+   * without this, the next caller's statements would run inside it, be acknowledged, and be lost
+   * when the connection closes. If even ROLLBACK fails, the connection is closed and the next call
+   * opens a fresh one (closing rolls back).
+   */
+  #ensureNoTransaction(): void {
+    const main = this.#main;
+    if (main === undefined || !main.db.open || !main.db.inTransaction) return;
+    try {
+      main.db.exec("ROLLBACK");
+    } catch {
+      // Handled below.
+    }
+    if (main.db.inTransaction) {
+      this.#main = undefined;
+      main.clearCache();
+      try {
+        main.db.close();
+      } catch {
+        // Nothing more can be done with this handle; it is no longer used.
+      }
+    }
+  }
+
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
-    if (this.#isMemory) return this.#streamMaterialized(this.#connection(), sql, params, batchSize, true);
+    if (this.#isMemory || this.#snapshot) return this.#streamMaterialized(this.#connection(), sql, params, batchSize, true);
     return this.#streamFromReader(sql, params, batchSize);
   }
 
