@@ -96,6 +96,7 @@ export const OPTION_NAMES = Object.freeze([
   "busyTimeoutMs",
   "int64",
   "logParameters",
+  "readonly",
 ] as const satisfies readonly (keyof DatabaseOptions)[]);
 
 /** Compile-time check: every DatabaseOptions field is in OPTION_NAMES (this type must be `never`). */
