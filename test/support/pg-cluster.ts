@@ -191,6 +191,7 @@ function binUsableByServerUser(bin: string): string {
     const copy = mkdtempSync(join(tmpdir(), "tablekit-pgbin-"));
     chmodSync(copy, 0o755);
     process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+    startWatchdog(copy, join(copy, "no-data"));
     cpSync(dirname(bin), copy, { recursive: true, verbatimSymlinks: true });
     usable = join(copy, basename(bin));
   }
@@ -199,9 +200,8 @@ function binUsableByServerUser(bin: string): string {
 }
 
 /**
- * A detached watchdog (sh) that, once `owner` (this process) has exited without destroying the
- * cluster (a crash, Ctrl-C, a killed test worker), stops the server at once and removes its
- * directory: no orphan postgres processes, no temp dirs left. It exits by itself when the
+ * A detached watchdog (sh) that, once this process has exited without destroying the cluster (a
+ * crash, Ctrl-C, a killed test worker), stops the server at once and removes its directory `root`: no orphan postgres processes, no temp dirs left. It exits by itself when the
  * directory is gone (a normal {@link PgCluster.destroy}).
  */
 function startWatchdog(root: string, dataDir: string): void {
