@@ -60,12 +60,18 @@ function typeParsers(config: ServerConfig): pg.CustomTypesConfig {
   };
 }
 
+/** pg's Query with the fields its constructor copies from a config object but its declarations omit. */
+type ExtendedQuery = pg.Query & { name?: string; queryMode?: "extended" };
+
 /** Named statements: one name per SQL text, so each connection parses a statement once. */
 class StatementNames {
   readonly #names = new Map<string, string>();
   static readonly LIMIT = 5_000;
 
-  /** The name for `text`, or undefined once the limit is reached (then statements run unnamed). */
+  /**
+   * The name for `text`, or undefined once the limit is reached: then statements run unnamed
+   * (parsed on every call), still through the extended protocol (see #run).
+   */
   nameOf(text: string): string | undefined {
     let name = this.#names.get(text);
     if (name === undefined && this.#names.size < StatementNames.LIMIT) {
@@ -164,11 +170,14 @@ export class PostgresDriver implements Driver {
       result = await new Promise<pg.QueryResult>((resolve, reject) => {
         // A Query built from the text, not from a config object: pg copies a config object through
         // property descriptors and wraps the promise once more, which together were ~10% of the
-        // CPU time of point reads at concurrency 32. A named statement always uses the extended
-        // protocol: one call runs one statement, as on SQLite ("…; DROP TABLE x" is refused).
-        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res)));
-        // pg's declarations omit `name`, which the constructor copies from a config object.
-        if (name !== undefined) (query as pg.Query & { name?: string }).name = name;
+        // CPU time of point reads at concurrency 32.
+        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res))) as ExtendedQuery;
+        // pg's declarations omit `name` and `queryMode`, which the constructor copies from a config object.
+        if (name !== undefined) query.name = name;
+        // Always the extended protocol, named or not, with values or without: one call runs one
+        // statement, as on SQLite ("…; DROP TABLE x" is refused by the server). pg would send an
+        // unnamed statement without values through the simple protocol, which runs stacked statements.
+        query.queryMode = "extended";
         client.query(query);
       });
     } catch (error) {
