@@ -80,6 +80,8 @@ export {
   AmbiguousCommitError,
   IdentifierError,
   ValidationError,
+  SchemaChangedError,
+  LimitError,
   type TablekitErrorOptions,
   type ConstraintDetails,
   type ValidationIssue,
