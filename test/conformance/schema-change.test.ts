@@ -157,6 +157,18 @@ for (const backend of backends()) {
         await db.dropTable(t);
       });
 
+      it("Table with hidden columns follows a dropped column (the database names the unknown column)", async () => {
+        const t = uniqueTable("schema_hidden");
+        await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT", extra: "INTEGER", secret: "TEXT" });
+        const table = new Table<Record<string, unknown>>(t, { db, hidden: ["secret"] });
+        await table.create({ id: 1, name: "a", extra: 1, secret: "s" });
+        expect(await table.read(1)).toEqual({ id: 1, name: "a", extra: 1 });
+        await alter(`ALTER TABLE "${t}" DROP COLUMN extra`);
+        expect(await table.read(1)).toEqual({ id: 1, name: "a" });
+        expect(await table.list()).toEqual([{ id: 1, name: "a" }]);
+        await db.dropTable(t);
+      });
+
       it("KVStore keeps working after its table gains a column", async () => {
         const name = uniqueTable("schema_kv");
         const kv = await KVStore.open<unknown>({ db, table: name, purgeIntervalMs: 0 });
