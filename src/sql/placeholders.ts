@@ -224,16 +224,17 @@ function isDigit(c: number): boolean {
 
 /**
  * The error for a statement with more bound parameters than the backend takes, raised before
- * anything is sent: it names the limit and what to use instead.
+ * anything is sent: it names the limit and what to use instead. `count` may be unknown (SQLite
+ * counts the placeholders while preparing).
  *
  * ```ts
  * tooManyParameters(70_000, 65_535, "PostgreSQL").message;
  * // "This statement binds 70000 parameters; PostgreSQL takes at most 65535 per statement. …"
  * ```
  */
-export function tooManyParameters(count: number, limit: number, backend: string): LimitError {
+export function tooManyParameters(count: number | undefined, limit: number, backend: string): LimitError {
   return new LimitError(
-    `This statement binds ${count} parameters; ${backend} takes at most ${limit} per statement. ` +
+    `This statement binds ${count ?? `more than ${limit}`} parameters; ${backend} takes at most ${limit} per statement. ` +
       "Insert many rows with batchInsert (it splits them into statements that fit), pass a long list as one array parameter " +
       "(the in/notIn filters do), or split the statement.",
     [{ message: `more than ${limit} bound parameters`, path: [] }],

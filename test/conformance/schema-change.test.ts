@@ -160,7 +160,7 @@ for (const backend of backends()) {
       it("Table with hidden columns follows a dropped column (the database names the unknown column)", async () => {
         const t = uniqueTable("schema_hidden");
         await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT", extra: "INTEGER", secret: "TEXT" });
-        const table = new Table<Record<string, unknown>>(t, { db, hidden: ["secret"] });
+        const table = new Table<Record<string, unknown>, {}, string>(t, { db, hidden: ["secret"] as string[] });
         await table.create({ id: 1, name: "a", extra: 1, secret: "s" });
         expect(await table.read(1)).toEqual({ id: 1, name: "a", extra: 1 });
         await alter(`ALTER TABLE "${t}" DROP COLUMN extra`);

@@ -15,6 +15,8 @@ import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
 import { registerSqliteFunctions } from "./sqlite-functions.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
+import { tooManyParameters } from "../../sql/placeholders.js";
 import {
   decimalScale,
   decodeBoolean,
@@ -122,6 +124,21 @@ function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"], approximate: 
 }
 
 /**
+ * Prepares `sql`; more placeholders than SQLite takes (SQLITE_MAX_VARIABLE_NUMBER, 32,766) is a
+ * {@link LimitError} naming the limit and what to use instead, not "too many SQL variables".
+ */
+function prepare(db: SqliteDatabase, sql: string): Statement {
+  try {
+    return db.prepare(sql);
+  } catch (error) {
+    if (/too many SQL variables/i.test(String((error as Error | null)?.message))) {
+      throw tooManyParameters(undefined, sqliteDialect.maxParameters, "SQLite");
+    }
+    throw error;
+  }
+}
+
+/**
  * One better-sqlite3 connection with its statement cache.
  *
  * The cache follows the schema. SQLite re-prepares a statement by itself after a schema change,
@@ -188,10 +205,10 @@ class SqliteConnection {
       }
       if (!this.#mustCheckSchema || !this.#followSchema()) return cached;
     }
-    let stmt = this.db.prepare(sql);
+    let stmt = prepare(this.db, sql);
     // A statement new to the cache is checked too: this connection's copy of the schema may be
     // older than the database's (another connection changed it).
-    if (stmt.reader && this.#mustCheckSchema && this.#followSchema()) stmt = this.db.prepare(sql);
+    if (stmt.reader && this.#mustCheckSchema && this.#followSchema()) stmt = prepare(this.db, sql);
     if (!stmt.reader) this.#schemaChecked = false;
     const reader = stmt.reader;
     const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
