@@ -135,6 +135,22 @@ for (const backend of backends()) {
         await db.dropTable(t);
       });
 
+      it("concurrent statements on every pooled connection all succeed after a change", async () => {
+        const t = uniqueTable("schema_many");
+        await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+        await db.insert(t, { id: 1, name: "a" });
+        const byId = `SELECT * FROM "${t}" WHERE id = ?`;
+        // Prepared on several connections, with statements pipelined behind each other.
+        await Promise.all(Array.from({ length: 64 }, () => db.execute(byId, [1])));
+        await alter(`ALTER TABLE "${t}" ADD COLUMN extra INTEGER DEFAULT 7`);
+        const results = await Promise.all(Array.from({ length: 64 }, () => db.execute(byId, [1])));
+        for (const rows of results) expect(rows).toEqual([{ id: 1, name: "a", extra: 7 }]);
+        await alter(`ALTER TABLE "${t}" DROP COLUMN name`);
+        const again = await Promise.all(Array.from({ length: 64 }, () => db.execute(byId, [1])));
+        for (const rows of again) expect(rows).toEqual([{ id: 1, extra: 7 }]);
+        await db.dropTable(t);
+      });
+
       it("Table follows added, renamed and dropped columns", async () => {
         const t = uniqueTable("schema_table");
         await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });

@@ -270,13 +270,13 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lane!.run(async (client) => {
+    const attempt = async (client: pg.PoolClient, retried: boolean): Promise<QueryResult> => {
       try {
         return await this.#run(client, sql, params);
       } catch (error) {
         // The table's columns changed under the prepared statement: prepared again under a new
         // name and run once more. Safe outside a transaction: the failed execution ran nothing.
-        if (error instanceof SchemaChangedError) return this.#run(client, sql, params);
+        if (error instanceof SchemaChangedError && !retried) return attempt(client, true);
         // Pipelined statements of the same text are written without a Parse of their own; when
         // the first one's Parse fails, they fail with "prepared statement does not exist". Run
         // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
@@ -284,7 +284,8 @@ export class PostgresDriver implements Driver {
         if ((error as { code?: unknown }).code !== "26000") throw error;
         return this.#run(client, sql, params, false);
       }
-    });
+    };
+    return this.#lane!.run((client) => attempt(client, false));
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
