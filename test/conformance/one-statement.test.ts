@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, uniqueTable } from "../support/backends.js";
 import { Database, sql, TablekitError, ValidationError } from "../../src/index.js";
 import { checkColumnDefinition } from "../../src/crud/ddl.js";
+import { KVStore } from "../../src/kv/kv-store.js";
 
 async function settle(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -66,6 +67,23 @@ for (const backend of backends()) {
 
     it("execute with values refuses stacked statements", async () => {
       await attack(() => db.execute(`SELECT ? AS one; DROP TABLE ${q}`, [1]));
+    });
+
+    it("executeMany refuses stacked statements, with and without values", async () => {
+      await attack(() => db.executeMany(stacked(), [[]]));
+      await attack(() => db.executeMany(`SELECT ? AS one; DROP TABLE ${q}`, [[1], [2]]));
+    });
+
+    it("KVStore's SQL helpers refuse stacked statements in a where string", async () => {
+      const kv = await KVStore.open<unknown>({ db, table: uniqueTable("kv_stacked"), purgeIntervalMs: 0 });
+      try {
+        await attack(() => kv.query({ table: canary, where: `1 = 1; DROP TABLE ${q}` }));
+        await attack(() => kv.query({ table: canary, where: `id = ?); DROP TABLE ${q}; SELECT (1`, parameters: [1] }));
+      } finally {
+        const name = kv.tableName;
+        await kv.close();
+        await db.dropTable(name);
+      }
     });
 
     it("the sql tag refuses stacked statements", async () => {
