@@ -830,21 +830,21 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     ] as const;
     for (const name of methods) {
       const original = Table.prototype[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
-      const followed = async function (this: Table, ...args: unknown[]): Promise<unknown> {
+      const recover = async (table: Table, error: unknown, args: unknown[]): Promise<unknown> => {
+        if (!isStaleColumnError(error) || table.#meta === undefined) throw error;
+        const inTransaction = table.#inTransaction();
+        let changed: boolean;
         try {
-          return await original.apply(this, args);
-        } catch (error) {
-          if (!isStaleColumnError(error) || this.#meta === undefined) throw error;
-          const inTransaction = this.#inTransaction();
-          let changed: boolean;
-          try {
-            changed = await this.#refreshColumns();
-          } catch {
-            throw error;
-          }
-          if (!changed || inTransaction) throw error;
-          return original.apply(this, args);
+          changed = await table.#refreshColumns();
+        } catch {
+          throw error;
         }
+        if (!changed || inTransaction) throw error;
+        return original.apply(table, args);
+      };
+      // No extra async frame on the success path: one `then` on the call's own promise.
+      const followed = function (this: Table, ...args: unknown[]): Promise<unknown> {
+        return original.apply(this, args).then(undefined, (error: unknown) => recover(this, error, args));
       };
       Object.defineProperty(Table.prototype, name, { value: followed, writable: true, configurable: true, enumerable: false });
     }
