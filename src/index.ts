@@ -84,6 +84,8 @@ export {
   AmbiguousCommitError,
   IdentifierError,
   ValidationError,
+  SchemaChangedError,
+  LimitError,
   type TablekitErrorOptions,
   type ConstraintDetails,
   type ValidationIssue,

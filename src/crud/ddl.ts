@@ -1,12 +1,14 @@
 /**
  * SQL for the DDL helpers. Names are validated identifiers; column definitions are the user's
- * own SQL (PostgreSQL style), checked for statement separators and translated per dialect.
+ * own SQL (PostgreSQL style), checked by a tokenizer (one self-contained fragment each, and one
+ * statement in all) and translated per dialect.
  *
  * @module
  */
 import type { SqlDialect } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
+import { checkSqlFragment } from "../sql/sql-tokens.js";
 import { tableName } from "./statements.js";
 
 /** Options of `createTable`. */
@@ -24,8 +26,16 @@ export interface CreateIndexOptions {
 }
 
 /**
- * Refuses a column definition holding a statement separator or an unterminated quote: a
- * definition describes one column, so `;` outside quotes is never legitimate.
+ * Refuses a column definition that is not one self-contained piece of SQL: a `;`, a comment, a NUL
+ * character, an unterminated literal, or parentheses that close more than they open. Definitions
+ * are PostgreSQL-style SQL, so they are read by a tokenizer that knows every PostgreSQL string
+ * form (`'…'`, `E'…'`, `U&'…'`, `$tag$…$tag$`, `"…"`; see `src/sql/sql-tokens.ts`): a quote that
+ * a naive scanner would take as the end of a string cannot end the statement.
+ *
+ * ```ts
+ * checkColumnDefinition("note", "TEXT DEFAULT E'it\\'s'"); // returned unchanged
+ * checkColumnDefinition("note", "TEXT DEFAULT E'\\''); DROP TABLE t; --'"); // ValidationError
+ * ```
  */
 export function checkColumnDefinition(column: string, definition: unknown): string {
   if (typeof definition !== "string" || definition.trim() === "") {
@@ -33,17 +43,11 @@ export function checkColumnDefinition(column: string, definition: unknown): stri
       { message: "must be a non-empty string", path: [column] },
     ]);
   }
-  const bare = definition.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''");
-  let depth = 0;
-  for (const ch of bare) {
-    if (ch === "(") depth++;
-    else if (ch === ")" && --depth < 0) break;
-  }
-  if (depth !== 0 || /[;'"]|--|\/\*/.test(bare.replaceAll("''", ""))) {
-    throw new ValidationError(
-      `The definition of column "${column}" is not a single column definition (unbalanced quotes or parentheses, a comment or a ";")`,
-      [{ message: "invalid column definition", path: [column] }],
-    );
+  const problem = checkSqlFragment(definition, "postgres");
+  if (problem !== undefined) {
+    throw new ValidationError(`The definition of column "${column}" is not a single column definition: it holds ${problem}`, [
+      { message: `invalid column definition: ${problem}`, path: [column] },
+    ]);
   }
   return definition;
 }
@@ -59,7 +63,16 @@ export function createTableSql(dialect: SqlDialect, table: string, columns: unkn
     assertIdentifier(column, "column");
     definitions[column] = checkColumnDefinition(column, definition);
   }
-  return dialect.createTable(table, definitions, options.ifNotExists ?? true);
+  const statement = dialect.createTable(table, definitions, options.ifNotExists ?? true);
+  // The statement as the target database will read it (SQLite's translation re-renders each
+  // definition, and SQLite quotes with [..] and `..` too): still one statement, nothing after it.
+  const problem = checkSqlFragment(statement, dialect.name === "sqlite" ? "sqlite" : "postgres");
+  if (problem !== undefined) {
+    throw new ValidationError(`createTable("${table}"): the column definitions do not make one CREATE TABLE statement (it would hold ${problem})`, [
+      { message: `invalid column definitions: ${problem}`, path: ["columns"] },
+    ]);
+  }
+  return statement;
 }
 
 /** `DROP TABLE`. */

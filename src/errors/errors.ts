@@ -131,3 +131,19 @@ export class ValidationError extends TablekitError {
     this.issues = issues;
   }
 }
+
+/**
+ * A prepared statement's result columns changed under it (PostgreSQL SQLSTATE 0A000 "cached plan
+ * must not change result type", after ALTER TABLE from any connection). Outside a transaction the
+ * statement is prepared again and re-run once by itself (nothing ran the first time); inside one,
+ * the error aborted the transaction, and `db.transaction` re-runs the callback, as it does for any
+ * {@link SerializationError}.
+ */
+export class SchemaChangedError extends SerializationError {}
+
+/**
+ * A statement exceeds a hard limit of the database, refused before anything is sent: more bound
+ * parameters than the backend takes (65,535 on PostgreSQL, 32,766 on SQLite). The message names
+ * the limit and what to use instead (`batchInsert`, or one array parameter).
+ */
+export class LimitError extends ValidationError {}

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ValidationError } from "../errors/errors.js";
+import { LimitError, ValidationError } from "../errors/errors.js";
 
 /** The result of {@link questionToDollar}. */
 export interface PlaceholderTranslation {
@@ -220,4 +220,23 @@ function isWordPart(c: number): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/**
+ * The error for a statement with more bound parameters than the backend takes, raised before
+ * anything is sent: it names the limit and what to use instead. `count` may be unknown (SQLite
+ * counts the placeholders while preparing).
+ *
+ * ```ts
+ * tooManyParameters(70_000, 65_535, "PostgreSQL").message;
+ * // "This statement binds 70000 parameters; PostgreSQL takes at most 65535 per statement. …"
+ * ```
+ */
+export function tooManyParameters(count: number | undefined, limit: number, backend: string): LimitError {
+  return new LimitError(
+    `This statement binds ${count ?? `more than ${limit}`} parameters; ${backend} takes at most ${limit} per statement. ` +
+      "Insert many rows with batchInsert (it splits them into statements that fit), pass a long list as one array parameter " +
+      "(the in/notIn filters do), or split the statement.",
+    [{ message: `more than ${limit} bound parameters`, path: [] }],
+  );
 }

@@ -7,7 +7,7 @@
  */
 import { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
-import { QueryError, ValidationError, type ValidationIssue } from "../errors/errors.js";
+import { IdentifierError, QueryError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
@@ -800,4 +800,61 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   toString(): string {
     return `Table(${this.name})`;
   }
+
+  // ---------------------------------------------------------------- following schema changes
+
+  /**
+   * Reads the table's columns again (after ALTER TABLE, here or elsewhere); returns whether they
+   * differ from the ones known before.
+   */
+  async #refreshColumns(): Promise<boolean> {
+    const before = this.#meta;
+    const infos = await this.db.columns(this.name);
+    if (infos.length === 0) return false;
+    const meta = buildMeta(this.name, infos, this.db.dialect, { primaryKey: this.#primaryKey, hidden: this.#hidden });
+    this.#meta = meta;
+    this.#tentative = this.#inTransaction();
+    return before === undefined || before.columnNames.join("\u0000") !== meta.columnNames.join("\u0000") || before.keyKind !== meta.keyKind;
+  }
+
+  static {
+    // Every CRUD method checks column names against the columns read at initialization, and some
+    // name columns in their SQL (hidden columns, selections). When a call fails because a column
+    // is unknown to this Table (IdentifierError) or to the database (a column was dropped or
+    // renamed), the columns are read again; when they changed, the call runs once more. Only
+    // outside a transaction: inside one, earlier statements ran and (on PostgreSQL) the failure
+    // aborted it, so the error is rethrown, and the next call uses the fresh columns.
+    const methods = [
+      "create", "read", "update", "delete", "list", "findOne", "count", "batchCreate", "batchUpdate",
+      "updateMany", "deleteMany", "upsert", "getOrCreate", "paginate",
+    ] as const;
+    for (const name of methods) {
+      const original = Table.prototype[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
+      const recover = async (table: Table, error: unknown, args: unknown[]): Promise<unknown> => {
+        if (!isStaleColumnError(error) || table.#meta === undefined) throw error;
+        const inTransaction = table.#inTransaction();
+        let changed: boolean;
+        try {
+          changed = await table.#refreshColumns();
+        } catch {
+          throw error;
+        }
+        if (!changed || inTransaction) throw error;
+        return original.apply(table, args);
+      };
+      // No extra async frame on the success path: one `then` on the call's own promise.
+      const followed = function (this: Table, ...args: unknown[]): Promise<unknown> {
+        return original.apply(this, args).then(undefined, (error: unknown) => recover(this, error, args));
+      };
+      Object.defineProperty(Table.prototype, name, { value: followed, writable: true, configurable: true, enumerable: false });
+    }
+  }
+}
+
+/** An error that means a column this Table named is unknown: to the Table's column list, or to the database. */
+function isStaleColumnError(error: unknown): boolean {
+  if (error instanceof IdentifierError) return /^Unknown column/.test(error.message);
+  if (!(error instanceof QueryError)) return false;
+  // PostgreSQL: undefined_column. SQLite: "no such column: x", "table t has no column named x".
+  return error.code === "42703" || /no such column|has no column named/i.test(error.message);
 }

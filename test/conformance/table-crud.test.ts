@@ -33,6 +33,9 @@ const USER_SCHEMA = {
 };
 
 /** Runs `fn` and returns the SQL it sent. */
+/** The column catalog query a Table runs to follow schema changes (see Table, "following schema changes"). */
+const CATALOG = /pragma_table_info|information_schema\.columns/;
+
 async function queriesOf(db: Database, fn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const listener = (event: { sql: string }) => seen.push(event.sql);
@@ -264,7 +267,8 @@ for (const backend of backends()) {
           const error = await queriesOf(db, async () => {
             seen.push(String(await attempt().then(() => "no error", (e: unknown) => e)));
           });
-          expect(error, `${column}: no SQL may run`).toEqual([]);
+          // Only the column catalog may be read (the Table checks whether the column was added meanwhile).
+          expect(error.filter((text) => !CATALOG.test(text)), `${column}: no SQL may run`).toEqual([]);
           expect(seen[0]).toMatch(/^IdentifierError: /);
           expect(seen[0]).toContain(`"${column}"`);
           expect(seen[0]).toContain(`"${usersName}"`);

@@ -231,7 +231,8 @@ for (const backend of backends()) {
       expect(nested.sql).toEqual([]);
       expect(String(nested.result)).toContain(`Unknown relation "coments" in table "${names.posts}"`);
       const column = await counted(db, () => users.list({ include: { posts: { where: { titel: "x" } } } }).catch((e: unknown) => e));
-      expect(column.sql).toEqual([]);
+      // Only the column catalog may be read (the Table checks whether the column was added meanwhile).
+      expect(column.sql.filter((text) => !/pragma_table_info|information_schema\.columns/.test(text))).toEqual([]);
       expect(String(column.result)).toMatch(new RegExp(`^IdentifierError: Unknown column "titel" in table "${names.posts}"`));
       await expect(users.list({ include: { posts: { limit: 1 } as never } })).rejects.toThrow(ValidationError);
       await expect(users.list({ include: ["team"] as never })).rejects.toThrow(ValidationError);

@@ -114,6 +114,8 @@ describe("translateColumnDefinition", () => {
     ["INT AS (a + b) STORED", "INT AS (a + b) STORED"],
     ["INT GENERATED ALWAYS AS (a * 2) STORED", "INT GENERATED ALWAYS AS (a * 2) STORED"],
     ['TEXT DEFAULT \'x\' CHECK ("my col" <> \'\')', 'TEXT DEFAULT \'x\' CHECK ("my col" <> \'\')'],
+    // a ';' inside a literal is text (the tokenizer knows where literals end)
+    ["TEXT DEFAULT 'a;b'", "TEXT DEFAULT 'a;b'"],
   ];
 
   it.each(cases)("%s", (input, expected) => {
@@ -122,7 +124,6 @@ describe("translateColumnDefinition", () => {
 
   it.each([
     "TEXT; DROP TABLE x",
-    "TEXT DEFAULT 'a;b'",
     "TEXT DEFAULT 'abc",
     'TEXT DEFAULT "abc',
     "INT CHECK (x > 0",

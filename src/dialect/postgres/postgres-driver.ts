@@ -15,10 +15,11 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { ServerConfig } from "../../config/connection-config.js";
 import { connectionAttempts } from "../../config/connection-config.js";
 import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
-import { ConnectionError } from "../../errors/errors.js";
+import { ConnectionError, SchemaChangedError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
+import { tooManyParameters } from "../../sql/placeholders.js";
 import { coalesceWrites } from "./coalesce-writes.js";
 import { connectingClientClass } from "./connecting-client.js";
 import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
@@ -62,21 +63,45 @@ function typeParsers(config: ServerConfig): pg.CustomTypesConfig {
   };
 }
 
+/** pg's Query with the fields its constructor copies from a config object but its declarations omit. */
+type ExtendedQuery = pg.Query & { name?: string; queryMode?: "extended" };
+
 /** Named statements: one name per SQL text, so each connection parses a statement once. */
 class StatementNames {
   readonly #names = new Map<string, string>();
+  #next = 0;
   static readonly LIMIT = 5_000;
 
-  /** The name for `text`, or undefined once the limit is reached (then statements run unnamed). */
+  /**
+   * The name for `text`, or undefined once the limit is reached: then statements run unnamed
+   * (parsed on every call), still through the extended protocol (see #run).
+   */
   nameOf(text: string): string | undefined {
     let name = this.#names.get(text);
     if (name === undefined && this.#names.size < StatementNames.LIMIT) {
-      name = `tk${this.#names.size.toString(36)}`;
+      name = `tk${(this.#next++).toString(36)}`;
       this.#names.set(text, name);
     }
     return name;
   }
+
+  /**
+   * Gives `text` a new name when its current one is `stale` (its prepared statements describe
+   * columns that changed): every connection then prepares it afresh on next use. Statements
+   * pipelined behind the first failure find the name already renewed and use the new one.
+   */
+  renew(text: string, stale: string): void {
+    if (this.#names.get(text) === stale) this.#names.set(text, `tk${(this.#next++).toString(36)}`);
+  }
 }
+
+/** PostgreSQL's "cached plan must not change result type": a named statement outlived its table's columns. */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "0A000" && /cached plan must not change result type/i.test(String((error as Error).message));
+}
+
+/** PostgreSQL's limit on bound parameters in one statement (the Bind message counts them in 16 bits). */
+const MAX_PARAMETERS = 65_535;
 
 /** Errors that mean the pool itself is gone or a client unusable (pg reports some without a code). */
 const CONNECTION_MESSAGES =
@@ -174,20 +199,33 @@ export class PostgresDriver implements Driver {
   }
 
   async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
+    if (params.length > MAX_PARAMETERS) throw tooManyParameters(params.length, MAX_PARAMETERS, "PostgreSQL");
     const name = named ? this.#names.nameOf(text) : undefined;
     let result: pg.QueryResult;
     try {
       result = await new Promise<pg.QueryResult>((resolve, reject) => {
         // A Query built from the text, not from a config object: pg copies a config object through
         // property descriptors and wraps the promise once more, which together were ~10% of the
-        // CPU time of point reads at concurrency 32. A named statement always uses the extended
-        // protocol: one call runs one statement, as on SQLite ("…; DROP TABLE x" is refused).
-        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res)));
-        // pg's declarations omit `name`, which the constructor copies from a config object.
-        if (name !== undefined) (query as pg.Query & { name?: string }).name = name;
+        // CPU time of point reads at concurrency 32.
+        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res))) as ExtendedQuery;
+        // pg's declarations omit `name` and `queryMode`, which the constructor copies from a config object.
+        if (name !== undefined) query.name = name;
+        // Always the extended protocol, named or not, with values or without: one call runs one
+        // statement, as on SQLite ("…; DROP TABLE x" is refused by the server). pg would send an
+        // unnamed statement without values through the simple protocol, which runs stacked statements.
+        query.queryMode = "extended";
         client.query(query);
       });
     } catch (error) {
+      if (name !== undefined && isStalePlan(error)) {
+        // ALTER TABLE changed the columns this prepared statement returns. Nothing ran; the name is
+        // renewed so the statement is prepared again (see query() and docs/decisions.md).
+        this.#names.renew(text, name);
+        throw new SchemaChangedError(`The table's columns changed since this statement was prepared (${(error as Error).message})`, {
+          cause: error,
+          code: "0A000",
+        });
+      }
       throw this.#map(error);
     }
     return { rows: result.rows as Row[], rowCount: result.rows.length > 0 || result.command === "SELECT" ? result.rows.length : (result.rowCount ?? 0) };
@@ -248,10 +286,13 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lane!.run(async (client) => {
+    const attempt = async (client: pg.PoolClient, retried: boolean): Promise<QueryResult> => {
       try {
         return await this.#run(client, sql, params);
       } catch (error) {
+        // The table's columns changed under the prepared statement: prepared again under a new
+        // name and run once more. Safe outside a transaction: the failed execution ran nothing.
+        if (error instanceof SchemaChangedError && !retried) return attempt(client, true);
         // Pipelined statements of the same text are written without a Parse of their own; when
         // the first one's Parse fails, they fail with "prepared statement does not exist". Run
         // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
@@ -259,7 +300,8 @@ export class PostgresDriver implements Driver {
         if ((error as { code?: unknown }).code !== "26000") throw error;
         return this.#run(client, sql, params, false);
       }
-    });
+    };
+    return this.#lane!.run((client) => attempt(client, false));
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {

@@ -16,6 +16,8 @@ import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
 import { registerSqliteFunctions } from "./sqlite-functions.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
+import { tooManyParameters } from "../../sql/placeholders.js";
 import {
   decimalScale,
   decodeBoolean,
@@ -128,11 +130,43 @@ function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"], approximate: 
   };
 }
 
-/** One better-sqlite3 connection with its statement cache. */
+/**
+ * Prepares `sql`; more placeholders than SQLite takes (SQLITE_MAX_VARIABLE_NUMBER, 32,766) is a
+ * {@link LimitError} naming the limit and what to use instead, not "too many SQL variables".
+ */
+function prepare(db: SqliteDatabase, sql: string): Statement {
+  try {
+    return db.prepare(sql);
+  } catch (error) {
+    if (/too many SQL variables/i.test(String((error as Error | null)?.message))) {
+      throw tooManyParameters(undefined, sqliteDialect.maxParameters, "SQLite");
+    }
+    throw error;
+  }
+}
+
+/**
+ * One better-sqlite3 connection with its statement cache.
+ *
+ * The cache follows the schema. SQLite re-prepares a statement by itself after a schema change,
+ * but the row decoder was built from the declared column types at prepare time: after ALTER TABLE
+ * (here or in another connection or process) it would decode by the old types. So before a
+ * statement that returns rows runs, the connection compares `PRAGMA schema_version` with the
+ * version its cache was built at and empties the cache when it moved. Inside a transaction the
+ * schema can only change through this connection, so the check runs once after each statement
+ * that returns no rows (BEGIN, DDL, writes) instead of before every read. See docs/decisions.md
+ * ("Schema changes") for the measured cost.
+ */
 class SqliteConnection {
   readonly db: SqliteDatabase;
   readonly #int64: SqliteConfig["int64"];
   readonly #cache = new Map<string, CachedStatement>();
+  #schemaVersionStmt: Statement | undefined;
+  #schemaReloadStmt: Statement | undefined;
+  /** The schema version the cached decoders were built at (-1: unknown). */
+  #schemaVersion = -1;
+  /** Inside a transaction: the schema was checked since the last statement that returns no rows. */
+  #schemaChecked = false;
 
   constructor(db: SqliteDatabase, int64: SqliteConfig["int64"]) {
     this.db = db;
@@ -140,24 +174,57 @@ class SqliteConnection {
   }
 
   /**
-   * The cached statement for `sql`. Read-only statements under the "number" policy read integers
-   * as plain numbers (safeIntegers off, measurably faster) and fall back to an exact twin when a
-   * value might have been rounded; everything else reads exact bigints and converts them.
+   * Compares the schema version with the one the cache was built at; when it moved, empties the
+   * cache and makes SQLite reload its copy of the schema (statements prepared next are compiled,
+   * and their decoders built, from the current one). Returns whether it moved.
+   */
+  #followSchema(): boolean {
+    const stmt = (this.#schemaVersionStmt ??= this.db.prepare("PRAGMA schema_version").pluck());
+    const version = stmt.get() as number;
+    this.#schemaChecked = this.db.inTransaction;
+    if (version === this.#schemaVersion) return false;
+    this.#cache.clear();
+    // PRAGMA schema_version reads the database header, not this connection's copy of the schema,
+    // which a prepare would still compile against; running any statement reloads it.
+    (this.#schemaReloadStmt ??= this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1")).get();
+    this.#schemaVersion = version;
+    return true;
+  }
+
+  /** Whether a statement that returns rows must check the schema first (see the class documentation). */
+  get #mustCheckSchema(): boolean {
+    return !this.#schemaChecked || !this.db.inTransaction;
+  }
+
+  /**
+   * The cached statement for `sql`, its decoder built from the current schema. Read-only
+   * statements under the "number" policy read integers as plain numbers (safeIntegers off,
+   * measurably faster) and fall back to an exact twin when a value might have been rounded;
+   * everything else reads exact bigints and converts them.
    */
   prepared(sql: string, exact = false): CachedStatement {
     const key = exact ? sql + "\u0000exact" : sql;
     let cached = this.#cache.get(key);
-    if (cached === undefined) {
-      const stmt = this.db.prepare(sql);
-      const reader = stmt.reader;
-      const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
-      stmt.safeIntegers(!approximate);
-      cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
-      if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
-        this.#cache.delete(this.#cache.keys().next().value!);
+    if (cached !== undefined) {
+      if (!cached.reader) {
+        this.#schemaChecked = false;
+        return cached;
       }
-      this.#cache.set(key, cached);
+      if (!this.#mustCheckSchema || !this.#followSchema()) return cached;
     }
+    let stmt = prepare(this.db, sql);
+    // A statement new to the cache is checked too: this connection's copy of the schema may be
+    // older than the database's (another connection changed it).
+    if (stmt.reader && this.#mustCheckSchema && this.#followSchema()) stmt = prepare(this.db, sql);
+    if (!stmt.reader) this.#schemaChecked = false;
+    const reader = stmt.reader;
+    const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
+    stmt.safeIntegers(!approximate);
+    cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
+    if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    this.#cache.set(key, cached);
     return cached;
   }
 

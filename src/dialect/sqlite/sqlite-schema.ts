@@ -234,7 +234,6 @@ function unescapeEString(body: string): string {
  * separators, comments, NUL characters and unbalanced quotes or parentheses with a ValidationError.
  */
 function tokenize(definition: string): Token[] {
-  if (definition.includes(";")) throw invalid("';' is not allowed", definition);
   if (definition.includes("\0")) throw invalid("NUL characters are not allowed", definition);
   const root: Token[] = [];
   const stack: Token[][] = [root];
@@ -254,6 +253,8 @@ function tokenize(definition: string): Token[] {
       i++;
       continue;
     }
+    // A ';' inside a literal is text; outside one it would end the statement.
+    if (c === ";") throw invalid("';' is not allowed", definition);
     if (c === "-" && src[i + 1] === "-") throw invalid("SQL comments are not allowed", definition);
     if (c === "/" && src[i + 1] === "*") throw invalid("SQL comments are not allowed", definition);
     if (c === "'") {
