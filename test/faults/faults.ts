@@ -1,0 +1,464 @@
+/**
+ * The columns of the fault matrix: each fault says where it applies (and why not elsewhere), what
+ * a cell expects, and how one cell runs (setup, inject, teardown) for one method on one backend.
+ * A cell returns the problems it found: an empty list is a pass. Adding a fault is adding one
+ * entry here and one test file that loops over {@link METHODS}.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Database, type DatabaseOptions, type Row } from "../../src/index.js";
+import { type Backend, tempDir } from "../support/backends.js";
+import { METHODS, type MethodSpec } from "./methods.js";
+import {
+  type Names,
+  type Settled,
+  type Slots,
+  closeCtx,
+  createSchema,
+  describeError,
+  describeSettled,
+  describeSlots,
+  dropSchema,
+  freshNames,
+  judgeCall,
+  openCtx,
+  seed,
+  settle,
+  snapshot,
+  statusOf,
+} from "./world.js";
+
+/** How long any call may take to settle: the default busy timeout (5 s) and a margin. */
+export const SETTLE_BOUND_MS = 10_000;
+
+/** One fault of the matrix. */
+export interface FaultSpec {
+  /** Short id, used in file names and results. */
+  id: string;
+  /** The column heading. */
+  title: string;
+  /** How the fault is injected. */
+  how: string;
+  /** What each cell asserts. */
+  expects: string;
+  /** Where it runs; a backend missing here is explained in `notApplicable`. */
+  backends: readonly ("sqlite" | "postgres")[];
+  /** Why the fault does not apply to the other backends. */
+  notApplicable: Partial<Record<"sqlite" | "postgres", string>>;
+}
+
+/** The faults, in the order of the table's columns. */
+export const FAULTS: FaultSpec[] = [
+  {
+    id: "commit",
+    title: "COMMIT fails",
+    how: "a foreign key declared DEFERRABLE INITIALLY DEFERRED: the call writes a missing parent id (or deletes a row a child refers to), so its statements succeed and its COMMIT fails",
+    expects: "rejects with a TablekitError; nothing of the call is stored after reopening; the next write on the same Database resolves and is stored (the failed COMMIT left no transaction open)",
+    backends: ["sqlite", "postgres"],
+    notApplicable: {},
+  },
+  {
+    id: "disk",
+    title: "disk full",
+    how: "the SQLite file on a 2 MiB tmpfs the test mounts; a filler file takes every free byte just before the call and is removed once it settled",
+    expects: "settles; rejects with a TablekitError and nothing is stored, or resolves and everything is stored after reopening; the next write (space freed) is stored",
+    backends: ["sqlite"],
+    notApplicable: { postgres: "the server's disk belongs to the server, not the client; a full disk there reaches the client as a failed statement or COMMIT, which the COMMIT column covers" },
+  },
+  {
+    id: "busy",
+    title: "SQLITE_BUSY",
+    how: "another process holds BEGIN IMMEDIATE on the file for 100 ms while the call runs",
+    expects: "waits and resolves (the lock is held well under busyTimeoutMs); stored after reopening",
+    backends: ["sqlite"],
+    notApplicable: { postgres: "PostgreSQL has no database-wide write lock: a writer waits for row locks in the server, without a client-side retry" },
+  },
+  {
+    id: "busy-tx",
+    title: "SQLITE_BUSY + rollback",
+    how: "as SQLITE_BUSY, and while the call waits this process runs a db.transaction that writes a row, then throws (rolls back); the lock is released just after that transaction began",
+    expects: "the call resolves and is stored after reopening; the transaction rejects with its own error and its row is absent",
+    backends: ["sqlite"],
+    notApplicable: { postgres: "as SQLITE_BUSY" },
+  },
+  {
+    id: "kill",
+    title: "SIGKILL",
+    how: "a child process calls every method in concurrent loops, printing each acknowledged call before the next; the parent kills it with SIGKILL at a random moment, then reopens the file",
+    expects: "every acknowledged call is stored; the calls in flight are stored entirely or not at all; rejected and never-started calls are absent",
+    backends: ["sqlite"],
+    notApplicable: { postgres: "not run by this matrix (test/reliability/crash.test.ts kills a batchInsert/KVStore.set writer on PostgreSQL)" },
+  },
+  {
+    id: "schema-add",
+    title: "column added",
+    how: "one call, then ALTER TABLE … ADD COLUMN added BOOLEAN DEFAULT TRUE on items and kv through another connection, then a second call",
+    expects: "both calls resolve and are stored after reopening; the rows a call returns equal the rows stored (decoded by the current columns)",
+    backends: ["sqlite", "postgres"],
+    notApplicable: {},
+  },
+  {
+    id: "schema-drop",
+    title: "column dropped",
+    how: "one call, then ALTER TABLE … DROP COLUMN note on items and kv through another connection, then a second call",
+    expects: "as column added",
+    backends: ["sqlite", "postgres"],
+    notApplicable: {},
+  },
+];
+
+/** The fault with this id. */
+export function fault(id: string): FaultSpec {
+  const found = FAULTS.find((f) => f.id === id);
+  if (found === undefined) throw new Error(`unknown fault ${id}`);
+  return found;
+}
+
+// ---------------------------------------------------------------------- results
+
+/** One cell's outcome, as recorded for docs/fault-matrix.md. */
+export interface CellResult {
+  method: string;
+  problems: string[];
+}
+
+const results = new Map<string, CellResult[]>();
+
+/** Records a cell's outcome (written by {@link writeResults}). */
+export function recordCell(faultId: string, backend: string, method: string, problems: string[]): void {
+  const key = `${faultId}-${backend}`;
+  let list = results.get(key);
+  if (list === undefined) results.set(key, (list = []));
+  list.push({ method, problems });
+}
+
+/** Writes the recorded cells to .tmp/faults/<fault>-<backend>.json, read by render-doc.ts. */
+export function writeResults(): void {
+  mkdirSync(".tmp/faults", { recursive: true });
+  for (const [key, cells] of results) {
+    const [faultId, backend] = [key.slice(0, key.lastIndexOf("-")), key.slice(key.lastIndexOf("-") + 1)];
+    const file = join(".tmp/faults", `${key}.json`);
+    writeFileJson(file, { fault: faultId, backend, at: new Date().toISOString(), stress: process.env["TABLEKIT_STRESS"] === "1", cells });
+  }
+}
+
+function writeFileJson(file: string, value: unknown): void {
+  const fd = openSync(file, "w");
+  try {
+    writeSync(fd, JSON.stringify(value, null, 2) + "\n");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------- shared steps
+
+/** A prepared cell: names, options, a seeded schema. */
+interface Prepared {
+  names: Names;
+  options: DatabaseOptions;
+}
+
+async function prepare(options: DatabaseOptions, slots: Slots[], extra: { fk: boolean; kids?: number[]; kvKids?: string[] }): Promise<Prepared> {
+  const names = freshNames();
+  const setup = new Database(options);
+  try {
+    await createSchema(setup, names, { fk: extra.fk });
+    await seed(setup, names, { slots, ...(extra.kids ? { kids: extra.kids } : {}), ...(extra.kvKids ? { kvKids: extra.kvKids } : {}), kvParents: extra.fk });
+  } finally {
+    await setup.close();
+  }
+  return { names, options };
+}
+
+/** Reads the world through a fresh connection, then drops the schema (PostgreSQL). */
+async function reopenAndRead(p: Prepared) {
+  const check = new Database(p.options);
+  try {
+    return await snapshot(check, p.names);
+  } finally {
+    await dropSchema(check, p.names).catch(() => undefined);
+    await check.close();
+  }
+}
+
+/** Problems with the write made after the fault, which must resolve and be stored. */
+function judgeFollowUp(follow: Settled, stored: string | undefined, id: number): string[] {
+  if (follow.kind !== "resolved") return [`the next write on the same Database ${describeSettled(follow)}`];
+  if (stored === undefined) return [`the next write on the same Database (side#${id}) resolved, but is absent after reopen: the fault left the connection in a transaction`];
+  return [];
+}
+
+function sameRow(a: Row, b: Row): boolean {
+  const norm = (r: Row) => JSON.stringify(Object.keys(r).sort().map((k) => [k, typeof r[k] === "bigint" ? String(r[k]) : r[k]]));
+  return norm(a) === norm(b);
+}
+
+// ---------------------------------------------------------------------- COMMIT fails
+
+/** One cell of the COMMIT column. */
+export async function commitCell(backend: Backend, m: number): Promise<string[]> {
+  const method = METHODS[m]!;
+  const n = 0;
+  const p = await prepare(backend.options(), [method.before(m, n)], {
+    fk: true,
+    ...(method.failCommit.kids ? { kids: method.failCommit.kids(m, n) } : {}),
+    ...(method.failCommit.kvKids ? { kvKids: method.failCommit.kvKids(m, n) } : {}),
+  });
+  const ctx = await openCtx(new Database(p.options), p.names);
+  const s = await settle((method.failCommit.call ?? method.call)(ctx, m, n), SETTLE_BOUND_MS);
+  const follow = await settle(ctx.db.insert(p.names.side, { id: 1, val: "after" }), SETTLE_BOUND_MS);
+  await settle(closeCtx(ctx), SETTLE_BOUND_MS);
+  const world = await reopenAndRead(p);
+  const status = statusOf(world, method.before(m, n), method.before(m, n));
+  // A failing call has no after-state: anything but the before-state is a change it left behind.
+  const changed = status === "present" ? "absent" : "partial";
+  return [
+    ...judgeCall(s, changed, "reject", describeSlots(world, method.before(m, n), {})),
+    ...judgeFollowUp(follow, world.side.get(1), 1),
+  ];
+}
+
+// ---------------------------------------------------------------------- disk full
+
+/** Mounts a 2 MiB tmpfs at a fresh directory; returns it, or throws. */
+export function mountTmpfs(dir: string): Promise<void> {
+  return run("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
+}
+
+/** Unmounts `dir`. */
+export function unmount(dir: string): Promise<void> {
+  return run("umount", [dir]);
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+/** Fills the file system holding `dir` to the last byte; returns the filler file to remove. */
+export function fillDisk(dir: string): string {
+  const file = join(dir, "filler");
+  const fd = openSync(file, "w");
+  try {
+    for (const size of [1 << 16, 4096, 512, 1]) {
+      const chunk = Buffer.alloc(size, 1);
+      for (;;) {
+        try {
+          writeSync(fd, chunk);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
+          throw error;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** One cell of the disk-full column: the database lives under `mount`. */
+export async function diskCell(mount: string, m: number): Promise<string[]> {
+  const method = METHODS[m]!;
+  const n = 0;
+  const dir = join(mount, `m${m}`);
+  mkdirSync(dir);
+  try {
+    const p = await prepare({ filename: join(dir, "t.db") }, [method.before(m, n)], { fk: false });
+    const ctx = await openCtx(new Database(p.options), p.names);
+    const filler = fillDisk(mount);
+    let s: Settled;
+    try {
+      s = await settle(method.call(ctx, m, n), SETTLE_BOUND_MS);
+    } finally {
+      unlinkSync(filler);
+    }
+    const follow = await settle(ctx.db.insert(p.names.side, { id: 1, val: "after" }), SETTLE_BOUND_MS);
+    await settle(closeCtx(ctx), SETTLE_BOUND_MS);
+    const world = await reopenAndRead(p);
+    const before = method.before(m, n);
+    const after = method.after(m, n);
+    return [...judgeCall(s, statusOf(world, before, after), "either", describeSlots(world, before, after)), ...judgeFollowUp(follow, world.side.get(1), 1)];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------- SQLITE_BUSY
+
+/** A child process (plain better-sqlite3, not tablekit) that holds a file's write lock on request. */
+export class LockHolder {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: string[] = [];
+  #waiter: ((line: string) => void) | undefined;
+  #stderr = "";
+
+  constructor() {
+    this.#child = spawn(process.execPath, [join(import.meta.dirname, "lock-holder.mjs")], { stdio: ["pipe", "pipe", "pipe"] });
+    this.#child.stderr.on("data", (chunk: Buffer) => (this.#stderr += chunk.toString()));
+    createInterface({ input: this.#child.stdout }).on("line", (line) => {
+      const waiter = this.#waiter;
+      this.#waiter = undefined;
+      if (waiter !== undefined) waiter(line);
+      else this.#lines.push(line);
+    });
+  }
+
+  async #command(text: string, reply: string): Promise<void> {
+    this.#child.stdin.write(text + "\n");
+    const line =
+      this.#lines.shift() ??
+      (await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`lock holder did not answer "${text}": ${this.#stderr}`)), 10_000);
+        this.#waiter = (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        };
+      }));
+    if (line !== reply) throw new Error(`lock holder answered "${line}" to "${text}": ${this.#stderr}`);
+  }
+
+  /** Opens `file` and takes its write lock (BEGIN IMMEDIATE). */
+  hold(file: string): Promise<void> {
+    return this.#command(`hold ${file}`, "held");
+  }
+
+  /** Commits (nothing) and closes the file, releasing the lock. */
+  release(): Promise<void> {
+    return this.#command("release", "released");
+  }
+
+  /** Ends the child. */
+  stop(): void {
+    this.#child.stdin.end();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The error the in-process transaction of the busy-tx column throws to roll back. */
+class Rollback extends Error {}
+
+/**
+ * One cell of the SQLITE_BUSY columns, `rounds` times on one file: the lock holder takes the
+ * write lock, the call starts, and (with `withTx`) a transaction of this process begins just
+ * before the lock is released and rolls back after the call had a chance to finish.
+ */
+export async function busyCell(holder: LockHolder, m: number, withTx: boolean, rounds: number): Promise<string[]> {
+  const method = METHODS[m]!;
+  const file = join(tempDir(), "busy.db");
+  const ns = Array.from({ length: rounds }, (_, n) => n);
+  const p = await prepare({ filename: file }, ns.map((n) => method.before(m, n)), { fk: false });
+  const ctx = await openCtx(new Database(p.options), p.names);
+  const outcomes: { s: Settled; tx: Settled | undefined }[] = [];
+  try {
+    for (const n of ns) {
+      await holder.hold(file);
+      const call = method.call(ctx, m, n);
+      call.catch(() => undefined);
+      let tx: Promise<unknown> | undefined;
+      if (withTx) {
+        // Long enough for the call to back off to its longest retry interval.
+        await sleep(80);
+        tx = ctx.db.transaction(async (t) => {
+          await t.insert(p.names.side, { id: 100 + n, val: "rolled back" });
+          await sleep(30);
+          throw new Rollback("roll back");
+        });
+        tx.catch(() => undefined);
+        await sleep(3);
+      } else {
+        await sleep(100);
+      }
+      await holder.release();
+      const s = await settle(call, SETTLE_BOUND_MS);
+      outcomes.push({ s, tx: tx === undefined ? undefined : await settle(tx, SETTLE_BOUND_MS) });
+    }
+  } finally {
+    await settle(closeCtx(ctx), SETTLE_BOUND_MS);
+  }
+  const world = await reopenAndRead(p);
+  const problems: string[] = [];
+  for (const n of ns) {
+    const { s, tx } = outcomes[n]!;
+    const before = method.before(m, n);
+    const after = method.after(m, n);
+    const prefix = rounds > 1 ? `round ${n}: ` : "";
+    for (const problem of judgeCall(s, statusOf(world, before, after), "resolve", describeSlots(world, before, after))) problems.push(prefix + problem);
+    if (tx !== undefined) {
+      if (tx.kind !== "rejected" || !(tx.error instanceof Rollback)) problems.push(`${prefix}the rolled-back transaction ${describeSettled(tx)} instead of rejecting with its own error`);
+      if (world.side.has(100 + n)) problems.push(`${prefix}the rolled-back transaction's row is present after reopen`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------- schema change
+
+/** One cell of a schema-change column: a call, an ALTER TABLE through another connection, a call. */
+export async function schemaCell(backend: Backend, m: number, change: "add" | "drop"): Promise<string[]> {
+  const method = METHODS[m]!;
+  const p = await prepare(backend.options(), [method.before(m, 0), method.before(m, 1)], { fk: false });
+  const ctx = await openCtx(new Database(p.options), p.names);
+  const settled: Settled[] = [];
+  let altered: unknown;
+  try {
+    settled.push(await settle(method.call(ctx, m, 0), SETTLE_BOUND_MS));
+    const other = new Database(p.options);
+    try {
+      for (const table of [p.names.items, p.names.kv]) {
+        await other.execute(change === "add" ? `ALTER TABLE "${table}" ADD COLUMN added BOOLEAN DEFAULT TRUE` : `ALTER TABLE "${table}" DROP COLUMN note`);
+      }
+    } catch (error) {
+      altered = error;
+    } finally {
+      await other.close();
+    }
+    settled.push(await settle(method.call(ctx, m, 1), SETTLE_BOUND_MS));
+  } finally {
+    await settle(closeCtx(ctx), SETTLE_BOUND_MS);
+  }
+  if (altered !== undefined) throw new Error(`the ALTER TABLE itself failed: ${describeError(altered)}`);
+  // Read the returned rows' stored versions before the schema is dropped.
+  const check = new Database(p.options);
+  const problems: string[] = [];
+  try {
+    const world = await snapshot(check, p.names);
+    for (const n of [0, 1]) {
+      const s = settled[n]!;
+      const before = method.before(m, n);
+      const after = method.after(m, n);
+      const label = n === 0 ? "the call before the change" : "the call after the change";
+      for (const problem of judgeCall(s, statusOf(world, before, after), "resolve", describeSlots(world, before, after))) problems.push(`${label}: ${problem}`);
+      if (s.kind === "resolved" && method.rows !== undefined) {
+        for (const row of method.rows(s.value)) {
+          const stored = (await check.execute<Row>(`SELECT * FROM "${p.names.items}" WHERE id = ?`, [row["id"]]))[0];
+          if (stored === undefined || !sameRow(row, stored)) {
+            problems.push(`${label}: returned ${JSON.stringify(row, jsonSafe)}, but the stored row reads ${JSON.stringify(stored ?? null, jsonSafe)}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await dropSchema(check, p.names).catch(() => undefined);
+    await check.close();
+  }
+  return problems;
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? `${value}n` : value;
+}
+
+/** The label of a method for test names. */
+export function cellName(method: MethodSpec): string {
+  return `${method.api}.${method.name}`;
+}
