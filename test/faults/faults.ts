@@ -403,53 +403,54 @@ export async function busyCell(holder: LockHolder, m: number, withTx: boolean, r
 
 // ---------------------------------------------------------------------- schema change
 
-/** One cell of a schema-change column: a call, an ALTER TABLE through another connection, a call. */
+/**
+ * Problems with the rows a call returned: each must equal the row stored under its id, read
+ * through a new connection (whose statements were all prepared after any schema change).
+ */
+async function returnedRows(options: DatabaseOptions, names: Names, method: MethodSpec, s: Settled, label: string): Promise<string[]> {
+  if (s.kind !== "resolved" || method.rows === undefined) return [];
+  const problems: string[] = [];
+  await using db = new Database(options);
+  for (const row of method.rows(s.value)) {
+    const stored = (await db.execute<Row>(`SELECT * FROM "${names.items}" WHERE id = ?`, [row["id"]]))[0];
+    if (stored === undefined || !sameRow(row, stored)) {
+      problems.push(`${label}: returned ${JSON.stringify(row, jsonSafe)}, but the stored row reads ${JSON.stringify(stored ?? null, jsonSafe)}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * One cell of a schema-change column: a call, an ALTER TABLE through another connection, a call.
+ * Each call's returned rows are compared with the stored rows, read through a new connection just
+ * after the call (so before the ALTER for the first call).
+ */
 export async function schemaCell(backend: Backend, m: number, change: "add" | "drop"): Promise<string[]> {
   const method = METHODS[m]!;
   const p = await prepare(backend.options(), [method.before(m, 0), method.before(m, 1)], { fk: false });
   const ctx = await openCtx(new Database(p.options), p.names);
+  const other = new Database(p.options);
   const settled: Settled[] = [];
-  let altered: unknown;
+  const problems: string[] = [];
+  const labels = ["the call before the change", "the call after the change"];
   try {
     settled.push(await settle(method.call(ctx, m, 0), SETTLE_BOUND_MS));
-    const other = new Database(p.options);
-    try {
-      for (const table of [p.names.items, p.names.kv]) {
-        await other.execute(change === "add" ? `ALTER TABLE "${table}" ADD COLUMN added BOOLEAN DEFAULT TRUE` : `ALTER TABLE "${table}" DROP COLUMN note`);
-      }
-    } catch (error) {
-      altered = error;
-    } finally {
-      await other.close();
+    problems.push(...(await returnedRows(p.options, p.names, method, settled[0]!, labels[0]!)));
+    for (const table of [p.names.items, p.names.kv]) {
+      await other.execute(change === "add" ? `ALTER TABLE "${table}" ADD COLUMN added BOOLEAN DEFAULT TRUE` : `ALTER TABLE "${table}" DROP COLUMN note`);
     }
     settled.push(await settle(method.call(ctx, m, 1), SETTLE_BOUND_MS));
+    problems.push(...(await returnedRows(p.options, p.names, method, settled[1]!, labels[1]!)));
   } finally {
+    await other.close();
     await settle(closeCtx(ctx), SETTLE_BOUND_MS);
   }
-  if (altered !== undefined) throw new Error(`the ALTER TABLE itself failed: ${describeError(altered)}`);
-  // Read the returned rows' stored versions before the schema is dropped.
-  const check = new Database(p.options);
-  const problems: string[] = [];
-  try {
-    const world = await snapshot(check, p.names);
-    for (const n of [0, 1]) {
-      const s = settled[n]!;
-      const before = method.before(m, n);
-      const after = method.after(m, n);
-      const label = n === 0 ? "the call before the change" : "the call after the change";
-      for (const problem of judgeCall(s, statusOf(world, before, after), "resolve", describeSlots(world, before, after))) problems.push(`${label}: ${problem}`);
-      if (s.kind === "resolved" && method.rows !== undefined) {
-        for (const row of method.rows(s.value)) {
-          const stored = (await check.execute<Row>(`SELECT * FROM "${p.names.items}" WHERE id = ?`, [row["id"]]))[0];
-          if (stored === undefined || !sameRow(row, stored)) {
-            problems.push(`${label}: returned ${JSON.stringify(row, jsonSafe)}, but the stored row reads ${JSON.stringify(stored ?? null, jsonSafe)}`);
-          }
-        }
-      }
-    }
-  } finally {
-    await dropSchema(check, p.names).catch(() => undefined);
-    await check.close();
+  const world = await reopenAndRead(p);
+  for (const n of [0, 1]) {
+    const s = settled[n]!;
+    const before = method.before(m, n);
+    const after = method.after(m, n);
+    for (const problem of judgeCall(s, statusOf(world, before, after), "resolve", describeSlots(world, before, after))) problems.unshift(`${labels[n]}: ${problem}`);
   }
   return problems;
 }
