@@ -370,7 +370,9 @@ export async function busyCell(holder: LockHolder, m: number, withTx: boolean, r
         await sleep(80);
         tx = ctx.db.transaction(async (t) => {
           await t.insert(p.names.side, { id: 100 + n, val: "rolled back" });
-          await sleep(30);
+          // Open for three of the call's longest retry intervals (50 ms): a retry that escaped
+          // the connection lock runs inside this transaction, and is rolled back with it.
+          await sleep(150);
           throw new Rollback("roll back");
         });
         tx.catch(() => undefined);
