@@ -10,7 +10,8 @@ import { METHODS } from "./methods.js";
 afterAll(writeResults);
 
 for (const backend of backends()) {
-  describe(`fault matrix: COMMIT fails [${backend.name}]`, () => {
+  // Cells are independent (own tables or file): they run concurrently, as PostgreSQL cells mostly wait on DDL.
+  describe.concurrent(`fault matrix: COMMIT fails [${backend.name}]`, () => {
     METHODS.forEach((method, m) => {
       it(cellName(method), async () => {
         const problems = await commitCell(backend, m);

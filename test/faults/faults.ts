@@ -122,16 +122,18 @@ export function fault(id: string): FaultSpec {
 export interface CellResult {
   method: string;
   problems: string[];
+  /** Counts a cell measured (SIGKILL: acknowledged, in-flight and rejected calls). */
+  figures?: Record<string, number>;
 }
 
 const results = new Map<string, CellResult[]>();
 
 /** Records a cell's outcome (written by {@link writeResults}). */
-export function recordCell(faultId: string, backend: string, method: string, problems: string[]): void {
+export function recordCell(faultId: string, backend: string, method: string, problems: string[], figures?: Record<string, number>): void {
   const key = `${faultId}-${backend}`;
   let list = results.get(key);
   if (list === undefined) results.set(key, (list = []));
-  list.push({ method, problems });
+  list.push({ method, problems, ...(figures === undefined ? {} : { figures }) });
 }
 
 /** Writes the recorded cells to .tmp/faults/<fault>-<backend>.json, read by render-doc.ts. */
@@ -349,8 +351,10 @@ class Rollback extends Error {}
 
 /**
  * One cell of the SQLITE_BUSY columns, `rounds` times on one file: the lock holder takes the
- * write lock, the call starts, and (with `withTx`) a transaction of this process begins just
- * before the lock is released and rolls back after the call had a chance to finish.
+ * write lock, the call starts and waits for it, the lock is released, and (with `withTx`) a
+ * transaction of this process begins at once — before any timer of this process can fire, so
+ * before the call's next retry — writes a row, stays open for two of the call's longest retry
+ * intervals, and rolls back.
  */
 export async function busyCell(holder: LockHolder, m: number, withTx: boolean, rounds: number): Promise<string[]> {
   const method = METHODS[m]!;
@@ -364,23 +368,20 @@ export async function busyCell(holder: LockHolder, m: number, withTx: boolean, r
       await holder.hold(file);
       const call = method.call(ctx, m, n);
       call.catch(() => undefined);
+      // Long enough for the call to back off to its longest retry interval (50 ms).
+      await sleep(80);
+      await holder.release();
       let tx: Promise<unknown> | undefined;
       if (withTx) {
-        // Long enough for the call to back off to its longest retry interval.
-        await sleep(80);
         tx = ctx.db.transaction(async (t) => {
           await t.insert(p.names.side, { id: 100 + n, val: "rolled back" });
-          // Open for three of the call's longest retry intervals (50 ms): a retry that escaped
-          // the connection lock runs inside this transaction, and is rolled back with it.
-          await sleep(150);
+          // A retry of the call that escaped the connection lock runs inside this transaction,
+          // and is rolled back with it.
+          await sleep(100);
           throw new Rollback("roll back");
         });
         tx.catch(() => undefined);
-        await sleep(3);
-      } else {
-        await sleep(100);
       }
-      await holder.release();
       const s = await settle(call, SETTLE_BOUND_MS);
       outcomes.push({ s, tx: tx === undefined ? undefined : await settle(tx, SETTLE_BOUND_MS) });
     }

@@ -1,6 +1,6 @@
 /**
  * The world every fault-matrix cell runs in: the tables, how a call's effect is seeded and read
- * back, and the verdict rules shared by every fault (test/faults/README.md).
+ * back, and the verdict rules shared by every fault (docs/fault-matrix.md).
  *
  * One schema serves every method: `items` (Database and Table methods), `kv` (KVStore methods),
  * and the tables that make a COMMIT fail on demand through foreign keys declared
