@@ -14,8 +14,8 @@ for (const backend of backends()) {
   describe.concurrent(`fault matrix: COMMIT fails [${backend.name}]`, () => {
     METHODS.forEach((method, m) => {
       it(cellName(method), async () => {
-        const problems = await commitCell(backend, m);
-        recordCell("commit", backend.name, cellName(method), problems);
+        const { problems, outcome } = await commitCell(backend, m);
+        recordCell("commit", backend.name, cellName(method), problems, { outcome });
         expect(problems).toEqual([]);
       });
     });

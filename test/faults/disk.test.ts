@@ -38,8 +38,8 @@ describe.runIf(selectedBackendNames().includes("sqlite"))("fault matrix: disk fu
         if (REQUIRED) throw new Error(`cannot mount a tmpfs (root needed): ${String(mountError)}`);
         context.skip(`cannot mount a tmpfs (root needed): ${String(mountError)}`);
       }
-      const problems = await diskCell(mount, m);
-      recordCell("disk", "sqlite", cellName(method), problems);
+      const { problems, outcome } = await diskCell(mount, m);
+      recordCell("disk", "sqlite", cellName(method), problems, { outcome });
       expect(problems).toEqual([]);
     });
   });

@@ -70,7 +70,7 @@ export const FAULTS: FaultSpec[] = [
   {
     id: "busy",
     title: "SQLITE_BUSY",
-    how: "another process holds BEGIN IMMEDIATE on the file for 100 ms while the call runs",
+    how: "another process (plain better-sqlite3) holds BEGIN IMMEDIATE on the file for the call's first 40 ms",
     expects: "waits and resolves (the lock is held well under busyTimeoutMs); stored after reopening",
     backends: ["sqlite"],
     notApplicable: { postgres: "PostgreSQL has no database-wide write lock: a writer waits for row locks in the server, without a client-side retry" },
@@ -78,7 +78,7 @@ export const FAULTS: FaultSpec[] = [
   {
     id: "busy-tx",
     title: "SQLITE_BUSY + rollback",
-    how: "as SQLITE_BUSY, and while the call waits this process runs a db.transaction that writes a row, then throws (rolls back); the lock is released just after that transaction began",
+    how: "as SQLITE_BUSY; as soon as the lock is released, before any timer of this process fires (so before the call's next retry), this process begins a db.transaction that writes a row, stays open 80 ms and throws (rolls back)",
     expects: "the call resolves and is stored after reopening; the transaction rejects with its own error and its row is absent",
     backends: ["sqlite"],
     notApplicable: { postgres: "as SQLITE_BUSY" },
@@ -124,16 +124,18 @@ export interface CellResult {
   problems: string[];
   /** Counts a cell measured (SIGKILL: acknowledged, in-flight and rejected calls). */
   figures?: Record<string, number>;
+  /** How the faulted call settled, where the column has one call ("rejected: QueryError"). */
+  outcome?: string;
 }
 
 const results = new Map<string, CellResult[]>();
 
 /** Records a cell's outcome (written by {@link writeResults}). */
-export function recordCell(faultId: string, backend: string, method: string, problems: string[], figures?: Record<string, number>): void {
+export function recordCell(faultId: string, backend: string, method: string, problems: string[], extra: { figures?: Record<string, number>; outcome?: string } = {}): void {
   const key = `${faultId}-${backend}`;
   let list = results.get(key);
   if (list === undefined) results.set(key, (list = []));
-  list.push({ method, problems, ...(figures === undefined ? {} : { figures }) });
+  list.push({ method, problems, ...extra });
 }
 
 /** Writes the recorded cells to .tmp/faults/<fault>-<backend>.json, read by render-doc.ts. */
@@ -200,8 +202,19 @@ function sameRow(a: Row, b: Row): boolean {
 
 // ---------------------------------------------------------------------- COMMIT fails
 
+/** A cell's problems (empty: it passed) and how its call settled, for the table. */
+export interface CellOutcome {
+  problems: string[];
+  outcome: string;
+}
+
+/** How a call settled, in a few words: "rejected: ForeignKeyViolationError". */
+export function outcomeOf(s: Settled): string {
+  return s.kind === "rejected" ? `rejected: ${s.error instanceof Error ? s.error.constructor.name : String(s.error)}` : s.kind === "resolved" ? "resolved" : "did not settle";
+}
+
 /** One cell of the COMMIT column. */
-export async function commitCell(backend: Backend, m: number): Promise<string[]> {
+export async function commitCell(backend: Backend, m: number): Promise<CellOutcome> {
   const method = METHODS[m]!;
   const n = 0;
   const p = await prepare(backend.options(), [method.before(m, n)], {
@@ -217,10 +230,10 @@ export async function commitCell(backend: Backend, m: number): Promise<string[]>
   const status = statusOf(world, method.before(m, n), method.before(m, n));
   // A failing call has no after-state: anything but the before-state is a change it left behind.
   const changed = status === "present" ? "absent" : "partial";
-  return [
-    ...judgeCall(s, changed, "reject", describeSlots(world, method.before(m, n), {})),
-    ...judgeFollowUp(follow, world.side.get(1), 1),
-  ];
+  return {
+    problems: [...judgeCall(s, changed, "reject", describeSlots(world, method.before(m, n), {})), ...judgeFollowUp(follow, world.side.get(1), 1)],
+    outcome: outcomeOf(s),
+  };
 }
 
 // ---------------------------------------------------------------------- disk full
@@ -268,7 +281,7 @@ export function fillDisk(dir: string): string {
 }
 
 /** One cell of the disk-full column: the database lives under `mount`. */
-export async function diskCell(mount: string, m: number): Promise<string[]> {
+export async function diskCell(mount: string, m: number): Promise<CellOutcome> {
   const method = METHODS[m]!;
   const n = 0;
   const dir = join(mount, `m${m}`);
@@ -288,7 +301,10 @@ export async function diskCell(mount: string, m: number): Promise<string[]> {
     const world = await reopenAndRead(p);
     const before = method.before(m, n);
     const after = method.after(m, n);
-    return [...judgeCall(s, statusOf(world, before, after), "either", describeSlots(world, before, after)), ...judgeFollowUp(follow, world.side.get(1), 1)];
+    return {
+      problems: [...judgeCall(s, statusOf(world, before, after), "either", describeSlots(world, before, after)), ...judgeFollowUp(follow, world.side.get(1), 1)],
+      outcome: outcomeOf(s),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -353,8 +369,8 @@ class Rollback extends Error {}
  * One cell of the SQLITE_BUSY columns, `rounds` times on one file: the lock holder takes the
  * write lock, the call starts and waits for it, the lock is released, and (with `withTx`) a
  * transaction of this process begins at once — before any timer of this process can fire, so
- * before the call's next retry — writes a row, stays open for two of the call's longest retry
- * intervals, and rolls back.
+ * before the call's next retry — writes a row, stays open until the call has retried, and rolls
+ * back.
  */
 export async function busyCell(holder: LockHolder, m: number, withTx: boolean, rounds: number): Promise<string[]> {
   const method = METHODS[m]!;
@@ -368,16 +384,17 @@ export async function busyCell(holder: LockHolder, m: number, withTx: boolean, r
       await holder.hold(file);
       const call = method.call(ctx, m, n);
       call.catch(() => undefined);
-      // Long enough for the call to back off to its longest retry interval (50 ms).
-      await sleep(80);
+      // The call retries after 1, 2, 4, 8, 16 and 32 ms (then every 50 ms): at 40 ms it is
+      // waiting in the 32 ms gap, so its next retry does not race the release.
+      await sleep(40);
       await holder.release();
       let tx: Promise<unknown> | undefined;
       if (withTx) {
         tx = ctx.db.transaction(async (t) => {
           await t.insert(p.names.side, { id: 100 + n, val: "rolled back" });
-          // A retry of the call that escaped the connection lock runs inside this transaction,
-          // and is rolled back with it.
-          await sleep(100);
+          // A retry of the call that escaped the connection lock runs inside this transaction
+          // (the call's next retry is due within about 25 ms), and is rolled back with it.
+          await sleep(80);
           throw new Rollback("roll back");
         });
         tx.catch(() => undefined);

@@ -117,7 +117,7 @@ describe.runIf(selectedBackendNames().includes("sqlite"))("fault matrix: SIGKILL
     it(cellName(method), () => {
       expect(runs).toBe(KILLS);
       const f = figures[m]!;
-      recordCell("kill", "sqlite", cellName(method), problems[m]!, { kills: KILLS, ...f });
+      recordCell("kill", "sqlite", cellName(method), problems[m]!, { figures: { kills: KILLS, ...f } });
       // A run killed before this method acknowledged anything would test nothing.
       expect(f.acked).toBeGreaterThan(0);
       expect(problems[m]).toEqual([]);

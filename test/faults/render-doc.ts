@@ -56,12 +56,17 @@ function cell(faultId: string, backend: (typeof BACKENDS)[number], method: strin
   }
   const result = load(faultId, backend)?.cells.find((c) => c.method === method);
   if (result === undefined) return "not run";
-  const figures = result.figures === undefined ? "" : ` (${result.figures["acked"]} acked, ${result.figures["inFlight"]} in flight)`;
+  const figures =
+    result.figures !== undefined
+      ? ` (${result.figures["acked"]} acked, ${result.figures["inFlight"]} in flight)`
+      : result.outcome !== undefined
+        ? ` (${result.outcome})`
+        : "";
   if (result.problems.length === 0) return `pass${figures}`;
   const number = failures.length + 1;
   failures.push(`${number}. ${fault.title} × ${method} [${BACKEND_TITLE[backend]}]:\n${result.problems.map((p) => `   - ${p}`).join("\n")}`);
   const kinds = [...new Set(result.problems.map(symptom))].join("; ");
-  return `**FAIL**: ${kinds} ([${number}](#f${number}))`;
+  return `**FAIL**: ${kinds}${figures} ([${number}](#f${number}))`;
 }
 
 function table(backend: (typeof BACKENDS)[number]): string {

@@ -71,7 +71,10 @@ export interface Ctx {
   names: Names;
 }
 
-/** Creates the schema (raw DDL, the same on both backends but for PostgreSQL's key collation). */
+/**
+ * Creates the schema (raw DDL, the same on both backends but for PostgreSQL's key collation).
+ * Without `fk`, only what the calls write: `parents`, `items`, `kv` (no foreign key) and `side`.
+ */
 export async function createSchema(db: Database, names: Names, options: { fk: boolean }): Promise<void> {
   const collate = db.dialect === "sqlite" ? "" : ` COLLATE "C"`;
   const deferred = "DEFERRABLE INITIALLY DEFERRED";
@@ -79,11 +82,15 @@ export async function createSchema(db: Database, names: Names, options: { fk: bo
   await db.execute(
     `CREATE TABLE "${names.items}" (id INTEGER PRIMARY KEY, val TEXT, note TEXT, parent_id INTEGER REFERENCES "${names.parents}" (id) ${deferred})`,
   );
-  await db.execute(`CREATE TABLE "${names.kids}" (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES "${names.items}" (id) ${deferred})`);
-  await db.execute(`CREATE TABLE "${names.kvParents}" (key TEXT${collate} PRIMARY KEY)`);
+  if (options.fk) {
+    await db.execute(`CREATE TABLE "${names.kids}" (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES "${names.items}" (id) ${deferred})`);
+    await db.execute(`CREATE TABLE "${names.kvParents}" (key TEXT${collate} PRIMARY KEY)`);
+  }
   const kvFk = options.fk ? ` REFERENCES "${names.kvParents}" (key) ${deferred}` : "";
   await db.execute(`CREATE TABLE "${names.kv}" (key TEXT${collate} PRIMARY KEY${kvFk}, value TEXT NOT NULL, expires_at BIGINT, note TEXT)`);
-  await db.execute(`CREATE TABLE "${names.kvKids}" (id INTEGER PRIMARY KEY, key TEXT${collate} NOT NULL REFERENCES "${names.kv}" (key) ${deferred})`);
+  if (options.fk) {
+    await db.execute(`CREATE TABLE "${names.kvKids}" (id INTEGER PRIMARY KEY, key TEXT${collate} NOT NULL REFERENCES "${names.kv}" (key) ${deferred})`);
+  }
   await db.execute(`CREATE TABLE "${names.side}" (id INTEGER PRIMARY KEY, val TEXT)`);
 }
 
