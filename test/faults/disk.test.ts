@@ -14,11 +14,12 @@ import { METHODS } from "./methods.js";
 const REQUIRED = process.env["TABLEKIT_REQUIRE_BACKENDS"] === "1";
 
 describe.runIf(selectedBackendNames().includes("sqlite"))("fault matrix: disk full [sqlite]", () => {
-  const mount = mkdtempSync(join(tmpdir(), "tablekit-full-"));
+  let mount = "";
   let mounted = false;
   let mountError: unknown;
 
   beforeAll(async () => {
+    mount = mkdtempSync(join(tmpdir(), "tablekit-full-"));
     try {
       await mountTmpfs(mount);
       mounted = true;
@@ -29,7 +30,7 @@ describe.runIf(selectedBackendNames().includes("sqlite"))("fault matrix: disk fu
   afterAll(async () => {
     writeResults();
     if (mounted) await unmount(mount);
-    rmSync(mount, { recursive: true, force: true });
+    if (mount !== "") rmSync(mount, { recursive: true, force: true });
   });
 
   METHODS.forEach((method, m) => {
