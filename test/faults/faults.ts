@@ -55,7 +55,7 @@ export const FAULTS: FaultSpec[] = [
     id: "commit",
     title: "COMMIT fails",
     how: "a foreign key declared DEFERRABLE INITIALLY DEFERRED: the call writes a missing parent id (or deletes a row a child refers to), so its statements succeed and its COMMIT fails",
-    expects: "rejects with a TablekitError; nothing of the call is stored after reopening; the next write on the same Database resolves and is stored (the failed COMMIT left no transaction open)",
+    expects: "rejects with a TablekitError; nothing of the call is stored after reopening; the next write and the next transaction on the same Database resolve and are stored (the failed COMMIT left no transaction open)",
     backends: ["sqlite", "postgres"],
     notApplicable: {},
   },
@@ -63,7 +63,7 @@ export const FAULTS: FaultSpec[] = [
     id: "disk",
     title: "disk full",
     how: "the SQLite file on a 2 MiB tmpfs the test mounts; a filler file takes every free byte just before the call and is removed once it settled",
-    expects: "settles; rejects with a TablekitError and nothing is stored, or resolves and everything is stored after reopening; the next write (space freed) is stored",
+    expects: "settles; rejects with a TablekitError and nothing is stored, or resolves and everything is stored after reopening; the next write and the next transaction (space freed) are stored",
     backends: ["sqlite"],
     notApplicable: { postgres: "the server's disk belongs to the server, not the client; a full disk there reaches the client as a failed statement or COMMIT, which the COMMIT column covers" },
   },
@@ -188,11 +188,25 @@ async function reopenAndRead(p: Prepared) {
   }
 }
 
-/** Problems with the write made after the fault, which must resolve and be stored. */
-function judgeFollowUp(follow: Settled, stored: string | undefined, id: number): string[] {
-  if (follow.kind !== "resolved") return [`the next write on the same Database ${describeSettled(follow)}`];
-  if (stored === undefined) return [`the next write on the same Database (side#${id}) resolved, but is absent after reopen: the fault left the connection in a transaction`];
-  return [];
+/** The writes made after the fault on the same Database: a plain insert (side#1), then a transaction (side#2). */
+async function followUps(db: Database, names: Names): Promise<Settled[]> {
+  const plain = await settle(db.insert(names.side, { id: 1, val: "after" }), SETTLE_BOUND_MS);
+  const tx = await settle(
+    db.transaction((t) => t.insert(names.side, { id: 2, val: "after, in a transaction" })),
+    SETTLE_BOUND_MS,
+  );
+  return [plain, tx];
+}
+
+/** Problems with the writes made after the fault, which must resolve and be stored. */
+function judgeFollowUps(follow: Settled[], side: Map<number, string>): string[] {
+  const problems: string[] = [];
+  const what = ["the next write on the same Database", "the next transaction on the same Database"];
+  follow.forEach((s, i) => {
+    if (s.kind !== "resolved") problems.push(`${what[i]} ${describeSettled(s)}`);
+    else if (!side.has(i + 1)) problems.push(`${what[i]} (side#${i + 1}) resolved, but is absent after reopen: the fault left the connection in a transaction`);
+  });
+  return problems;
 }
 
 function sameRow(a: Row, b: Row): boolean {
@@ -224,14 +238,14 @@ export async function commitCell(backend: Backend, m: number): Promise<CellOutco
   });
   const ctx = await openCtx(new Database(p.options), p.names);
   const s = await settle((method.failCommit.call ?? method.call)(ctx, m, n), SETTLE_BOUND_MS);
-  const follow = await settle(ctx.db.insert(p.names.side, { id: 1, val: "after" }), SETTLE_BOUND_MS);
+  const follow = await followUps(ctx.db, p.names);
   await settle(closeCtx(ctx), SETTLE_BOUND_MS);
   const world = await reopenAndRead(p);
   const status = statusOf(world, method.before(m, n), method.before(m, n));
   // A failing call has no after-state: anything but the before-state is a change it left behind.
   const changed = status === "present" ? "absent" : "partial";
   return {
-    problems: [...judgeCall(s, changed, "reject", describeSlots(world, method.before(m, n), {})), ...judgeFollowUp(follow, world.side.get(1), 1)],
+    problems: [...judgeCall(s, changed, "reject", describeSlots(world, method.before(m, n), {})), ...judgeFollowUps(follow, world.side)],
     outcome: outcomeOf(s),
   };
 }
@@ -296,13 +310,13 @@ export async function diskCell(mount: string, m: number): Promise<CellOutcome> {
     } finally {
       unlinkSync(filler);
     }
-    const follow = await settle(ctx.db.insert(p.names.side, { id: 1, val: "after" }), SETTLE_BOUND_MS);
+    const follow = await followUps(ctx.db, p.names);
     await settle(closeCtx(ctx), SETTLE_BOUND_MS);
     const world = await reopenAndRead(p);
     const before = method.before(m, n);
     const after = method.after(m, n);
     return {
-      problems: [...judgeCall(s, statusOf(world, before, after), "either", describeSlots(world, before, after)), ...judgeFollowUp(follow, world.side.get(1), 1)],
+      problems: [...judgeCall(s, statusOf(world, before, after), "either", describeSlots(world, before, after)), ...judgeFollowUps(follow, world.side)],
       outcome: outcomeOf(s),
     };
   } finally {

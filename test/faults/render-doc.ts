@@ -31,6 +31,8 @@ function symptom(problem: string): string {
   if (problem.includes("where its COMMIT must fail")) return problem.includes("nothing of it is stored") ? "resolved, not stored" : "resolved";
   if (problem.includes("the next write on the same Database") && problem.includes("absent after reopen")) return "next write lost (transaction left open)";
   if (problem.includes("the next write on the same Database")) return "next write failed";
+  if (problem.includes("the next transaction on the same Database") && problem.includes("absent after reopen")) return "next transaction lost";
+  if (problem.includes("the next transaction on the same Database")) return "next transaction failed";
   if (/resolved, but its effect is absent/.test(problem)) return "resolved, not stored";
   if (/resolved, but its effect is partial/.test(problem)) return "resolved, half stored";
   if (/acknowledged, but its effect/.test(problem)) return "acknowledged, not stored";
