@@ -396,12 +396,17 @@ export async function busyCell(holder: LockHolder, m: number, withTx: boolean, r
   try {
     for (const n of ns) {
       await holder.hold(file);
-      const call = method.call(ctx, m, n);
+      const started = performance.now();
+      let finished = Number.POSITIVE_INFINITY;
+      const call = method.call(ctx, m, n).finally(() => (finished = performance.now()));
       call.catch(() => undefined);
       // The call retries after 1, 2, 4, 8, 16 and 32 ms (then every 50 ms): at 40 ms it is
       // waiting in the 32 ms gap, so its next retry does not race the release.
       await sleep(40);
+      const released = performance.now();
       await holder.release();
+      // A call that settled while the lock was held never met the fault: the cell would test nothing.
+      if (finished < released) throw new Error(`the call settled ${Math.round(finished - started)} ms after it started, while the other process held the lock`);
       let tx: Promise<unknown> | undefined;
       if (withTx) {
         tx = ctx.db.transaction(async (t) => {
