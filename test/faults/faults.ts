@@ -5,7 +5,7 @@
  * entry here and one test file that loops over {@link METHODS}.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Database, type DatabaseOptions, type Row } from "../../src/index.js";
@@ -144,16 +144,7 @@ export function writeResults(): void {
   for (const [key, cells] of results) {
     const [faultId, backend] = [key.slice(0, key.lastIndexOf("-")), key.slice(key.lastIndexOf("-") + 1)];
     const file = join(".tmp/faults", `${key}.json`);
-    writeFileJson(file, { fault: faultId, backend, at: new Date().toISOString(), stress: process.env["TABLEKIT_STRESS"] === "1", cells });
-  }
-}
-
-function writeFileJson(file: string, value: unknown): void {
-  const fd = openSync(file, "w");
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2) + "\n");
-  } finally {
-    closeSync(fd);
+    writeFileSync(file, JSON.stringify({ fault: faultId, backend, at: new Date().toISOString(), stress: process.env["TABLEKIT_STRESS"] === "1", cells }, null, 2) + "\n");
   }
 }
 
@@ -252,7 +243,7 @@ export async function commitCell(backend: Backend, m: number): Promise<CellOutco
 
 // ---------------------------------------------------------------------- disk full
 
-/** Mounts a 2 MiB tmpfs at a fresh directory; returns it, or throws. */
+/** Mounts a 2 MiB tmpfs on `dir` (root only); rejects when mount fails. */
 export function mountTmpfs(dir: string): Promise<void> {
   return run("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
 }
