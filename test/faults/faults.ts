@@ -65,7 +65,7 @@ export const FAULTS: FaultSpec[] = [
     how: "the SQLite file on a 2 MiB tmpfs the test mounts; a filler file takes every free byte just before the call and is removed once it settled",
     expects: "settles; rejects with a TablekitError and nothing is stored, or resolves and everything is stored after reopening; the next write and the next transaction (space freed) are stored",
     backends: ["sqlite"],
-    notApplicable: { postgres: "the server's disk belongs to the server, not the client; a full disk there reaches the client as a failed statement or COMMIT, which the COMMIT column covers" },
+    notApplicable: { postgres: "a full disk on the server cannot be made by a client-side test; a client meets it as a failed statement or COMMIT, the kind of failure the COMMIT column injects" },
   },
   {
     id: "busy",
