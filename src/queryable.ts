@@ -12,11 +12,15 @@ import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, creat
 import {
   type SelectOptions,
   type UpsertOptions,
+  checkBoolean,
+  checkFunction,
+  checkOptions,
   countStatement,
   dataColumns,
   deleteStatement,
   insertManyStatement,
   insertStatement,
+  ownDataKeys,
   selectStatement,
   tableName,
   updateStatement,
@@ -89,6 +93,8 @@ export interface StreamOptions<R extends object = Row> {
 }
 
 const DEFAULT_CHUNK = 500;
+const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
+const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
 const DEFAULT_COPY_CHUNK = 10_000;
 const PLACEHOLDER_CACHE = new Map<string, string>();
@@ -249,22 +255,22 @@ export abstract class Queryable {
    * ```
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
-    await this.runStatement(createTableSql(this.sqlDialect, name, columns, options), []);
+    await this.runStatement(createTableSql(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable")), []);
   }
 
   /** Drops a table (`ifExists` defaults to true). */
   async dropTable(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
-    await this.runStatement(dropTableSql(name, options), []);
+    await this.runStatement(dropTableSql(name, checkOptions(options, ["ifExists"], "dropTable")), []);
   }
 
   /** Creates an index on one or more columns (`ifNotExists` defaults to true). */
   async createIndex(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): Promise<void> {
-    await this.runStatement(createIndexSql(name, table, columns, options), []);
+    await this.runStatement(createIndexSql(name, table, columns, checkOptions(options, ["unique", "ifNotExists"], "createIndex")), []);
   }
 
   /** Drops an index (`ifExists` defaults to true). */
   async dropIndex(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
-    await this.runStatement(dropIndexSql(name, options), []);
+    await this.runStatement(dropIndexSql(name, checkOptions(options, ["ifExists"], "dropIndex")), []);
   }
 
   /** Whether a table of that name exists (in the current schema on PostgreSQL). */
@@ -316,7 +322,7 @@ export abstract class Queryable {
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
-    const o = options as SelectOptions;
+    const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
     const shape = o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
@@ -332,7 +338,7 @@ export abstract class Queryable {
     options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {},
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
-    const o = options as SelectOptions;
+    const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
     const shape = o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
@@ -416,8 +422,11 @@ export abstract class Queryable {
    */
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options?: BatchInsertOptions): Promise<R[]>;
-  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions = {}): Promise<R[] | number> {
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], given?: BatchInsertOptions): Promise<R[] | number> {
     tableName(table);
+    const options = checkOptions(given, ["chunkSize", "returning", "onProgress"], "batchInsert");
+    checkBoolean(options.returning, "returning", "batchInsert");
+    checkFunction(options.onProgress, "onProgress", "batchInsert");
     if (!Array.isArray(records)) throw new ValidationError("batchInsert needs an array of records", [{ message: "must be an array", path: [] }]);
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
@@ -522,13 +531,19 @@ export abstract class Queryable {
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
-    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : keyColumn;
+    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
+    checkBoolean(options.returning, "returning", "batchUpdate");
+    checkFunction(options.onProgress, "onProgress", "batchUpdate");
     const key = options.keyColumn ?? "id";
     tableName(table);
     assertIdentifier(key, "column", { table });
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
     const statements = records.map((record, i) => {
+      // The same rule as insert: a plain object whose own enumerable string keys are the columns.
+      if (ownDataKeys(record, `record ${i}`) === undefined) {
+        throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
+      }
       const data = { ...(record as Row) };
       const id = data[key];
       if (id === undefined || id === null) {
@@ -567,7 +582,8 @@ export abstract class Queryable {
    * for await (const row of db.stream(sql`SELECT id FROM users`)) { ... }
    * ```
    */
-  async *stream<R extends object = Row>(source: string | SqlFragment, options: NoInfer<StreamOptions<R>> = {}): AsyncGenerator<R> {
+  async *stream<R extends object = Row>(source: string | SqlFragment, given?: NoInfer<StreamOptions<R>>): AsyncGenerator<R> {
+    const options = checkOptions(given as StreamOptions, isSqlFragment(source) ? ["batchSize"] : ["where", "orderBy", "columns", "batchSize"], "stream");
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
       throw new ValidationError("batchSize must be a positive integer", [{ message: "must be a positive integer", path: ["batchSize"] }]);
