@@ -78,6 +78,7 @@ export {
   SerializationError,
   TransactionRetryError,
   AmbiguousCommitError,
+  CommittedButUnreadableError,
   IdentifierError,
   ValidationError,
   type TablekitErrorOptions,

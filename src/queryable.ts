@@ -6,8 +6,8 @@
  * @module
  */
 import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
-import type { DialectName } from "./config/connection-config.js";
-import { QueryError, ValidationError } from "./errors/errors.js";
+import type { DialectName, Int64Mode } from "./config/connection-config.js";
+import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -21,6 +21,7 @@ import {
   insertManyStatement,
   insertStatement,
   ownDataKeys,
+  refuseUnsafeBigints,
   selectStatement,
   tableName,
   updateStatement,
@@ -129,6 +130,35 @@ export abstract class Queryable {
   protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
   /** @internal The SQL dialect used to build statements. */
   protected abstract get sqlDialect(): SqlDialect;
+
+  /** @internal The Database's int64 policy (see {@link refuseUnsafeBigints}). */
+  protected get int64Mode(): Int64Mode {
+    return "number";
+  }
+
+  /** @internal Whether a statement run now commits by itself (false inside a transaction). */
+  protected get autocommit(): boolean {
+    return false;
+  }
+
+  /**
+   * @internal The error to raise when a single write failed: a read failure of the returned row
+   * after an autocommitted write says that the write happened ({@link CommittedButUnreadableError}),
+   * so that no caller retries it as if nothing had been written.
+   */
+  protected afterWriteError(error: unknown, operation: string, table: string): unknown {
+    if (error instanceof UnsafeIntegerError && this.autocommit) {
+      return new CommittedButUnreadableError(
+        `The ${operation} on table "${table}" was committed, but the returned row could not be read: ${error.message}. Do not retry it.`,
+        { cause: error },
+      );
+    }
+    return error;
+  }
+
+  #checkInt64(data: unknown, what: string): void {
+    if (this.int64Mode === "number") refuseUnsafeBigints(data, what);
+  }
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
   abstract get dialect(): DialectName;
@@ -313,10 +343,15 @@ export abstract class Queryable {
       shape === undefined
         ? insertStatement(dialect, table, data as Row)
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
-    // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
-    // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return result.rows[0] as R;
+    this.#checkInt64(data, "insert data");
+    try {
+      // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
+      // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return result.rows[0] as R;
+    } catch (error) {
+      throw this.afterWriteError(error, "insert", table);
+    }
   }
 
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
@@ -354,13 +389,19 @@ export abstract class Queryable {
    */
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
     const statement = this.#updateStatement(table, data as Row, where, true);
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return (result.rows[0] ?? null) as R | null;
+    this.#checkInt64(data, "update data");
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return (result.rows[0] ?? null) as R | null;
+    } catch (error) {
+      throw this.afterWriteError(error, "update", table);
+    }
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
     const statement = this.#updateStatement(table, data as Row, where, false);
+    this.#checkInt64(data, "update data");
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     return result.rowCount;
   }
@@ -401,8 +442,13 @@ export abstract class Queryable {
    */
   async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return result.rows[0] as R;
+    this.#checkInt64(data, "upsert data");
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return result.rows[0] as R;
+    } catch (error) {
+      throw this.afterWriteError(error, "upsert", table);
+    }
   }
 
   /** Counts the rows matching `where` (all rows without it). */
@@ -438,6 +484,7 @@ export abstract class Queryable {
     const shapes = records.map((record, i) => {
       try {
         const columns = dataColumns(record, `record ${i}`, { table });
+        this.#checkInt64(record, `record ${i}`);
         const key = columns.join(",");
         const known = interned.get(key);
         if (known !== undefined) return known;
@@ -544,6 +591,7 @@ export abstract class Queryable {
       if (ownDataKeys(record, `record ${i}`) === undefined) {
         throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
       }
+      this.#checkInt64(record, `record ${i}`);
       const data = { ...(record as Row) };
       const id = data[key];
       if (id === undefined || id === null) {

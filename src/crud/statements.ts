@@ -80,6 +80,28 @@ export function dataColumns(data: unknown, what: string, context: WhereContext =
   return columns;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Under the `int64: "number"` policy, refuses a bigint beyond ±(2^53−1) in write data before any
+ * SQL: written to an integer column it could not be read back (the write's own `RETURNING` would
+ * fail after the commit). Other policies accept it. Only own keys of a plain object are looked at.
+ */
+export function refuseUnsafeBigints(data: unknown, what: string, path: readonly (string | number)[] = []): void {
+  if (typeof data !== "object" || data === null) return;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "bigint" && (value > MAX_SAFE || value < -MAX_SAFE)) {
+      throw new ValidationError(
+        `${what}: ${keys[i]} is ${value}, beyond ±(2^53−1): under int64: "number" it could not be read back as a number; ` +
+          `open the Database with int64: "bigint" or "string" to write and read it, or pass a string for a TEXT/DECIMAL column`,
+        [{ message: "integer beyond ±(2^53−1) under int64: \"number\"", path: [...path, keys[i]!] }],
+      );
+    }
+  }
+}
+
 /**
  * Checks an options argument: undefined (no options) or a plain object whose own keys are all in
  * `allowed`. A misspelled or unknown option, a symbol key, or options that are not an object

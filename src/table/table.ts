@@ -7,7 +7,7 @@
  */
 import { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
-import { QueryError, ValidationError, type ValidationIssue } from "../errors/errors.js";
+import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
@@ -695,7 +695,18 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       columns.length === 0
         ? sql`INSERT INTO ${sql.id(this.name)} DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING *`
         : sql`INSERT INTO ${sql.id(this.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => data[c]))}) ON CONFLICT DO NOTHING RETURNING *`;
-    const inserted = (await this.db.execute<Row>(insert))[0];
+    let inserted: Row | undefined;
+    try {
+      inserted = (await this.db.execute<Row>(insert))[0];
+    } catch (error) {
+      if (error instanceof UnsafeIntegerError && !this.#inTransaction()) {
+        throw new CommittedButUnreadableError(
+          `The getOrCreate insert on table ${formatForMessage(this.name)} was committed, but the returned row could not be read: ${error.message}. Do not retry it.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     if (inserted !== undefined) return { row: hideColumns(meta, inserted) as never, created: true };
     const winner = await find();
     if (winner !== null) return { row: winner as never, created: false };

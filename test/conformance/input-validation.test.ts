@@ -108,7 +108,7 @@ for (const backend of backends()) {
 
       it("a symbol or non-enumerable key in a row is a ValidationError, nothing written", async () => {
         await refused(() => db.insert(t, { id: 5, name: "e", [Symbol("x")]: 1 } as never));
-        await refused(() => db.update(t, { name: "z", [Symbol("x")]: 1 } as never, { id: 1 }));
+        await refused(() => db.update(t, { name: "z", [Symbol("x")]: 1 } as never, { id: 1 } as never));
         await refused(() => db.batchInsert(t, [{ id: 6, [Symbol("x")]: 1 } as never]));
         await refused(() => db.batchUpdate(t, [{ id: 1, name: "z", [Symbol("x")]: 1 } as never]));
         const hidden = { id: 7 };
