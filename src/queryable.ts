@@ -7,7 +7,8 @@
  */
 import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
-import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
+import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
+import { valueKindOfDeclaredType } from "./dialect/sqlite/sqlite-types.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -20,6 +21,7 @@ import {
   deleteStatement,
   insertManyStatement,
   insertStatement,
+  nonIntegerColumns,
   ownDataKeys,
   refuseUnsafeBigints,
   selectStatement,
@@ -112,6 +114,21 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
 export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
 
 /**
+ * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
+ * number; SQLSTATE 22P02/22003): the statement wrote nothing, and the caller gets the
+ * {@link ValidationError} SQLite's checks give for the same input.
+ */
+function refusedValueError(error: unknown, operation: string, table: string): unknown {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && (error.code === "22P02" || error.code === "22003")) {
+    return new ValidationError(`The ${operation} on table "${table}" was refused, nothing was written: ${error.message}`, [{ message: error.message, path: [] }], {
+      cause: error,
+      code: error.code,
+    });
+  }
+  return error;
+}
+
+/**
  * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
  * both inside and outside a transaction can take a `Queryable`.
  */
@@ -153,11 +170,31 @@ export abstract class Queryable {
         { cause: error },
       );
     }
-    return error;
+    return refusedValueError(error, operation, table);
   }
 
   #checkInt64(data: unknown, what: string): void {
     if (this.int64Mode === "number") refuseUnsafeBigints(data, what);
+  }
+
+  /**
+   * The same answer on every backend for a number that is not an integer (1.5, 1e300, ±Infinity)
+   * written to an integer column: PostgreSQL refuses it, SQLite would store a REAL. On SQLite the
+   * table's declared types are read (only when such a number is in the data) and a
+   * {@link ValidationError} is thrown before the write; on PostgreSQL the server's refusal is
+   * turned into the same error by {@link Queryable.afterWriteError}.
+   */
+  async #checkIntegerColumns(table: string, columns: Set<string> | undefined): Promise<void> {
+    if (columns === undefined || this.sqlDialect.name !== "sqlite") return;
+    const issues: ValidationIssue[] = [];
+    for (const info of await this.columns(table)) {
+      if (columns.has(info.name) && valueKindOfDeclaredType(info.type) === "integer") {
+        issues.push({ message: `is an integer column (${info.type}); a number that is not an integer cannot be stored in it`, path: [info.name] });
+      }
+    }
+    if (issues.length > 0) {
+      throw new ValidationError(`Cannot write ${issues.map((i) => `${String(i.path[0])}`).join(", ")} of table "${table}": a number that is not an integer (such as 1.5 or Infinity) cannot be stored in an integer column`, issues);
+    }
   }
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
@@ -344,6 +381,8 @@ export abstract class Queryable {
         ? insertStatement(dialect, table, data as Row)
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
     this.#checkInt64(data, "insert data");
+    const fractional = nonIntegerColumns(data, undefined);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     try {
       // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
       // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
@@ -390,6 +429,8 @@ export abstract class Queryable {
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
     const statement = this.#updateStatement(table, data as Row, where, true);
     this.#checkInt64(data, "update data");
+    const fractional = nonIntegerColumns(data, undefined);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return (result.rows[0] ?? null) as R | null;
@@ -402,8 +443,14 @@ export abstract class Queryable {
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
     const statement = this.#updateStatement(table, data as Row, where, false);
     this.#checkInt64(data, "update data");
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
-    return result.rowCount;
+    const fractional = nonIntegerColumns(data, undefined);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      return result.rowCount;
+    } catch (error) {
+      throw this.afterWriteError(error, "updateMany", table);
+    }
   }
 
   #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
@@ -443,6 +490,8 @@ export abstract class Queryable {
   async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
     this.#checkInt64(data, "upsert data");
+    const fractional = nonIntegerColumns(data, undefined);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
@@ -481,10 +530,12 @@ export abstract class Queryable {
     // Validate every record before the first statement, so bad input writes nothing. Equal column
     // lists are shared, so a million records cost one pointer each, not one array each.
     const interned = new Map<string, string[]>();
+    let fractional: Set<string> | undefined;
     const shapes = records.map((record, i) => {
       try {
         const columns = dataColumns(record, `record ${i}`, { table });
         this.#checkInt64(record, `record ${i}`);
+        fractional = nonIntegerColumns(record, fractional);
         const key = columns.join(",");
         const known = interned.get(key);
         if (known !== undefined) return known;
@@ -496,6 +547,7 @@ export abstract class Queryable {
       }
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
@@ -519,6 +571,8 @@ export abstract class Queryable {
         options.onProgress?.(done, records.length);
       }
       return rowsOrCount(options.returning, out, done);
+    }).catch((error: unknown) => {
+      throw refusedValueError(error, "batchInsert", table);
     });
   }
 
@@ -586,6 +640,7 @@ export abstract class Queryable {
     assertIdentifier(key, "column", { table });
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
+    let fractional: Set<string> | undefined;
     const statements = records.map((record, i) => {
       // The same rule as insert: a plain object whose own enumerable string keys are the columns.
       if (ownDataKeys(record, `record ${i}`) === undefined) {
@@ -598,9 +653,11 @@ export abstract class Queryable {
         throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
       }
       delete data[key];
+      fractional = nonIntegerColumns(data, fractional);
       return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
     });
     if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     return this.transaction(async (tx) => {
       const out: R[] = [];
       let changed = 0;
@@ -616,6 +673,8 @@ export abstract class Queryable {
         options.onProgress?.(Math.min(start + chunk, statements.length), statements.length);
       }
       return rowsOrCount(options.returning, out, changed);
+    }).catch((error: unknown) => {
+      throw refusedValueError(error, "batchUpdate", table);
     });
   }
 

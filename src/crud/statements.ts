@@ -80,6 +80,21 @@ export function dataColumns(data: unknown, what: string, context: WhereContext =
   return columns;
 }
 
+/**
+ * Adds to `out` the columns of `data` (own keys) whose value is a number that is not a safe
+ * integer (1.5, 1e300, ±Infinity): an integer column cannot hold it on PostgreSQL, and SQLite
+ * would store it as a REAL, so such columns are checked against the table's types before writing.
+ */
+export function nonIntegerColumns(data: unknown, out: Set<string> | undefined): Set<string> | undefined {
+  if (typeof data !== "object" || data === null) return out;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "number" && !Number.isSafeInteger(value)) (out ??= new Set()).add(keys[i]!);
+  }
+  return out;
+}
+
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**

@@ -27,7 +27,11 @@ export function encodePostgresValue(value: unknown): unknown {
   switch (typeof value) {
     case "number":
       checkNumber(value);
-      return value;
+      // An integral number beyond ±(2^53−1) is not exact: written in exponent form, an integer
+      // column refuses it (SQLSTATE 22P02, a ValidationError, as on SQLite) and a float column
+      // stores the same double. Its decimal digits ("1152921504606847000" for 2^60) would land a
+      // different integer in a BIGINT.
+      return Number.isSafeInteger(value) || !Number.isInteger(value) ? value : value.toExponential();
     case "string":
     case "boolean":
       return value;
