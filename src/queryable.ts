@@ -21,6 +21,8 @@ import {
   deleteStatement,
   insertManyStatement,
   insertStatement,
+  NOT_SAFE_INTEGER,
+  UNSAFE_BIGINT,
   nonIntegerColumns,
   ownDataKeys,
   refuseUnsafeBigints,
@@ -28,6 +30,7 @@ import {
   tableName,
   updateStatement,
   upsertStatement,
+  writeValueFlags,
 } from "./crud/statements.js";
 import type { Where } from "./sql/where.js";
 import type { OrderBy } from "./sql/order-by.js";
@@ -96,6 +99,8 @@ export interface StreamOptions<R extends object = Row> {
 }
 
 const DEFAULT_CHUNK = 500;
+/** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
+const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, string> }>>();
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
@@ -178,6 +183,35 @@ export abstract class Queryable {
   }
 
   /**
+   * The integer columns of a SQLite table (name → declared type), cached per Database and table and
+   * kept only while `PRAGMA schema_version` (which every schema change, from any connection,
+   * increments) is unchanged: one cheap statement per check instead of reading the table's columns.
+   */
+  async #integerColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
+    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
+    let byTable = INTEGER_COLUMNS.get(this.schemaOwner);
+    if (byTable === undefined) INTEGER_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
+    const cached = byTable.get(table);
+    if (cached !== undefined && cached.version === version) return cached.columns;
+    const columns = new Map<string, string>();
+    for (const info of await this.columns(table)) if (valueKindOfDeclaredType(info.type) === "integer") columns.set(info.name, info.type);
+    if (byTable.size >= 1000) byTable.clear();
+    byTable.set(table, { version, columns });
+    return columns;
+  }
+
+  /** @internal The object whose schema caches this context shares: the Database. */
+  protected get schemaOwner(): object {
+    return this;
+  }
+
+  /** The rare value checks of one write's data, as flagged by {@link writeValueFlags} (the caller skips the call, and its await, for 0). */
+  async #checkWriteValues(table: string, data: unknown, what: string, flags: number): Promise<void> {
+    if ((flags & UNSAFE_BIGINT) !== 0) this.#checkInt64(data, what);
+    if ((flags & NOT_SAFE_INTEGER) !== 0) await this.#checkIntegerColumns(table, nonIntegerColumns(data, undefined));
+  }
+
+  /**
    * The same answer on every backend for a number that is not an integer (1.5, 1e300, ±Infinity)
    * written to an integer column: PostgreSQL refuses it, SQLite would store a REAL. On SQLite the
    * table's declared types are read (only when such a number is in the data) and a
@@ -187,9 +221,10 @@ export abstract class Queryable {
   async #checkIntegerColumns(table: string, columns: Set<string> | undefined): Promise<void> {
     if (columns === undefined || this.sqlDialect.name !== "sqlite") return;
     const issues: ValidationIssue[] = [];
-    for (const info of await this.columns(table)) {
-      if (columns.has(info.name) && valueKindOfDeclaredType(info.type) === "integer") {
-        issues.push({ message: `is an integer column (${info.type}); a number that is not an integer cannot be stored in it`, path: [info.name] });
+    const integers = await this.#integerColumnsOf(table);
+    for (const [name, type] of integers) {
+      if (columns.has(name)) {
+        issues.push({ message: `is an integer column (${type}); a number that is not an integer cannot be stored in it`, path: [name] });
       }
     }
     if (issues.length > 0) {
@@ -380,9 +415,8 @@ export abstract class Queryable {
       shape === undefined
         ? insertStatement(dialect, table, data as Row)
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
-    this.#checkInt64(data, "insert data");
-    const fractional = nonIntegerColumns(data, undefined);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
     try {
       // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
       // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
@@ -428,9 +462,8 @@ export abstract class Queryable {
    */
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
     const statement = this.#updateStatement(table, data as Row, where, true);
-    this.#checkInt64(data, "update data");
-    const fractional = nonIntegerColumns(data, undefined);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return (result.rows[0] ?? null) as R | null;
@@ -442,9 +475,8 @@ export abstract class Queryable {
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
     const statement = this.#updateStatement(table, data as Row, where, false);
-    this.#checkInt64(data, "update data");
-    const fractional = nonIntegerColumns(data, undefined);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
     try {
       const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
       return result.rowCount;
@@ -489,9 +521,8 @@ export abstract class Queryable {
    */
   async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    this.#checkInt64(data, "upsert data");
-    const fractional = nonIntegerColumns(data, undefined);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;

@@ -10,7 +10,7 @@
  * @module
  */
 import type { SqlDialect } from "../dialect/dialect.js";
-import type { Statement } from "./statements.js";
+import { type Statement, hasOtherKeys } from "./statements.js";
 
 const MAX_SHAPES = 2000;
 
@@ -28,7 +28,7 @@ export function simpleWhereShape(where: unknown): string | undefined {
   // Own enumerable string keys only; a filter with any other key (a symbol, a non-enumerable
   // property) takes the general compiler, which refuses it.
   const keys = Object.keys(where);
-  if (keys.length !== Reflect.ownKeys(where).length) return undefined;
+  if (hasOtherKeys(where, keys.length)) return undefined;
   let shape: string | undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -45,7 +45,7 @@ export function simpleWhereShape(where: unknown): string | undefined {
 export function dataShape(data: unknown): string | undefined {
   if (typeof data !== "object" || data === null || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
   const keys = Object.keys(data);
-  if (keys.length !== Reflect.ownKeys(data).length) return undefined;
+  if (hasOtherKeys(data, keys.length)) return undefined;
   let shape = "";
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;

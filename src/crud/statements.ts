@@ -45,6 +45,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Whether `object` has own keys besides its `enumerableCount` own enumerable string keys: a symbol
+ * key or a non-enumerable property. (Two counts, ~70 ns; `Reflect.ownKeys` measured ~10x slower.)
+ */
+export function hasOtherKeys(object: object, enumerableCount: number): boolean {
+  return Object.getOwnPropertyNames(object).length !== enumerableCount || Object.getOwnPropertySymbols(object).length !== 0;
+}
+
+/**
  * The data keys of a plain object: its own enumerable string keys. Symbol keys and non-enumerable
  * own properties are refused ({@link ValidationError}) rather than ignored, and inherited
  * properties (a polluted `Object.prototype`) are never data. Returns undefined when `value` is not
@@ -53,10 +61,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function ownDataKeys(value: unknown, what: string): string[] | undefined {
   if (!isPlainObject(value)) return undefined;
   const keys = Object.keys(value);
-  const all = Reflect.ownKeys(value);
-  if (all.length !== keys.length) {
+  if (hasOtherKeys(value, keys.length)) {
     const issues = [];
-    for (const key of all) {
+    for (const key of Reflect.ownKeys(value)) {
       if (typeof key === "symbol") issues.push({ message: `${String(key)} is a symbol key; only string keys name columns`, path: [String(key)] });
       else if (!Object.prototype.propertyIsEnumerable.call(value, key)) issues.push({ message: "is not enumerable; only own enumerable keys name columns", path: [key] });
     }
@@ -80,6 +87,30 @@ export function dataColumns(data: unknown, what: string, context: WhereContext =
   return columns;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** {@link writeValueFlags}: a bigint beyond ±(2^53−1). */
+export const UNSAFE_BIGINT = 1;
+/** {@link writeValueFlags}: a number that is not a safe integer (1.5, 1e300, ±Infinity). */
+export const NOT_SAFE_INTEGER = 2;
+
+/**
+ * One cheap pass over the values of write data (own keys): which of the rarer checks it needs
+ * ({@link refuseUnsafeBigints}, {@link nonIntegerColumns}). 0 for the common case.
+ */
+export function writeValueFlags(data: unknown): number {
+  if (typeof data !== "object" || data === null) return 0;
+  let flags = 0;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value)) flags |= NOT_SAFE_INTEGER;
+    } else if (typeof value === "bigint" && (value > MAX_SAFE || value < -MAX_SAFE)) flags |= UNSAFE_BIGINT;
+  }
+  return flags;
+}
+
 /**
  * Adds to `out` the columns of `data` (own keys) whose value is a number that is not a safe
  * integer (1.5, 1e300, ±Infinity): an integer column cannot hold it on PostgreSQL, and SQLite
@@ -94,8 +125,6 @@ export function nonIntegerColumns(data: unknown, out: Set<string> | undefined): 
   }
   return out;
 }
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Under the `int64: "number"` policy, refuses a bigint beyond ±(2^53−1) in write data before any
@@ -130,7 +159,10 @@ export function checkOptions<T extends object>(options: T | undefined, allowed: 
     const type = options === null ? "null" : Array.isArray(options) ? "an array" : typeof options;
     throw new ValidationError(`The options of ${what} must be an object, not ${type}`, [{ message: "must be an object", path: [] }]);
   }
-  for (const key of Reflect.ownKeys(options)) {
+  const keys = Object.keys(options);
+  const all: readonly (string | symbol)[] = hasOtherKeys(options, keys.length) ? Reflect.ownKeys(options) : keys;
+  for (let i = 0; i < all.length; i++) {
+    const key = all[i]!;
     if (typeof key === "string" && allowed.includes(key) && Object.prototype.propertyIsEnumerable.call(options, key)) continue;
     const name = String(key);
     throw new ValidationError(`${what} has no option ${JSON.stringify(name)}; its options are ${allowed.join(", ")}`, [

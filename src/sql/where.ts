@@ -280,7 +280,7 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
 function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[]): void {
   const keys = Object.keys(operators);
   checkOwnKeys(state, operators, keys);
-  if (keys.length === 0 && Reflect.ownKeys(operators).length === 0) {
+  if (keys.length === 0 && state.issues === undefined) {
     addIssue(state, "is an empty operator object; use an operator such as { eq: value }, or null to match NULL");
     return;
   }
@@ -420,8 +420,9 @@ function bind(state: State, value: unknown): string {
  * is an issue, never ignored: ignoring `{ [Symbol("id")]: 1 }` would match every row.
  */
 function checkOwnKeys(state: State, object: object, keys: readonly string[]): void {
+  // Two counts first (cheap); Reflect.ownKeys (~10x slower) only to explain a problem.
+  if (Object.getOwnPropertyNames(object).length === keys.length && Object.getOwnPropertySymbols(object).length === 0) return;
   const all = Reflect.ownKeys(object);
-  if (all.length === keys.length) return;
   const path = state.path;
   for (let i = 0; i < all.length; i++) {
     const key = all[i]!;

@@ -111,6 +111,11 @@ export class Transaction extends Queryable {
   }
 
   /** @internal */
+  protected override get schemaOwner(): object {
+    return this.#host.owner;
+  }
+
+  /** @internal */
   protected override get int64Mode(): Int64Mode {
     return this.#host.int64;
   }
