@@ -279,8 +279,9 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
 
 function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[]): void {
   const keys = Object.keys(operators);
+  const before = state.issues?.length ?? 0;
   checkOwnKeys(state, operators, keys);
-  if (keys.length === 0 && state.issues === undefined) {
+  if (keys.length === 0 && (state.issues?.length ?? 0) === before) {
     addIssue(state, "is an empty operator object; use an operator such as { eq: value }, or null to match NULL");
     return;
   }
