@@ -132,7 +132,12 @@ export interface ValidationIssue {
   path: readonly (string | number)[];
 }
 
-/** Input was rejected before any SQL ran: bad filter operators, unstorable values, or a model's validation issues. */
+/**
+ * Input was rejected and nothing was written: bad filters, options or keys, values no backend stores
+ * alike, or a model's validation issues. Raised before any SQL runs, except where PostgreSQL itself
+ * refuses a value its column cannot hold (SQLSTATE 22P02/22003, kept as `cause`), and in batches,
+ * which roll back.
+ */
 export class ValidationError extends TablekitError {
   /** Every problem found, not only the first. */
   readonly issues: readonly ValidationIssue[];
