@@ -303,16 +303,18 @@ function isPlainObject(v: object): boolean {
  * - safe integers (`Number.isSafeInteger`) → bigint, because better-sqlite3 binds every JavaScript
  *   number as a REAL and a TEXT-affinity column (DECIMAL, JSON, TEXT, ...) would then store `5` as
  *   `'5.0'`; bound as an integer it stores `'5'` (and INTEGER/REAL/NUMERIC columns are unaffected)
- * - other numbers, `string`, `bigint`, `null`, Buffer → unchanged
- * - Date → `toISOString()` text (an invalid Date is rejected)
+ * - other numbers, `string`, `bigint`, `null`, Buffer → unchanged; NaN is refused (SQLite would
+ *   store NULL)
+ * - Date → `toISOString()` text (an invalid Date, or one outside the years 0000–9999, is refused)
  * - Uint8Array (not a Buffer) → a Buffer view of the same memory (no copy)
- * - arrays, plain objects and objects with a `toJSON` method → `JSON.stringify` text
+ * - arrays, plain objects and objects with a `toJSON` method → JSON text ({@link jsonText})
  *
  * @param v - The bound value.
  * @returns The value to bind.
- * @throws ValidationError for functions, symbols, invalid Dates, values `JSON.stringify` cannot
- *   serialize (cycles, bigints inside), and objects that would silently serialize to `{}`
- *   (Map, Set, class instances without `toJSON`, typed arrays other than Uint8Array).
+ * @throws ValidationError for NaN, functions, symbols, Dates as above, JSON values that JSON would
+ *   change silently (NaN/±Infinity/invalid Dates/bigints/undefined elements inside, cycles), and
+ *   objects that would silently serialize to `{}` (Map, Set, class instances without `toJSON`,
+ *   typed arrays other than Uint8Array).
  */
 export function encodeSqliteValue(v: unknown): unknown {
   switch (typeof v) {
