@@ -147,9 +147,9 @@ export function refuseUnsafeBigints(data: unknown, what: string, path: readonly 
 }
 
 /**
- * Checks an options argument: undefined (no options) or a plain object whose own keys are all in
- * `allowed`. A misspelled or unknown option, a symbol key, or options that are not an object
- * throw {@link ValidationError} before any SQL, instead of being ignored.
+ * Checks an options argument: undefined (no options) or a plain object whose own enumerable keys
+ * are all in `allowed`. A misspelled or unknown option, or options that are not an object, throw
+ * {@link ValidationError} before any SQL, instead of being ignored.
  *
  * @returns the options object (an empty one for undefined).
  */
@@ -159,12 +159,12 @@ export function checkOptions<T extends object>(options: T | undefined, allowed: 
     const type = options === null ? "null" : Array.isArray(options) ? "an array" : typeof options;
     throw new ValidationError(`The options of ${what} must be an object, not ${type}`, [{ message: "must be an object", path: [] }]);
   }
+  // Own enumerable string keys, as for data. A symbol key cannot name an option and is not looked
+  // at; a non-enumerable option is still read (options are read by name), so neither hides a typo.
   const keys = Object.keys(options);
-  const all: readonly (string | symbol)[] = hasOtherKeys(options, keys.length) ? Reflect.ownKeys(options) : keys;
-  for (let i = 0; i < all.length; i++) {
-    const key = all[i]!;
-    if (typeof key === "string" && allowed.includes(key) && Object.prototype.propertyIsEnumerable.call(options, key)) continue;
-    const name = String(key);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i]!;
+    if (allowed.includes(name)) continue;
     throw new ValidationError(`${what} has no option ${JSON.stringify(name)}; its options are ${allowed.join(", ")}`, [
       { message: "unknown option", path: [name] },
     ]);
