@@ -78,6 +78,13 @@ function requireWhere(where: unknown, operation: string): void {
   }
 }
 
+/** An update must set at least one field; `undefined` fields are left out, with or without a model. */
+function requireFields(columns: readonly string[]): void {
+  if (columns.length === 0) {
+    throw new ValidationError("update data must set at least one column (undefined values are left out)", [{ message: "no columns to update", path: [] }]);
+  }
+}
+
 /**
  * `data` without its undefined values: `undefined` means "leave out" in every write, so a model
  * never sees `{ email: undefined }` override a stored value (or a schema default).
@@ -380,7 +387,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async update(id: TableKey, data: Partial<I>): Promise<Simplify<VisibleRow<R, H>> | null> {
     const meta = this.#current() ?? (await this.#ready());
     const key = requireKey(meta, "update");
-    checkData(meta, data, "update data");
+    requireFields(checkData(meta, data, "update data"));
     if (!acceptsKey(meta, id)) return null;
     const model = this.#model;
     if (model === undefined) {
@@ -596,7 +603,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "updateMany");
     checkWhere(meta, where);
-    checkData(meta, data, "update data");
+    requireFields(checkData(meta, data, "update data"));
     const model = this.#model;
     if (model === undefined) return this.db.updateMany(this.name, data as Row, where as Where);
     return this.db.transaction(async (tx) => {

@@ -231,6 +231,15 @@ for (const backend of backends()) {
       expect(await people.read(2)).toEqual({ id: 2, name: "b3", email: "b@example.com" });
     });
 
+    it("an update whose fields are all undefined is the same ValidationError with and without a model, nothing written", async () => {
+      const plain = new Table(name, { db });
+      for (const table of [people, plain] as Table<any, any, any, any>[]) {
+        expect(await rejection(table.update(1, { email: undefined }))).toBeInstanceOf(ValidationError);
+        expect(await rejection(table.updateMany({ id: 1 }, { email: undefined }))).toBeInstanceOf(ValidationError);
+      }
+      expect(await people.read(1)).toEqual({ id: 1, name: "a", email: "a@example.com" });
+    });
+
     it("create leaves undefined fields out before the model sees them, as without a model", async () => {
       const Optional = z.object({ id: z.number().int(), name: z.string().default("anon"), email: z.email() });
       const table = new Table(name, { db, model: Optional });
