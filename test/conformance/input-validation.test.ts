@@ -248,3 +248,33 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`KVStore options [${backend.name}]`, () => {
+    it("a misspelled or malformed option is a ValidationError, nothing stored (a { tll } stored without expiry)", async () => {
+      const { KVStore } = await import("../../src/kv/kv-store.js");
+      const db = backend.open();
+      const table = uniqueTable("input_kv");
+      const kv = await KVStore.open({ db, table });
+      try {
+        expect(await rejection(kv.set("k", 1, { tll: 1000 } as never))).toBeInstanceOf(ValidationError);
+        expect(await rejection(kv.setDefault("k", 1, { tll: 1000 } as never))).toBeInstanceOf(ValidationError);
+        expect(await rejection(kv.batchUpdate({ k: 1 }, { tll: 1000 } as never))).toBeInstanceOf(ValidationError);
+        expect(await kv.get("k")).toBeUndefined();
+        await kv.set("k", 1, { ttl: 60_000 });
+        expect(await kv.get("k")).toBe(1);
+        expect(
+          await rejection(
+            (async () => {
+              for await (const _ of kv.scan({ prefx: "k" } as never)) void _;
+            })(),
+          ),
+        ).toBeInstanceOf(ValidationError);
+      } finally {
+        await kv.close();
+        await db.dropTable(table);
+        await db.close();
+      }
+    });
+  });
+}
