@@ -6,7 +6,7 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
-import { type DatabaseOptions, type DialectName, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
+import { type DatabaseOptions, type DialectName, type Int64Mode, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
 import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./dialect/dialect.js";
 import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
@@ -58,6 +58,7 @@ export class Database extends Queryable {
       get sqlDialect() {
         return db.sqlDialect;
       },
+      int64: this.#config.int64,
       execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single),
       stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true),
       copyIn: (scope, sql, lines) => this.#timedCopy(scope.connection, sql, lines),
@@ -241,6 +242,16 @@ export class Database extends Queryable {
       dialect: this.dialect,
       inTransaction,
     });
+  }
+
+  /** @internal */
+  protected override get int64Mode(): Int64Mode {
+    return this.#config.int64;
+  }
+
+  /** @internal Whether a statement run now commits by itself: no transaction of this Database is active here. */
+  protected override get autocommit(): boolean {
+    return this.#openTransactions === 0 || currentScope<TxScope>(this)?.active !== true;
   }
 
   /** @internal */

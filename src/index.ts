@@ -82,6 +82,7 @@ export {
   SerializationError,
   TransactionRetryError,
   AmbiguousCommitError,
+  CommittedButUnreadableError,
   IdentifierError,
   ValidationError,
   SchemaChangedError,

@@ -6,21 +6,31 @@
  * @module
  */
 import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
-import type { DialectName } from "./config/connection-config.js";
-import { QueryError, ValidationError } from "./errors/errors.js";
+import type { DialectName, Int64Mode } from "./config/connection-config.js";
+import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
+import { valueKindOfDeclaredType } from "./dialect/sqlite/sqlite-types.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
   type UpsertOptions,
+  checkBoolean,
+  checkFunction,
+  checkOptions,
   countStatement,
   dataColumns,
   deleteStatement,
   insertManyStatement,
   insertStatement,
+  NOT_SAFE_INTEGER,
+  UNSAFE_BIGINT,
+  nonIntegerColumns,
+  ownDataKeys,
+  refuseUnsafeBigints,
   selectStatement,
   tableName,
   updateStatement,
   upsertStatement,
+  writeValueFlags,
 } from "./crud/statements.js";
 import type { Where } from "./sql/where.js";
 import type { OrderBy } from "./sql/order-by.js";
@@ -89,6 +99,10 @@ export interface StreamOptions<R extends object = Row> {
 }
 
 const DEFAULT_CHUNK = 500;
+/** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
+const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, string> }>>();
+const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
+const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
 const DEFAULT_COPY_CHUNK = 10_000;
 const PLACEHOLDER_CACHE = new Map<string, string>();
@@ -103,6 +117,21 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
  * @internal
  */
 export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
+
+/**
+ * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
+ * number; SQLSTATE 22P02/22003): the statement wrote nothing, and the caller gets the
+ * {@link ValidationError} SQLite's checks give for the same input.
+ */
+function refusedValueError(error: unknown, operation: string, table: string): unknown {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && (error.code === "22P02" || error.code === "22003")) {
+    return new ValidationError(`The ${operation} on table "${table}" was refused, nothing was written: ${error.message}`, [{ message: error.message, path: [] }], {
+      cause: error,
+      code: error.code,
+    });
+  }
+  return error;
+}
 
 /**
  * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
@@ -123,6 +152,85 @@ export abstract class Queryable {
   protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
   /** @internal The SQL dialect used to build statements. */
   protected abstract get sqlDialect(): SqlDialect;
+
+  /** @internal The Database's int64 policy (see {@link refuseUnsafeBigints}). */
+  protected get int64Mode(): Int64Mode {
+    return "number";
+  }
+
+  /** @internal Whether a statement run now commits by itself (false inside a transaction). */
+  protected get autocommit(): boolean {
+    return false;
+  }
+
+  /**
+   * @internal The error to raise when a single write failed: a read failure of the returned row
+   * after an autocommitted write says that the write happened ({@link CommittedButUnreadableError}),
+   * so that no caller retries it as if nothing had been written.
+   */
+  protected afterWriteError(error: unknown, operation: string, table: string): unknown {
+    if (error instanceof UnsafeIntegerError && this.autocommit) {
+      return new CommittedButUnreadableError(
+        `The ${operation} on table "${table}" was committed, but the returned row could not be read: ${error.message}. Do not retry it.`,
+        { cause: error },
+      );
+    }
+    return refusedValueError(error, operation, table);
+  }
+
+  #checkInt64(data: unknown, what: string): void {
+    if (this.int64Mode === "number") refuseUnsafeBigints(data, what);
+  }
+
+  /**
+   * The integer columns of a SQLite table (name → declared type), cached per Database and table and
+   * kept only while `PRAGMA schema_version` (which every schema change, from any connection,
+   * increments) is unchanged: one cheap statement per check instead of reading the table's columns.
+   */
+  async #integerColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
+    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
+    let byTable = INTEGER_COLUMNS.get(this.schemaOwner);
+    if (byTable === undefined) INTEGER_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
+    const cached = byTable.get(table);
+    if (cached !== undefined && cached.version === version) return cached.columns;
+    const columns = new Map<string, string>();
+    for (const info of await this.columns(table)) if (valueKindOfDeclaredType(info.type) === "integer") columns.set(info.name, info.type);
+    if (byTable.size >= 1000) byTable.clear();
+    byTable.set(table, { version, columns });
+    return columns;
+  }
+
+  /** @internal The object whose schema caches this context shares: the Database. */
+  protected get schemaOwner(): object {
+    return this;
+  }
+
+  /** The rare value checks of one write's data, as flagged by {@link writeValueFlags} (the caller skips the call, and its await, for 0). */
+  async #checkWriteValues(table: string, data: unknown, what: string, flags: number): Promise<void> {
+    if ((flags & UNSAFE_BIGINT) !== 0) this.#checkInt64(data, what);
+    if ((flags & NOT_SAFE_INTEGER) !== 0) await this.#checkIntegerColumns(table, nonIntegerColumns(data, undefined));
+  }
+
+  /**
+   * The same answer on every backend for a number that is not an integer (1.5, 1e300, ±Infinity)
+   * written to an integer column: PostgreSQL refuses it, SQLite would store a REAL. On SQLite the
+   * table's declared types are read (only when such a number is in the data) and a
+   * {@link ValidationError} is thrown before the write; on PostgreSQL the server's refusal is
+   * turned into the same error by {@link Queryable.afterWriteError}.
+   */
+  async #checkIntegerColumns(table: string, columns: Set<string> | undefined): Promise<void> {
+    if (columns === undefined || this.sqlDialect.name !== "sqlite") return;
+    const issues: ValidationIssue[] = [];
+    const integers = await this.#integerColumnsOf(table);
+    for (const [name, type] of integers) {
+      if (columns.has(name)) {
+        issues.push({ message: `is an integer column (${type}); a number that is not an integer cannot be stored in it`, path: [name] });
+      }
+    }
+    if (issues.length > 0) {
+      throw new ValidationError(`Cannot write ${issues.map((i) => `${String(i.path[0])}`).join(", ")} of table "${table}": a number that is not an integer (such as 1.5 or Infinity) cannot be stored in an integer column`, issues);
+    }
+  }
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
   abstract get dialect(): DialectName;
@@ -249,22 +357,22 @@ export abstract class Queryable {
    * ```
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
-    await this.runStatement(createTableSql(this.sqlDialect, name, columns, options), []);
+    await this.runStatement(createTableSql(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable")), []);
   }
 
   /** Drops a table (`ifExists` defaults to true). */
   async dropTable(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
-    await this.runStatement(dropTableSql(name, options), []);
+    await this.runStatement(dropTableSql(name, checkOptions(options, ["ifExists"], "dropTable")), []);
   }
 
   /** Creates an index on one or more columns (`ifNotExists` defaults to true). */
   async createIndex(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): Promise<void> {
-    await this.runStatement(createIndexSql(name, table, columns, options), []);
+    await this.runStatement(createIndexSql(name, table, columns, checkOptions(options, ["unique", "ifNotExists"], "createIndex")), []);
   }
 
   /** Drops an index (`ifExists` defaults to true). */
   async dropIndex(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
-    await this.runStatement(dropIndexSql(name, options), []);
+    await this.runStatement(dropIndexSql(name, checkOptions(options, ["ifExists"], "dropIndex")), []);
   }
 
   /** Whether a table of that name exists (in the current schema on PostgreSQL). */
@@ -307,16 +415,22 @@ export abstract class Queryable {
       shape === undefined
         ? insertStatement(dialect, table, data as Row)
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
-    // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
-    // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return result.rows[0] as R;
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
+    try {
+      // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
+      // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return result.rows[0] as R;
+    } catch (error) {
+      throw this.afterWriteError(error, "insert", table);
+    }
   }
 
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
-    const o = options as SelectOptions;
+    const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
     const shape = o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
@@ -332,7 +446,7 @@ export abstract class Queryable {
     options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {},
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
-    const o = options as SelectOptions;
+    const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
     const shape = o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
@@ -348,15 +462,27 @@ export abstract class Queryable {
    */
   async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
     const statement = this.#updateStatement(table, data as Row, where, true);
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return (result.rows[0] ?? null) as R | null;
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return (result.rows[0] ?? null) as R | null;
+    } catch (error) {
+      throw this.afterWriteError(error, "update", table);
+    }
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
   async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
     const statement = this.#updateStatement(table, data as Row, where, false);
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
-    return result.rowCount;
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      return result.rowCount;
+    } catch (error) {
+      throw this.afterWriteError(error, "updateMany", table);
+    }
   }
 
   #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
@@ -395,8 +521,14 @@ export abstract class Queryable {
    */
   async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return result.rows[0] as R;
+    const flags = writeValueFlags(data);
+    if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return result.rows[0] as R;
+    } catch (error) {
+      throw this.afterWriteError(error, "upsert", table);
+    }
   }
 
   /** Counts the rows matching `where` (all rows without it). */
@@ -416,8 +548,11 @@ export abstract class Queryable {
    */
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options?: BatchInsertOptions): Promise<R[]>;
-  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions = {}): Promise<R[] | number> {
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], given?: BatchInsertOptions): Promise<R[] | number> {
     tableName(table);
+    const options = checkOptions(given, ["chunkSize", "returning", "onProgress"], "batchInsert");
+    checkBoolean(options.returning, "returning", "batchInsert");
+    checkFunction(options.onProgress, "onProgress", "batchInsert");
     if (!Array.isArray(records)) throw new ValidationError("batchInsert needs an array of records", [{ message: "must be an array", path: [] }]);
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
@@ -426,9 +561,12 @@ export abstract class Queryable {
     // Validate every record before the first statement, so bad input writes nothing. Equal column
     // lists are shared, so a million records cost one pointer each, not one array each.
     const interned = new Map<string, string[]>();
+    let fractional: Set<string> | undefined;
     const shapes = records.map((record, i) => {
       try {
         const columns = dataColumns(record, `record ${i}`, { table });
+        this.#checkInt64(record, `record ${i}`);
+        fractional = nonIntegerColumns(record, fractional);
         const key = columns.join(",");
         const known = interned.get(key);
         if (known !== undefined) return known;
@@ -440,6 +578,7 @@ export abstract class Queryable {
       }
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
@@ -463,6 +602,8 @@ export abstract class Queryable {
         options.onProgress?.(done, records.length);
       }
       return rowsOrCount(options.returning, out, done);
+    }).catch((error: unknown) => {
+      throw refusedValueError(error, "batchInsert", table);
     });
   }
 
@@ -522,22 +663,32 @@ export abstract class Queryable {
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
-    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : keyColumn;
+    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
+    checkBoolean(options.returning, "returning", "batchUpdate");
+    checkFunction(options.onProgress, "onProgress", "batchUpdate");
     const key = options.keyColumn ?? "id";
     tableName(table);
     assertIdentifier(key, "column", { table });
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
+    let fractional: Set<string> | undefined;
     const statements = records.map((record, i) => {
+      // The same rule as insert: a plain object whose own enumerable string keys are the columns.
+      if (ownDataKeys(record, `record ${i}`) === undefined) {
+        throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
+      }
+      this.#checkInt64(record, `record ${i}`);
       const data = { ...(record as Row) };
       const id = data[key];
       if (id === undefined || id === null) {
         throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
       }
       delete data[key];
+      fractional = nonIntegerColumns(data, fractional);
       return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
     });
     if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
+    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     return this.transaction(async (tx) => {
       const out: R[] = [];
       let changed = 0;
@@ -553,6 +704,8 @@ export abstract class Queryable {
         options.onProgress?.(Math.min(start + chunk, statements.length), statements.length);
       }
       return rowsOrCount(options.returning, out, changed);
+    }).catch((error: unknown) => {
+      throw refusedValueError(error, "batchUpdate", table);
     });
   }
 
@@ -567,7 +720,8 @@ export abstract class Queryable {
    * for await (const row of db.stream(sql`SELECT id FROM users`)) { ... }
    * ```
    */
-  async *stream<R extends object = Row>(source: string | SqlFragment, options: NoInfer<StreamOptions<R>> = {}): AsyncGenerator<R> {
+  async *stream<R extends object = Row>(source: string | SqlFragment, given?: NoInfer<StreamOptions<R>>): AsyncGenerator<R> {
+    const options = checkOptions(given as StreamOptions, isSqlFragment(source) ? ["batchSize"] : ["where", "orderBy", "columns", "batchSize"], "stream");
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
       throw new ValidationError("batchSize must be a positive integer", [{ message: "must be a positive integer", path: ["batchSize"] }]);

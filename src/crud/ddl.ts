@@ -9,7 +9,7 @@ import type { SqlDialect } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { checkSqlFragment } from "../sql/sql-tokens.js";
-import { tableName } from "./statements.js";
+import { ownDataKeys, tableName } from "./statements.js";
 
 /** Options of `createTable`. */
 export interface CreateTableOptions {
@@ -55,12 +55,22 @@ export function checkColumnDefinition(column: string, definition: unknown): stri
 /** `CREATE TABLE` for portable column definitions. */
 export function createTableSql(dialect: SqlDialect, table: string, columns: unknown, options: CreateTableOptions = {}): string {
   assertIdentifier(table, "table");
-  if (typeof columns !== "object" || columns === null || Array.isArray(columns) || Object.keys(columns).length === 0) {
+  const proto = typeof columns === "object" && columns !== null ? (Object.getPrototypeOf(columns) as unknown) : undefined;
+  if ((proto !== Object.prototype && proto !== null) || Object.keys(columns as object).length === 0) {
     throw new ValidationError(`createTable("${table}") needs at least one column: { name: "TYPE ..." }`, [{ message: "required", path: ["columns"] }]);
   }
-  const definitions: Record<string, string> = {};
-  for (const [column, definition] of Object.entries(columns)) {
+  const keys = ownDataKeys(columns, `The columns of createTable("${table}")`)!;
+  // A null-prototype record: every column, "__proto__" included, is an own property.
+  const definitions: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const column of keys) {
+    const definition = (columns as Record<string, unknown>)[column];
     assertIdentifier(column, "column");
+    if (column === "__proto__") {
+      // JavaScript rows cannot carry it: assigning row["__proto__"] sets the prototype instead.
+      throw new ValidationError(`createTable("${table}"): "__proto__" cannot be a column name (a JavaScript row object cannot hold it as data)`, [
+        { message: "reserved name", path: [column] },
+      ]);
+    }
     definitions[column] = checkColumnDefinition(column, definition);
   }
   const statement = dialect.createTable(table, definitions, options.ifNotExists ?? true);

@@ -10,7 +10,7 @@
  * @module
  */
 import type { SqlDialect } from "../dialect/dialect.js";
-import type { Statement } from "./statements.js";
+import { type Statement, hasOtherKeys } from "./statements.js";
 
 const MAX_SHAPES = 2000;
 
@@ -25,29 +25,41 @@ function isScalar(value: unknown): boolean {
  */
 export function simpleWhereShape(where: unknown): string | undefined {
   if (typeof where !== "object" || where === null || Object.getPrototypeOf(where) !== Object.prototype) return undefined;
+  // Own enumerable string keys only; a filter with any other key (a symbol, a non-enumerable
+  // property) takes the general compiler, which refuses it.
+  const keys = Object.keys(where);
+  if (hasOtherKeys(where, keys.length)) return undefined;
   let shape: string | undefined;
-  for (const key in where) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (key === "AND" || key === "OR" || key === "NOT" || !isScalar((where as Record<string, unknown>)[key])) return undefined;
     shape = shape === undefined ? key : shape + "," + key;
   }
   return shape;
 }
 
-/** The keys of `data` whose values are defined, joined, or undefined when `data` is not a plain object. */
+/**
+ * The keys of `data` whose values are defined, joined, or undefined when `data` is not a plain
+ * object or has keys other than own enumerable strings (the general path explains the problem).
+ */
 export function dataShape(data: unknown): string | undefined {
   if (typeof data !== "object" || data === null || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
+  const keys = Object.keys(data);
+  if (hasOtherKeys(data, keys.length)) return undefined;
   let shape = "";
-  for (const key in data) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if ((data as Record<string, unknown>)[key] === undefined) continue;
     shape = shape === "" ? key : shape + "," + key;
   }
   return shape;
 }
 
-/** Pushes the encoded values of `object` for the keys of a shape, in shape order. */
+/** Pushes the encoded values of `object` for the keys of a shape (its own keys), in shape order. */
 function pushValues(dialect: SqlDialect, params: unknown[], object: Record<string, unknown>): void {
-  for (const key in object) {
-    const value = object[key];
+  const keys = Object.keys(object);
+  for (let i = 0; i < keys.length; i++) {
+    const value = object[keys[i]!];
     if (value !== undefined) params.push(dialect.encodeValue(value));
   }
 }

@@ -44,18 +44,156 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Whether `object` has own keys besides its `enumerableCount` own enumerable string keys: a symbol
+ * key or a non-enumerable property. (Two counts, ~70 ns; `Reflect.ownKeys` measured ~10x slower.)
+ */
+export function hasOtherKeys(object: object, enumerableCount: number): boolean {
+  return Object.getOwnPropertyNames(object).length !== enumerableCount || Object.getOwnPropertySymbols(object).length !== 0;
+}
+
+/**
+ * The data keys of a plain object: its own enumerable string keys. Symbol keys and non-enumerable
+ * own properties are refused ({@link ValidationError}) rather than ignored, and inherited
+ * properties (a polluted `Object.prototype`) are never data. Returns undefined when `value` is not
+ * a plain object.
+ */
+export function ownDataKeys(value: unknown, what: string): string[] | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const keys = Object.keys(value);
+  if (hasOtherKeys(value, keys.length)) {
+    const issues = [];
+    for (const key of Reflect.ownKeys(value)) {
+      if (typeof key === "symbol") issues.push({ message: `${String(key)} is a symbol key; only string keys name columns`, path: [String(key)] });
+      else if (!Object.prototype.propertyIsEnumerable.call(value, key)) issues.push({ message: "is not enumerable; only own enumerable keys name columns", path: [key] });
+    }
+    throw new ValidationError(`${what} has keys that are not column names: ${issues.map((i) => i.path[0]).join(", ")}`, issues);
+  }
+  return keys;
+}
+
 /** Checks that `data` is a plain object of column values; returns the keys whose value is not undefined. */
 export function dataColumns(data: unknown, what: string, context: WhereContext = {}): string[] {
-  if (!isPlainObject(data)) {
+  const keys = ownDataKeys(data, what);
+  if (keys === undefined) {
     throw new ValidationError(`${what} must be a plain object of column values`, [{ message: "must be a plain object", path: [] }]);
   }
   const columns: string[] = [];
-  for (const key in data) {
-    if (data[key] === undefined) continue;
+  for (const key of keys) {
+    if ((data as Row)[key] === undefined) continue;
     assertIdentifier(key, "column", context);
     columns.push(key);
   }
   return columns;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** {@link writeValueFlags}: a bigint beyond ±(2^53−1). */
+export const UNSAFE_BIGINT = 1;
+/** {@link writeValueFlags}: a number that is not a safe integer (1.5, 1e300, ±Infinity). */
+export const NOT_SAFE_INTEGER = 2;
+
+/**
+ * One cheap pass over the values of write data (own keys): which of the rarer checks it needs
+ * ({@link refuseUnsafeBigints}, {@link nonIntegerColumns}). 0 for the common case.
+ */
+export function writeValueFlags(data: unknown): number {
+  if (typeof data !== "object" || data === null) return 0;
+  let flags = 0;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value)) flags |= NOT_SAFE_INTEGER;
+    } else if (typeof value === "bigint" && (value > MAX_SAFE || value < -MAX_SAFE)) flags |= UNSAFE_BIGINT;
+  }
+  return flags;
+}
+
+/**
+ * Adds to `out` the columns of `data` (own keys) whose value is a number that is not a safe
+ * integer (1.5, 1e300, ±Infinity): an integer column cannot hold it on PostgreSQL, and SQLite
+ * would store it as a REAL, so such columns are checked against the table's types before writing.
+ */
+export function nonIntegerColumns(data: unknown, out: Set<string> | undefined): Set<string> | undefined {
+  if (typeof data !== "object" || data === null) return out;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "number" && !Number.isSafeInteger(value)) (out ??= new Set()).add(keys[i]!);
+  }
+  return out;
+}
+
+/**
+ * Under the `int64: "number"` policy, refuses a bigint beyond ±(2^53−1) in write data before any
+ * SQL: written to an integer column it could not be read back (the write's own `RETURNING` would
+ * fail after the commit). Other policies accept it. Only own keys of a plain object are looked at.
+ */
+export function refuseUnsafeBigints(data: unknown, what: string, path: readonly (string | number)[] = []): void {
+  if (typeof data !== "object" || data === null) return;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const value = (data as Row)[keys[i]!];
+    if (typeof value === "bigint" && (value > MAX_SAFE || value < -MAX_SAFE)) {
+      throw new ValidationError(
+        `${what}: ${keys[i]} is ${value}, beyond ±(2^53−1): under int64: "number" it could not be read back as a number; ` +
+          `open the Database with int64: "bigint" or "string" to write and read it, or pass a string for a TEXT/DECIMAL column`,
+        [{ message: "integer beyond ±(2^53−1) under int64: \"number\"", path: [...path, keys[i]!] }],
+      );
+    }
+  }
+}
+
+/**
+ * Checks an options argument: undefined (no options) or a plain object whose own enumerable keys
+ * are all in `allowed`. A misspelled or unknown option, or options that are not an object, throw
+ * {@link ValidationError} before any SQL, instead of being ignored.
+ *
+ * @returns the options object (an empty one for undefined).
+ */
+export function checkOptions<T extends object>(options: T | undefined, allowed: readonly string[], what: string): T {
+  if (options === undefined) return {} as T;
+  if (!isPlainObject(options)) {
+    const type = options === null ? "null" : Array.isArray(options) ? "an array" : typeof options;
+    throw new ValidationError(`The options of ${what} must be an object, not ${type}`, [{ message: "must be an object", path: [] }]);
+  }
+  // Own enumerable string keys, as for data. A symbol key cannot name an option and is not looked
+  // at; a non-enumerable option is still read (options are read by name), so neither hides a typo.
+  const keys = Object.keys(options);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i]!;
+    if (allowed.includes(name)) continue;
+    throw new ValidationError(`${what} has no option ${JSON.stringify(name)}; its options are ${allowed.join(", ")}`, [
+      { message: "unknown option", path: [name] },
+    ]);
+  }
+  return options;
+}
+
+/** Checks an optional option that must be an array of column names. */
+export function checkColumnArray(value: unknown, name: string, what: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((c) => typeof c !== "string")) {
+    throw new ValidationError(`${what}: ${name} must be an array of column names`, [{ message: "must be an array of column names", path: [name] }]);
+  }
+  return value as readonly string[];
+}
+
+/** Checks an optional boolean option. */
+export function checkBoolean(value: unknown, name: string, what: string): boolean | undefined {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new ValidationError(`${what}: ${name} must be true or false`, [{ message: "must be a boolean", path: [name] }]);
+  }
+  return value;
+}
+
+/** Checks an optional callback option. */
+export function checkFunction(value: unknown, name: string, what: string): void {
+  if (value !== undefined && typeof value !== "function") {
+    throw new ValidationError(`${what}: ${name} must be a function`, [{ message: "must be a function", path: [name] }]);
+  }
 }
 
 function checkCount(name: string, value: unknown): number {
@@ -125,6 +263,8 @@ export function insertManyStatement(
   return { sql: head + (returning ? " RETURNING *" : ""), params };
 }
 
+const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
+
 /** `SELECT` with optional filter, ordering, limit and offset (limit and offset are bound). */
 export function selectStatement(
   dialect: SqlDialect,
@@ -134,6 +274,7 @@ export function selectStatement(
   limitOverride?: number,
 ): Statement {
   const ctx: WhereContext = context === undefined ? { table } : { ...context, table };
+  checkOptions(options, SELECT_OPTIONS, "select");
   const params: unknown[] = [];
   let sql = `SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`;
   sql += whereClause(dialect, options.where, params, ctx);
@@ -205,11 +346,17 @@ export interface UpsertOptions {
   update?: readonly string[] | undefined;
 }
 
+const UPSERT_OPTIONS = ["conflict", "update"];
+
 /** `INSERT … ON CONFLICT (…) DO UPDATE SET … RETURNING *` (PostgreSQL, CockroachDB and SQLite share it). */
 export function upsertStatement(dialect: SqlDialect, table: string, data: Row, options: UpsertOptions, context: WhereContext = {}): Statement {
   const ctx = { ...context, table };
-  const conflict = options?.conflict;
-  if (!Array.isArray(conflict) || conflict.length === 0) {
+  if (options === undefined || options === null) {
+    throw new ValidationError("upsert needs options: { conflict: [unique columns] }", [{ message: "required", path: ["conflict"] }]);
+  }
+  checkOptions(options, UPSERT_OPTIONS, "upsert");
+  const conflict = checkColumnArray(options.conflict, "conflict", "upsert");
+  if (conflict === undefined || conflict.length === 0) {
     throw new ValidationError("upsert needs conflict: a non-empty array of the unique columns", [{ message: "required", path: ["conflict"] }]);
   }
   const insert = insertStatement(dialect, table, data, context);
@@ -220,7 +367,7 @@ export function upsertStatement(dialect: SqlDialect, table: string, data: Row, o
       throw new ValidationError(`upsert data must include the conflict column "${column}"`, [{ message: "missing", path: [column] }]);
     }
   }
-  const update = options.update ?? columns.filter((c) => !conflict.includes(c));
+  const update = checkColumnArray(options.update, "update", "upsert") ?? columns.filter((c) => !conflict.includes(c));
   for (const column of update) assertIdentifier(column, "column", ctx);
   // With nothing else to change, a no-op assignment still makes RETURNING yield the existing row.
   const assignments = (update.length > 0 ? update : conflict.slice(0, 1))

@@ -110,6 +110,23 @@ export class TransactionRetryError extends TablekitError {
  */
 export class AmbiguousCommitError extends TablekitError {}
 
+/**
+ * A write outside a transaction was committed, but the row it returned could not be read: under
+ * the default `int64: "number"` policy, a 64-bit integer beyond ±(2^53−1) that the database
+ * produced itself (a DEFAULT, a trigger, a sequence) cannot become a JavaScript number. The write
+ * happened: do not retry it. `cause` is the {@link UnsafeIntegerError}; read the row with
+ * `int64: "bigint"` or `"string"`.
+ *
+ * Values tablekit can see coming (a bigint in the data) are refused before any SQL with a
+ * {@link ValidationError} instead. It extends {@link AmbiguousCommitError}, so code that checks
+ * the outcome of an ambiguous commit handles it too (on PostgreSQL, in the unlikely case that a
+ * deferred constraint also failed at COMMIT, pg reports only the read failure).
+ */
+export class CommittedButUnreadableError extends AmbiguousCommitError {
+  /** Always true: the write was committed. */
+  readonly committed = true;
+}
+
 /** A table, column or other identifier is not a plain identifier, or is not a column of the table. Raised before any SQL runs. */
 export class IdentifierError extends TablekitError {}
 
@@ -121,7 +138,12 @@ export interface ValidationIssue {
   path: readonly (string | number)[];
 }
 
-/** Input was rejected before any SQL ran: bad filter operators, unstorable values, or a model's validation issues. */
+/**
+ * Input was rejected and nothing was written: bad filters, options or keys, values no backend stores
+ * alike, or a model's validation issues. Raised before any SQL runs, except where PostgreSQL itself
+ * refuses a value its column cannot hold (SQLSTATE 22P02/22003, kept as `cause`), and in batches,
+ * which roll back.
+ */
 export class ValidationError extends TablekitError {
   /** Every problem found, not only the first. */
   readonly issues: readonly ValidationIssue[];

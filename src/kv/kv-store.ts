@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions } from "../crud/statements.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { Database } from "../database.js";
 import type { QueryResult, Row } from "../dialect/dialect.js";
@@ -108,6 +109,7 @@ function checkKey(key: unknown, path: (string | number)[] = ["key"]): asserts ke
 function expiryOf(options: KVSetOptions | undefined): number {
   if (options === undefined || options === null) return 0;
   if (typeof options !== "object") throw invalid("options must be an object such as { ttl: 60_000 }", ["options"]);
+  checkOptions(options, ["ttl"], "KVStore writes"); // a misspelled { tll } must not store without expiry
   const ttl = options.ttl;
   if (ttl === undefined) return 0;
   if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) throw invalid("ttl must be a positive, finite number of milliseconds", ["options", "ttl"]);
@@ -536,6 +538,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * ```
    */
   async *scan(options: KVScanOptions = {}): AsyncGenerator<[string, V], void, undefined> {
+    checkOptions(options, ["prefix", "batchSize"], "scan");
     const prefix = options.prefix ?? "";
     checkKey(prefix, ["prefix"]);
     const batchSize = options.batchSize ?? DEFAULT_SCAN_BATCH;

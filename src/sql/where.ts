@@ -150,6 +150,7 @@ function collectObject(state: State, object: Record<string, unknown>, out: strin
   countNode(state);
   const path = state.path;
   const keys = Object.keys(object);
+  checkOwnKeys(state, object, keys);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k] as string;
     const value = object[key];
@@ -278,7 +279,9 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
 
 function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[]): void {
   const keys = Object.keys(operators);
-  if (keys.length === 0) {
+  const before = state.issues?.length ?? 0;
+  checkOwnKeys(state, operators, keys);
+  if (keys.length === 0 && (state.issues?.length ?? 0) === before) {
     addIssue(state, "is an empty operator object; use an operator such as { eq: value }, or null to match NULL");
     return;
   }
@@ -411,6 +414,29 @@ function bind(state: State, value: unknown): string {
   const params = state.params;
   params.push(state.dialect.encodeValue(value));
   return state.dialect.placeholder(params.length);
+}
+
+/**
+ * Only own enumerable string keys are filter data. A symbol key or a non-enumerable own property
+ * is an issue, never ignored: ignoring `{ [Symbol("id")]: 1 }` would match every row.
+ */
+function checkOwnKeys(state: State, object: object, keys: readonly string[]): void {
+  // Two counts first (cheap); Reflect.ownKeys (~10x slower) only to explain a problem.
+  if (Object.getOwnPropertyNames(object).length === keys.length && Object.getOwnPropertySymbols(object).length === 0) return;
+  const all = Reflect.ownKeys(object);
+  const path = state.path;
+  for (let i = 0; i < all.length; i++) {
+    const key = all[i]!;
+    if (typeof key === "symbol") {
+      path.push(String(key));
+      addIssue(state, "is a symbol key; filter keys must be column names or AND/OR/NOT (own enumerable string keys)");
+      path.pop();
+    } else if (!Object.prototype.propertyIsEnumerable.call(object, key)) {
+      path.push(key);
+      addIssue(state, "is not enumerable; filter keys must be own enumerable properties");
+      path.pop();
+    }
+  }
 }
 
 function countNode(state: State): void {

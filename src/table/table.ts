@@ -7,7 +7,7 @@
  */
 import { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
-import { IdentifierError, QueryError, ValidationError, type ValidationIssue } from "../errors/errors.js";
+import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
@@ -33,6 +33,7 @@ import {
   stripColumns,
   whereFragment,
 } from "./internal.js";
+import { checkBoolean, checkColumnArray, checkFunction, checkOptions } from "../crud/statements.js";
 import { type Model, checkModel, modelError, validateRow } from "./model.js";
 import { afterWhere, decodeCursor, encodeCursor, keysetOrderBy, keysetTerms } from "./pagination.js";
 import { type IncludePlan, IN_LIST_CHUNK, type RelationMap, loadIncludes, parentKeys, planIncludes } from "./relations.js";
@@ -77,10 +78,27 @@ function requireWhere(where: unknown, operation: string): void {
   }
 }
 
+/** An update must set at least one field; `undefined` fields are left out, with or without a model. */
+function requireFields(columns: readonly string[]): void {
+  if (columns.length === 0) {
+    throw new ValidationError("update data must set at least one column (undefined values are left out)", [{ message: "no columns to update", path: [] }]);
+  }
+}
+
+/**
+ * `data` without its undefined values: `undefined` means "leave out" in every write, so a model
+ * never sees `{ email: undefined }` override a stored value (or a schema default).
+ */
+function definedFields(data: Row): Row {
+  const values: Row = {};
+  for (const key of Object.keys(data)) if (data[key] !== undefined) values[key] = data[key];
+  return values;
+}
+
 /** The given (defined) fields of `data`, with the model's output values. */
 function givenFields(data: Row, output: Row): Row {
   const values: Row = {};
-  for (const key in data) if (data[key] !== undefined && key in output && output[key] !== undefined) values[key] = output[key];
+  for (const key of Object.keys(data)) if (data[key] !== undefined && key in output && output[key] !== undefined) values[key] = output[key];
   return values;
 }
 
@@ -273,7 +291,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     checkData(meta, data, what);
     if (this.#model === undefined) return data as Row;
     const issues: ValidationIssue[] = [];
-    const output = await validateRow(this.#model, data, [], issues);
+    const output = await validateRow(this.#model, definedFields(data as Row), [], issues);
     if (output === undefined) throw modelError(this.name, what, issues);
     checkData(meta, output, `${what} (as output by the model)`);
     return output;
@@ -350,6 +368,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     options?: FindOptions<C, Inc>,
   ): Promise<ResultRow<R, H, Rels, C, Inc> | null> {
     const meta = this.#current() ?? (await this.#ready());
+    checkOptions(options, ["columns", "include"], "read");
     const key = requireKey(meta, "read");
     if (!acceptsKey(meta, id)) return null;
     if (options === undefined || (options.columns === undefined && options.include === undefined)) {
@@ -368,7 +387,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async update(id: TableKey, data: Partial<I>): Promise<Simplify<VisibleRow<R, H>> | null> {
     const meta = this.#current() ?? (await this.#ready());
     const key = requireKey(meta, "update");
-    checkData(meta, data, "update data");
+    requireFields(checkData(meta, data, "update data"));
     if (!acceptsKey(meta, id)) return null;
     const model = this.#model;
     if (model === undefined) {
@@ -379,7 +398,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       const current = (await this.#lockedRows(tx, meta, { [key]: id }))[0];
       if (current === undefined) return null;
       const issues: ValidationIssue[] = [];
-      const output = await validateRow(model, { ...current, ...(data as Row) }, [], issues);
+      const output = await validateRow(model, { ...current, ...definedFields(data as Row) }, [], issues);
       if (output === undefined) throw modelError(this.name, "update data", issues);
       const values = givenFields(data as Row, output);
       checkData(meta, values, "update data (as output by the model)");
@@ -411,6 +430,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     options: ListOptions<R, C, Inc> = {},
   ): Promise<ResultRow<R, H, Rels, C, Inc>[]> {
     const meta = this.#current() ?? (await this.#ready());
+    checkOptions(options, ["where", "orderBy", "limit", "offset", "columns", "include"], "list");
     return (await this.#select(meta, options)) as never;
   }
 
@@ -421,6 +441,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   ): Promise<ResultRow<R, H, Rels, C, Inc> | null> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "findOne");
+    checkOptions(options, ["orderBy", "columns", "include"], "findOne");
     const rows = await this.#select(meta, { ...options, where, limit: 1 });
     return (rows[0] ?? null) as never;
   }
@@ -448,6 +469,9 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async batchCreate(records: readonly I[], options?: BatchCreateOptions): Promise<Simplify<VisibleRow<R, H>>[]>;
   async batchCreate(records: readonly I[], options: BatchCreateOptions = {}): Promise<Simplify<VisibleRow<R, H>>[] | number> {
     const meta = this.#current() ?? (await this.#ready());
+    checkOptions(options, ["returning", "onProgress", "chunkSize"], "batchCreate");
+    checkBoolean(options.returning, "returning", "batchCreate");
+    checkFunction(options.onProgress, "onProgress", "batchCreate");
     if (!Array.isArray(records)) throw new ValidationError("batchCreate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
     const total = records.length;
@@ -465,7 +489,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
         throw error;
       }
       if (model !== undefined) {
-        const output = await validateRow(model, record, [i], issues);
+        const output = await validateRow(model, definedFields(record as Row), [i], issues);
         if (output !== undefined) {
           checkData(meta, output, `record ${i} (as output by the model)`);
           outputs?.push(output);
@@ -492,7 +516,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
           step = [];
           const again: ValidationIssue[] = [];
           for (let i = start; i < end; i++) {
-            const output = await validateRow(model, records[i], [i], again);
+            const output = await validateRow(model, definedFields(records[i] as Row), [i], again);
             if (output !== undefined) step.push(output);
           }
           if (again.length > 0) throw modelError(this.name, "batchCreate records", again);
@@ -524,7 +548,9 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async batchUpdate(records: readonly Partial<I>[], keyColumn?: (keyof R & string) | TableBatchUpdateOptions): Promise<Simplify<VisibleRow<R, H>>[]>;
   async batchUpdate(records: readonly Partial<I>[], keyColumn: string | TableBatchUpdateOptions = {}): Promise<Simplify<VisibleRow<R, H>>[] | number> {
     const meta = this.#current() ?? (await this.#ready());
-    const options: TableBatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : keyColumn;
+    const options: TableBatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
+    checkBoolean(options.returning, "returning", "batchUpdate");
+    checkFunction(options.onProgress, "onProgress", "batchUpdate");
     const key = assertIdentifier(options.keyColumn ?? requireKey(meta, "batchUpdate without a keyColumn"), "column", meta.context);
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     records.forEach((record, i) => {
@@ -554,7 +580,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
         const record = records[i] as Row;
         const stored = current.get(keyOf(record[key]));
         if (stored === undefined) continue;
-        const output = await validateRow(model, { ...stored, ...record }, [i], issues);
+        const output = await validateRow(model, { ...stored, ...definedFields(record) }, [i], issues);
         if (output === undefined) continue;
         const values = givenFields(record, output);
         delete values[key];
@@ -577,7 +603,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "updateMany");
     checkWhere(meta, where);
-    checkData(meta, data, "update data");
+    requireFields(checkData(meta, data, "update data"));
     const model = this.#model;
     if (model === undefined) return this.db.updateMany(this.name, data as Row, where as Where);
     return this.db.transaction(async (tx) => {
@@ -587,7 +613,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       const groups = new Map<string, { values: Row; keys: unknown[] }>();
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        const output = await validateRow(model, { ...row, ...(data as Row) }, [pk === undefined ? i : pathKey(row[pk])], issues);
+        const output = await validateRow(model, { ...row, ...definedFields(data as Row) }, [pk === undefined ? i : pathKey(row[pk])], issues);
         if (output === undefined) continue;
         const values = givenFields(data as Row, output);
         checkData(meta, values, "update data (as output by the model)");
@@ -631,10 +657,10 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    */
   async upsert(data: I, options: TableUpsertOptions<R> = {}): Promise<Simplify<VisibleRow<R, H>>> {
     const meta = this.#current() ?? (await this.#ready());
-    const conflict = (options.conflict ?? [requireKey(meta, "upsert without conflict columns")]) as readonly string[];
-    if (!Array.isArray(conflict)) throw new ValidationError("conflict must be an array of column names", [{ message: "must be an array", path: ["conflict"] }]);
+    checkOptions(options, ["conflict", "update"], "upsert");
+    const conflict = checkColumnArray(options.conflict, "conflict", "upsert") ?? [requireKey(meta, "upsert without conflict columns")];
     for (const column of conflict) assertIdentifier(column, "column", meta.context);
-    for (const column of (options.update ?? []) as readonly string[]) assertIdentifier(column, "column", meta.context);
+    for (const column of checkColumnArray(options.update, "update", "upsert") ?? []) assertIdentifier(column, "column", meta.context);
     const values = await this.#input(meta, data, "upsert data");
     const row = await this.db.upsert<Row>(this.name, values, {
       conflict,
@@ -676,7 +702,18 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       columns.length === 0
         ? sql`INSERT INTO ${sql.id(this.name)} DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING *`
         : sql`INSERT INTO ${sql.id(this.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => data[c]))}) ON CONFLICT DO NOTHING RETURNING *`;
-    const inserted = (await this.db.execute<Row>(insert))[0];
+    let inserted: Row | undefined;
+    try {
+      inserted = (await this.db.execute<Row>(insert))[0];
+    } catch (error) {
+      if (error instanceof UnsafeIntegerError && !this.#inTransaction()) {
+        throw new CommittedButUnreadableError(
+          `The getOrCreate insert on table ${formatForMessage(this.name)} was committed, but the returned row could not be read: ${error.message}. Do not retry it.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     if (inserted !== undefined) return { row: hideColumns(meta, inserted) as never, created: true };
     const winner = await find();
     if (winner !== null) return { row: winner as never, created: false };
@@ -708,6 +745,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const meta = this.#current() ?? (await this.#ready());
     const options = given as Record<string, unknown>;
     if (!isPlainObject(options)) throw new ValidationError("paginate needs an options object", [{ message: "must be an object", path: [] }]);
+    checkOptions(options, ["where", "orderBy", "columns", "include", "page", "perPage", "after", "limit"], "paginate");
     const keyset = options["after"] !== undefined || options["limit"] !== undefined;
     if (keyset) {
       if (options["page"] !== undefined || options["perPage"] !== undefined) {
@@ -757,6 +795,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     options: TableStreamOptions<R, C, Inc> = {},
   ): AsyncGenerator<ResultRow<R, H, Rels, C, Inc>, void, undefined> {
     const meta = this.#current() ?? (await this.#ready());
+    checkOptions(options, ["where", "orderBy", "columns", "include", "batchSize"], "stream");
     const batchSize = positiveInteger(options.batchSize ?? 1000, "batchSize");
     const userWhere = options.where as Where | undefined;
     if (meta.primaryKey === undefined) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DialectName } from "../config/connection-config.js";
+import type { DialectName, Int64Mode } from "../config/connection-config.js";
 import type { QueryResult, ReservedConnection, Row, SqlDialect } from "../dialect/dialect.js";
 import { ConnectionError, QueryError, SerializationError, TablekitError } from "../errors/errors.js";
 import { Queryable, type TransactionOptions } from "../queryable.js";
@@ -50,6 +50,8 @@ export interface TransactionHost {
   readonly owner: object;
   readonly dialectName: DialectName;
   readonly sqlDialect: SqlDialect;
+  /** The Database's int64 policy. */
+  readonly int64: Int64Mode;
   /** Runs a statement on the scope's connection, with query events; no state checks. */
   execRaw(scope: TxScope, sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
   /** Bulk-loads COPY text lines on the scope's connection, with a query event. */
@@ -106,6 +108,16 @@ export class Transaction extends Queryable {
   /** @internal */
   protected get sqlDialect(): SqlDialect {
     return this.#host.sqlDialect;
+  }
+
+  /** @internal */
+  protected override get schemaOwner(): object {
+    return this.#host.owner;
+  }
+
+  /** @internal */
+  protected override get int64Mode(): Int64Mode {
+    return this.#host.int64;
   }
 
   /** @internal */

@@ -76,6 +76,14 @@ describe("valueKindOfDeclaredType", () => {
 });
 
 describe("decodeTimestamp", () => {
+  it("reads ISO-8601 extended years (±YYYYYY, written by other tools) as Dates, as PostgreSQL does (issue 14)", () => {
+    for (const text of ["+010000-01-01T00:00:00.000Z", "-000001-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z"]) {
+      const read = decodeTimestamp(text);
+      expect(read).toBeInstanceOf(Date);
+      expect((read as Date).toISOString()).toBe(text);
+    }
+  });
+
   it.each([
     ["2026-11-23T10:00:00.000Z", "2026-11-23T10:00:00.000Z"],
     ["2026-11-23T10:00:00Z", "2026-11-23T10:00:00.000Z"],
@@ -183,7 +191,7 @@ describe("encodeSqliteValue", () => {
     expect(encodeSqliteValue(5)).toBe(5n);
     expect(encodeSqliteValue(-0)).toBe(0n);
     expect(encodeSqliteValue(2 ** 53)).toBe(2 ** 53);
-    expect(encodeSqliteValue(Number.NaN)).toBeNaN();
+    expect(() => encodeSqliteValue(Number.NaN)).toThrow(ValidationError); // SQLite would store NULL (issue 14)
     expect(encodeSqliteValue(2n ** 60n)).toBe(2n ** 60n);
     expect(encodeSqliteValue(new Date("2026-11-23T10:00:00Z"))).toBe("2026-11-23T10:00:00.000Z");
     expect(encodeSqliteValue({ a: 1, b: [true, null] })).toBe('{"a":1,"b":[true,null]}');

@@ -8,6 +8,7 @@
 import type { DialectName } from "../../config/connection-config.js";
 import type { IsolationLevel, SqlDialect } from "../dialect.js";
 import { ValidationError } from "../../errors/errors.js";
+import { checkDate, checkNumber, jsonText } from "../json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
 
 const PLACEHOLDERS: string[] = [];
@@ -17,13 +18,21 @@ function placeholder(index: number): string {
 
 /**
  * Values as node-postgres binds them (as text, typed by the server from the statement). Plain
- * objects and arrays become JSON text, the same as on SQLite: a JS array goes to a JSON/JSONB
- * column, not to a native PostgreSQL array (pg would write an array literal).
+ * objects and arrays become JSON text, the same as on SQLite ({@link jsonText}: NaN, ±Infinity,
+ * invalid Dates and bigints inside are a ValidationError): a JS array goes to a JSON/JSONB column,
+ * not to a native PostgreSQL array (pg would write an array literal). NaN and Dates outside the
+ * years 0000–9999 are refused as on SQLite.
  */
 export function encodePostgresValue(value: unknown): unknown {
   switch (typeof value) {
-    case "string":
     case "number":
+      checkNumber(value);
+      // An integral number beyond ±(2^53−1) is not exact: written in exponent form, an integer
+      // column refuses it (SQLSTATE 22P02, a ValidationError, as on SQLite) and a float column
+      // stores the same double. Its decimal digits ("1152921504606847000" for 2^60) would land a
+      // different integer in a BIGINT.
+      return Number.isSafeInteger(value) || !Number.isInteger(value) ? value : value.toExponential();
+    case "string":
     case "boolean":
       return value;
     case "bigint":
@@ -33,18 +42,14 @@ export function encodePostgresValue(value: unknown): unknown {
     case "object": {
       if (value === null) return null;
       if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) throw new ValidationError("Invalid Date cannot be stored", [{ message: "invalid date", path: [] }]);
+        checkDate(value);
         return value;
       }
       if (Buffer.isBuffer(value)) return value;
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       const proto = Object.getPrototypeOf(value);
       if (Array.isArray(value) || proto === Object.prototype || proto === null || typeof (value as { toJSON?: unknown }).toJSON === "function") {
-        try {
-          return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-        } catch (error) {
-          throw new ValidationError(`The value cannot be stored as JSON: ${(error as Error).message}`, [{ message: "not serializable", path: [] }], { cause: error });
-        }
+        return jsonText(value);
       }
       throw new ValidationError(`A ${proto?.constructor?.name ?? "object"} cannot be stored in a column; convert it to a plain object, array or string`, [
         { message: "unsupported object", path: [] },

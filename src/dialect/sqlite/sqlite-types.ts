@@ -25,6 +25,7 @@
  */
 
 import { ValidationError } from "../../errors/errors.js";
+import { checkDate, checkNumber, jsonText } from "../json-value.js";
 
 /** How a value read from a SQLite column must be decoded to match PostgreSQL's JavaScript types. */
 export type ValueKind = "boolean" | "json" | "timestamp" | "decimal" | "bytes" | "integer" | "date" | "text" | "other";
@@ -98,7 +99,7 @@ export function valueKindOfDeclaredType(declared: string | null): ValueKind {
 
 // YYYY-MM-DD[(T| )HH:MM[:SS[.fff...]]][ ][Z|+HH|+HHMM|+HH:MM]
 const TIMESTAMP_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 const INTEGER_TEXT_RE = /^-?\d+$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -295,16 +296,6 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function stringifyJson(v: object): string {
-  try {
-    return JSON.stringify(v);
-  } catch (error) {
-    throw new ValidationError(`Value cannot be stored as JSON: ${(error as Error).message}`, [
-      { message: "value is not JSON-serializable", path: [] },
-    ], { cause: error });
-  }
-}
-
 /**
  * Converts a bound JavaScript value to a value better-sqlite3 can bind.
  *
@@ -312,16 +303,18 @@ function stringifyJson(v: object): string {
  * - safe integers (`Number.isSafeInteger`) → bigint, because better-sqlite3 binds every JavaScript
  *   number as a REAL and a TEXT-affinity column (DECIMAL, JSON, TEXT, ...) would then store `5` as
  *   `'5.0'`; bound as an integer it stores `'5'` (and INTEGER/REAL/NUMERIC columns are unaffected)
- * - other numbers, `string`, `bigint`, `null`, Buffer → unchanged
- * - Date → `toISOString()` text (an invalid Date is rejected)
+ * - other numbers, `string`, `bigint`, `null`, Buffer → unchanged; NaN is refused (SQLite would
+ *   store NULL)
+ * - Date → `toISOString()` text (an invalid Date, or one outside the years 0000–9999, is refused)
  * - Uint8Array (not a Buffer) → a Buffer view of the same memory (no copy)
- * - arrays, plain objects and objects with a `toJSON` method → `JSON.stringify` text
+ * - arrays, plain objects and objects with a `toJSON` method → JSON text ({@link jsonText})
  *
  * @param v - The bound value.
  * @returns The value to bind.
- * @throws ValidationError for functions, symbols, invalid Dates, values `JSON.stringify` cannot
- *   serialize (cycles, bigints inside), and objects that would silently serialize to `{}`
- *   (Map, Set, class instances without `toJSON`, typed arrays other than Uint8Array).
+ * @throws ValidationError for NaN, functions, symbols, Dates as above, JSON values that JSON would
+ *   change silently (NaN/±Infinity/invalid Dates/bigints/undefined elements inside, cycles), and
+ *   objects that would silently serialize to `{}` (Map, Set, class instances without `toJSON`,
+ *   typed arrays other than Uint8Array).
  */
 export function encodeSqliteValue(v: unknown): unknown {
   switch (typeof v) {
@@ -330,7 +323,9 @@ export function encodeSqliteValue(v: unknown): unknown {
       return v;
     case "number":
       // better-sqlite3 binds every number as a REAL; a TEXT-affinity column would store 5 as '5.0'.
-      return Number.isSafeInteger(v) ? BigInt(v) : v;
+      if (Number.isSafeInteger(v)) return BigInt(v);
+      checkNumber(v);
+      return v;
     case "boolean":
       return v ? 1 : 0;
     case "undefined":
@@ -341,14 +336,11 @@ export function encodeSqliteValue(v: unknown): unknown {
         return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       }
       if (v instanceof Date) {
-        const time = v.getTime();
-        if (Number.isNaN(time)) {
-          throw new ValidationError("Cannot store an invalid Date", [{ message: "invalid Date", path: [] }]);
-        }
+        checkDate(v);
         return v.toISOString();
       }
       if (Array.isArray(v) || isPlainObject(v) || typeof (v as { toJSON?: unknown }).toJSON === "function") {
-        return stringifyJson(v);
+        return jsonText(v);
       }
       const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
       throw new ValidationError(`Cannot store a value of type ${typeof name === "string" ? name : "object"}`, [
