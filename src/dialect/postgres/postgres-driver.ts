@@ -19,6 +19,7 @@ import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
 import { coalesceWrites } from "./coalesce-writes.js";
+import { type Deadline, Deadlines } from "./deadlines.js";
 import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
@@ -146,6 +147,8 @@ export class PostgresDriver implements Driver {
   #cursors = 0;
   /** Connections checked out of the pool (by transactions, streams and the lane). */
   #checkedOut = 0;
+  /** The statements waiting for an answer, when queryTimeoutMs is set. */
+  #deadlines: Deadlines | undefined;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -195,6 +198,7 @@ export class PostgresDriver implements Driver {
       pool.on("acquire", () => this.#checkedOut++);
       pool.on("release", () => this.#checkedOut--);
       this.#pool = pool;
+      this.#deadlines = c.queryTimeoutMs > 0 ? new Deadlines(c.queryTimeoutMs) : undefined;
       this.#lane = new PipelinedLane(pool, c.maxConnections, (error) => error instanceof ConnectionError, (error) => this.#map(error));
     }
     return this.#pool;
@@ -222,27 +226,24 @@ export class PostgresDriver implements Driver {
 
   async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
     const name = named ? this.#names.nameOf(text) : undefined;
-    const timeoutMs = this.#config.queryTimeoutMs;
+    const deadlines = this.#deadlines;
     let result: pg.QueryResult;
     try {
       result = await new Promise<pg.QueryResult>((resolve, reject) => {
-        // One timer per statement, armed only when queryTimeoutMs is set: past it the connection is
-        // destroyed (a frozen server never answers; pg alone would wait for the OS, hours later).
-        const timer =
-          timeoutMs > 0
-            ? setTimeout(() => {
-                reject(this.#timeoutError(timeoutMs, "a statement's result"));
-                destroyConnection(client);
-              }, timeoutMs)
-            : undefined;
-        if (timer !== undefined) {
+        // With queryTimeoutMs, a statement without an answer in time destroys its connection (a
+        // frozen server never answers; pg alone would wait for the OS, hours later).
+        if (deadlines !== undefined) {
+          const entry = deadlines.add(() => {
+            reject(this.#timeoutError(this.#config.queryTimeoutMs, "a statement's result"));
+            destroyConnection(client);
+          });
           const settle = { resolve, reject };
           resolve = (value) => {
-            clearTimeout(timer);
+            deadlines.done(entry);
             settle.resolve(value);
           };
           reject = (error) => {
-            clearTimeout(timer);
+            deadlines.done(entry);
             settle.reject(error);
           };
         }
@@ -274,17 +275,17 @@ export class PostgresDriver implements Driver {
    * itself when a connection dies (cursor reads and closes, COPY flow control).
    */
   async #bounded<T>(client: pg.ClientBase, work: Promise<T>, what: string): Promise<T> {
-    const timeoutMs = this.#config.queryTimeoutMs;
+    const deadlines = this.#deadlines;
     const { lost } = watch(client);
-    let timer: NodeJS.Timeout | undefined;
+    let entry: Deadline | undefined;
     const races: Promise<T>[] = [work, lost];
-    if (timeoutMs > 0) {
+    if (deadlines !== undefined) {
       races.push(
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(this.#timeoutError(timeoutMs, what));
+          entry = deadlines.add(() => {
+            reject(this.#timeoutError(this.#config.queryTimeoutMs, what));
             destroyConnection(client);
-          }, timeoutMs);
+          });
         }),
       );
     }
@@ -293,7 +294,7 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       throw this.#map(error);
     } finally {
-      clearTimeout(timer);
+      if (entry !== undefined) deadlines!.done(entry);
     }
   }
 
@@ -571,5 +572,6 @@ export class PostgresDriver implements Driver {
     this.#pool = undefined;
     this.#lane = undefined;
     await pool?.end();
+    this.#deadlines?.stop();
   }
 }
