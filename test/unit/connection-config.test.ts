@@ -57,6 +57,11 @@ const SERVER_DEFAULTS = {
   connectTimeoutMs: 10_000,
   acquireTimeoutMs: 0,
   idleTimeoutMs: 30_000,
+  queryTimeoutMs: 300_000,
+  statementTimeoutMs: 0,
+  idleInTransactionTimeoutMs: 0,
+  keepAlive: true,
+  keepAliveInitialDelayMs: 30_000,
   int64: "number",
   logParameters: false,
 } as const;
@@ -248,6 +253,11 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       connectTimeoutMs: 5_000,
       acquireTimeoutMs: 0,
       idleTimeoutMs: 30_000,
+      queryTimeoutMs: 300_000,
+      statementTimeoutMs: 0,
+      idleInTransactionTimeoutMs: 0,
+      keepAlive: true,
+      keepAliveInitialDelayMs: 30_000,
       int64: "number",
       logParameters: false,
     });
@@ -366,6 +376,11 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       connectTimeoutMs: 3_000,
       acquireTimeoutMs: 500,
       idleTimeoutMs: 1_000,
+      queryTimeoutMs: 300_000,
+      statementTimeoutMs: 0,
+      idleInTransactionTimeoutMs: 0,
+      keepAlive: true,
+      keepAliveInitialDelayMs: 30_000,
       int64: "bigint",
       logParameters: true,
     });
@@ -584,10 +599,10 @@ describe("resolveConfig: errors", () => {
 
   it("rejects unknown query parameters, listing the accepted ones", () => {
     expect(errorMessage("postgres://u:hunter2@h/db?sslmode=require&foo=1")).toBe(
-      'Invalid url postgres://u:***@h/db?sslmode=require&foo=1: unknown query parameter "foo"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password',
+      'Invalid url postgres://u:***@h/db?sslmode=require&foo=1: unknown query parameter "foo"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password, query_timeout, statement_timeout, idle_in_transaction_session_timeout, keepalives, keepalives_idle',
     );
     expect(errorMessage("postgres://h/db?password=hunter2&host=x")).toBe(
-      'Invalid url postgres://h/db?password=***&host=x: unknown query parameter "host"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password',
+      'Invalid url postgres://h/db?password=***&host=x: unknown query parameter "host"; accepted: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, options, min_connections, max_connections, password, query_timeout, statement_timeout, idle_in_transaction_session_timeout, keepalives, keepalives_idle',
     );
   });
 
