@@ -196,6 +196,17 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL timeouts
         .catch((e: unknown) => e);
       expect(error, String(error)).toBeInstanceOf(ConnectionError);
       expect(await db.select("acks", { where: { id: 100 } })).toEqual([]);
+      // A callback that returns after the server ended the session: COMMIT was never sent, so the
+      // transaction did not commit (ConnectionError, not an AmbiguousCommitError).
+      const atCommit = await db
+        .transaction(async (tx) => {
+          await tx.insert("acks", { id: 101 });
+          await sleep(700);
+        })
+        .catch((e: unknown) => e);
+      expect(atCommit, String(atCommit)).toBeInstanceOf(ConnectionError);
+      expect(atCommit).not.toBeInstanceOf(AmbiguousCommitError);
+      expect(await db.select("acks", { where: { id: 101 } })).toEqual([]);
       expect(await db.execute(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
     } finally {
       await db.close();

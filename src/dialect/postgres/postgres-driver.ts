@@ -504,6 +504,9 @@ export class PostgresDriver implements Driver {
     };
     return {
       client,
+      get lost() {
+        return failed || watch(client).failed;
+      },
       query: (sql, params) => gated(sql, params),
       // Cursor statements are not prepared: each DECLARE text is used once.
       stream: (sql, params, batchSize) => this.#declaredCursor((text, values) => gated(text, values, false), sql, params, batchSize),
