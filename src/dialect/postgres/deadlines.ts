@@ -4,8 +4,10 @@
  *
  * A `setTimeout` + `clearTimeout` pair cost 2.2–3.3 µs per statement in a micro-benchmark on the
  * (loaded) development machine, and even `performance.now()` 0.26–0.45 µs: several percent of a
- * pipelined point read. Here a statement costs one small object and a flag, and reads no clock:
- * a check stamps each entry it sees for the first time with the check's own time, which is never
+ * pipelined point read. Here a statement costs one small object, linked while it waits and
+ * unlinked as soon as it is answered (an entry left linked until the next check kept the
+ * statement's closure, and with it its result, alive into the old generation: +11–19% CPU per
+ * point read, measured), and reads no clock: a check stamps each entry it sees for the first time with the check's own time, which is never
  * before the entry was added, and expires entries stamped at least `timeoutMs` ago. So an entry
  * expires never before `timeoutMs` and, while the event loop runs, within `timeoutMs` + two
  * check intervals (an interval is 1/20 of the limit, between 10 ms and 1 s).
@@ -17,9 +19,8 @@
 export interface Deadline {
   /** The time of the first check that saw the entry (-1 until then). */
   started: number;
-  readonly expire: () => void;
-  /** Set when the wait ended in time; the entry is then dropped by the next check. */
-  done: boolean;
+  expire: (() => void) | undefined;
+  previous: Deadline | undefined;
   next: Deadline | undefined;
 }
 
@@ -44,40 +45,41 @@ export class Deadlines {
       // Waiting statements keep the process alive by their sockets; the check itself must not.
       this.#timer.unref();
     }
-    const entry: Deadline = { started: -1, expire, done: false, next: undefined };
+    const entry: Deadline = { started: -1, expire, previous: this.#tail, next: undefined };
     if (this.#tail === undefined) this.#head = entry;
     else this.#tail.next = entry;
     this.#tail = entry;
     return entry;
   }
 
-  /** The wait ended in time (or failed by itself). */
+  /**
+   * The wait ended in time (or failed by itself): the entry is unlinked at once, so that nothing
+   * it refers to (the statement, its result) outlives the statement. Idempotent.
+   */
   done(entry: Deadline): void {
-    entry.done = true;
+    if (entry.expire === undefined) return;
+    entry.expire = undefined;
+    const { previous, next } = entry;
+    if (previous === undefined) this.#head = next;
+    else previous.next = next;
+    if (next === undefined) this.#tail = previous;
+    else next.previous = previous;
+    entry.previous = entry.next = undefined;
   }
 
   #check(): void {
     const now = performance.now();
-    // Walk the whole list: finished entries are unlinked wherever they are (a long wait must not
-    // hold every later entry), expired ones fire. Each check visits the entries added since the
-    // last one plus those still waiting.
-    let previous: Deadline | undefined;
-    for (let entry = this.#head; entry !== undefined; entry = entry.next) {
-      if (!entry.done) {
-        if (entry.started < 0) entry.started = now;
-        else if (now - entry.started >= this.#timeoutMs) {
-          entry.done = true;
-          entry.expire();
-        }
+    // Only waits still in flight are linked: as many as statements awaiting an answer.
+    for (let entry = this.#head; entry !== undefined; ) {
+      const next = entry.next;
+      if (entry.started < 0) entry.started = now;
+      else if (now - entry.started >= this.#timeoutMs) {
+        const expire = entry.expire;
+        this.done(entry);
+        expire?.();
       }
-      if (entry.done) {
-        if (previous === undefined) this.#head = entry.next;
-        else previous.next = entry.next;
-      } else {
-        previous = entry;
-      }
+      entry = next;
     }
-    this.#tail = previous;
   }
 
   /** Stops checking (the pool closed). Entries still in flight never expire. */

@@ -232,26 +232,22 @@ export class PostgresDriver implements Driver {
       result = await new Promise<pg.QueryResult>((resolve, reject) => {
         // With queryTimeoutMs, a statement without an answer in time destroys its connection (a
         // frozen server never answers; pg alone would wait for the OS, hours later).
-        if (deadlines !== undefined) {
-          const entry = deadlines.add(() => {
-            reject(this.#timeoutError(this.#config.queryTimeoutMs, "a statement's result"));
-            destroyConnection(client);
-          });
-          const settle = { resolve, reject };
-          resolve = (value) => {
-            deadlines.done(entry);
-            settle.resolve(value);
-          };
-          reject = (error) => {
-            deadlines.done(entry);
-            settle.reject(error);
-          };
-        }
+        const entry =
+          deadlines === undefined
+            ? undefined
+            : deadlines.add(() => {
+                reject(this.#timeoutError(this.#config.queryTimeoutMs, "a statement's result"));
+                destroyConnection(client);
+              });
         // A Query built from the text, not from a config object: pg copies a config object through
         // property descriptors and wraps the promise once more, which together were ~10% of the
         // CPU time of point reads at concurrency 32. A named statement always uses the extended
         // protocol: one call runs one statement, as on SQLite ("…; DROP TABLE x" is refused).
-        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res)));
+        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => {
+          if (entry !== undefined) deadlines!.done(entry);
+          if (error) reject(error);
+          else resolve(res);
+        });
         // pg's declarations omit `name`, which the constructor copies from a config object.
         if (name !== undefined) (query as pg.Query & { name?: string }).name = name;
         client.query(query);
