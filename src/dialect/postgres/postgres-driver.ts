@@ -350,7 +350,11 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Set once the statement is handed to a connection: a failure to get one (the server is down)
+    // means it was never sent.
+    let sent = false;
     return this.#lane!.run(async (client) => {
+      sent = true;
       try {
         return await this.#run(client, sql, params);
       } catch (error) {
@@ -362,7 +366,7 @@ export class PostgresDriver implements Driver {
         return this.#run(client, sql, params, false);
       }
     }).catch((error: unknown) => {
-      throw this.#unknownOutcome(error, sql);
+      throw sent ? this.#unknownOutcome(error, sql) : error;
     });
   }
 
