@@ -633,7 +633,9 @@ function nonEmpty(value: string | undefined): string | undefined {
  * Fields given next to a URL override its values. The password comes from, in order: the
  * `password` field, the URL's `?password=` parameter, the URL's user info, `env.PGPASSWORD`
  * (postgres dialect only). The default `sslmode` is `"disable"` for loopback hosts and Unix
- * sockets and `"prefer"` (libpq's default) elsewhere; a URL's `connect_timeout` is in seconds.
+ * sockets and `"prefer"` (libpq's default) elsewhere; a URL's `connect_timeout` and
+ * `keepalives_idle` are in seconds (libpq's units), its `query_timeout`, `statement_timeout` and
+ * `idle_in_transaction_session_timeout` in milliseconds.
  *
  * @param input - Options, a URL string, or nothing.
  * @param env - Environment to read `DATABASE_URL`, `PGUSER` and `PGPASSWORD` from. Default `process.env`.
