@@ -352,6 +352,9 @@ export class Database extends Queryable {
         throw error;
       }
       scope.active = false;
+      // A connection lost before COMMIT was sent (e.g. the server ended an idle transaction) did
+      // not commit: that is a ConnectionError, not an unknown outcome.
+      if (connection.lost === true) throw new ConnectionError("The connection was lost before COMMIT was sent, so the transaction did not commit");
       try {
         await this.#timed(connection, "COMMIT", [], true);
       } catch (error) {

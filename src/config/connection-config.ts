@@ -65,6 +65,11 @@ export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "min_connections",
   "max_connections",
   "password",
+  "query_timeout",
+  "statement_timeout",
+  "idle_in_transaction_session_timeout",
+  "keepalives",
+  "keepalives_idle",
 ]);
 
 /**
@@ -97,6 +102,11 @@ export const OPTION_NAMES = Object.freeze([
   "int64",
   "logParameters",
   "readonly",
+  "queryTimeoutMs",
+  "statementTimeoutMs",
+  "idleInTransactionTimeoutMs",
+  "keepAlive",
+  "keepAliveInitialDelayMs",
 ] as const satisfies readonly (keyof DatabaseOptions)[]);
 
 /** Compile-time check: every DatabaseOptions field is in OPTION_NAMES (this type must be `never`). */
@@ -198,6 +208,37 @@ export interface DatabaseOptions {
   acquireTimeoutMs?: number;
   /** How long an idle pooled connection is kept before being closed, in ms. Default 30 000. */
   idleTimeoutMs?: number;
+  /**
+   * Server backends: the longest the client waits for one answer from the server, in ms: a
+   * statement's result, one batch of a stream, COPY's flow control and its final count. Past it
+   * the connection is closed (destroyed, never reused) and the call rejects with
+   * `QueryTimeoutError`, or with `AmbiguousCommitError` when a COMMIT or a write outside a
+   * transaction was waiting (it may have been applied). Bounds what no server setting can: a
+   * frozen server or a network partition. Default 300 000 (5 minutes); 0 = no limit. URL:
+   * `query_timeout` (ms).
+   */
+  queryTimeoutMs?: number;
+  /**
+   * Server backends: the server's `statement_timeout`, in ms: the server cancels a statement
+   * running longer (SQLSTATE 57014, `StatementTimeoutError`; the connection stays usable).
+   * Default 0 = the server's setting. URL: `statement_timeout` (ms).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Server backends: the server's `idle_in_transaction_session_timeout`, in ms: the server ends
+   * a session whose transaction sits idle longer (its statements then fail with
+   * `ConnectionError`). Default 0 = the server's setting. URL:
+   * `idle_in_transaction_session_timeout` (ms).
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** Server backends: TCP keepalive on the connections. Default `true`. URL: `keepalives` (`1` or `0`). */
+  keepAlive?: boolean;
+  /**
+   * Server backends: idle time before the first TCP keepalive probe, in ms (whole seconds are
+   * used; 0 = the operating system's default, 2 hours on Linux). Default 30 000. URL:
+   * `keepalives_idle` (seconds).
+   */
+  keepAliveInitialDelayMs?: number;
   /** SQLite `busy_timeout`, in ms. Default 5 000. */
   busyTimeoutMs?: number;
   /**
@@ -279,6 +320,16 @@ export interface ServerConfig {
   readonly acquireTimeoutMs: number;
   /** Idle connection timeout in ms. */
   readonly idleTimeoutMs: number;
+  /** Client-side wait for one answer from the server, in ms; 0 = no limit. */
+  readonly queryTimeoutMs: number;
+  /** The server's `statement_timeout` in ms; 0 = the server's setting. */
+  readonly statementTimeoutMs: number;
+  /** The server's `idle_in_transaction_session_timeout` in ms; 0 = the server's setting. */
+  readonly idleInTransactionTimeoutMs: number;
+  /** Whether TCP keepalive is on. */
+  readonly keepAlive: boolean;
+  /** Idle time before the first keepalive probe, in ms; 0 = the OS default. */
+  readonly keepAliveInitialDelayMs: number;
   /** 64-bit integer policy. */
   readonly int64: Int64Mode;
   /** Whether query events include bound parameters. */
@@ -294,6 +345,9 @@ const DEFAULT_APPLICATION_NAME = "tablekit";
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 0;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
+const DEFAULT_KEEPALIVE_INITIAL_DELAY_MS = 30_000;
+const MAX_TIMEOUT_MS = 2_147_483_647;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const DEFAULT_INT64: Int64Mode = "number";
 const POSTGRES_PORT = 5432;
@@ -319,6 +373,11 @@ interface UrlParams {
   minConnections?: number;
   maxConnections?: number;
   password?: string;
+  queryTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+  keepAlive?: boolean;
+  keepAliveInitialDelayMs?: number;
 }
 
 type ParsedUrl =
@@ -544,6 +603,25 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
         params.connectTimeoutMs = Math.round(Number(value) * 1000);
         break;
       }
+      case "query_timeout":
+      case "statement_timeout":
+      case "idle_in_transaction_session_timeout": {
+        if (!/^\d+$/.test(value)) urlError(source, raw, `${key} must be a non-negative integer number of milliseconds, got "${value}"`, secrets);
+        const ms = Number(value);
+        if (ms > MAX_TIMEOUT_MS) urlError(source, raw, `${key} must be at most ${MAX_TIMEOUT_MS} ms, got "${value}"`, secrets);
+        if (key === "query_timeout") params.queryTimeoutMs = ms;
+        else if (key === "statement_timeout") params.statementTimeoutMs = ms;
+        else params.idleInTransactionTimeoutMs = ms;
+        break;
+      }
+      case "keepalives":
+        if (value !== "0" && value !== "1") urlError(source, raw, `keepalives must be 1 or 0, got "${value}"`, secrets);
+        params.keepAlive = value === "1";
+        break;
+      case "keepalives_idle":
+        if (!/^\d+$/.test(value)) urlError(source, raw, `keepalives_idle must be a non-negative integer number of seconds, got "${value}"`, secrets);
+        params.keepAliveInitialDelayMs = Number(value) * 1000;
+        break;
       case "min_connections":
       case "max_connections": {
         if (!/^\d+$/.test(value)) urlError(source, raw, `${key} must be a non-negative integer, got "${value}"`, secrets);
@@ -668,6 +746,14 @@ function validateFields(options: DatabaseOptions): void {
   checkTimeout("acquireTimeoutMs", options.acquireTimeoutMs);
   checkTimeout("idleTimeoutMs", options.idleTimeoutMs);
   checkTimeout("busyTimeoutMs", options.busyTimeoutMs);
+  // Whole milliseconds up to 2^31 − 1: the largest a Node timer and the server accept.
+  checkInteger("queryTimeoutMs", options.queryTimeoutMs, 0, MAX_TIMEOUT_MS);
+  checkInteger("statementTimeoutMs", options.statementTimeoutMs, 0, MAX_TIMEOUT_MS);
+  checkInteger("idleInTransactionTimeoutMs", options.idleInTransactionTimeoutMs, 0, MAX_TIMEOUT_MS);
+  if (options.keepAlive !== undefined && typeof options.keepAlive !== "boolean") {
+    throw new ConfigError(`keepAlive must be a boolean, got ${describeValue(options.keepAlive)}`);
+  }
+  checkTimeout("keepAliveInitialDelayMs", options.keepAliveInitialDelayMs);
   checkOneOf("int64", options.int64, INT64_MODES);
   if (options.logParameters !== undefined && typeof options.logParameters !== "boolean") {
     throw new ConfigError(`logParameters must be a boolean, got ${describeValue(options.logParameters)}`);
@@ -711,8 +797,9 @@ function nonEmpty(value: string | undefined): string | undefined {
  * (postgres dialect only); without any, the password file is read when connecting. The default
  * `sslmode` is `PGSSLMODE`, else `"verify-full"` with `sslrootcert: "system"`, else `"disable"`
  * for loopback hosts and Unix sockets and `"prefer"` (libpq's default) elsewhere; a URL's
- * `connect_timeout` is in seconds. Unknown option fields and URL parameters are refused, naming
- * the closest known name.
+ * `connect_timeout` and `keepalives_idle` are in seconds (libpq's units), its `query_timeout`,
+ * `statement_timeout` and `idle_in_transaction_session_timeout` in milliseconds. Unknown option
+ * fields and URL parameters are refused, naming the closest known name.
  *
  * @param input - Options, a URL string, or nothing.
  * @param env - Environment to read `DATABASE_URL`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`,
@@ -863,6 +950,11 @@ function serverConfig(
     connectTimeoutMs: options.connectTimeoutMs ?? params.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    queryTimeoutMs: options.queryTimeoutMs ?? params.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: options.statementTimeoutMs ?? params.statementTimeoutMs ?? 0,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? params.idleInTransactionTimeoutMs ?? 0,
+    keepAlive: options.keepAlive ?? params.keepAlive ?? true,
+    keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? params.keepAliveInitialDelayMs ?? DEFAULT_KEEPALIVE_INITIAL_DELAY_MS,
     int64: options.int64 ?? DEFAULT_INT64,
     logParameters: options.logParameters ?? false,
   };

@@ -34,6 +34,11 @@ export interface ReservedConnection extends DriverConnection {
    * has it; returns the number of rows loaded.
    */
   copyIn?(sql: string, lines: Iterable<string>): Promise<number>;
+  /**
+   * True once the connection is known to be lost (the server ended the session, the socket
+   * failed): nothing more can be sent on it, so a transaction on it cannot commit.
+   */
+  readonly lost?: boolean;
   /** Returns the connection to the pool; `broken` discards it instead (its state is unknown). */
   release(broken?: boolean): void;
 }

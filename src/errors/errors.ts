@@ -35,8 +35,33 @@ export class ConfigError extends TablekitError {}
 /** The database could not be reached, the connection broke, the pool timed out, or the Database is closed. */
 export class ConnectionError extends TablekitError {}
 
+/**
+ * The server did not answer within `queryTimeoutMs` (PostgreSQL/CockroachDB): a frozen or
+ * unreachable server, a network partition, or a statement slower than the limit. The connection
+ * was closed and is never reused. A read, a statement inside a transaction (which is then rolled
+ * back by the server) or a stream batch fails with this error; a COMMIT or a write outside a
+ * transaction whose outcome is unknown fails with {@link AmbiguousCommitError} instead, with this
+ * error as `cause`.
+ */
+export class QueryTimeoutError extends ConnectionError {
+  /** The limit that was exceeded, in ms (`queryTimeoutMs`). */
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, options: TablekitErrorOptions = {}) {
+    super(message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** A statement failed in the database for a reason other than a constraint or a serialization conflict. */
 export class QueryError extends TablekitError {}
+
+/**
+ * The server cancelled the statement (SQLSTATE 57014): it ran longer than `statementTimeoutMs`
+ * (the server's `statement_timeout`), or an administrator cancelled it. Nothing the statement did
+ * was kept; the connection stays usable. Inside a transaction the transaction is aborted.
+ */
+export class StatementTimeoutError extends QueryError {}
 
 /** A 64-bit integer read from the database does not fit a JavaScript number under the `int64: "number"` policy. */
 export class UnsafeIntegerError extends QueryError {}

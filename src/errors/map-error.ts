@@ -14,6 +14,7 @@ import {
   QueryError,
   ReadOnlyError,
   SerializationError,
+  StatementTimeoutError,
   TablekitError,
   UniqueViolationError,
 } from "./errors.js";
@@ -165,6 +166,8 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
     }
     case "23514":
       return new CheckViolationError(message, { ...options, table, constraint });
+    case "57014":
+      return new StatementTimeoutError(`The statement was cancelled: ${message}`, options);
     case "40003":
       return new AmbiguousCommitError(`The transaction's commit outcome is unknown: ${message}`, options);
     case "25006": // read_only_sql_transaction: the same failure as SQLITE_READONLY
@@ -177,6 +180,8 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
     (code.startsWith("08") && code !== "08P01") || // connection exception (08P01: the client's protocol mistake)
     code === "57P01" || // admin shutdown
     code === "57P02" || // crash shutdown
+    code === "57P05" || // idle_session_timeout ended the session
+    code === "25P03" || // idle_in_transaction_session_timeout ended the session
     code === "57P03" || // cannot connect now
     code === "53300" || // too many connections
     code === "28P01" || // invalid password

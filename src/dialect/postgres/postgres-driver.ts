@@ -15,13 +15,14 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { ServerConfig } from "../../config/connection-config.js";
 import { connectionAttempts } from "../../config/connection-config.js";
 import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
-import { ConnectionError, SchemaChangedError } from "../../errors/errors.js";
+import { AmbiguousCommitError, ConnectionError, QueryTimeoutError, SchemaChangedError, TablekitError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { int64FromText } from "../int64.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { coalesceWrites } from "./coalesce-writes.js";
 import { connectingClientClass } from "./connecting-client.js";
+import { type Deadline, Deadlines } from "./deadlines.js";
 import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
 
 /** The flavour of a server, from what its `version()` says. */
@@ -107,6 +108,61 @@ const MAX_PARAMETERS = 65_535;
 const CONNECTION_MESSAGES =
   /Connection terminated|not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client was closed|does not support SSL/i;
 
+/**
+ * Whether a statement outside a transaction may have changed something, judged by its first word
+ * (a statement that only reads cannot have an unknown outcome). Conservative: `WITH …` counts as
+ * a write, since a data-modifying CTE may hide in it.
+ */
+function mayWrite(sql: string): boolean {
+  return !/^\s*\(?\s*(?:select|show|values|table|explain)\b/i.test(sql);
+}
+
+/** Whether a (mapped) error was reported by the server itself: a SQLSTATE, not a socket failure. */
+function fromServer(error: TablekitError): boolean {
+  return error.code !== undefined && /^[0-9A-Z]{5}$/.test(error.code) && !error.code.startsWith("E");
+}
+
+/** Node/pg messages meaning the statement never left the client (the connection was already gone). */
+const NOT_SENT = /not queryable|Client was closed|Cannot use a pool after calling end|The database is closed/i;
+
+/**
+ * The fate of one pooled client's connection, watched once per client: `lost` rejects when the
+ * connection fails or ends (pg reports a dead socket as "error" and "end" on the client).
+ */
+interface ClientWatch {
+  failed: boolean;
+  readonly lost: Promise<never>;
+}
+
+const watches = new WeakMap<pg.ClientBase, ClientWatch>();
+
+function watch(client: pg.ClientBase): ClientWatch {
+  let entry = watches.get(client);
+  if (entry !== undefined) return entry;
+  let fail!: (error: Error) => void;
+  const lost = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  // Nobody may be waiting when the connection ends (e.g. an idle client closed by the pool).
+  lost.catch(() => undefined);
+  const created: ClientWatch = { failed: false, lost };
+  const onLost = (error?: unknown) => {
+    created.failed = true;
+    fail(error instanceof Error ? error : new Error("Connection terminated unexpectedly"));
+  };
+  client.on("error", onLost);
+  client.on("end", () => onLost(new Error("Connection terminated")));
+  watches.set(client, created);
+  entry = created;
+  return entry;
+}
+
+/** Closes the client's socket at once (no goodbye: the server may be frozen). pg then fails its queries and emits "error" and "end". */
+function destroyConnection(client: pg.ClientBase): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
+  stream?.destroy?.();
+}
+
 /** The PostgreSQL/CockroachDB driver. See the module documentation. */
 export class PostgresDriver implements Driver {
   readonly #config: ServerConfig;
@@ -116,6 +172,10 @@ export class PostgresDriver implements Driver {
   #lane: PipelinedLane | undefined;
   #closed = false;
   #cursors = 0;
+  /** Connections checked out of the pool (by transactions, streams and the lane). */
+  #checkedOut = 0;
+  /** The statements waiting for an answer, when queryTimeoutMs is set. */
+  #deadlines: Deadlines | undefined;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -156,12 +216,19 @@ export class PostgresDriver implements Driver {
         application_name: c.applicationName,
         ...(c.options === undefined ? {} : { options: c.options }),
         types: typeParsers(c),
-        keepAlive: true,
+        keepAlive: c.keepAlive,
+        keepAliveInitialDelayMillis: c.keepAliveInitialDelayMs,
+        // Sent in the startup message; 0 leaves the server's setting.
+        ...(c.statementTimeoutMs > 0 ? { statement_timeout: c.statementTimeoutMs } : {}),
+        ...(c.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: c.idleInTransactionTimeoutMs } : {}),
       });
       // An idle client whose connection dies emits "error" on the pool; the pool drops the
       // client by itself, and without a listener the process would crash.
       pool.on("error", () => undefined);
+      pool.on("acquire", () => this.#checkedOut++);
+      pool.on("release", () => this.#checkedOut--);
       this.#pool = pool;
+      this.#deadlines = c.queryTimeoutMs > 0 ? new Deadlines(c.queryTimeoutMs) : undefined;
       this.#lane = new PipelinedLane(pool, c.maxConnections, (error) => error instanceof ConnectionError, (error) => this.#map(error));
     }
     return this.#pool;
@@ -201,13 +268,27 @@ export class PostgresDriver implements Driver {
   async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
     if (params.length > MAX_PARAMETERS) throw tooManyParameters(params.length, MAX_PARAMETERS, "PostgreSQL");
     const name = named ? this.#names.nameOf(text) : undefined;
+    const deadlines = this.#deadlines;
     let result: pg.QueryResult;
     try {
       result = await new Promise<pg.QueryResult>((resolve, reject) => {
+        // With queryTimeoutMs, a statement without an answer in time destroys its connection (a
+        // frozen server never answers; pg alone would wait for the OS, hours later).
+        const entry =
+          deadlines === undefined
+            ? undefined
+            : deadlines.add(() => {
+                reject(this.#timeoutError(this.#config.queryTimeoutMs, "a statement's result"));
+                destroyConnection(client);
+              });
         // A Query built from the text, not from a config object: pg copies a config object through
         // property descriptors and wraps the promise once more, which together were ~10% of the
         // CPU time of point reads at concurrency 32.
-        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => (error ? reject(error) : resolve(res))) as ExtendedQuery;
+        const query = new pg.Query(text, params as unknown[], (error: Error | undefined, res: pg.QueryResult) => {
+          if (entry !== undefined) deadlines!.done(entry);
+          if (error) reject(error);
+          else resolve(res);
+        }) as ExtendedQuery;
         // pg's declarations omit `name` and `queryMode`, which the constructor copies from a config object.
         if (name !== undefined) query.name = name;
         // Always the extended protocol, named or not, with values or without: one call runs one
@@ -231,17 +312,51 @@ export class PostgresDriver implements Driver {
     return { rows: result.rows as Row[], rowCount: result.rows.length > 0 || result.command === "SELECT" ? result.rows.length : (result.rowCount ?? 0) };
   }
 
+  #timeoutError(timeoutMs: number, what: string): QueryTimeoutError {
+    return new QueryTimeoutError(
+      `The server sent no answer (${what}) within queryTimeoutMs (${timeoutMs} ms); the connection was closed`,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Waits for `work` on `client`, but no longer than the connection lives and than
+   * queryTimeoutMs (past which the connection is destroyed). For the waits pg does not end by
+   * itself when a connection dies (cursor reads and closes, COPY flow control).
+   */
+  async #bounded<T>(client: pg.ClientBase, work: Promise<T>, what: string): Promise<T> {
+    const deadlines = this.#deadlines;
+    const { lost } = watch(client);
+    let entry: Deadline | undefined;
+    const races: Promise<T>[] = [work, lost];
+    if (deadlines !== undefined) {
+      races.push(
+        new Promise<never>((_, reject) => {
+          entry = deadlines.add(() => {
+            reject(this.#timeoutError(this.#config.queryTimeoutMs, what));
+            destroyConnection(client);
+          });
+        }),
+      );
+    }
+    try {
+      return await Promise.race(races);
+    } catch (error) {
+      throw this.#map(error);
+    } finally {
+      if (entry !== undefined) deadlines!.done(entry);
+    }
+  }
+
   async *#cursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const cursor = client.query(new Cursor<Row>(text, params as unknown[]));
+    const state = watch(client);
     try {
       let next = cursor.read(batchSize);
       for (;;) {
-        let batch: Row[];
-        try {
-          batch = await next;
-        } catch (error) {
-          throw this.#map(error);
-        }
+        // A read that the connection's end does not settle (a failure while no read was pending,
+        // or a frozen server) is bounded here.
+        const batch = await this.#bounded(client, next, "a stream batch");
         if (batch.length === 0) break;
         const last = batch.length < batchSize;
         if (!last) {
@@ -256,7 +371,10 @@ export class PostgresDriver implements Driver {
         if (last) break;
       }
     } finally {
-      await cursor.close().catch(() => undefined);
+      // Closing the portal waits for the server's ReadyForQuery, which a dead connection never
+      // sends: skip it when the connection or the cursor failed (the connection is then destroyed).
+      const failed = (cursor as unknown as { state?: string }).state === "error";
+      if (!state.failed && !failed) await this.#bounded(client, cursor.close(), "closing a stream").catch(() => undefined);
     }
   }
 
@@ -286,7 +404,11 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Set once the statement is handed to a connection: a failure to get one (the server is down)
+    // means it was never sent.
+    let sent = false;
     const attempt = async (client: pg.PoolClient, retried: boolean): Promise<QueryResult> => {
+      sent = true;
       try {
         return await this.#run(client, sql, params);
       } catch (error) {
@@ -301,7 +423,25 @@ export class PostgresDriver implements Driver {
         return this.#run(client, sql, params, false);
       }
     };
-    return this.#lane!.run((client) => attempt(client, false));
+    return this.#lane!.run((client) => attempt(client, false)).catch((error: unknown) => {
+      throw sent ? this.#unknownOutcome(error, sql) : error;
+    });
+  }
+
+  /**
+   * A write outside a transaction commits by itself: when its connection failed (or timed out)
+   * after it was sent and before the server answered, it may have been applied, so it fails with
+   * AmbiguousCommitError rather than a ConnectionError that would read as "not written". A
+   * failure the server reported (e.g. 57P01, the statement was terminated) or one before sending
+   * is a ConnectionError.
+   */
+  #unknownOutcome(error: unknown, sql: string): unknown {
+    if (!(error instanceof ConnectionError) || fromServer(error) || NOT_SENT.test(error.message) || !mayWrite(sql)) return error;
+    const what = error instanceof QueryTimeoutError ? "no answer came within queryTimeoutMs" : "the connection failed";
+    return new AmbiguousCommitError(
+      `The statement was sent but ${what} before its answer, so whether it was applied is unknown; it was not retried: ${error.message}`,
+      { cause: error, code: error.code },
+    );
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
@@ -314,7 +454,7 @@ export class PostgresDriver implements Driver {
       broken = error instanceof ConnectionError;
       throw error;
     } finally {
-      reserved.release(broken);
+      reserved.release(broken || watch(reserved.client).failed);
     }
   }
 
@@ -328,9 +468,13 @@ export class PostgresDriver implements Driver {
       timer = setTimeout(() => {
         // Hand a connection that arrives too late straight back to the pool.
         pending.then((late) => late.release(), () => undefined);
+        // Counted, not assumed from the pool's size: connections still opening are not "busy".
+        const busy = this.#checkedOut;
+        const opening = Math.max(0, pool.totalCount - pool.idleCount - busy);
         reject(
           new ConnectionError(
-            `No database connection became free within acquireTimeoutMs (${timeout} ms); all ${this.#config.maxConnections} connections are busy`,
+            `No database connection became free within acquireTimeoutMs (${timeout} ms): ${busy} of ${this.#config.maxConnections} connections busy` +
+              (opening > 0 ? `, ${opening} still opening` : ""),
           ),
         );
       }, timeout);
@@ -418,6 +562,9 @@ export class PostgresDriver implements Driver {
     };
     return {
       client,
+      get lost() {
+        return failed || watch(client).failed;
+      },
       query: (sql, params) => gated(sql, params),
       // Cursor statements are not prepared: each DECLARE text is used once.
       stream: (sql, params, batchSize) => this.#declaredCursor((text, values) => gated(text, values, false), sql, params, batchSize),
@@ -433,27 +580,47 @@ export class PostgresDriver implements Driver {
     };
   }
 
-  /** Streams COPY text lines to the server in chunks of about 64 KiB, honouring backpressure. */
+  /**
+   * Streams COPY text lines to the server in chunks of about 64 KiB, honouring backpressure. Every
+   * wait (flow control, the final count) ends when the connection fails or after queryTimeoutMs,
+   * and the stream's failure is always handled (pg-copy-streams reports a lost connection as an
+   * "error" event that nobody else listens to).
+   */
   async #copyIn(client: pg.PoolClient, sql: string, lines: Iterable<string>): Promise<number> {
     const stream = client.query(copyFrom(sql));
     const finished = new Promise<void>((resolve, reject) => {
       stream.on("finish", resolve);
       stream.on("error", reject);
     });
+    finished.catch(() => undefined);
+    // A promise that only ever rejects, with the stream's failure, to end a wait for "drain".
+    const failure = finished.then(() => new Promise<never>(() => undefined));
+    failure.catch(() => undefined);
     try {
       let chunk = "";
       for (const line of lines) {
         chunk += line;
         if (chunk.length >= 65_536) {
-          if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once("drain", resolve));
+          if (!stream.write(chunk)) {
+            await this.#bounded(client, Promise.race([new Promise<void>((resolve) => stream.once("drain", resolve)), failure]), "COPY flow control");
+          }
           chunk = "";
         }
       }
       stream.end(chunk);
-      await finished;
+      await this.#bounded(client, finished, "COPY's row count");
     } catch (error) {
-      stream.destroy();
-      await finished.catch(() => undefined);
+      // Abort the COPY (CopyFail) only while the connection works and the server has not ended it:
+      // pg-copy-streams drops its connection on an error and would throw on a dead one.
+      const live = (stream as unknown as { connection?: unknown }).connection;
+      if (!watch(client).failed && live !== null && live !== undefined) {
+        try {
+          stream.destroy();
+          await this.#bounded(client, finished, "COPY's abort").catch(() => undefined);
+        } catch {
+          destroyConnection(client);
+        }
+      }
       throw this.#map(error);
     }
     return stream.rowCount;
@@ -466,5 +633,6 @@ export class PostgresDriver implements Driver {
     this.#pool = undefined;
     this.#lane = undefined;
     await pool?.end();
+    this.#deadlines?.stop();
   }
 }
