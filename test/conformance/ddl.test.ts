@@ -214,13 +214,31 @@ for (const backend of backends()) {
     });
 
     it("vacuum() succeeds and the data stays", async () => {
-      const name = table("ddl_vacuum");
-      await db.createTable(name, { id: "INTEGER PRIMARY KEY", v: "TEXT" });
-      await db.insert(name, { id: 1, v: "a" });
-      await db.insert(name, { id: 2, v: "b" });
-      await db.delete(name, { id: 1 });
-      await expect(db.vacuum()).resolves.toBeUndefined();
-      expect(await db.select(name)).toEqual([{ id: 2, v: "b" }]);
+      // PostgreSQL's VACUUM covers the whole database and waits for every table lock that other
+      // test files hold (ALTER TABLE in their transactions), so it runs in a database of its own.
+      let target = db;
+      let own: string | undefined;
+      if (backend.name === "postgres") {
+        own = uniqueTable("vacuum_db");
+        await db.createDatabase(own);
+        const url = new URL(backend.options().url as string);
+        url.pathname = `/${own}`;
+        target = new Database({ url: url.toString() });
+      }
+      try {
+        const name = own === undefined ? table("ddl_vacuum") : uniqueTable("ddl_vacuum");
+        await target.createTable(name, { id: "INTEGER PRIMARY KEY", v: "TEXT" });
+        await target.insert(name, { id: 1, v: "a" });
+        await target.insert(name, { id: 2, v: "b" });
+        await target.delete(name, { id: 1 });
+        await expect(target.vacuum()).resolves.toBeUndefined();
+        expect(await target.select(name)).toEqual([{ id: 2, v: "b" }]);
+      } finally {
+        if (own !== undefined) {
+          await target.close();
+          await db.execute(`DROP DATABASE IF EXISTS ${own}`);
+        }
+      }
     });
 
     describe("createDatabase", () => {
