@@ -4,13 +4,12 @@
  * AmbiguousCommitError (never a raw driver error), and the same Database works again afterwards.
  *
  * `npm test` cuts a TCP proxy in front of the shared server (other test files keep using it);
- * `npm run test:stress` restarts the real server with pg_ctlcluster (see docs/reliability.md).
+ * `npm run test:stress` restarts a real server: a private one (PgCluster), never the shared one.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AmbiguousCommitError, ConnectionError, Database } from "../../src/index.js";
 import { PG_URL, selectedBackendNames, uniqueTable } from "../support/backends.js";
+import { PgCluster } from "../support/pg-cluster.js";
 import { CuttableProxy } from "./proxy.js";
 import { STRESS, countUnhandledRejections, report } from "./scale.js";
 
@@ -24,11 +23,13 @@ const url = new URL(PG_URL);
 describe.runIf(selectedBackendNames().includes("postgres"))("reliability: server loss [postgres]", () => {
   const proxy = new CuttableProxy(url.hostname, Number(url.port || 5432));
   let db: Database;
+  let cluster: PgCluster | undefined;
   const t = uniqueTable("server_loss");
 
   beforeAll(async () => {
-    if (!STRESS) await proxy.start();
-    const target = STRESS ? PG_URL : `postgres://${url.username || "postgres"}@127.0.0.1:${proxy.port}${url.pathname}`;
+    if (STRESS) cluster = await PgCluster.start();
+    else await proxy.start();
+    const target = cluster !== undefined ? cluster.url() : `postgres://${url.username || "postgres"}@127.0.0.1:${proxy.port}${url.pathname}`;
     db = new Database({ url: target, maxConnections: 10, connectTimeoutMs: 5_000 });
     await db.createTable(t, { id: "INTEGER PRIMARY KEY", n: "INTEGER NOT NULL" });
   });
@@ -36,12 +37,12 @@ describe.runIf(selectedBackendNames().includes("postgres"))("reliability: server
     await db.dropTable(t).catch(() => undefined);
     await db.close();
     await proxy.stop();
+    await cluster?.destroy();
   });
 
   async function outage(): Promise<void> {
-    if (STRESS) {
-      const version = readdirSync("/etc/postgresql")[0]!;
-      execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "restart"], { stdio: "ignore" });
+    if (cluster !== undefined) {
+      await cluster.restart("fast");
     } else {
       await proxy.cut();
       await sleep(1_000);
@@ -94,7 +95,7 @@ describe.runIf(selectedBackendNames().includes("postgres"))("reliability: server
     // Work succeeds again on the same Database.
     const after = await db.insert(t, { id: 999_999_999, n: 1 });
     expect(after).toMatchObject({ id: 999_999_999 });
-    report("server-loss", "postgres", { clients: CLIENTS, ok, failures: failures.length, slowestMs: slowest, unhandled, mode: STRESS ? "pg_ctlcluster restart" : "proxy cut" });
+    report("server-loss", "postgres", { clients: CLIENTS, ok, failures: failures.length, slowestMs: slowest, unhandled, mode: STRESS ? "private server restart (fast)" : "proxy cut" });
 
     expect(unhandled).toBe(0);
     expect(slowest).toBeLessThan(SETTLE_BOUND_MS);
