@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConnectionError, Database, type DatabaseOptions } from "../../src/index.js";
-import { selectedBackendNames, tempDir } from "../support/backends.js";
+import { connectFailure, selectedBackendNames, tempDir } from "../support/backends.js";
 import { PgCluster, canStartClusters } from "../support/pg-cluster.js";
 
 const REQUIRED = process.env["TABLEKIT_REQUIRE_BACKENDS"] === "1";
@@ -44,17 +44,6 @@ async function whoAmI(options: DatabaseOptions): Promise<string> {
   }
 }
 
-async function failure(options: DatabaseOptions): Promise<unknown> {
-  const db = new Database({ connectTimeoutMs: 5_000, minConnections: 1, ...options });
-  try {
-    await db.execute("SELECT 1");
-    return undefined;
-  } catch (error) {
-    return error;
-  } finally {
-    await db.close();
-  }
-}
 
 const host = (): DatabaseOptions => ({ host: "127.0.0.1", port: server.port, database: "test", user: USER });
 
@@ -107,7 +96,7 @@ describe.runIf(RUN)("passwords: SCRAM-SHA-256 on a private server [postgres]", (
 
   it("a wrong password is a ConnectionError whose message, stack, causes and inspect() hold no password", async () => {
     for (const options of [{ ...host(), password: WRONG }, { url: server.url({ user: USER, password: WRONG }) }, { url: `${server.url({ user: USER })}?pass%77ord=${WRONG}` }]) {
-      const error = await failure(options);
+      const error = await connectFailure(options);
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).code).toBe("28P01");
       expect((error as Error).message).toMatch(/password authentication failed/);
@@ -120,7 +109,7 @@ describe.runIf(RUN)("passwords: SCRAM-SHA-256 on a private server [postgres]", (
   it("no password at all is a ConnectionError", async () => {
     vi.stubEnv("PGPASSFILE", "/nonexistent");
     vi.stubEnv("PGPASSWORD", "");
-    expect(await failure(host())).toBeInstanceOf(ConnectionError);
+    expect(await connectFailure(host())).toBeInstanceOf(ConnectionError);
   });
 
   it("reads the password file named by PGPASSFILE or passfile: wildcards, escapes, comments, first match wins", async () => {
@@ -139,7 +128,7 @@ describe.runIf(RUN)("passwords: SCRAM-SHA-256 on a private server [postgres]", (
     expect(await whoAmI({ ...host(), passfile: wildcards })).toBe(USER);
     // First match wins: the wrong password comes first.
     const wrongFirst = passfile([`*:*:*:*:${esc(WRONG)}`, `127.0.0.1:${server.port}:test:${USER}:${esc(PASSWORD)}`]);
-    expect(await failure({ ...host(), passfile: wrongFirst })).toBeInstanceOf(ConnectionError);
+    expect(await connectFailure({ ...host(), passfile: wrongFirst })).toBeInstanceOf(ConnectionError);
   });
 
   it("reads ~/.pgpass by default; the configured password and PGPASSWORD win over it", async () => {
@@ -149,15 +138,15 @@ describe.runIf(RUN)("passwords: SCRAM-SHA-256 on a private server [postgres]", (
     vi.stubEnv("PGPASSFILE", "");
     expect(await whoAmI(host())).toBe(USER);
     vi.stubEnv("PGPASSWORD", WRONG);
-    expect(await failure(host())).toBeInstanceOf(ConnectionError);
+    expect(await connectFailure(host())).toBeInstanceOf(ConnectionError);
     vi.stubEnv("PGPASSWORD", "");
-    expect(await failure({ ...host(), password: WRONG })).toBeInstanceOf(ConnectionError);
+    expect(await connectFailure({ ...host(), password: WRONG })).toBeInstanceOf(ConnectionError);
   });
 
   it("ignores a group- or world-readable password file, as libpq does", async () => {
     const file = passfile([`*:*:*:*:${esc(PASSWORD)}`], 0o644);
     vi.stubEnv("PGPASSWORD", "");
-    expect(await failure({ ...host(), passfile: file })).toBeInstanceOf(ConnectionError);
+    expect(await connectFailure({ ...host(), passfile: file })).toBeInstanceOf(ConnectionError);
     chmodSync(file, 0o600);
     expect(await whoAmI({ ...host(), passfile: file })).toBe(USER);
   });
@@ -165,7 +154,7 @@ describe.runIf(RUN)("passwords: SCRAM-SHA-256 on a private server [postgres]", (
   it("allow and prefer against this plaintext server still authenticate once, with one error for a wrong password", async () => {
     for (const sslmode of ["allow", "prefer"] as const) {
       expect(await whoAmI({ ...host(), password: PASSWORD, sslmode })).toBe(USER);
-      const error = await failure({ ...host(), password: WRONG, sslmode });
+      const error = await connectFailure({ ...host(), password: WRONG, sslmode });
       expect(error).toBeInstanceOf(ConnectionError);
       expect(everything(error)).not.toContain(WRONG);
     }

@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, ConnectionError, Database, type DatabaseOptions, type SslMode } from "../../src/index.js";
-import { selectedBackendNames, tempDir } from "../support/backends.js";
+import { connectFailure, selectedBackendNames, tempDir } from "../support/backends.js";
 import { PgCluster, canStartClusters } from "../support/pg-cluster.js";
 import { type TestCertificates, makeTestCertificates } from "../support/tls-certs.js";
 
@@ -48,18 +48,6 @@ async function outcome(options: DatabaseOptions): Promise<Outcome> {
   }
 }
 
-/** The error a connection fails with. */
-async function failure(options: DatabaseOptions): Promise<unknown> {
-  const db = new Database({ connectTimeoutMs: 5_000, minConnections: 1, ...options });
-  try {
-    await db.execute("SELECT 1");
-    return undefined;
-  } catch (error) {
-    return error;
-  } finally {
-    await db.close();
-  }
-}
 
 const url = (server: PgCluster, user = "postgres", host = "127.0.0.1"): string => `postgres://${user}@${host}:${server.port}/test`;
 
@@ -149,7 +137,7 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
 
   it("verify-ca refuses a certificate another CA signed; require with that sslrootcert too (libpq: require + root cert = verify-ca)", async () => {
     for (const sslmode of ["verify-ca", "verify-full", "require"] as const) {
-      const error = await failure({ url: url(tlsServer), sslmode, sslrootcert: certs.otherCaCert });
+      const error = await connectFailure({ url: url(tlsServer), sslmode, sslrootcert: certs.otherCaCert });
       expect(error, sslmode).toBeInstanceOf(ConnectionError);
       expect((error as Error).message).toMatch(/certificate/i);
     }
@@ -159,7 +147,7 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
 
   it("verify-full checks the host name; verify-ca does not: the certificate names localhost and 127.0.0.1, not 127.0.0.2", async () => {
     const wrongName = url(tlsServer, "postgres", "127.0.0.2");
-    const error = await failure({ url: wrongName, sslmode: "verify-full", sslrootcert: certs.caCert });
+    const error = await connectFailure({ url: wrongName, sslmode: "verify-full", sslrootcert: certs.caCert });
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(/127\.0\.0\.2|altname|host/i);
     expect(await outcome({ url: wrongName, sslmode: "verify-ca", sslrootcert: certs.caCert })).toBe("TLS");
@@ -176,7 +164,7 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
     expect(await outcome({ ...asCertUser, sslcert: certs.clientCert, sslkey: certs.clientKey })).toBe("TLS");
     expect(await outcome(asCertUser)).toBe("ConnectionError");
     expect(await outcome({ ...asCertUser, sslcert: certs.clientCert, sslkey: certs.encryptedClientKey, sslpassword: certs.clientKeyPassphrase })).toBe("TLS");
-    const wrong = await failure({ ...asCertUser, sslcert: certs.clientCert, sslkey: certs.encryptedClientKey, sslpassword: "Not-The-Passphrase-91" });
+    const wrong = await connectFailure({ ...asCertUser, sslcert: certs.clientCert, sslkey: certs.encryptedClientKey, sslpassword: "Not-The-Passphrase-91" });
     expect(wrong).toBeInstanceOf(ConfigError);
     expect(String((wrong as Error).stack)).not.toContain("Not-The-Passphrase-91");
     expect(await outcome({ ...asCertUser, sslcert: certs.clientCert, sslkey: certs.encryptedClientKey })).toBe("ConfigError");
@@ -186,7 +174,7 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
     const dir = tempDir();
     const key = join(dir, "client.key");
     writeFileSync(key, "unused", { mode: 0o644 });
-    const error = await failure({ url: url(tlsServer, CERT_USER), sslmode: "require", sslcert: certs.clientCert, sslkey: key });
+    const error = await connectFailure({ url: url(tlsServer, CERT_USER), sslmode: "require", sslcert: certs.clientCert, sslkey: key });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/group or world access/);
   });
@@ -223,7 +211,7 @@ describe.runIf(RUN)("TLS (sslmode) against private servers [postgres]", () => {
   });
 
   it("a missing sslrootcert file is a ConfigError naming the file", async () => {
-    const error = await failure({ url: url(tlsServer), sslmode: "verify-full", sslrootcert: "/nonexistent/ca.crt" });
+    const error = await connectFailure({ url: url(tlsServer), sslmode: "verify-full", sslrootcert: "/nonexistent/ca.crt" });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain("/nonexistent/ca.crt");
   });

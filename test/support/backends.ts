@@ -107,3 +107,16 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected the promise to reject, but it resolved");
 }
+
+/** The error a first connection with `options` fails with (undefined when it connects). */
+export async function connectFailure(options: DatabaseOptions): Promise<unknown> {
+  const db = new Database({ connectTimeoutMs: 5_000, minConnections: 1, ...options });
+  try {
+    await db.execute("SELECT 1");
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await db.close();
+  }
+}
