@@ -39,6 +39,8 @@ export interface LoadedMigration {
   readonly down: MigrationStep | undefined;
 }
 
+/** Statements that would end or nest the migration's own transaction. */
+const TRANSACTION_CONTROL = new Set(["BEGIN", "COMMIT", "END", "ROLLBACK", "START", "ABORT"]);
 const MODULE_EXTENSIONS = new Set([".js", ".mjs", ".cjs", ".ts", ".mts"]);
 
 /** The checksum recorded for a file. */
@@ -50,6 +52,15 @@ function parseSql(text: string, flavor: SqlFlavor, name: string, file: string): 
   const result = splitStatements(text, flavor);
   if (result instanceof ScriptSyntaxProblem) {
     throw new MigrationSourceError(`Migration file ${file} cannot be split into statements: ${result.message} at line ${result.line}`, name);
+  }
+  for (const statement of result) {
+    const first = /^[A-Za-z]+/.exec(statement.sql)?.[0]?.toUpperCase() ?? "";
+    if (TRANSACTION_CONTROL.has(first) && !/^ROLLBACK\s+TO\b/i.test(statement.sql)) {
+      throw new MigrationSourceError(
+        `Migration file ${file}, statement ${statement.index} (line ${statement.line}): ${first} is not allowed: each migration already runs in its own transaction`,
+        name,
+      );
+    }
   }
   return { kind: "sql", statements: result };
 }

@@ -55,9 +55,11 @@ for (const backend of backends()) {
       mkdirSync(dir);
       for (let i = 1; i <= COUNT; i++) {
         // Each migration holds its transaction (and its locks) for a while, so the two runs overlap.
+        // The last one is TypeScript: the children run under tsx, which loads it.
+        const ts = i === COUNT;
         writeFileSync(
-          join(dir, `00${i}_step.mjs`),
-          `export async function up(db) {\n  await db.insert("${log}", { migration: "00${i}_step", pid: process.pid });\n  await new Promise((r) => setTimeout(r, 150));\n}\n`,
+          join(dir, `00${i}_step.${ts ? "ts" : "mjs"}`),
+          `export async function up(db${ts ? ": { insert(t: string, row: object): Promise<unknown> }" : ""}) {\n  await db.insert("${log}", { migration: "00${i}_step", pid: process.pid });\n  await new Promise((r) => setTimeout(r, 150));\n}\n`,
         );
       }
       try {

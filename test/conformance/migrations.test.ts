@@ -178,6 +178,9 @@ for (const backend of backends()) {
       expect(unterminated).toBeInstanceOf(MigrationSourceError);
       expect(String((unterminated as Error).message)).toContain("line 2");
       expect(await rejection(db.migrate({ dir: dir({ "001_m.mjs": "export const x = 1;" }), table }))).toBeInstanceOf(MigrationSourceError);
+      const control = await rejection(db.migrate({ dir: dir({ "001_tx.sql": "BEGIN;\nSELECT 1;\nCOMMIT;" }), table }));
+      expect(control).toBeInstanceOf(MigrationSourceError);
+      expect((control as Error).message).toContain("statement 1 (line 1): BEGIN is not allowed");
       expect(await rejection(db.migrate({ dir: join(tempDir(), "absent"), table }))).toBeInstanceOf(MigrationSourceError);
       expect(await db.tableExists(table)).toBe(false);
     });
