@@ -202,7 +202,7 @@ function failure(verb: string, m: LoadedMigration, position: Position, error: un
   return new MigrationFailedError(
     `Migration ${m.name} failed to ${verb} (${where}${at}): ${reason}. Its transaction was rolled back and it is not recorded; the run stopped.`,
     { migration: m.name, file: m.file, statementIndex: position.statementIndex, line: position.line, applied },
-    { cause: error, code: (error as { code?: string }).code },
+    { cause: error, code: typeof (error as { code?: unknown } | null | undefined)?.code === "string" ? (error as { code: string }).code : undefined },
   );
 }
 

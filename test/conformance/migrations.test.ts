@@ -158,6 +158,31 @@ for (const backend of backends()) {
       expect(unknownTarget).toBeInstanceOf(MigrationError);
     });
 
+    it("a code migration that throws (even a non-Error) is a MigrationFailedError; nothing is recorded", async () => {
+      const table = name("mig_log");
+      const t = name("mig_throw");
+      const error = await rejection(
+        db.migrate({
+          table,
+          migrations: [
+            {
+              name: "001_throws",
+              up: async (q) => {
+                await q.createTable(t, { id: "INTEGER PRIMARY KEY" });
+                throw undefined; // eslint-disable-line no-throw-literal
+              },
+            },
+          ],
+        }),
+      );
+      expect(error).toBeInstanceOf(MigrationFailedError);
+      expect((error as MigrationFailedError).migration).toBe("001_throws");
+      expect((error as MigrationFailedError).file).toBeUndefined();
+      expect((error as MigrationFailedError).statementIndex).toBeUndefined();
+      expect(await db.tableExists(t)).toBe(false);
+      expect(await db.select(table)).toEqual([]);
+    });
+
     it(".down.sql files roll back .sql migrations", async () => {
       const table = name("mig_log");
       const t = name("mig_down");
