@@ -183,6 +183,19 @@ for (const backend of backends()) {
       expect(await db.select(table)).toEqual([]);
     });
 
+    it.runIf(backend.name === "postgres")("a pool of one connection migrates without deadlocking on the run lock", async () => {
+      const table = name("mig_log");
+      const t = name("mig_pool1");
+      const single = backend.open({ maxConnections: 1 });
+      try {
+        const result = await single.migrate({ table, migrations: [{ name: "001", up: (q) => q.createTable(t, { id: "INTEGER PRIMARY KEY" }), down: (q) => q.dropTable(t) }] });
+        expect(result.applied).toEqual(["001"]);
+        expect((await single.migrate.down({ table, migrations: [{ name: "001", up: () => undefined, down: (q) => q.dropTable(t) }] })).reverted).toEqual(["001"]);
+      } finally {
+        await single.close();
+      }
+    }, 20_000);
+
     it(".down.sql files roll back .sql migrations", async () => {
       const table = name("mig_log");
       const t = name("mig_down");
