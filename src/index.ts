@@ -100,6 +100,7 @@ export {
   MigrationMissingError,
   MigrationFailedError,
   MigrationIrreversibleError,
+  MigrationLockTimeoutError,
   SchemaMismatchError,
 } from "./migrate/migration-errors.js";
 export type {

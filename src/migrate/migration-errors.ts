@@ -113,3 +113,18 @@ export class SchemaMismatchError extends TablekitError {
     this.missingColumns = missingColumns;
   }
 }
+
+/**
+ * The migration lock could not be taken within `lockTimeoutMs` (PostgreSQL): another instance
+ * has been migrating (or holding the lock) that long. Nothing was run by this call after the
+ * wait began; run it again once the other instance is done.
+ */
+export class MigrationLockTimeoutError extends MigrationError {
+  /** The limit that was exceeded, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, options: TablekitErrorOptions = {}) {
+    super(message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -10,8 +10,15 @@ import { ValidationError } from "../errors/errors.js";
 import type { Queryable } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
-import { lockRun, lockStep } from "./migration-lock.js";
-import { MigrationChecksumError, MigrationFailedError, MigrationIrreversibleError, MigrationMissingError, MigrationSourceError } from "./migration-errors.js";
+import { DEFAULT_LOCK_TIMEOUT_MS, lockRun, lockStep } from "./migration-lock.js";
+import {
+  MigrationChecksumError,
+  MigrationFailedError,
+  MigrationIrreversibleError,
+  MigrationLockTimeoutError,
+  MigrationMissingError,
+  MigrationSourceError,
+} from "./migration-errors.js";
 import { type LoadedMigration, type Migration, type MigrationStep, loadDirectory, loadList } from "./sources.js";
 
 /** Where the migrations come from, and where they are recorded. */
@@ -22,6 +29,12 @@ export interface MigrateOptions {
   migrations?: readonly Migration[];
   /** The table recording applied migrations. Default `"tablekit_migrations"`. */
   table?: string;
+  /**
+   * How long to wait for the migration lock while another instance migrates (PostgreSQL), in ms;
+   * then {@link MigrationLockTimeoutError}. Default 900000 (15 minutes). On SQLite the wait is
+   * bounded by the Database's `busyTimeoutMs` and transaction retries.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Options of `db.migrate.down`. */
@@ -93,7 +106,7 @@ export interface MigrateHost {
 }
 
 const DEFAULT_TABLE = "tablekit_migrations";
-const OPTION_KEYS = new Set(["dir", "migrations", "table", "to"]);
+const OPTION_KEYS = new Set(["dir", "migrations", "table", "to", "lockTimeoutMs"]);
 
 function tableOf(options: MigrateOptions): string {
   return assertIdentifier(options.table ?? DEFAULT_TABLE, "table");
@@ -110,6 +123,10 @@ function checkOptions(options: unknown, down: boolean): MigrateDownOptions {
   }
   if (given["dir"] !== undefined && (typeof given["dir"] !== "string" || given["dir"] === "")) {
     throw new ValidationError("dir must be a non-empty string", [{ message: "must be a string", path: ["dir"] }]);
+  }
+  const timeout = given["lockTimeoutMs"];
+  if (timeout !== undefined && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647)) {
+    throw new ValidationError("lockTimeoutMs must be a whole number of ms, at least 1", [{ message: "must be a positive integer", path: ["lockTimeoutMs"] }]);
   }
   if (given["to"] !== undefined && given["to"] !== null && typeof given["to"] !== "string") {
     throw new ValidationError("to must be a migration name or null", [{ message: "must be a string or null", path: ["to"] }]);
@@ -132,12 +149,12 @@ async function readApplied(q: Queryable, table: string): Promise<AppliedMigratio
   return rows.map((r) => ({ name: String(r.name), checksum: r.checksum === null ? null : String(r.checksum), appliedAt: String(r.applied_at) }));
 }
 
-async function ensureTable(db: Database, table: string): Promise<void> {
+async function ensureTable(db: Database, table: string, timeoutMs: number): Promise<void> {
   if (await db.tableExists(table)) return;
   // Under the step lock, so two instances creating it at once do not collide (PostgreSQL's
   // CREATE TABLE IF NOT EXISTS is not safe against a concurrent one).
   await db.transaction(async (tx) => {
-    await lockStep(tx, table);
+    await lockStep(tx, table, timeoutMs);
     await tx.execute(
       `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)} (name TEXT PRIMARY KEY, checksum TEXT, applied_at TEXT NOT NULL)`,
     );
@@ -195,7 +212,8 @@ async function runStep(tx: Queryable, step: MigrationStep, position: Position): 
   position.line = undefined;
 }
 
-function failure(verb: string, m: LoadedMigration, position: Position, error: unknown, applied: readonly string[]): MigrationFailedError {
+function failure(verb: string, m: LoadedMigration, position: Position, error: unknown, applied: readonly string[]): unknown {
+  if (error instanceof MigrationLockTimeoutError) return error;
   const where = m.file ?? m.name;
   const at = position.statementIndex !== undefined ? `, statement ${position.statementIndex} (line ${position.line})` : "";
   const reason = error instanceof Error ? error.message : String(error);
@@ -212,10 +230,11 @@ export async function migrateUp(host: MigrateHost, given: MigrateOptions): Promi
   const { db } = host;
   const table = tableOf(options);
   const migrations = await load(db, options);
-  const release = await lockRun(db, table, host.poolSize);
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const release = await lockRun(db, table, host.poolSize, timeoutMs);
   const applied: string[] = [];
   try {
-    await ensureTable(db, table);
+    await ensureTable(db, table, timeoutMs);
     const status = compare(migrations, await readApplied(db, table));
     refuseProblems(status, migrations);
     for (const m of migrations) {
@@ -224,7 +243,7 @@ export async function migrateUp(host: MigrateHost, given: MigrateOptions): Promi
       let ran: boolean;
       try {
         ran = await db.transaction(async (tx) => {
-          await lockStep(tx, table);
+          await lockStep(tx, table, timeoutMs);
           // Another instance may have applied it since the status was read.
           const again = await tx.fetchOne(sql`SELECT name FROM ${sql.id(table)} WHERE name = ${m.name}`);
           if (again !== null) return false;
@@ -259,7 +278,8 @@ export async function migrateDown(host: MigrateHost, given: MigrateDownOptions):
   const table = tableOf(options);
   const migrations = await load(db, options);
   if (!(await db.tableExists(table))) return { reverted: [] };
-  const release = await lockRun(db, table, host.poolSize);
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const release = await lockRun(db, table, host.poolSize, timeoutMs);
   const reverted: string[] = [];
   try {
     const status = compare(migrations, await readApplied(db, table));
@@ -289,7 +309,7 @@ export async function migrateDown(host: MigrateHost, given: MigrateDownOptions):
       const position: Position = {};
       try {
         const ran = await db.transaction(async (tx) => {
-          await lockStep(tx, table);
+          await lockStep(tx, table, timeoutMs);
           const again = await tx.fetchOne(sql`SELECT name FROM ${sql.id(table)} WHERE name = ${name}`);
           if (again === null) return false;
           await runStep(tx, m.down as MigrationStep, position);

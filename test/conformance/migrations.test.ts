@@ -13,8 +13,10 @@ import {
   MigrationError,
   MigrationFailedError,
   MigrationIrreversibleError,
+  MigrationLockTimeoutError,
   MigrationMissingError,
   MigrationSourceError,
+  type Queryable,
   TablekitError,
   ValidationError,
 } from "../../src/index.js";
@@ -192,6 +194,33 @@ for (const backend of backends()) {
         expect(result.applied).toEqual(["001"]);
         expect((await single.migrate.down({ table, migrations: [{ name: "001", up: () => undefined, down: (q) => q.dropTable(t) }] })).reverted).toEqual(["001"]);
       } finally {
+        await single.close();
+      }
+    }, 20_000);
+
+    it.runIf(backend.name === "postgres")("waiting longer than lockTimeoutMs for another instance's lock is a MigrationLockTimeoutError", async () => {
+      const table = name("mig_log");
+      const t = name("mig_locked");
+      const migrations = [{ name: "001", up: (q: Queryable) => q.createTable(t, { id: "INTEGER PRIMARY KEY" }) }];
+      const other = backend.open();
+      const single = backend.open({ maxConnections: 1 }); // no run lock: the per-migration lock is what waits
+      try {
+        for (const [what, target] of [["run", db], ["step", single]] as const) {
+          await other.transaction(async (tx) => {
+            // Another instance holding the lock (an advisory lock conflicts whether session or transaction level).
+            await tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [`tablekit.migrate.${what}:${table}`]);
+            const started = Date.now();
+            const error = await rejection(target.migrate({ table, migrations, lockTimeoutMs: 300 }));
+            expect(error, what).toBeInstanceOf(MigrationLockTimeoutError);
+            expect((error as MigrationLockTimeoutError).timeoutMs).toBe(300);
+            expect(Date.now() - started).toBeLessThan(5000);
+          });
+        }
+        expect(await db.tableExists(t)).toBe(false);
+        expect((await db.migrate({ table, migrations, lockTimeoutMs: 300 })).applied).toEqual(["001"]); // free again
+        expect(await rejection(db.migrate({ table, migrations, lockTimeoutMs: 0 }))).toBeInstanceOf(ValidationError);
+      } finally {
+        await other.close();
         await single.close();
       }
     }, 20_000);
