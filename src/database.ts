@@ -18,6 +18,8 @@ import { Transaction, type TransactionHost, TxScope, execInScope } from "./trans
 import { Table } from "./table/table.js";
 import type { TableOptions } from "./table/types.js";
 import type { RelationMap } from "./table/relations.js";
+import { type Migrate, createMigrate } from "./migrate/migrator.js";
+import { compareSchema, diffText } from "./migrate/schema-diff.js";
 
 const ISOLATION_LEVELS = new Set(["serializable", "repeatable read", "read committed"]);
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -44,6 +46,13 @@ export class Database extends Queryable {
   #active = 0;
   #openTransactions = 0;
   #drained: (() => void) | undefined;
+
+  /**
+   * Schema migrations: `await db.migrate({ dir: "migrations" })` applies the pending ones in name
+   * order, each in its own transaction; `db.migrate.status(…)` lists applied and pending;
+   * `db.migrate.down({ …, to })` rolls back. See docs/migrations.md.
+   */
+  readonly migrate: Migrate = createMigrate(() => ({ db: this, poolSize: "maxConnections" in this.#config ? this.#config.maxConnections : 1 }));
 
   /** Creates a Database; nothing connects until {@link Database.connect} or the first operation. */
   constructor(options?: DatabaseOptions | string) {
@@ -171,6 +180,22 @@ export class Database extends Queryable {
     options: Omit<TableOptions<R, Rels, H, I>, "db"> = {},
   ): Table<R, Rels, H, I> {
     return new Table<R, Rels, H, I>(name, { ...options, db: this });
+  }
+
+  /**
+   * The SQL that would bring the live table to the declared `schema` (`{ column: "TYPE ..." }`):
+   * `ALTER TABLE … ADD COLUMN …;` lines for missing columns (`CREATE TABLE …;` when the table does
+   * not exist), and `-- …` comment lines for what it cannot do safely (dropping, changing, columns
+   * SQLite cannot add). Empty when the table has every declared column. Runs nothing that writes:
+   * paste the output into a migration.
+   *
+   * ```ts
+   * console.log(await db.schemaDiff("things", { id: "INTEGER PRIMARY KEY", color: "TEXT DEFAULT 'red'" }));
+   * // ALTER TABLE "things" ADD COLUMN "color" TEXT DEFAULT 'red';
+   * ```
+   */
+  async schemaDiff(table: string, schema: Readonly<Record<string, string>>): Promise<string> {
+    return diffText(await compareSchema(this, table, schema));
   }
 
   /** @internal The driver, for other tablekit modules (connects first). */

@@ -93,3 +93,23 @@ export {
   type ConstraintDetails,
   type ValidationIssue,
 } from "./errors/errors.js";
+export {
+  MigrationError,
+  MigrationSourceError,
+  MigrationChecksumError,
+  MigrationMissingError,
+  MigrationFailedError,
+  MigrationIrreversibleError,
+  MigrationLockTimeoutError,
+  SchemaMismatchError,
+} from "./migrate/migration-errors.js";
+export type {
+  Migrate,
+  MigrateOptions,
+  MigrateDownOptions,
+  MigrateResult,
+  MigrateDownResult,
+  MigrationStatus,
+  AppliedMigration,
+} from "./migrate/migrator.js";
+export type { Migration } from "./migrate/sources.js";

@@ -12,6 +12,7 @@ import { redactForOutput } from "./common.js";
 import { registerExportCommand } from "./commands/export-command.js";
 import { registerImportCommand } from "./commands/import-command.js";
 import { registerKvCommands } from "./commands/kv-commands.js";
+import { registerMigrateCommand } from "./commands/migrate-command.js";
 import { registerSchemaCommands } from "./commands/schema-commands.js";
 
 /** The package's version, read from package.json (two levels up from both src/cli and dist/cli). */
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, state: { verbose: boolean } = { verbose:
   registerImportCommand(program, io);
   registerExportCommand(program, io);
   registerKvCommands(program, io);
+  registerMigrateCommand(program, io);
   return program;
 }
 

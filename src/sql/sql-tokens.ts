@@ -37,7 +37,7 @@ const isIdentStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isIdentPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
 /** The index just past a `'…'` literal starting at `start` (the quote), standard quoting (`''`). */
-function endOfStandardString(text: string, start: number): number {
+export function endOfStandardString(text: string, start: number): number {
   let j = start + 1;
   while (j < text.length) {
     if (text[j] === "'") {
@@ -53,7 +53,7 @@ function endOfStandardString(text: string, start: number): number {
 }
 
 /** The index just past an `E'…'` literal (backslash escapes, and `''`). */
-function endOfEscapeString(text: string, start: number): number {
+export function endOfEscapeString(text: string, start: number): number {
   let j = start + 1;
   while (j < text.length) {
     const c = text[j];
@@ -74,7 +74,7 @@ function endOfEscapeString(text: string, start: number): number {
 }
 
 /** The index just past a quoted identifier opened by `open` and closed by `close` (doubled to escape, when `doubled`). */
-function endOfQuoted(text: string, start: number, close: string, doubled: boolean): number {
+export function endOfQuoted(text: string, start: number, close: string, doubled: boolean): number {
   let j = start + 1;
   while (j < text.length) {
     if (text[j] === close) {

@@ -36,6 +36,7 @@ import {
 import { checkBoolean, checkColumnArray, checkFunction, checkOptions } from "../crud/statements.js";
 import { type Model, checkModel, modelError, validateRow } from "./model.js";
 import { afterWhere, decodeCursor, encodeCursor, keysetOrderBy, keysetTerms } from "./pagination.js";
+import { checkSyncOption, syncColumns } from "../migrate/table-sync.js";
 import { type IncludePlan, IN_LIST_CHUNK, type RelationMap, loadIncludes, parentKeys, planIncludes } from "./relations.js";
 import type {
   BatchCreateOptions,
@@ -142,6 +143,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   readonly [TABLE_INTERNALS]: TableInternals;
 
   readonly #schema: Readonly<Record<string, string>> | undefined;
+  readonly #sync: "add" | undefined;
   readonly #model: Model<unknown, unknown> | undefined;
   readonly #hidden: readonly string[];
   readonly #primaryKey: string | undefined;
@@ -168,6 +170,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       throw new ValidationError("schema must be an object of column definitions", [{ message: "must be an object", path: ["schema"] }]);
     }
     this.#schema = options.schema as Readonly<Record<string, string>> | undefined;
+    this.#sync = checkSyncOption(options.sync);
     checkModel(options.model, name);
     this.#model = options.model as Model<unknown, unknown> | undefined;
     const relations = options.relations ?? ({} as Rels);
@@ -256,10 +259,11 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async #initialize(): Promise<TableMeta> {
     const inTransaction = this.#inTransaction();
     if (this.#schema !== undefined) await this.db.createTable(this.name, this.#schema);
-    const infos = await this.db.columns(this.name);
+    let infos = await this.db.columns(this.name);
     if (infos.length === 0) {
       throw new QueryError(`Table ${formatForMessage(this.name)} does not exist; pass a schema to create it`);
     }
+    if (this.#schema !== undefined) infos = [...(await syncColumns(this.db, this.name, this.#schema, infos, this.#sync))];
     const meta = buildMeta(this.name, infos, this.db.dialect, { primaryKey: this.#primaryKey, hidden: this.#hidden });
     this.#meta = meta;
     this.#tentative = inTransaction;

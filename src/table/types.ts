@@ -93,6 +93,12 @@ export interface TableOptions<R extends object = Row, Rels extends RelationMap =
   db?: Database | undefined;
   /** Column definitions for `CREATE TABLE IF NOT EXISTS` (portable PostgreSQL-style SQL). Without it, the table must exist. */
   schema?: Readonly<Record<string, string>> | undefined;
+  /**
+   * `"add"`: on first use, add the `schema` columns the live table lacks (with their defaults);
+   * never drops or changes a column. Without it, a missing column is a `SchemaMismatchError`
+   * naming it. For prototyping; use migrations in production (docs/migrations.md).
+   */
+  sync?: "add" | undefined;
   /** A Standard Schema validator for create/update/upsert/batch input; rows are typed from its output. */
   model?: Model<I, R> | undefined;
   /** Relations available to `include`. */
