@@ -94,7 +94,28 @@ class StatementNames {
   renew(text: string, stale: string): void {
     if (this.#names.get(text) === stale) this.#names.set(text, `tk${(this.#next++).toString(36)}`);
   }
+
+  /**
+   * Texts whose named statement failed with an error that stale parameter types can cause (see
+   * {@link STALE_PARAMETER_CODES}): they run unnamed (parsed afresh, parameter types inferred from
+   * the current columns) until one such run succeeds, which proves the name stale and renews it.
+   */
+  readonly suspects = new Set<string>();
+
+  /** Marks `text` suspect (bounded: past the limit the oldest marks are forgotten). */
+  suspect(text: string): void {
+    if (this.suspects.size >= StatementNames.LIMIT) this.suspects.delete(this.suspects.values().next().value as string);
+    this.suspects.add(text);
+  }
 }
+
+/**
+ * SQLSTATEs a named statement may raise because the server inferred its parameters' types when it
+ * was first prepared, from columns that have since changed type (ALTER COLUMN … TYPE, DROP and
+ * CREATE): a prepared statement keeps its parameter types for ever, so `integer` → `bigint` left
+ * every later insert of a large value failing with 22003 until the process restarted.
+ */
+const STALE_PARAMETER_CODES = new Set(["22P02", "22003", "22007", "22008", "22001", "42804", "42883", "42725"]);
 
 /** PostgreSQL's "cached plan must not change result type": a named statement outlived its table's columns. */
 function isStalePlan(error: unknown): boolean {
@@ -267,7 +288,10 @@ export class PostgresDriver implements Driver {
 
   async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
     if (params.length > MAX_PARAMETERS) throw tooManyParameters(params.length, MAX_PARAMETERS, "PostgreSQL");
-    const name = named ? this.#names.nameOf(text) : undefined;
+    // A suspect text (its named statement may hold stale parameter types) runs unnamed; its
+    // success proves the name stale, and the name is renewed (see StatementNames.suspects).
+    const suspect = named && this.#names.suspects.size !== 0 && this.#names.suspects.has(text);
+    const name = named && !suspect ? this.#names.nameOf(text) : undefined;
     const deadlines = this.#deadlines;
     let result: pg.QueryResult;
     try {
@@ -307,7 +331,14 @@ export class PostgresDriver implements Driver {
           code: "0A000",
         });
       }
-      throw this.#map(error);
+      const mapped = this.#map(error);
+      if (name !== undefined && mapped.code !== undefined && STALE_PARAMETER_CODES.has(mapped.code)) this.#names.suspect(text);
+      throw mapped;
+    }
+    if (suspect) {
+      this.#names.suspects.delete(text);
+      const stale = this.#names.nameOf(text);
+      if (stale !== undefined) this.#names.renew(text, stale);
     }
     return { rows: result.rows as Row[], rowCount: result.rows.length > 0 || result.command === "SELECT" ? result.rows.length : (result.rowCount ?? 0) };
   }
@@ -415,6 +446,10 @@ export class PostgresDriver implements Driver {
         // The table's columns changed under the prepared statement: prepared again under a new
         // name and run once more. Safe outside a transaction: the failed execution ran nothing.
         if (error instanceof SchemaChangedError && !retried) return attempt(client, true);
+        // The named statement failed with an error its stale parameter types can cause (a column
+        // changed type): run once more, parsed afresh. Safe outside a transaction: the failed
+        // execution ran nothing. A real error (bad input) fails again and is reported.
+        if (!retried && this.#names.suspects.has(sql)) return attempt(client, true);
         // Pipelined statements of the same text are written without a Parse of their own; when
         // the first one's Parse fails, they fail with "prepared statement does not exist". Run
         // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
