@@ -232,8 +232,11 @@ export class PostgresDriver implements Driver {
         max: c.maxConnections,
         min: Math.min(c.minConnections, c.maxConnections),
         idleTimeoutMillis: c.idleTimeoutMs,
-        // Bounds both opening a connection and waiting for one from a full pool.
-        connectionTimeoutMillis: c.connectTimeoutMs,
+        // pg's pool would bound both opening a connection and waiting for one from a full pool
+        // with this; the wait is acquireTimeoutMs's (default: wait, see #checkout), so the pool
+        // gets none and each new client bounds its own opening by connectTimeoutMs
+        // (connecting-client.ts).
+        connectionTimeoutMillis: 0,
         application_name: c.applicationName,
         ...(c.options === undefined ? {} : { options: c.options }),
         types: typeParsers(c),
