@@ -178,6 +178,35 @@ function watch(client: pg.ClientBase): ClientWatch {
   return entry;
 }
 
+/**
+ * pg-cursor marks itself done at CommandComplete and then ignores an ErrorResponse; pg hands the
+ * following ReadyForQuery to nobody (it drops the active query on an error). An error there is the
+ * autocommit COMMIT of a write (`INSERT … RETURNING` streamed outside a transaction) failing, and
+ * the read waiting for that ReadyForQuery would never settle. This delivers such an error to the
+ * pending read, and records it (`error`) for the close that a caller breaking early triggers
+ * (`closing`, set by the caller before it closes the cursor).
+ */
+function reportLateErrors(cursor: Cursor<Row>): { error: unknown; closing: boolean } {
+  const late: { error: unknown; closing: boolean } = { error: undefined, closing: false };
+  const c = cursor as unknown as { state: string; _error: unknown; _cb: ((error: unknown) => void) | null; handleError(msg: unknown): void };
+  const handleError = c.handleError;
+  c.handleError = function (this: unknown, msg: unknown): void {
+    // Once close() was asked for, its Sync is already sent: pg-cursor's own handler would send
+    // another one, and the extra ReadyForQuery could end the next query on this connection early.
+    if (c.state !== "done" && !late.closing) {
+      handleError.call(this, msg);
+      return;
+    }
+    late.error = msg;
+    c.state = "error";
+    c._error = msg;
+    const pending = c._cb;
+    c._cb = null;
+    pending?.(msg);
+  };
+  return late;
+}
+
 /** Closes the client's socket at once (no goodbye: the server may be frozen). pg then fails its queries and emits "error" and "end". */
 function destroyConnection(client: pg.ClientBase): void {
   const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
@@ -385,6 +414,7 @@ export class PostgresDriver implements Driver {
   async *#cursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const cursor = client.query(new Cursor<Row>(text, params as unknown[]));
     const state = watch(client);
+    const late = reportLateErrors(cursor);
     try {
       let next = cursor.read(batchSize);
       for (;;) {
@@ -408,7 +438,14 @@ export class PostgresDriver implements Driver {
       // Closing the portal waits for the server's ReadyForQuery, which a dead connection never
       // sends: skip it when the connection or the cursor failed (the connection is then destroyed).
       const failed = (cursor as unknown as { state?: string }).state === "error";
-      if (!state.failed && !failed) await this.#bounded(client, cursor.close(), "closing a stream").catch(() => undefined);
+      if (!state.failed && !failed) {
+        late.closing = true;
+        await this.#bounded(client, cursor.close(), "closing a stream").catch(() => undefined);
+        // A write (INSERT … RETURNING) commits when its portal closes: if that failed (a deferred
+        // constraint), the rows handed over were never stored, so the caller who stopped early
+        // hears of it. A read's late error is of no consequence to rows already read.
+        if (late.error !== undefined && mayWrite(text)) throw this.#map(late.error);
+      }
     }
   }
 
