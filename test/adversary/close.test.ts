@@ -13,7 +13,7 @@
  *   (a quietly truncated stream would be worse than the hang).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { ConnectionError, type Database, sql } from "../../src/index.js";
+import { ConnectionError, Database, sql } from "../../src/index.js";
 import { backends, uniqueTable } from "../support/backends.js";
 
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
@@ -35,7 +35,8 @@ for (const backend of backends()) {
     });
 
     it("a second close() waits for the first: neither resolves before the running transaction has finished", async () => {
-      const db = backend.open();
+      const options = backend.options();
+      const db = new Database(options);
       opened.push(db);
       const table = uniqueTable("adv_close");
       await db.execute(`CREATE TABLE ${table} (id integer PRIMARY KEY)`);
@@ -53,7 +54,7 @@ for (const backend of backends()) {
       await first;
       await running;
       expect(db.closed).toBe(true);
-      const reopened = backend.open();
+      const reopened = new Database(options);
       try {
         expect(await reopened.select(table)).toEqual([{ id: 1 }]);
         await reopened.execute(`DROP TABLE ${table}`);
