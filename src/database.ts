@@ -46,6 +46,8 @@ export class Database extends Queryable {
   #active = 0;
   #openTransactions = 0;
   #drained: (() => void) | undefined;
+  /** The closing started by the first {@link Database.close} call. */
+  #closing: Promise<void> | undefined;
 
   /**
    * Schema migrations: `await db.migrate({ dir: "migrations" })` applies the pending ones in name
@@ -124,17 +126,22 @@ export class Database extends Queryable {
    * Closes the Database: calls already running (and open transactions) finish, then every
    * connection closes. Later calls fail with {@link ConnectionError}. Idempotent.
    */
-  async close(): Promise<void> {
-    if (this.#state === "closed") return;
-    if (this.#state !== "closing") {
-      this.#state = "closing";
-      if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-      await this.#connecting?.catch(() => undefined);
-      const driver = this.#driver;
-      this.#driver = undefined;
-      this.#state = "closed";
-      await driver?.close();
-    }
+  close(): Promise<void> {
+    if (this.#state === "closed" && this.#closing === undefined) return Promise.resolve();
+    // Every call gets the same closing: a second close() must not resolve while the first still
+    // waits for running calls or for the connections to close.
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#state = "closing";
+    if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    await this.#connecting?.catch(() => undefined);
+    const driver = this.#driver;
+    this.#driver = undefined;
+    this.#state = "closed";
+    await driver?.close();
   }
 
   /** Closes the Database at the end of an `await using` scope. */

@@ -8,7 +8,7 @@ import { checkOptions } from "../crud/statements.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { Database } from "../database.js";
 import type { QueryResult, Row } from "../dialect/dialect.js";
-import { ConnectionError, UniqueViolationError, ValidationError } from "../errors/errors.js";
+import { CommittedButUnreadableError, ConnectionError, UniqueViolationError, ValidationError } from "../errors/errors.js";
 import { type Queryable, runOwnStatement } from "../queryable.js";
 import { assertIdentifier } from "../sql/identifiers.js";
 import { currentScope } from "../transaction/context.js";
@@ -637,7 +637,9 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
 
   /**
    * Deletes `key` and returns its value, atomically (`DELETE … RETURNING`). When the key is absent,
-   * returns `fallback` if one was given, else throws {@link KeyNotFoundError}.
+   * returns `fallback` if one was given, else throws {@link KeyNotFoundError}. A stored value that
+   * cannot be decoded (written by other SQL) is deleted all the same: outside a transaction that is
+   * a {@link CommittedButUnreadableError} (do not retry: the key is gone).
    */
   pop(key: string): Promise<V>;
   pop<F>(key: string, fallback: F): Promise<V | F>;
@@ -645,6 +647,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     checkKey(key);
     this.#checkOpen();
     const now = Date.now();
+    const scope = this.#scope();
     const run = async (): Promise<unknown> => {
       let rows: Row[];
       try {
@@ -654,11 +657,22 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
         this.#seq.written(key);
       }
       const row = rows[0];
-      if (row !== undefined && isLive(expiresAtOf(row), now)) return decodeValue(row["value"] as string);
+      if (row !== undefined && isLive(expiresAtOf(row), now)) {
+        try {
+          return decodeValue(row["value"] as string);
+        } catch (error) {
+          // Outside a transaction the DELETE has committed: the error must not read as "nothing popped".
+          if (scope !== undefined) throw error;
+          throw new CommittedButUnreadableError(
+            // The key stays out of the message, as in KeyNotFoundError (keys can be session ids).
+            `pop deleted the key from table "${this.#sql.table}", but its stored value could not be decoded: ${(error as Error).message}. Do not retry: the key is gone.`,
+            { cause: error },
+          );
+        }
+      }
       if (fallback.length > 0) return fallback[0];
       throw new KeyNotFoundError(key, this.#sql.table);
     };
-    const scope = this.#scope();
     if (scope !== undefined) return this.#inTransaction(scope, [key], run);
     return this.#seq.keyed(key, run);
   }

@@ -95,7 +95,9 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
       const first = attempts[0] ?? false;
       // pg reads PGSSLNEGOTIATION from the environment; libpq's default ("postgres") is what the
       // attempts implement, whatever the environment says.
-      const full = { ...settings, ssl: first, sslnegotiation: "postgres", password: options.password } as pg.ClientConfig;
+      // connectTimeoutMs bounds opening the connection (all attempts); the pool's own timeout is
+      // off, as it would also bound the wait for a free connection (acquireTimeoutMs's job).
+      const full = { ...settings, connectionTimeoutMillis: config.connectTimeoutMs, ssl: first, sslnegotiation: "postgres", password: options.password } as pg.ClientConfig;
       super(full);
       this.#settings = full;
     }

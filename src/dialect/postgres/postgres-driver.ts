@@ -94,7 +94,28 @@ class StatementNames {
   renew(text: string, stale: string): void {
     if (this.#names.get(text) === stale) this.#names.set(text, `tk${(this.#next++).toString(36)}`);
   }
+
+  /**
+   * Texts whose named statement failed with an error that stale parameter types can cause (see
+   * {@link STALE_PARAMETER_CODES}): they run unnamed (parsed afresh, parameter types inferred from
+   * the current columns) until one such run succeeds, which proves the name stale and renews it.
+   */
+  readonly suspects = new Set<string>();
+
+  /** Marks `text` suspect (bounded: past the limit the oldest marks are forgotten). */
+  suspect(text: string): void {
+    if (this.suspects.size >= StatementNames.LIMIT) this.suspects.delete(this.suspects.values().next().value as string);
+    this.suspects.add(text);
+  }
 }
+
+/**
+ * SQLSTATEs a named statement may raise because the server inferred its parameters' types when it
+ * was first prepared, from columns that have since changed type (ALTER COLUMN … TYPE, DROP and
+ * CREATE): a prepared statement keeps its parameter types for ever, so `integer` → `bigint` left
+ * every later insert of a large value failing with 22003 until the process restarted.
+ */
+const STALE_PARAMETER_CODES = new Set(["22P02", "22003", "22007", "22008", "22001", "42804", "42883", "42725"]);
 
 /** PostgreSQL's "cached plan must not change result type": a named statement outlived its table's columns. */
 function isStalePlan(error: unknown): boolean {
@@ -157,6 +178,35 @@ function watch(client: pg.ClientBase): ClientWatch {
   return entry;
 }
 
+/**
+ * pg-cursor marks itself done at CommandComplete and then ignores an ErrorResponse; pg hands the
+ * following ReadyForQuery to nobody (it drops the active query on an error). An error there is the
+ * autocommit COMMIT of a write (`INSERT … RETURNING` streamed outside a transaction) failing, and
+ * the read waiting for that ReadyForQuery would never settle. This delivers such an error to the
+ * pending read, and records it (`error`) for the close that a caller breaking early triggers
+ * (`closing`, set by the caller before it closes the cursor).
+ */
+function reportLateErrors(cursor: Cursor<Row>): { error: unknown; closing: boolean } {
+  const late: { error: unknown; closing: boolean } = { error: undefined, closing: false };
+  const c = cursor as unknown as { state: string; _error: unknown; _cb: ((error: unknown) => void) | null; handleError(msg: unknown): void };
+  const handleError = c.handleError;
+  c.handleError = function (this: unknown, msg: unknown): void {
+    // Once close() was asked for, its Sync is already sent: pg-cursor's own handler would send
+    // another one, and the extra ReadyForQuery could end the next query on this connection early.
+    if (c.state !== "done" && !late.closing) {
+      handleError.call(this, msg);
+      return;
+    }
+    late.error = msg;
+    c.state = "error";
+    c._error = msg;
+    const pending = c._cb;
+    c._cb = null;
+    pending?.(msg);
+  };
+  return late;
+}
+
 /** Closes the client's socket at once (no goodbye: the server may be frozen). pg then fails its queries and emits "error" and "end". */
 function destroyConnection(client: pg.ClientBase): void {
   const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
@@ -211,8 +261,11 @@ export class PostgresDriver implements Driver {
         max: c.maxConnections,
         min: Math.min(c.minConnections, c.maxConnections),
         idleTimeoutMillis: c.idleTimeoutMs,
-        // Bounds both opening a connection and waiting for one from a full pool.
-        connectionTimeoutMillis: c.connectTimeoutMs,
+        // pg's pool would bound both opening a connection and waiting for one from a full pool
+        // with this; the wait is acquireTimeoutMs's (default: wait, see #checkout), so the pool
+        // gets none and each new client bounds its own opening by connectTimeoutMs
+        // (connecting-client.ts).
+        connectionTimeoutMillis: 0,
         application_name: c.applicationName,
         ...(c.options === undefined ? {} : { options: c.options }),
         types: typeParsers(c),
@@ -267,7 +320,10 @@ export class PostgresDriver implements Driver {
 
   async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
     if (params.length > MAX_PARAMETERS) throw tooManyParameters(params.length, MAX_PARAMETERS, "PostgreSQL");
-    const name = named ? this.#names.nameOf(text) : undefined;
+    // A suspect text (its named statement may hold stale parameter types) runs unnamed; its
+    // success proves the name stale, and the name is renewed (see StatementNames.suspects).
+    const suspect = named && this.#names.suspects.size !== 0 && this.#names.suspects.has(text);
+    const name = named && !suspect ? this.#names.nameOf(text) : undefined;
     const deadlines = this.#deadlines;
     let result: pg.QueryResult;
     try {
@@ -307,7 +363,14 @@ export class PostgresDriver implements Driver {
           code: "0A000",
         });
       }
-      throw this.#map(error);
+      const mapped = this.#map(error);
+      if (name !== undefined && mapped.code !== undefined && STALE_PARAMETER_CODES.has(mapped.code)) this.#names.suspect(text);
+      throw mapped;
+    }
+    if (suspect) {
+      this.#names.suspects.delete(text);
+      const stale = this.#names.nameOf(text);
+      if (stale !== undefined) this.#names.renew(text, stale);
     }
     return { rows: result.rows as Row[], rowCount: result.rows.length > 0 || result.command === "SELECT" ? result.rows.length : (result.rowCount ?? 0) };
   }
@@ -351,6 +414,7 @@ export class PostgresDriver implements Driver {
   async *#cursor(client: pg.PoolClient, text: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const cursor = client.query(new Cursor<Row>(text, params as unknown[]));
     const state = watch(client);
+    const late = reportLateErrors(cursor);
     try {
       let next = cursor.read(batchSize);
       for (;;) {
@@ -374,7 +438,14 @@ export class PostgresDriver implements Driver {
       // Closing the portal waits for the server's ReadyForQuery, which a dead connection never
       // sends: skip it when the connection or the cursor failed (the connection is then destroyed).
       const failed = (cursor as unknown as { state?: string }).state === "error";
-      if (!state.failed && !failed) await this.#bounded(client, cursor.close(), "closing a stream").catch(() => undefined);
+      if (!state.failed && !failed) {
+        late.closing = true;
+        await this.#bounded(client, cursor.close(), "closing a stream").catch(() => undefined);
+        // A write (INSERT … RETURNING) commits when its portal closes: if that failed (a deferred
+        // constraint), the rows handed over were never stored, so the caller who stopped early
+        // hears of it. A read's late error is of no consequence to rows already read.
+        if (late.error !== undefined && mayWrite(text)) throw this.#map(late.error);
+      }
     }
   }
 
@@ -415,6 +486,10 @@ export class PostgresDriver implements Driver {
         // The table's columns changed under the prepared statement: prepared again under a new
         // name and run once more. Safe outside a transaction: the failed execution ran nothing.
         if (error instanceof SchemaChangedError && !retried) return attempt(client, true);
+        // The named statement failed with an error its stale parameter types can cause (a column
+        // changed type): run once more, parsed afresh. Safe outside a transaction: the failed
+        // execution ran nothing. A real error (bad input) fails again and is reported.
+        if (!retried && this.#names.suspects.has(sql)) return attempt(client, true);
         // Pipelined statements of the same text are written without a Parse of their own; when
         // the first one's Parse fails, they fail with "prepared statement does not exist". Run
         // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
