@@ -35,7 +35,7 @@ import {
 } from "./internal.js";
 import { checkBoolean, checkColumnArray, checkFunction, checkOptions } from "../crud/statements.js";
 import { type Model, checkModel, modelError, validateRow } from "./model.js";
-import { afterWhere, decodeCursor, encodeCursor, keysetOrderBy, keysetTerms } from "./pagination.js";
+import { decodeCursor, encodeCursor, keysetQuery, keysetTerms, takeKeys } from "./pagination.js";
 import { type IncludePlan, IN_LIST_CHUNK, type RelationMap, loadIncludes, parentKeys, planIncludes } from "./relations.js";
 import type {
   BatchCreateOptions,
@@ -772,12 +772,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const after = options["after"];
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const userWhere = options["where"] as Where | undefined;
-    const where = values === undefined ? userWhere : userWhere === undefined ? afterWhere(terms, values) : { AND: [userWhere, afterWhere(terms, values)] };
-    const rows = await this.db.select<Row>(this.name, { where, orderBy: keysetOrderBy(terms), limit: limit + 1, columns: sel.fetch });
+    const filter = whereFragment(dialectOf(this.db), options["where"], meta.context);
+    const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, limit + 1));
     const more = rows.length > limit;
     if (more) rows.length = limit;
-    const nextCursor = more ? encodeCursor(terms, rows[rows.length - 1]!) : null;
+    const last = takeKeys(terms, rows);
+    const nextCursor = more && last !== undefined ? encodeCursor(terms, last) : null;
     return { items: await this.#finish(rows, plans, sel), nextCursor };
   }
 
@@ -809,14 +809,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     }
     const terms = keysetTerms(checkOrderBy(meta, options.orderBy), meta.primaryKey);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const orderBy = keysetOrderBy(terms);
+    const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
     let values: unknown[] | undefined;
     for (;;) {
-      const where = values === undefined ? userWhere : userWhere === undefined ? afterWhere(terms, values) : { AND: [userWhere, afterWhere(terms, values)] };
-      const rows = await this.db.select<Row>(this.name, { where, orderBy, limit: batchSize, columns: sel.fetch });
+      const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, batchSize));
       if (rows.length === 0) return;
-      const last = rows[rows.length - 1]!;
-      values = terms.map((t) => last[t.column]);
+      values = takeKeys(terms, rows);
       await this.#finish(rows, plans, sel);
       for (const row of rows) yield row as never;
       if (rows.length < batchSize) return;

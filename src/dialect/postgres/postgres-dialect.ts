@@ -114,11 +114,20 @@ const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [
   [/^(\s*)BYTES\b/i, "$1BYTEA"],
 ];
 
+/**
+ * A timestamp type without a precision (`TIMESTAMPTZ`, `TIMESTAMP`, `TIMESTAMP WITH TIME ZONE`,
+ * their arrays) is created with millisecond precision, `(3)`: every value such a column holds is
+ * then exactly a JavaScript Date, so a value read from a row finds that row again as a filter
+ * (`count({ created_at: row.created_at })`), as on SQLite. An explicit precision is kept.
+ */
+const TIMESTAMP_TYPE = /^(\s*)(TIMESTAMPTZ|TIMESTAMP)\b(?!\s*\()/i;
+
 function createTable(rename: boolean) {
   return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
     const list = Object.entries(columns).map(([column, definition]) => {
       let def = definition;
       if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
+      def = def.replace(TIMESTAMP_TYPE, "$1$2(3)");
       return `${quoteIdentifier(column)} ${def}`;
     });
     return `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${quoteIdentifier(table)} (${list.join(", ")})`;
