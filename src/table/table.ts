@@ -137,11 +137,23 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   readonly db: Database;
   /** The relations available to `include`. */
   readonly relations: Readonly<Rels>;
+  /**
+   * The column definitions given as the `schema` option (column → SQL definition, as written),
+   * or `undefined` for a Table over an existing table. A frozen copy taken by the constructor:
+   * changing the object passed in changes neither this nor the table that is created. It is what
+   * was declared, not what the database holds: see {@link Table.columnNames} for the columns read
+   * from the database.
+   *
+   * ```ts
+   * const users = new Table("users", { schema: { id: "INTEGER PRIMARY KEY", name: "TEXT" } });
+   * users.schema; // { id: "INTEGER PRIMARY KEY", name: "TEXT" } (frozen)
+   * ```
+   */
+  readonly schema: Readonly<Record<string, string>> | undefined;
 
   /** @internal What the relation loader needs. */
   readonly [TABLE_INTERNALS]: TableInternals;
 
-  readonly #schema: Readonly<Record<string, string>> | undefined;
   readonly #model: Model<unknown, unknown> | undefined;
   readonly #hidden: readonly string[];
   readonly #primaryKey: string | undefined;
@@ -167,7 +179,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     if (options.schema !== undefined && !isPlainObject(options.schema)) {
       throw new ValidationError("schema must be an object of column definitions", [{ message: "must be an object", path: ["schema"] }]);
     }
-    this.#schema = options.schema as Readonly<Record<string, string>> | undefined;
+    this.schema = options.schema === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(options.schema as Record<string, string>)));
     checkModel(options.model, name);
     this.#model = options.model as Model<unknown, unknown> | undefined;
     const relations = options.relations ?? ({} as Rels);
@@ -255,7 +267,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
 
   async #initialize(): Promise<TableMeta> {
     const inTransaction = this.#inTransaction();
-    if (this.#schema !== undefined) await this.db.createTable(this.name, this.#schema);
+    if (this.schema !== undefined) await this.db.createTable(this.name, this.schema);
     const infos = await this.db.columns(this.name);
     if (infos.length === 0) {
       throw new QueryError(`Table ${formatForMessage(this.name)} does not exist; pass a schema to create it`);

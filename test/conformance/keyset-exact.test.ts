@@ -148,3 +148,18 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe("Table.schema", () => {
+  it("is the declared schema, frozen and copied; undefined without one", () => {
+    const declared: Record<string, string> = { id: "INTEGER PRIMARY KEY", name: "TEXT" };
+    const t = new Table("schema_prop", { schema: declared });
+    expect(t.schema).toEqual({ id: "INTEGER PRIMARY KEY", name: "TEXT" });
+    expect(Object.isFrozen(t.schema)).toBe(true);
+    declared["extra"] = "TEXT";
+    expect(t.schema).toEqual({ id: "INTEGER PRIMARY KEY", name: "TEXT" });
+    expect(() => {
+      (t.schema as Record<string, string>)["x"] = "TEXT";
+    }).toThrow(TypeError);
+    expect(new Table("schema_prop").schema).toBeUndefined();
+  });
+});
