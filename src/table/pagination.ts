@@ -81,8 +81,11 @@ export function takeKeys(terms: readonly KeysetTerm[], rows: readonly Row[]): un
 }
 
 /**
- * @internal The keyset query: `SELECT <columns>, <exact keys> FROM table [WHERE filter AND after]
- * ORDER BY terms LIMIT limit`.
+ * @internal The keyset query: the page (`SELECT <columns> FROM table [WHERE filter AND after]
+ * ORDER BY terms LIMIT limit`) in a subquery, and the exact key values computed outside it, for
+ * the page's rows only. (Computed in the same SELECT, PostgreSQL formats `column::text` for every
+ * row it sorts, not only for the rows it returns: streaming 13,200 rows in batches of 100 by an
+ * unindexed timestamp took 2.2 s instead of 0.3–0.5 s.) `columns` must include the terms' columns.
  */
 export function keysetQuery(
   dialect: string,
@@ -98,8 +101,12 @@ export function keysetQuery(
   if (filter !== undefined) conditions.push(sql`(${filter})`);
   if (values !== undefined) conditions.push(afterCondition(terms, values));
   const where = conditions.length === 0 ? sql.empty : sql` WHERE ${sql.join(conditions, sql.raw(" AND "))}`;
-  return sql`SELECT ${list}, ${keyColumns(dialect, terms)} FROM ${sql.id(table)}${where} ORDER BY ${sql.raw(renderOrderBy(terms))} LIMIT ${sql.raw(String(limit))}`;
+  const order = sql.raw(renderOrderBy(terms));
+  const page = sql`SELECT ${list} FROM ${sql.id(table)}${where} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
+  return sql`SELECT ${sql.id(PAGE_ALIAS)}.*, ${keyColumns(dialect, terms)} FROM (${page}) AS ${sql.id(PAGE_ALIAS)} ORDER BY ${order}`;
 }
+
+const PAGE_ALIAS = "__tablekit_page";
 
 /** A value as stored in a cursor: JSON, with tags for the types JSON cannot carry. */
 function encodeValue(value: unknown): unknown {
