@@ -107,6 +107,15 @@ const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; colum
  */
 const SEQUENCE_COLUMNS = new WeakMap<object, Map<string, ReadonlyMap<string, string>>>();
 const SEQUENCE_NAME = /^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$/;
+/** Whether a record holds a value that can be an explicit generated id (an integer ≥ 1): only such writes read the table's sequences. */
+function hasPositiveInteger(record: Row): boolean {
+  for (const key in record) {
+    const value = record[key];
+    if ((typeof value === "number" && Number.isInteger(value) && value >= 1) || (typeof value === "bigint" && value >= 1n)) return true;
+    if (typeof value === "string" && /^\+?0*[1-9]\d*$/.test(value)) return true;
+  }
+  return false;
+}
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
@@ -247,7 +256,7 @@ export abstract class Queryable {
    * next generated id would collide with a row written with an explicit one.
    */
   async #sequenceAdvance(table: string, records: readonly Row[]): Promise<string | undefined> {
-    if (this.sqlDialect.name === "sqlite" || records.length === 0) return undefined;
+    if (this.sqlDialect.name === "sqlite" || !records.some(hasPositiveInteger)) return undefined;
     const sequences = await this.#sequenceColumnsOf(table);
     if (sequences.size === 0) return undefined;
     const parts: string[] = [];
@@ -274,8 +283,7 @@ export abstract class Queryable {
    * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
    * advances those sequences in the same transaction (one opened here when none is active).
    */
-  async #withSequences<T>(table: string, records: readonly Row[], write: (q: Queryable) => Promise<T>): Promise<T> {
-    const advance = await this.#sequenceAdvance(table, records);
+  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>): Promise<T> {
     if (advance === undefined) return write(this);
     const run = async (q: Queryable): Promise<T> => {
       const result = await write(q);
@@ -509,15 +517,18 @@ export abstract class Queryable {
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
     const flags = writeValueFlags(data);
     if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
+    let advance: string | undefined;
     try {
       // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
       // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
       const now = this.runNow(statement.sql, statement.params, true);
       if (now !== undefined) return now.rows[0] as R;
-      const result = await this.#withSequences(table, [data as Row], (q) => q.runStatement(statement.sql, statement.params, true));
+      advance = await this.#sequenceAdvance(table, [data as Row]);
+      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
-      throw this.afterWriteError(error, "insert", table);
+      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
+      throw advance !== undefined && this.autocommit ? refusedValueError(error, "insert", table) : this.afterWriteError(error, "insert", table);
     }
   }
 
@@ -617,13 +628,16 @@ export abstract class Queryable {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
     const flags = writeValueFlags(data);
     if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
+    let advance: string | undefined;
     try {
-      const result =
-        this.runNow(statement.sql, statement.params, true) ??
-        (await this.#withSequences(table, [data as Row], (q) => q.runStatement(statement.sql, statement.params, true)));
+      const now = this.runNow(statement.sql, statement.params, true);
+      if (now !== undefined) return now.rows[0] as R;
+      advance = await this.#sequenceAdvance(table, [data as Row]);
+      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
-      throw this.afterWriteError(error, "upsert", table);
+      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
+      throw advance !== undefined && this.autocommit ? refusedValueError(error, "upsert", table) : this.afterWriteError(error, "upsert", table);
     }
   }
 

@@ -89,3 +89,24 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  if (backend.name !== "postgres") continue; // SQLite has no sequence to move: the write is one statement there
+  describe(`explicit ids into a generated key run in one transaction with the sequence update (${backend.name})`, () => {
+    it("a returned row that cannot be read stores nothing and is not reported as committed", async () => {
+      const { CommittedButUnreadableError, UnsafeIntegerError } = await import("../../src/index.js");
+      const db = backend.open();
+      const name = uniqueTable("gk_unreadable");
+      try {
+        await db.createTable(name, { id: "INTEGER PRIMARY KEY", v: `BIGINT DEFAULT ${2n ** 60n}` });
+        const error = await db.insert(name, { id: 7 }).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(UnsafeIntegerError);
+        expect(error).not.toBeInstanceOf(CommittedButUnreadableError);
+        expect(await db.count(name, { id: 7 })).toBe(0);
+      } finally {
+        await db.dropTable(name).catch(() => undefined);
+        await db.close();
+      }
+    });
+  });
+}
