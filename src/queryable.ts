@@ -101,6 +101,21 @@ export interface StreamOptions<R extends object = Row> {
 const DEFAULT_CHUNK = 500;
 /** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
 const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, string> }>>();
+/**
+ * Per Database (schema owner) and table: the columns whose values a sequence generates (identity
+ * and SERIAL columns) on PostgreSQL/CockroachDB, column → `pg_get_serial_sequence` name.
+ */
+const SEQUENCE_COLUMNS = new WeakMap<object, Map<string, ReadonlyMap<string, string>>>();
+const SEQUENCE_NAME = /^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$/;
+/** Whether a record holds a value that can be an explicit generated id (an integer ≥ 1): only such writes read the table's sequences. */
+function hasPositiveInteger(record: Row): boolean {
+  for (const key in record) {
+    const value = record[key];
+    if ((typeof value === "number" && Number.isInteger(value) && value >= 1) || (typeof value === "bigint" && value >= 1n)) return true;
+    if (typeof value === "string" && /^\+?0*[1-9]\d*$/.test(value)) return true;
+  }
+  return false;
+}
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
@@ -198,6 +213,89 @@ export abstract class Queryable {
     if (byTable.size >= 1000) byTable.clear();
     byTable.set(table, { version, columns });
     return columns;
+  }
+
+  /**
+   * The sequence-generated columns of a PostgreSQL/CockroachDB table (column → sequence), read once
+   * per Database and table (one catalog query) and kept until createTable/dropTable of that table
+   * through this Database, or a failed sequence update.
+   */
+  async #sequenceColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
+    let byTable = SEQUENCE_COLUMNS.get(this.schemaOwner);
+    if (byTable === undefined) SEQUENCE_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
+    const cached = byTable.get(table);
+    if (cached !== undefined) return cached;
+    const name = tableName(table);
+    const rows = await this.runStatement(
+      "SELECT a.attname AS name, pg_get_serial_sequence($1, a.attname) AS seq FROM pg_catalog.pg_attribute a " +
+        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+      [name],
+    );
+    const columns = new Map<string, string>();
+    for (const row of rows.rows) {
+      const seq = row["seq"];
+      if (typeof seq === "string" && SEQUENCE_NAME.test(seq)) columns.set(String(row["name"]), seq);
+    }
+    if (rows.rows.length > 0) {
+      if (byTable.size >= 1000) byTable.clear();
+      byTable.set(table, columns);
+    }
+    return columns;
+  }
+
+  /** @internal Forgets what {@link Queryable.#sequenceColumnsOf} read for `table`. */
+  protected forgetSequences(table: string): void {
+    SEQUENCE_COLUMNS.get(this.schemaOwner)?.delete(table);
+  }
+
+  /**
+   * The statement that moves the sequences of `records`' explicitly written generated columns past
+   * the largest value in the table, or undefined when the records write none (or only values below
+   * 1, which a sequence starting at 1 never reaches). SQLite needs none: its rowid continues above
+   * the largest id by itself. PostgreSQL sequences do not see explicit values, so without this the
+   * next generated id would collide with a row written with an explicit one.
+   */
+  async #sequenceAdvance(table: string, records: readonly Row[]): Promise<string | undefined> {
+    if (this.sqlDialect.name === "sqlite" || !records.some(hasPositiveInteger)) return undefined;
+    const sequences = await this.#sequenceColumnsOf(table);
+    if (sequences.size === 0) return undefined;
+    const parts: string[] = [];
+    for (const [column, sequence] of sequences) {
+      let explicit = false;
+      for (const record of records) {
+        const value = record[column];
+        if (value !== undefined && value !== null && Number(value) >= 1) {
+          explicit = true;
+          break;
+        }
+      }
+      if (!explicit) continue;
+      const col = quoteIdentifier(column);
+      // GREATEST with last_value: never moves a sequence back below ids it already handed out.
+      parts.push(
+        `(SELECT setval('${sequence.replace(/'/g, "''")}', GREATEST((SELECT max(${col}) FROM ${tableName(table)}), s.last_value)) FROM ${sequence} s)`,
+      );
+    }
+    return parts.length === 0 ? undefined : `SELECT ${parts.join(", ")}`;
+  }
+
+  /**
+   * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
+   * advances those sequences in the same transaction (one opened here when none is active).
+   */
+  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>): Promise<T> {
+    if (advance === undefined) return write(this);
+    const run = async (q: Queryable): Promise<T> => {
+      const result = await write(q);
+      try {
+        await q.runStatement(advance, []);
+      } catch (error) {
+        this.forgetSequences(table);
+        throw error;
+      }
+      return result;
+    };
+    return this.autocommit ? this.transaction((tx) => run(tx)) : run(this);
   }
 
   /** @internal The object whose schema caches this context shares: the Database. */
@@ -358,11 +456,13 @@ export abstract class Queryable {
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
     await this.runStatement(createTableSql(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable")), []);
+    this.forgetSequences(name);
   }
 
   /** Drops a table (`ifExists` defaults to true). */
   async dropTable(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
     await this.runStatement(dropTableSql(name, checkOptions(options, ["ifExists"], "dropTable")), []);
+    this.forgetSequences(name);
   }
 
   /** Creates an index on one or more columns (`ifNotExists` defaults to true). */
@@ -417,13 +517,18 @@ export abstract class Queryable {
         : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
     const flags = writeValueFlags(data);
     if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
+    let advance: string | undefined;
     try {
       // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
       // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
-      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      const now = this.runNow(statement.sql, statement.params, true);
+      if (now !== undefined) return now.rows[0] as R;
+      advance = await this.#sequenceAdvance(table, [data as Row]);
+      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
-      throw this.afterWriteError(error, "insert", table);
+      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
+      throw advance !== undefined && this.autocommit ? refusedValueError(error, "insert", table) : this.afterWriteError(error, "insert", table);
     }
   }
 
@@ -523,11 +628,16 @@ export abstract class Queryable {
     const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
     const flags = writeValueFlags(data);
     if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
+    let advance: string | undefined;
     try {
-      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      const now = this.runNow(statement.sql, statement.params, true);
+      if (now !== undefined) return now.rows[0] as R;
+      advance = await this.#sequenceAdvance(table, [data as Row]);
+      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
-      throw this.afterWriteError(error, "upsert", table);
+      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
+      throw advance !== undefined && this.autocommit ? refusedValueError(error, "upsert", table) : this.afterWriteError(error, "upsert", table);
     }
   }
 
@@ -582,9 +692,21 @@ export abstract class Queryable {
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
+    const advance = await this.#sequenceAdvance(table, records as Row[]);
     return this.transaction(async (tx) => {
+      const advanceSequences = async (): Promise<void> => {
+        if (advance === undefined) return;
+        try {
+          await (tx as Queryable).runStatement(advance, []);
+        } catch (error) {
+          this.forgetSequences(table);
+          throw error;
+        }
+      };
       if (!returning && dialect.copyLine !== undefined) {
-        return this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress);
+        const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress);
+        await advanceSequences();
+        return count;
       }
       const out: R[] = [];
       let done = 0;
@@ -601,6 +723,7 @@ export abstract class Queryable {
         start = end;
         options.onProgress?.(done, records.length);
       }
+      await advanceSequences();
       return rowsOrCount(options.returning, out, done);
     }).catch((error: unknown) => {
       throw refusedValueError(error, "batchInsert", table);

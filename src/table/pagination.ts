@@ -7,8 +7,8 @@
  */
 import type { Row } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
-import type { OrderTerm } from "../sql/order-by.js";
-import type { Where } from "../sql/where.js";
+import { type OrderTerm, renderOrderBy } from "../sql/order-by.js";
+import { SqlFragment, sql } from "../sql/sql-tag.js";
 
 /** @internal One key of a keyset ordering, with its NULL placement explicit. */
 export interface KeysetTerm {
@@ -39,9 +39,74 @@ export function keysetOrderBy(terms: readonly KeysetTerm[]): string {
   return terms.map((t) => `${t.column} ${t.direction} NULLS ${t.nulls}`).join(", ");
 }
 
+/**
+ * The ordering a cursor was made for. The `2|` prefix marks cursors that hold the database's own
+ * values (see {@link keyColumns}); a cursor of the earlier format (JavaScript values, inexact for
+ * microsecond timestamps) is refused rather than followed inexactly.
+ */
 function signature(terms: readonly KeysetTerm[]): string {
-  return terms.map((t) => `${t.column}:${t.direction[0]}${t.nulls[0]}`).join(",");
+  return "2|" + terms.map((t) => `${t.column}:${t.direction[0]}${t.nulls[0]}`).join(",");
 }
+
+/** @internal The alias under which a keyset query returns the exact value of term `i`. */
+export function keyAlias(i: number): string {
+  return `__tablekit_k${i}`;
+}
+
+/**
+ * @internal The select-list items that return each term's value exactly as the database holds it,
+ * so that the next page compares against that value and not against its JavaScript rendering (a
+ * millisecond Date for a microsecond timestamp, a re-serialized JSON value, a Date for SQLite text
+ * in another format): PostgreSQL and CockroachDB return `column::text` (every type's text form
+ * reads back to the same value, and the bound text is typed by the server from the column);
+ * SQLite returns the stored value itself (`+column`: an expression, so no declared-type decoding).
+ */
+export function keyColumns(dialect: string, terms: readonly KeysetTerm[]): SqlFragment {
+  return sql.join(
+    terms.map((t, i) =>
+      dialect === "sqlite" ? sql`+${sql.id(t.column)} AS ${sql.id(keyAlias(i))}` : sql`${sql.id(t.column)}::text AS ${sql.id(keyAlias(i))}`,
+    ),
+  );
+}
+
+/** @internal Removes the key aliases from `rows` (in place) and returns the last row's key values. */
+export function takeKeys(terms: readonly KeysetTerm[], rows: readonly Row[]): unknown[] | undefined {
+  let last: unknown[] | undefined;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    if (r === rows.length - 1) last = terms.map((_, i) => row[keyAlias(i)] ?? null);
+    for (let i = 0; i < terms.length; i++) delete row[keyAlias(i)];
+  }
+  return last;
+}
+
+/**
+ * @internal The keyset query: the page (`SELECT <columns> FROM table [WHERE filter AND after]
+ * ORDER BY terms LIMIT limit`) in a subquery, and the exact key values computed outside it, for
+ * the page's rows only. (Computed in the same SELECT, PostgreSQL formats `column::text` for every
+ * row it sorts, not only for the rows it returns: streaming 13,200 rows in batches of 100 by an
+ * unindexed timestamp took 2.2 s instead of 0.3–0.5 s.) `columns` must include the terms' columns.
+ */
+export function keysetQuery(
+  dialect: string,
+  table: string,
+  terms: readonly KeysetTerm[],
+  columns: readonly string[] | undefined,
+  filter: SqlFragment | undefined,
+  values: readonly unknown[] | undefined,
+  limit: number,
+): SqlFragment {
+  const list = columns === undefined ? sql.raw("*") : sql.join(columns.map((c) => sql.id(c)));
+  const conditions: SqlFragment[] = [];
+  if (filter !== undefined) conditions.push(sql`(${filter})`);
+  if (values !== undefined) conditions.push(afterCondition(terms, values));
+  const where = conditions.length === 0 ? sql.empty : sql` WHERE ${sql.join(conditions, sql.raw(" AND "))}`;
+  const order = sql.raw(renderOrderBy(terms));
+  const page = sql`SELECT ${list} FROM ${sql.id(table)}${where} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
+  return sql`SELECT ${sql.id(PAGE_ALIAS)}.*, ${keyColumns(dialect, terms)} FROM (${page}) AS ${sql.id(PAGE_ALIAS)} ORDER BY ${order}`;
+}
+
+const PAGE_ALIAS = "__tablekit_page";
 
 /** A value as stored in a cursor: JSON, with tags for the types JSON cannot carry. */
 function encodeValue(value: unknown): unknown {
@@ -89,11 +154,12 @@ function decodeValue(value: unknown): unknown {
 }
 
 /**
- * @internal The opaque cursor after `row`: base64url JSON of the ordering's signature and the row's
- * values for each term (Dates, bigints and bytes tagged so they come back with their types).
+ * @internal The opaque cursor after a row: base64url JSON of the ordering's signature and the row's
+ * exact key values for each term, as {@link takeKeys} returns them (bigints and bytes tagged so
+ * they come back with their types).
  */
-export function encodeCursor(terms: readonly KeysetTerm[], row: Row): string {
-  const payload = { k: signature(terms), v: terms.map((t) => encodeValue(row[t.column])) };
+export function encodeCursor(terms: readonly KeysetTerm[], values: readonly unknown[]): string {
+  const payload = { k: signature(terms), v: values.map(encodeValue) };
   return Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
 }
 
@@ -122,25 +188,28 @@ export function decodeCursor(cursor: unknown, terms: readonly KeysetTerm[]): unk
 }
 
 /**
- * @internal The filter for rows strictly after `values` in the keyset ordering: for some term i, the
- * terms before it are equal and term i comes later, NULL placement included.
+ * @internal The condition for rows strictly after `values` in the keyset ordering: for some term i,
+ * the terms before it are equal and term i comes later, NULL placement included. Values are the
+ * database's own (see {@link keyColumns}), bound as they are: the comparison is exact.
  */
-export function afterWhere(terms: readonly KeysetTerm[], values: readonly unknown[]): Where {
-  const alternatives: Where[] = [];
-  const equal: Where[] = [];
+export function afterCondition(terms: readonly KeysetTerm[], values: readonly unknown[]): SqlFragment {
+  const alternatives: SqlFragment[] = [];
+  const equal: SqlFragment[] = [];
   for (let i = 0; i < terms.length; i++) {
     const { column, direction, nulls } = terms[i]!;
+    const id = sql.id(column);
     const value = values[i];
-    let later: Where | undefined;
-    if (value === null || value === undefined) {
+    const isNull = value === null || value === undefined;
+    let later: SqlFragment | undefined;
+    if (isNull) {
       // After NULL: nothing when NULLs come last; every non-NULL value when they come first.
-      if (nulls === "FIRST") later = { [column]: { isNull: false } };
+      if (nulls === "FIRST") later = sql`${id} IS NOT NULL`;
     } else {
-      const compare: Where = { [column]: direction === "ASC" ? { gt: value } : { lt: value } };
-      later = nulls === "LAST" ? { OR: [compare, { [column]: null }] } : compare;
+      const compare = direction === "ASC" ? sql`${id} > ${value}` : sql`${id} < ${value}`;
+      later = nulls === "LAST" ? sql`(${compare} OR ${id} IS NULL)` : compare;
     }
-    if (later !== undefined) alternatives.push({ AND: [...equal, later] });
-    equal.push(value === null || value === undefined ? { [column]: null } : { [column]: { eq: value } });
+    if (later !== undefined) alternatives.push(equal.length === 0 ? later : sql`(${sql.join([...equal, later], sql.raw(" AND "))})`);
+    equal.push(isNull ? sql`${id} IS NULL` : sql`${id} = ${value}`);
   }
-  return { OR: alternatives };
+  return alternatives.length === 0 ? sql`(1 = 0)` : sql`(${sql.join(alternatives, sql.raw(" OR "))})`;
 }

@@ -35,7 +35,7 @@ import {
 } from "./internal.js";
 import { checkBoolean, checkColumnArray, checkFunction, checkOptions } from "../crud/statements.js";
 import { type Model, checkModel, modelError, validateRow } from "./model.js";
-import { afterWhere, decodeCursor, encodeCursor, keysetOrderBy, keysetTerms } from "./pagination.js";
+import { decodeCursor, encodeCursor, keysetQuery, keysetTerms, takeKeys } from "./pagination.js";
 import { checkSyncOption, syncColumns } from "../migrate/table-sync.js";
 import { type IncludePlan, IN_LIST_CHUNK, type RelationMap, loadIncludes, parentKeys, planIncludes } from "./relations.js";
 import type {
@@ -138,11 +138,23 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   readonly db: Database;
   /** The relations available to `include`. */
   readonly relations: Readonly<Rels>;
+  /**
+   * The column definitions given as the `schema` option (column → SQL definition, as written),
+   * or `undefined` for a Table over an existing table. A frozen copy taken by the constructor:
+   * changing the object passed in changes neither this nor the table that is created. It is what
+   * was declared, not what the database holds: see {@link Table.columnNames} for the columns read
+   * from the database.
+   *
+   * ```ts
+   * const users = new Table("users", { schema: { id: "INTEGER PRIMARY KEY", name: "TEXT" } });
+   * users.schema; // { id: "INTEGER PRIMARY KEY", name: "TEXT" } (frozen)
+   * ```
+   */
+  readonly schema: Readonly<Record<string, string>> | undefined;
 
   /** @internal What the relation loader needs. */
   readonly [TABLE_INTERNALS]: TableInternals;
 
-  readonly #schema: Readonly<Record<string, string>> | undefined;
   readonly #sync: "add" | undefined;
   readonly #model: Model<unknown, unknown> | undefined;
   readonly #hidden: readonly string[];
@@ -169,7 +181,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     if (options.schema !== undefined && !isPlainObject(options.schema)) {
       throw new ValidationError("schema must be an object of column definitions", [{ message: "must be an object", path: ["schema"] }]);
     }
-    this.#schema = options.schema as Readonly<Record<string, string>> | undefined;
+    this.schema = options.schema === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(options.schema as Record<string, string>)));
     this.#sync = checkSyncOption(options.sync);
     checkModel(options.model, name);
     this.#model = options.model as Model<unknown, unknown> | undefined;
@@ -258,12 +270,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
 
   async #initialize(): Promise<TableMeta> {
     const inTransaction = this.#inTransaction();
-    if (this.#schema !== undefined) await this.db.createTable(this.name, this.#schema);
+    if (this.schema !== undefined) await this.db.createTable(this.name, this.schema);
     let infos = await this.db.columns(this.name);
     if (infos.length === 0) {
       throw new QueryError(`Table ${formatForMessage(this.name)} does not exist; pass a schema to create it`);
     }
-    if (this.#schema !== undefined) infos = [...(await syncColumns(this.db, this.name, this.#schema, infos, this.#sync))];
+    if (this.schema !== undefined) infos = [...(await syncColumns(this.db, this.name, this.schema, infos, this.#sync))];
     const meta = buildMeta(this.name, infos, this.db.dialect, { primaryKey: this.#primaryKey, hidden: this.#hidden });
     this.#meta = meta;
     this.#tentative = inTransaction;
@@ -776,12 +788,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const after = options["after"];
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const userWhere = options["where"] as Where | undefined;
-    const where = values === undefined ? userWhere : userWhere === undefined ? afterWhere(terms, values) : { AND: [userWhere, afterWhere(terms, values)] };
-    const rows = await this.db.select<Row>(this.name, { where, orderBy: keysetOrderBy(terms), limit: limit + 1, columns: sel.fetch });
+    const filter = whereFragment(dialectOf(this.db), options["where"], meta.context);
+    const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, limit + 1));
     const more = rows.length > limit;
     if (more) rows.length = limit;
-    const nextCursor = more ? encodeCursor(terms, rows[rows.length - 1]!) : null;
+    const last = takeKeys(terms, rows);
+    const nextCursor = more && last !== undefined ? encodeCursor(terms, last) : null;
     return { items: await this.#finish(rows, plans, sel), nextCursor };
   }
 
@@ -813,14 +825,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     }
     const terms = keysetTerms(checkOrderBy(meta, options.orderBy), meta.primaryKey);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const orderBy = keysetOrderBy(terms);
+    const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
     let values: unknown[] | undefined;
     for (;;) {
-      const where = values === undefined ? userWhere : userWhere === undefined ? afterWhere(terms, values) : { AND: [userWhere, afterWhere(terms, values)] };
-      const rows = await this.db.select<Row>(this.name, { where, orderBy, limit: batchSize, columns: sel.fetch });
+      const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, batchSize));
       if (rows.length === 0) return;
-      const last = rows[rows.length - 1]!;
-      values = terms.map((t) => last[t.column]);
+      values = takeKeys(terms, rows);
       await this.#finish(rows, plans, sel);
       for (const row of rows) yield row as never;
       if (rows.length < batchSize) return;

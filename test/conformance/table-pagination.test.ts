@@ -56,16 +56,16 @@ describe("keyset cursor encoding", () => {
       "id",
     );
     const row = { a: new Date("2024-05-06T07:08:09.123Z"), b: 2n ** 60n, c: Buffer.from([1, 2, 255]), d: null, e: { k: [1] }, id: 7 };
-    const values = decodeCursor(encodeCursor(terms, row), terms);
+    const values = decodeCursor(encodeCursor(terms, [row.a, row.b, row.c, row.d, row.e, row.id]), terms);
     expect(values[0]).toBeInstanceOf(Date);
     expect(values).toEqual([row.a, row.b, row.c, null, { k: [1] }, 7]);
-    expect(encodeCursor(terms, row)).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(encodeCursor(terms, [row.a, row.id])).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
   it("refuses malformed cursors and cursors made for another ordering", () => {
     const terms = keysetTerms([{ column: "a", direction: "DESC" }], "id");
     const other = keysetTerms([{ column: "a", direction: "ASC" }], "id");
-    const cursor = encodeCursor(terms, { a: 1, id: 2 });
+    const cursor = encodeCursor(terms, [1, 2]);
     expect(() => decodeCursor(cursor, other)).toThrow(/different orderBy/);
     for (const bad of ["", "!!!", "e30", Buffer.from('{"k":"a:DF,id:AL","v":[{"$n":"x"},1]}').toString("base64url"), 5]) {
       expect(() => decodeCursor(bad, terms)).toThrow(ValidationError);
