@@ -147,12 +147,16 @@ function fromServer(error: TablekitError): boolean {
 const NOT_SENT = /not queryable|Client was closed|Cannot use a pool after calling end|The database is closed/i;
 
 /**
- * The fate of one pooled client's connection, watched once per client: `lost` rejects when the
- * connection fails or ends (pg reports a dead socket as "error" and "end" on the client).
+ * The fate of one pooled client's connection, watched once per client: `failed` turns true, and
+ * every listener hears the error, when the connection fails or ends (pg reports a dead socket as
+ * "error" and "end" on the client). Waits subscribe a listener and remove it when they settle: a
+ * long-lived promise raced against each wait would keep every settled wait (and the rows it
+ * carried) reachable until the connection ends (a stream of a million rows held them all).
  */
 interface ClientWatch {
   failed: boolean;
-  readonly lost: Promise<never>;
+  error: Error | undefined;
+  readonly listeners: Set<(error: Error) => void>;
 }
 
 const watches = new WeakMap<pg.ClientBase, ClientWatch>();
@@ -160,22 +164,35 @@ const watches = new WeakMap<pg.ClientBase, ClientWatch>();
 function watch(client: pg.ClientBase): ClientWatch {
   let entry = watches.get(client);
   if (entry !== undefined) return entry;
-  let fail!: (error: Error) => void;
-  const lost = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  // Nobody may be waiting when the connection ends (e.g. an idle client closed by the pool).
-  lost.catch(() => undefined);
-  const created: ClientWatch = { failed: false, lost };
+  const created: ClientWatch = { failed: false, error: undefined, listeners: new Set() };
   const onLost = (error?: unknown) => {
+    if (created.failed) return;
     created.failed = true;
-    fail(error instanceof Error ? error : new Error("Connection terminated unexpectedly"));
+    created.error = error instanceof Error ? error : new Error("Connection terminated unexpectedly");
+    for (const listener of created.listeners) listener(created.error);
+    created.listeners.clear();
   };
   client.on("error", onLost);
   client.on("end", () => onLost(new Error("Connection terminated")));
   watches.set(client, created);
   entry = created;
   return entry;
+}
+
+/** A promise that rejects when `client`'s connection is lost, and the function that stops watching. */
+function whenLost(client: pg.ClientBase): { lost: Promise<never>; dispose: () => void } {
+  const watched = watch(client);
+  let dispose = (): void => undefined;
+  const lost = new Promise<never>((_, reject) => {
+    if (watched.failed) {
+      reject(watched.error);
+      return;
+    }
+    watched.listeners.add(reject);
+    dispose = () => watched.listeners.delete(reject);
+  });
+  lost.catch(() => undefined);
+  return { lost, dispose };
 }
 
 /**
@@ -389,7 +406,7 @@ export class PostgresDriver implements Driver {
    */
   async #bounded<T>(client: pg.ClientBase, work: Promise<T>, what: string): Promise<T> {
     const deadlines = this.#deadlines;
-    const { lost } = watch(client);
+    const { lost, dispose } = whenLost(client);
     let entry: Deadline | undefined;
     const races: Promise<T>[] = [work, lost];
     if (deadlines !== undefined) {
@@ -407,6 +424,7 @@ export class PostgresDriver implements Driver {
     } catch (error) {
       throw this.#map(error);
     } finally {
+      dispose();
       if (entry !== undefined) deadlines!.done(entry);
     }
   }
