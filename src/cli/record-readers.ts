@@ -62,6 +62,8 @@ export interface RecordSource {
   totalBytes: number | undefined;
   /** Closes the input early (after an error). */
   close(): void;
+  /** Stops reading at once, stdin included (Ctrl-C): a reader waiting for input ends. */
+  interrupt(): void;
 }
 
 /** Largest CSV record accepted, in characters: an unclosed quote fails here instead of filling memory. */
@@ -93,6 +95,9 @@ export async function openRecordSource(path: string, format: DataFormat, stdin: 
     close: () => {
       if (input !== stdin) input.destroy();
     },
+    interrupt: () => {
+      input.destroy();
+    },
   };
 }
 
@@ -100,6 +105,8 @@ async function* jsonlRecords(input: Readable): AsyncGenerator<SourceRecord> {
   let failure: Error | undefined;
   input.on("error", (error) => (failure ??= error));
   const lines = createInterface({ input, crlfDelay: Infinity });
+  // A destroyed input (Ctrl-C) emits 'close' but not 'end': without this the reader waits forever.
+  input.once("close", () => lines.close());
   let line = 0;
   try {
     for await (const text of lines) {

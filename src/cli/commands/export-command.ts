@@ -13,14 +13,14 @@ import { stringify } from "csv-stringify/sync";
 import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
 import type { Where } from "../../sql/where.js";
-import { CliError, type CliIo, OutputWriter, UsageError } from "../cli-io.js";
-import { type CommonOptions, addCommonOptions, jsonObject, withDatabase } from "../common.js";
+import { CliError, type CliIo, InterruptedError, OutputWriter, UsageError, pendingTempFiles } from "../cli-io.js";
+import { type CommonOptions, type ProgressFlags, addCommonOptions, addProgressOptions, jsonObject, progressSettings, showSummary, withDatabase } from "../common.js";
 import { type Progress, createProgress } from "../progress.js";
 import { DATA_FORMATS, type DataFormat, formatFromPath } from "../record-readers.js";
 import { cellText, rowJson } from "../values.js";
 
 /** Options of `tablekit export`. */
-export interface ExportOptions extends Omit<CommonOptions, "json"> {
+export interface ExportOptions extends Omit<CommonOptions, "json">, ProgressFlags {
   /** `--where`: a tablekit filter as JSON. */
   where?: Record<string, unknown>;
   /** `--format`: overrides the `--out` extension (default jsonl). */
@@ -63,21 +63,33 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
   if (columns.length === 0) throw new CliError(`table "${table}" does not exist`);
   const where = options.where as Where<Row> | undefined;
   const temp = options.out === undefined ? undefined : `${options.out}.${process.pid}.tmp`;
-  // Opened before anything can fail, so the cleanup below always finds the file to remove.
-  const target: Writable = temp === undefined ? io.stdout : (await open(temp, "w")).createWriteStream();
-  const writer = new OutputWriter(target);
+  // Registered before it exists, so a second Ctrl-C (main.ts exits at once) still removes it.
+  if (temp !== undefined) pendingTempFiles.add(temp);
+  const signal = io.signal;
+  let target: Writable | undefined;
+  let writer: OutputWriter | undefined;
   let progress: Progress | undefined;
   let rows = 0;
+  // Ctrl-C: the loop below stops at the next row (listening also tells main.ts we stop cleanly).
+  const onAbort = (): void => undefined;
+  signal?.addEventListener("abort", onAbort);
+  const stopIfInterrupted = (): void => {
+    if (signal?.aborted === true) throw new InterruptedError(`interrupted${temp === undefined ? "" : ` (${options.out} was not written)`}`);
+  };
   try {
-    // The bar goes to stderr, and only when the data does not go to the terminal.
-    const showProgress = io.isTTY && temp !== undefined;
+    target = temp === undefined ? io.stdout : (await open(temp, "w")).createWriteStream();
+    writer = new OutputWriter(target);
+    // The bar goes to stderr when it is a terminal, and never when the data itself goes to the terminal.
+    const settings = progressSettings(options, io);
+    const showProgress = settings.enabled && (temp !== undefined || !io.isTTY);
     const total = showProgress ? await db.count(table, where) : undefined;
-    progress = createProgress({ enabled: showProgress, stream: io.stderr, label: `export ${table}`, total });
+    progress = createProgress({ ...settings, enabled: showProgress, label: `export ${table}`, total });
     const encode = (batch: readonly Row[]): string =>
       format === "csv" ? csvLines(batch.map((row) => columns.map((c) => row[c]))) : batch.map((row) => rowJson(row) + "\n").join("");
     if (format === "csv") await writer.write(csvLine(columns));
     let batch: Row[] = [];
     for await (const row of db.stream(table, { where, orderBy: options.orderBy, columns, batchSize: ROWS_PER_WRITE })) {
+      stopIfInterrupted();
       batch.push(row);
       progress.update(++rows);
       if (batch.length >= ROWS_PER_WRITE) {
@@ -85,6 +97,7 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
         batch = [];
       }
     }
+    stopIfInterrupted();
     await writer.write(encode(batch));
     if (temp !== undefined) {
       target.end();
@@ -94,21 +107,26 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
     return rows;
   } catch (error) {
     if (temp !== undefined) {
-      target.destroy();
-      await finished(target).catch(() => undefined);
+      if (target !== undefined) {
+        target.destroy();
+        await finished(target).catch(() => undefined);
+      }
       await unlink(temp).catch(() => undefined);
     }
+    if (signal?.aborted === true && !(error instanceof InterruptedError)) throw new InterruptedError("interrupted", { cause: error });
     throw error;
   } finally {
+    if (temp !== undefined) pendingTempFiles.delete(temp);
+    signal?.removeEventListener("abort", onAbort);
     progress?.finish();
-    writer.release();
+    writer?.release();
   }
 }
 
 /** Registers `export` on the program. */
 export function registerExportCommand(program: Command, io: CliIo): void {
   addCommonOptions(
-    program
+    addProgressOptions(program
       .command("export")
       .description("write a table's rows as JSON Lines or CSV, streaming")
       .argument("<table>", "table to export")
@@ -116,7 +134,7 @@ export function registerExportCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--format <format>", "output format (default: from --out's extension, else jsonl)").choices(DATA_FORMATS))
       .option("--out <file>", "write to this file instead of stdout")
       .option("--order-by <order>", 'row order, e.g. "id" or "created_at DESC"')
-      .addHelpText("after", HELP),
+      .addHelpText("after", HELP)),
     false,
   ).action(async (table: string, options: ExportOptions) => {
     let format = options.format;
@@ -126,8 +144,9 @@ export function registerExportCommand(program: Command, io: CliIo): void {
     }
     const started = performance.now();
     const rows = await withDatabase(options, io, (db) => exportRows(db, table, options, format ?? "jsonl", io));
-    if (io.isTTY && options.out !== undefined) {
-      io.stdout.write(`Exported ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} from ${table} to ${options.out} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    // A summary is a diagnostic: stderr (on a terminal, unless --quiet); stdout carries only data.
+    if (options.out !== undefined && showSummary(options, io)) {
+      io.stderr.write(`Exported ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} from ${table} to ${options.out} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
     }
   });
 }

@@ -7,13 +7,13 @@
 import { performance } from "node:perf_hooks";
 import { type Command, Option } from "commander";
 import { type CliIo, OutputWriter, UsageError } from "../cli-io.js";
-import { type CommonOptions, addCommonOptions, positiveInteger, withDatabase } from "../common.js";
+import { type CommonOptions, type ProgressFlags, addCommonOptions, addProgressOptions, positiveInteger, showSummary, withDatabase } from "../common.js";
 import { DATA_FORMATS, type DataFormat, formatFromPath } from "../record-readers.js";
 import { toJson } from "../values.js";
 import { runImport } from "./import-runner.js";
 
 /** Options of `tablekit import`. */
-export interface ImportOptions extends CommonOptions {
+export interface ImportOptions extends CommonOptions, ProgressFlags {
   /** `--format`: overrides the file extension. */
   format?: DataFormat;
   /** `--atomic`: one transaction (the default). */
@@ -43,7 +43,7 @@ Examples:
 /** Registers `import` on the program. */
 export function registerImportCommand(program: Command, io: CliIo): void {
   addCommonOptions(
-    program
+    addProgressOptions(program
       .command("import")
       .description("load a JSON Lines or CSV file into a table, streaming")
       .argument("<table>", "target table")
@@ -52,8 +52,8 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--atomic", "import in one transaction: on error nothing is committed (default)"))
       .addOption(new Option("--batch <n>", "commit every N rows as they go: on error earlier batches are kept").argParser(positiveInteger).conflicts("atomic"))
       .option("--create", "create the table from the file's columns when it does not exist")
-      .addHelpText("after", HELP),
-    "print a JSON summary (rows, seconds) when done",
+      .addHelpText("after", HELP)),
+    "print a JSON summary (rows, seconds) on stdout when done",
   ).action(async (table: string, file: string, options: ImportOptions) => {
     const format = options.format ?? (file === "-" ? undefined : formatFromPath(file));
     if (format === undefined) {
@@ -62,18 +62,18 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       );
     }
     const started = performance.now();
-    const plan = { table, file, format, batch: options.batch, create: options.create === true };
+    const plan = { table, file, format, batch: options.batch, create: options.create === true, flags: options };
     const result = await withDatabase(options, io, (db) => runImport(db, plan, io));
     const seconds = (performance.now() - started) / 1000;
-    let text = "";
-    if (options.json === true) text = toJson({ table, file, format, rows: result.rows, created: result.created, seconds: Number(seconds.toFixed(3)) }) + "\n";
-    else if (io.isTTY) {
+    // The summary is a diagnostic: stderr, on a terminal, unless --quiet. --json asks for it as data: stdout.
+    if (showSummary(options, io) && options.json !== true) {
       const created = result.created ? " (table created)" : "";
-      text = `Imported ${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"} into ${table}${created} in ${seconds.toFixed(2)} s\n`;
+      io.stderr.write(`Imported ${result.rows.toLocaleString("en-US")} ${result.rows === 1 ? "row" : "rows"} into ${table}${created} in ${seconds.toFixed(2)} s\n`);
     }
+    if (options.json !== true) return;
     const out = new OutputWriter(io.stdout);
     try {
-      await out.write(text);
+      await out.write(toJson({ table, file, format, rows: result.rows, created: result.created, seconds: Number(seconds.toFixed(3)) }) + "\n");
     } finally {
       out.release();
     }

@@ -10,7 +10,8 @@ import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
 import { SerializationError } from "../../errors/errors.js";
 import type { Queryable, TransactionOptions } from "../../queryable.js";
-import { CliError, type CliIo } from "../cli-io.js";
+import { CliError, type CliIo, InterruptedError } from "../cli-io.js";
+import { type ProgressFlags, progressSettings } from "../common.js";
 import { CoercionError, type ColumnKind, coerceValue, columnKind, inferColumnTypes } from "../column-kinds.js";
 import { createProgress } from "../progress.js";
 import { type DataFormat, MalformedRecordError, type SourceRecord, openRecordSource } from "../record-readers.js";
@@ -27,6 +28,8 @@ export interface ImportPlan {
   batch: number | undefined;
   /** Create the table from the file's columns when it does not exist. */
   create: boolean;
+  /** `--quiet` / `--no-progress`. */
+  flags?: ProgressFlags;
 }
 
 /** What an import did. */
@@ -80,8 +83,15 @@ async function* concat<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGen
  */
 async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, committed: (rows: number) => void): Promise<ImportResult> {
   const source = await openRecordSource(plan.file, plan.format, io.stdin);
-  const progress = createProgress({ enabled: io.isTTY, stream: io.stderr, label: `import ${plan.table}`, total: source.totalBytes });
+  const progress = createProgress({ ...progressSettings(plan.flags ?? {}, io), label: `import ${plan.table}`, total: source.totalBytes });
   const iterator = source.records[Symbol.asyncIterator]();
+  const signal = io.signal;
+  // Ctrl-C: stop reading (a reader waiting on stdin wakes up); the loop then stops with InterruptedError.
+  const onAbort = (): void => source.interrupt();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const stopIfInterrupted = (): void => {
+    if (signal?.aborted === true) throw new InterruptedError("interrupted");
+  };
   try {
     let columns = await q.columns(plan.table);
     let created = false;
@@ -118,18 +128,23 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       batch = [];
     };
     for await (const { record, line } of concat(sample, iterator)) {
+      stopIfInterrupted();
       if (batch.length === 0) firstLine = line;
       lastLine = line;
       batch.push(convert(record, line, kinds, plan));
       if (batch.length >= chunk) await flush();
       progress.update(rows + batch.length, source.bytesRead());
     }
+    // A reader closed by Ctrl-C may just end: never commit the rows read so far as if complete.
+    stopIfInterrupted();
     await flush();
     return { rows, created };
   } catch (error) {
+    if (signal?.aborted === true && !(error instanceof SerializationError)) throw new InterruptedError("interrupted", { cause: error });
     if (error instanceof MalformedRecordError) throw placed(plan.file, error.line, error.line, error.message, error);
     throw error;
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     progress.finish();
     await iterator.return?.();
     source.close();
@@ -149,13 +164,14 @@ export async function runImport(db: Database, plan: ImportPlan, io: CliIo): Prom
     const options: TransactionOptions = plan.file === "-" ? { maxRetries: 0 } : {};
     return await db.transaction((tx) => load(tx, plan, io, ATOMIC_CHUNK, () => undefined), options);
   } catch (error) {
-    if (!(error instanceof PlacedError)) throw error;
+    if (!(error instanceof PlacedError) && !(error instanceof InterruptedError)) throw error;
     const outcome =
       plan.batch === undefined
         ? "nothing was imported"
         : committed === 0
           ? "no batch was committed"
           : `the first ${committed} ${committed === 1 ? "row was" : "rows were"} committed`;
-    throw new CliError(`${error.message} (${outcome})`, { cause: error.cause ?? error });
+    const message = `${error.message} (${outcome})`;
+    throw error instanceof InterruptedError ? new InterruptedError(message, { cause: error.cause }) : new CliError(message, { cause: error.cause ?? error });
   }
 }
