@@ -210,9 +210,8 @@ for (const backend of backends()) {
       let stderr = "";
       child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const done = exited(child);
-      child.stdin!.write(jsonl(1500));
-      // The table is created inside the import's transaction: wait until the child holds it.
-      await new Promise((r) => setTimeout(r, 1500));
+      // More than a pipe holds (64 KiB): the write completes only once the child is reading, inside the import.
+      await new Promise<void>((resolve) => child.stdin!.write(jsonl(10_000), () => resolve()));
       child.kill("SIGINT");
       const { code } = await done;
       expect(code).toBe(130);

@@ -5,7 +5,8 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
-import { type Command, Option } from "commander";
+import { TextDecoder } from "node:util";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CliIo, OutputWriter, UsageError } from "../cli-io.js";
 import { type CommonOptions, type ProgressFlags, addCommonOptions, addProgressOptions, positiveInteger, showSummary, withDatabase } from "../common.js";
 import { DATA_FORMATS, type DataFormat, formatFromPath } from "../record-readers.js";
@@ -22,11 +23,37 @@ export interface ImportOptions extends CommonOptions, ProgressFlags {
   batch?: number;
   /** `--create`: create the table when missing. */
   create?: boolean;
+  /** `--delimiter C`: the CSV separator. */
+  delimiter?: string;
+  /** `--tsv`: tab-separated (same as `--format tsv`). */
+  tsv?: boolean;
+  /** `--encoding NAME`: the file's text encoding. */
+  encoding?: string;
+}
+
+/** A commander parser for `--delimiter`: one character; `\t` and `tab` mean a tab. */
+function delimiterOption(value: string): string {
+  const d = value === "\\t" || value.toLowerCase() === "tab" ? "\t" : value;
+  if ([...d].length !== 1 || d === '"' || d === "\n" || d === "\r") throw new InvalidArgumentError('must be one character other than a quote or a line break (\\t or "tab" for a tab)');
+  return d;
+}
+
+/** A commander parser for `--encoding`: a label `TextDecoder` knows. */
+function encodingOption(value: string): string {
+  try {
+    new TextDecoder(value);
+  } catch {
+    throw new InvalidArgumentError("unknown encoding (try utf-8, latin1, windows-1252, utf-16le)");
+  }
+  return value;
 }
 
 const HELP = `
-Formats: JSON Lines (.jsonl, .ndjson: one JSON object a line) and CSV (.csv: a header line of
-column names; an empty unquoted cell is NULL, "" is the empty string). Values are converted for
+Formats: JSON Lines (.jsonl, .ndjson: one JSON object a line), a JSON array (.json: [{…}, …]),
+CSV (.csv: a header line of column names; an empty unquoted cell is NULL, "" is the empty string;
+the separator , ; tab or | is sniffed from the header unless --delimiter says) and TSV (.tsv).
+A .gz file is gunzipped. A UTF-8 BOM and CRLF line ends are fine; --encoding latin1 reads others.
+Header names that are not plain identifiers are normalised: "First Name" -> first_name. Values are converted for
 each column's type: bytes as \\x hex, timestamps as ISO-8601, JSON columns from JSON text in CSV.
 
 A malformed line or a value that does not fit stops the import with FILE:LINE and the reason.
@@ -52,17 +79,21 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--atomic", "import in one transaction: on error nothing is committed (default)"))
       .addOption(new Option("--batch <n>", "commit every N rows as they go: on error earlier batches are kept").argParser(positiveInteger).conflicts("atomic"))
       .option("--create", "create the table from the file's columns when it does not exist")
+      .option("--delimiter <char>", "CSV field separator (default: sniffed from the header among , ; tab |)", delimiterOption)
+      .option("--tsv", "tab-separated values (same as --format tsv)")
+      .option("--encoding <name>", "text encoding of the file, e.g. latin1, windows-1252, utf-16le (default utf-8)", encodingOption)
       .addHelpText("after", HELP)),
     "print a JSON summary (rows, seconds) on stdout when done",
   ).action(async (table: string, file: string, options: ImportOptions) => {
-    const format = options.format ?? (file === "-" ? undefined : formatFromPath(file));
+    const format = options.tsv === true ? "tsv" : (options.format ?? (file === "-" ? undefined : formatFromPath(file)));
     if (format === undefined) {
       throw new UsageError(
-        file === "-" ? "reading stdin needs --format jsonl or --format csv" : `cannot tell the format of "${file}" from its extension; add --format jsonl or --format csv`,
+        file === "-" ? "reading stdin needs --format (jsonl, csv, tsv or json)" : `cannot tell the format of "${file}" from its extension; add --format jsonl, csv, tsv or json`,
       );
     }
+    if (options.delimiter !== undefined && format !== "csv" && format !== "tsv") throw new UsageError(`--delimiter applies to CSV, not to ${format}`);
     const started = performance.now();
-    const plan = { table, file, format, batch: options.batch, create: options.create === true, flags: options };
+    const plan = { table, file, format, batch: options.batch, create: options.create === true, flags: options, read: { delimiter: options.delimiter, encoding: options.encoding } };
     const result = await withDatabase(options, io, (db) => runImport(db, plan, io));
     const seconds = (performance.now() - started) / 1000;
     // The summary is a diagnostic: stderr, on a terminal, unless --quiet. --json asks for it as data: stdout.

@@ -14,7 +14,8 @@ import { CliError, type CliIo, InterruptedError } from "../cli-io.js";
 import { type ProgressFlags, progressSettings } from "../common.js";
 import { CoercionError, type ColumnKind, coerceValue, columnKind, inferColumnTypes } from "../column-kinds.js";
 import { createProgress } from "../progress.js";
-import { type DataFormat, MalformedRecordError, type SourceRecord, openRecordSource } from "../record-readers.js";
+import { isIdentifier } from "../../sql/identifiers.js";
+import { type DataFormat, MalformedRecordError, type ReadOptions, type SourceRecord, isTextFormat, openRecordSource } from "../record-readers.js";
 
 /** What to import, and how. */
 export interface ImportPlan {
@@ -30,6 +31,66 @@ export interface ImportPlan {
   create: boolean;
   /** `--quiet` / `--no-progress`. */
   flags?: ProgressFlags;
+  /** `--delimiter`, `--encoding`, gzip. */
+  read?: ReadOptions;
+}
+
+/**
+ * The column name a file's header (or JSON key) becomes when it is not a plain identifier:
+ * accents dropped, lower case, every run of other characters `_`, no leading or trailing `_`,
+ * `_` before a leading digit, at most 63 characters — `First Name` → `first_name`,
+ * `e-mail` → `e_mail`, `Größe (cm)` → `grosse_cm`. A name that already is an identifier is kept
+ * as it is (capitals too: `Age` stays `Age`).
+ */
+export function normalizeColumnName(name: string): string {
+  const text: string = name;
+  if (isIdentifier(name)) return name;
+  let n = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/ß/g, "ss")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  if (n === "") n = "column";
+  if (/^\d/.test(n)) n = "_" + n;
+  return n.slice(0, 63);
+}
+
+/**
+ * Maps the file's names to the table's columns: the same name, else its
+ * {@link normalizeColumnName}, else the one column equal to either ignoring case. Each renaming
+ * is announced once on stderr (unless `--quiet`); two names landing on one column are an error.
+ */
+class ColumnMapper {
+  readonly #known = new Map<string, string | undefined>();
+  readonly #taken = new Map<string, string>();
+  constructor(
+    private readonly columns: readonly string[],
+    private readonly announce: (from: string, to: string) => void,
+  ) {}
+
+  /** The column for `name`, or undefined when the table has none. */
+  resolve(name: string): string | undefined {
+    if (this.#known.has(name)) return this.#known.get(name);
+    let column: string | undefined = this.columns.includes(name) ? name : undefined;
+    if (column === undefined) {
+      const normal = normalizeColumnName(name);
+      if (this.columns.includes(normal)) column = normal;
+      else {
+        const folded = this.columns.filter((c) => c.toLowerCase() === name.toLowerCase() || c.toLowerCase() === normal.toLowerCase());
+        if (folded.length === 1) column = folded[0];
+      }
+    }
+    if (column !== undefined) {
+      const other = this.#taken.get(column);
+      if (other !== undefined && other !== name) throw new CoercionError(`the names "${other}" and "${name}" both become the column ${column}`);
+      this.#taken.set(column, name);
+      if (column !== name) this.announce(name, column);
+    }
+    this.#known.set(name, column);
+    return column;
+  }
 }
 
 /** What an import did. */
@@ -53,14 +114,21 @@ function placed(file: string, first: number, last: number, reason: string, cause
   return new PlacedError(`${file === "-" ? "stdin" : file}:${where}: ${reason}`, { cause });
 }
 
-function convert(record: Row, line: number, kinds: ReadonlyMap<string, ColumnKind>, plan: ImportPlan): Row {
+function convert(record: Row, line: number, kinds: ReadonlyMap<string, ColumnKind>, plan: ImportPlan, mapper: ColumnMapper): Row {
   const out: Row = {};
-  const fromText = plan.format === "csv";
-  for (const [column, value] of Object.entries(record)) {
-    const kind = kinds.get(column);
-    if (kind === undefined) {
+  const fromText = isTextFormat(plan.format);
+  for (const [name, value] of Object.entries(record)) {
+    let column: string | undefined;
+    try {
+      column = mapper.resolve(name);
+    } catch (error) {
+      if (error instanceof CoercionError) throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, error.message);
+      throw error;
+    }
+    const kind = column === undefined ? undefined : kinds.get(column);
+    if (column === undefined || kind === undefined) {
       // In CSV the column names come from the header, line 1.
-      throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, `unknown column "${column}" (the table has: ${[...kinds.keys()].join(", ")})`);
+      throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, `unknown column "${name}" (the table has: ${[...kinds.keys()].join(", ")})`);
     }
     try {
       out[column] = coerceValue(kind, value, fromText);
@@ -82,7 +150,7 @@ async function* concat<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGen
  * transaction). `committed` is told about each batch that is durably stored (batch mode).
  */
 async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, committed: (rows: number) => void): Promise<ImportResult> {
-  const source = await openRecordSource(plan.file, plan.format, io.stdin);
+  const source = await openRecordSource(plan.file, plan.format, io.stdin, plan.read);
   const progress = createProgress({ ...progressSettings(plan.flags ?? {}, io), label: `import ${plan.table}`, total: source.totalBytes });
   const iterator = source.records[Symbol.asyncIterator]();
   const signal = io.signal;
@@ -105,11 +173,28 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       }
       const order = [...new Set(sample.flatMap((r) => Object.keys(r.record)))];
       if (order.length === 0) throw new CliError(`cannot create table "${plan.table}": the file has no records to take columns from`);
-      await q.createTable(plan.table, inferColumnTypes(sample.map((r) => r.record), order, plan.format === "csv"));
+      const inferred = inferColumnTypes(sample.map((r) => r.record), order, isTextFormat(plan.format));
+      const types: Record<string, string> = {};
+      const from = new Map<string, string>();
+      for (const [name, type] of Object.entries(inferred)) {
+        const column = normalizeColumnName(name);
+        const other = from.get(column);
+        if (other !== undefined) throw new CliError(`cannot create table "${plan.table}": the names "${other}" and "${name}" both become the column ${column}`);
+        from.set(column, name);
+        types[column] = type;
+      }
+      await q.createTable(plan.table, types);
       created = true;
       columns = await q.columns(plan.table);
     }
     const kinds = new Map(columns.map((c) => [c.name, columnKind(c.type)]));
+    const quiet = plan.flags?.quiet === true;
+    const mapper = new ColumnMapper(
+      columns.map((c) => c.name),
+      (from, to) => {
+        if (!quiet) io.stderr.write(`tablekit: note: "${from}" is imported into the column ${to}\n`);
+      },
+    );
     let batch: Row[] = [];
     let firstLine = 0;
     let lastLine = 0;
@@ -131,7 +216,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       stopIfInterrupted();
       if (batch.length === 0) firstLine = line;
       lastLine = line;
-      batch.push(convert(record, line, kinds, plan));
+      batch.push(convert(record, line, kinds, plan, mapper));
       if (batch.length >= chunk) await flush();
       progress.update(rows + batch.length, source.bytesRead());
     }
