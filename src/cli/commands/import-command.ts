@@ -29,6 +29,21 @@ export interface ImportOptions extends CommonOptions, ProgressFlags {
   tsv?: boolean;
   /** `--encoding NAME`: the file's text encoding. */
   encoding?: string;
+  /** `--pk COL[,COL…]`: the key columns. */
+  pk?: string[];
+  /** `--upsert`: update rows whose key exists. */
+  upsert?: boolean;
+  /** `--ignore`: skip rows whose key exists. */
+  ignore?: boolean;
+  /** `--replace`: replace rows whose key exists. */
+  replace?: boolean;
+}
+
+/** A commander parser for `--pk a,b`. */
+function keyOption(value: string): string[] {
+  const names = value.split(",").map((n) => n.trim());
+  if (names.some((n) => n === "")) throw new InvalidArgumentError("must be one or more column names separated by commas");
+  return names;
 }
 
 /** A commander parser for `--delimiter`: one character; `\t` and `tab` mean a tab. */
@@ -53,7 +68,11 @@ Formats: JSON Lines (.jsonl, .ndjson: one JSON object a line), a JSON array (.js
 CSV (.csv: a header line of column names; an empty unquoted cell is NULL, "" is the empty string;
 the separator , ; tab or | is sniffed from the header unless --delimiter says) and TSV (.tsv).
 A .gz file is gunzipped. A UTF-8 BOM and CRLF line ends are fine; --encoding latin1 reads others.
-Header names that are not plain identifiers are normalised: "First Name" -> first_name. Values are converted for
+Header names that are not plain identifiers are normalised: "First Name" -> first_name.
+
+Into an existing table, --ignore skips records whose key (--pk, else the primary key) exists,
+--upsert updates those rows, --replace deletes and inserts them anew; so a failed --batch import
+can be re-run with --ignore without duplicating rows. Values are converted for
 each column's type: bytes as \\x hex, timestamps as ISO-8601, JSON columns from JSON text in CSV.
 
 A malformed line or a value that does not fit stops the import with FILE:LINE and the reason.
@@ -81,6 +100,10 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       .option("--create", "create the table from the file's columns when it does not exist")
       .option("--delimiter <char>", "CSV field separator (default: sniffed from the header among , ; tab |)", delimiterOption)
       .option("--tsv", "tab-separated values (same as --format tsv)")
+      .option("--pk <columns>", "key column(s), comma-separated (default: the table's primary key; with --create: made the primary key)", keyOption)
+      .addOption(new Option("--upsert", "update the rows whose key exists (needs a key)").conflicts(["ignore", "replace"]))
+      .addOption(new Option("--ignore", "skip the records whose key exists (needs a key)").conflicts(["upsert", "replace"]))
+      .addOption(new Option("--replace", "delete and insert anew the rows whose key exists (needs a key)").conflicts(["upsert", "ignore"]))
       .option("--encoding <name>", "text encoding of the file, e.g. latin1, windows-1252, utf-16le (default utf-8)", encodingOption)
       .addHelpText("after", HELP)),
     "print a JSON summary (rows, seconds) on stdout when done",
@@ -93,7 +116,10 @@ export function registerImportCommand(program: Command, io: CliIo): void {
     }
     if (options.delimiter !== undefined && format !== "csv" && format !== "tsv") throw new UsageError(`--delimiter applies to CSV, not to ${format}`);
     const started = performance.now();
-    const plan = { table, file, format, batch: options.batch, create: options.create === true, flags: options, read: { delimiter: options.delimiter, encoding: options.encoding } };
+    const plan = { table, file, format, batch: options.batch, create: options.create === true, flags: options, read: { delimiter: options.delimiter, encoding: options.encoding },
+      key: options.pk,
+      mode: options.upsert === true ? ("upsert" as const) : options.ignore === true ? ("ignore" as const) : options.replace === true ? ("replace" as const) : ("insert" as const),
+    };
     const result = await withDatabase(options, io, (db) => runImport(db, plan, io));
     const seconds = (performance.now() - started) / 1000;
     // The summary is a diagnostic: stderr, on a terminal, unless --quiet. --json asks for it as data: stdout.

@@ -33,6 +33,63 @@ export interface ImportPlan {
   flags?: ProgressFlags;
   /** `--delimiter`, `--encoding`, gzip. */
   read?: ReadOptions;
+  /** `--pk COL[,COL…]`: the key of the rows; default the table's primary key. */
+  key?: readonly string[] | undefined;
+  /** What to do with a row whose key exists: fail (`insert`, the default), `ignore`, `upsert`, `replace`. */
+  mode?: ConflictMode;
+}
+
+/** How `import` treats a record whose key is already in the table. */
+export type ConflictMode = "insert" | "ignore" | "upsert" | "replace";
+
+/** Rows looked up (by key) per statement in `--ignore`/`--upsert`/`--replace`. */
+const KEY_CHUNK = 500;
+
+/** A key value as text, so a number from the file and a bigint from the database compare equal. */
+function keyText(value: unknown): string {
+  if (typeof value === "number" || typeof value === "bigint") return "n:" + String(value);
+  if (typeof value === "string") return "s:" + value;
+  if (value instanceof Date) return "d:" + value.toISOString();
+  if (value instanceof Uint8Array) return "b:" + Buffer.from(value).toString("hex");
+  return "o:" + String(value);
+}
+
+/**
+ * Writes one batch of converted rows: a plain `batchInsert`, or, with a key and a mode, rows whose
+ * key exists are skipped (`ignore`), updated (`upsert`) or deleted and inserted anew (`replace`).
+ * Within the batch the first record of a key wins for `ignore`, the last for the others.
+ */
+async function writeRows(q: Queryable, table: string, rows: readonly Row[], key: readonly string[], mode: ConflictMode): Promise<void> {
+  if (mode === "insert" || key.length === 0) {
+    await q.batchInsert(table, rows as Row[], { returning: false });
+    return;
+  }
+  const id = (row: Row): string => key.map((k) => keyText(row[k])).join("\u0000");
+  for (let start = 0; start < rows.length; start += KEY_CHUNK) {
+    const byKey = new Map<string, Row>();
+    for (const row of rows.slice(start, start + KEY_CHUNK)) {
+      const k = id(row);
+      if (mode === "ignore" && byKey.has(k)) continue;
+      byKey.set(k, mode === "upsert" && byKey.has(k) ? { ...byKey.get(k), ...row } : row);
+    }
+    const unique = [...byKey.values()];
+    const where =
+      key.length === 1 ? { [key[0]!]: { in: unique.map((r) => r[key[0]!]).filter((v) => v !== null && v !== undefined) } } : { OR: unique.map((r) => Object.fromEntries(key.map((k) => [k, r[k] ?? null]))) };
+    if (mode === "replace") {
+      await q.deleteMany(table, where);
+      await q.batchInsert(table, unique, { returning: false });
+      continue;
+    }
+    const existing = new Set((await q.select(table, { where, columns: [...key] })).map(id));
+    const fresh = unique.filter((r) => !existing.has(id(r)));
+    if (fresh.length > 0) await q.batchInsert(table, fresh, { returning: false });
+    if (mode !== "upsert") continue;
+    for (const row of unique) {
+      if (!existing.has(id(row))) continue;
+      const data = Object.fromEntries(Object.entries(row).filter(([c]) => !key.includes(c)));
+      if (Object.keys(data).length > 0) await q.updateMany(table, data, Object.fromEntries(key.map((k) => [k, row[k]])));
+    }
+  }
 }
 
 /**
@@ -163,9 +220,11 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
   try {
     let columns = await q.columns(plan.table);
     let created = false;
+    const mode = plan.mode ?? "insert";
     const sample: SourceRecord[] = [];
     if (columns.length === 0) {
       if (!plan.create) throw new CliError(`table "${plan.table}" does not exist; add --create to create it from the file's columns`);
+      if (mode !== "insert" && plan.key === undefined) throw new CliError(`--${mode} needs a key: add --pk COLUMN`);
       while (sample.length < SAMPLE_SIZE) {
         const next = await iterator.next();
         if (next.done === true) break;
@@ -183,12 +242,31 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
         from.set(column, name);
         types[column] = type;
       }
+      const keyColumns = (plan.key ?? []).map(normalizeColumnName);
+      for (const k of keyColumns) if (!(k in types)) throw new CliError(`--pk: the file has no column "${k}" (it has: ${Object.keys(types).join(", ")})`);
+      // --pk on a new table: NOT NULL key columns and a primary key, so a re-run can find the rows.
+      if (keyColumns.length === 1) types[keyColumns[0]!] = `${types[keyColumns[0]!]} PRIMARY KEY`;
+      else for (const k of keyColumns) types[k] = `${types[k]} NOT NULL`;
       await q.createTable(plan.table, types);
+      if (keyColumns.length > 1) await q.createIndex(`${plan.table}_key`.slice(0, 63), plan.table, keyColumns, { unique: true });
       created = true;
       columns = await q.columns(plan.table);
     }
     const kinds = new Map(columns.map((c) => [c.name, columnKind(c.type)]));
     const quiet = plan.flags?.quiet === true;
+    const names = columns.map((c) => c.name);
+    const key =
+      plan.key === undefined
+        ? columns.filter((c) => c.primaryKey).map((c) => c.name)
+        : plan.key.map((k) => {
+            const column = names.includes(k) ? k : names.find((c) => c === normalizeColumnName(k) || c.toLowerCase() === k.toLowerCase());
+            if (column === undefined) throw new CliError(`--pk: table "${plan.table}" has no column "${k}" (it has: ${names.join(", ")})`);
+            return column;
+          });
+    if (mode !== "insert" && key.length === 0) throw new CliError(`--${mode} needs a key: table "${plan.table}" has no primary key; add --pk COLUMN`);
+    if (plan.batch !== undefined && key.length === 0 && !quiet) {
+      io.stderr.write(`tablekit: warning: table "${plan.table}" has no primary key and no --pk was given: if this import fails, re-running it inserts the committed rows again\n`);
+    }
     const mapper = new ColumnMapper(
       columns.map((c) => c.name),
       (from, to) => {
@@ -202,7 +280,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       try {
-        await q.batchInsert(plan.table, batch, { returning: false });
+        await writeRows(q, plan.table, batch, key, mode);
       } catch (error) {
         // A serialization failure must reach db.transaction unchanged, so it can retry.
         if (error instanceof SerializationError) throw error;
