@@ -13,6 +13,7 @@ import { registerExportCommand } from "./commands/export-command.js";
 import { registerImportCommand } from "./commands/import-command.js";
 import { registerKvCommands } from "./commands/kv-commands.js";
 import { registerSchemaCommands } from "./commands/schema-commands.js";
+import { SqlStatementError } from "./commands/sql-command.js";
 
 /** The package's version, read from package.json (two levels up from both src/cli and dist/cli). */
 function version(): string {
@@ -90,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const message = error instanceof Error ? error.message : String(error);
     const safe = (text: string): string => redactForOutput(text, argv, io.env);
     io.stderr.write(`tablekit: ${safe(message).replace(/\s*\r?\n\s*/g, " ").trim()}\n`);
+    if (error instanceof SqlStatementError) for (const line of error.extraLines) io.stderr.write(safe(line) + "\n");
     if (state.verbose) io.stderr.write(safe(details(error)) + "\n");
     if (error instanceof InterruptedError) return 130;
     if (error instanceof UsageError) {
