@@ -83,7 +83,7 @@ for (const backend of backends()) {
       const json = await tablekit(["sql", query, "--params", "[2]", "--json", "--db", url]);
       expect(JSON.parse(json.stdout)).toEqual([{ id: 1, name: "a,b" }, { id: 2, name: "n2" }]);
       expect(json.stdout).toBe(JSON.stringify([{ id: 1, name: "a,b" }, { id: 2, name: "n2" }], null, 2) + "\n");
-      // Streamed: the rows reach stdout in many writes, not one buffer at the end.
+      // Streamed: the rows reach stdout in many writes (pieces of about 64 KiB), not one buffer at the end.
       let writes = 0;
       let text = "";
       const stdout = new Writable({
@@ -93,7 +93,8 @@ for (const backend of backends()) {
           cb();
         },
       });
-      const code = await runCli(["sql", `SELECT id FROM ${t} ORDER BY id`, "--format", "jsonl", "--db", url], {
+      await db.batchInsert(t, Array.from({ length: 7000 }, (_, i) => ({ id: i + 3001, name: "y".repeat(100) })), { returning: false });
+      const code = await runCli(["sql", `SELECT id, name FROM ${t} ORDER BY id`, "--format", "jsonl", "--db", url], {
         stdout,
         stderr: new Writable({ write: (_c, _e, cb) => cb() }),
         stdin: Readable.from([]),
@@ -101,8 +102,8 @@ for (const backend of backends()) {
         isTTY: false,
       });
       expect(code).toBe(0);
-      expect(text.split("\n")).toHaveLength(3001);
-      expect(writes).toBeGreaterThanOrEqual(3000);
+      expect(text.split("\n")).toHaveLength(10_001);
+      expect(writes).toBeGreaterThanOrEqual(10);
     });
 
     it("errors show the server's DETAIL, HINT and a caret under the position", async () => {

@@ -100,10 +100,23 @@ function template(statement: string, params: readonly unknown[], flavor: SqlFlav
 }
 
 /** Prints rows as they arrive; the table format alone must see every row first (for the widths). */
-async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, out: OutputWriter): Promise<void> {
+async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, writer: OutputWriter): Promise<void> {
   let columns: string[] | undefined;
   let count = 0;
   const buffered: Row[] = [];
+  // Text is gathered into pieces of about 64 KiB: one write a row costs more than the encoding.
+  let pending = "";
+  const out = {
+    write: async (text: string): Promise<void> => {
+      pending += text;
+      if (pending.length >= 65_536) await flush();
+    },
+  };
+  const flush = async (): Promise<void> => {
+    const text = pending;
+    pending = "";
+    await writer.write(text);
+  };
   for await (const row of rows) {
     if (format === "table") {
       buffered.push(row);
@@ -124,6 +137,7 @@ async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, out: Outpu
   }
   if (format === "table") await out.write(renderTable(buffered.length > 0 ? Object.keys(buffered[0]!) : [], buffered));
   else if (format === "json") await out.write(count === 0 ? "[]\n" : "\n]\n");
+  await flush();
 }
 
 /** psql's command tag with the count: `INSERT 0 3`, `UPDATE 2`, `DELETE 1`; DDL has no count. */
