@@ -21,12 +21,35 @@ export interface CliIo {
   /** The environment: `DATABASE_URL` and `PGPASSWORD` are read from here, never from `process.env`. */
   env: Readonly<Record<string, string | undefined>>;
   /**
-   * Whether stdout is an interactive terminal. On a terminal, rows are shown as an aligned table
-   * and imports and exports show a progress bar on stderr; otherwise output is plain
-   * (tab-separated) and nothing extra is printed.
+   * Whether stdout is an interactive terminal. On a terminal, rows are shown as an aligned table;
+   * otherwise output is plain (tab-separated).
    */
   isTTY: boolean;
+  /**
+   * Whether stderr is an interactive terminal: the progress bar and the summary lines of `import`
+   * and `export` are drawn there, so they are gated on this, never on stdout. Default false.
+   */
+  stderrIsTTY?: boolean;
+  /** Width of the stderr terminal in columns (the progress bar is shortened to fit). Default: unknown, not shortened. */
+  columns?: number | undefined;
+  /**
+   * Aborted when the user presses Ctrl-C (SIGINT). Commands that can stop cleanly (`import`,
+   * `export`) listen to it, undo or report what they did, and end with {@link InterruptedError}
+   * (exit code 130). `main.ts` exits at once on a SIGINT when no command listens.
+   */
+  signal?: AbortSignal;
 }
+
+/** Whether the progress bar and summaries may be drawn: stderr is a terminal and `TERM` is not `dumb`. */
+export function stderrInteractive(io: CliIo): boolean {
+  return io.stderrIsTTY === true && io.env["TERM"] !== "dumb";
+}
+
+/**
+ * Temporary files being written (`export --out`): `main.ts` removes them synchronously when a
+ * second Ctrl-C ends the process at once, so none is left behind.
+ */
+export const pendingTempFiles = new Set<string>();
 
 /** A runtime failure the command reports as one line, `tablekit: <message>`, with exit code 1. */
 export class CliError extends Error {
@@ -44,6 +67,13 @@ export class CliError extends Error {
 export class UsageError extends CliError {
   override get name(): string {
     return "UsageError";
+  }
+}
+
+/** The user pressed Ctrl-C: the command stopped cleanly and exits with code 130 (128 + SIGINT). */
+export class InterruptedError extends CliError {
+  override get name(): string {
+    return "InterruptedError";
   }
 }
 

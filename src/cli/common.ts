@@ -1,5 +1,5 @@
 /**
- * What every command shares: the `--db`, `--json` and `--verbose` options, choosing and opening
+ * What every command shares: the `--db`, `--json`, `--verbose`, `--quiet` and `--no-progress` options, choosing and opening
  * the Database, and keeping passwords out of everything the command prints.
  *
  * @module
@@ -9,12 +9,12 @@ import { DEFAULT_SQLITE_FILENAME, type Int64Mode } from "../config/connection-co
 import { redactSecrets, redactUrl, urlSecrets } from "../config/redact.js";
 import { Database } from "../database.js";
 import { ConnectionError } from "../errors/errors.js";
-import { CliError, type CliIo } from "./cli-io.js";
+import { CliError, type CliIo, stderrInteractive } from "./cli-io.js";
 import { parseJson } from "./values.js";
 
 /** Options every command accepts. */
 export interface CommonOptions {
-  /** `--db URL`: the database; default `DATABASE_URL`, then `./tablekit.db`. */
+  /** `--db URL` (before or after the subcommand): the database; default `TABLEKIT_DB`, then `DATABASE_URL`, then `./tablekit.db`. */
   db?: string;
   /** `--json`: machine-readable output. */
   json?: boolean;
@@ -27,18 +27,52 @@ export interface CommonOptions {
  * (default "print JSON instead of a table"), or false for a command without it.
  */
 export function addCommonOptions(command: Command, json: string | false = "print JSON instead of a table"): Command {
-  command.option("--db <url>", "database URL (default: $DATABASE_URL, then ./tablekit.db)");
+  command.option("--db <url>", "database URL (default: $TABLEKIT_DB, then $DATABASE_URL, then ./tablekit.db)");
   if (json !== false) command.option("--json", json);
   return command.option("--verbose", "print the stack trace of errors");
 }
 
 /**
- * The database a command uses: `--db`, else `DATABASE_URL` from the command's environment, else
- * the library's embedded default `./tablekit.db` — the same choice as `new Database()`.
+ * The database a command uses: `--db`, else `TABLEKIT_DB`, else `DATABASE_URL` from the command's
+ * environment (an empty variable counts as unset), else the library's embedded default
+ * `./tablekit.db` — the same final choice as `new Database()`.
  */
 export function databaseTarget(options: CommonOptions, env: CliIo["env"]): string {
-  const fromEnv = env["DATABASE_URL"]?.trim();
-  return options.db ?? (fromEnv === undefined || fromEnv === "" ? DEFAULT_SQLITE_FILENAME : fromEnv);
+  if (options.db !== undefined) return options.db;
+  for (const name of ["TABLEKIT_DB", "DATABASE_URL"]) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== "") return value;
+  }
+  return DEFAULT_SQLITE_FILENAME;
+}
+
+/** Options of the commands that show progress: `--quiet` and `--no-progress`. */
+export interface ProgressFlags {
+  /** `--quiet`: no progress bar and no summary line (errors are still printed). */
+  quiet?: boolean;
+  /** `--no-progress` sets this to false: no progress bar. */
+  progress?: boolean;
+}
+
+/** Adds `-q, --quiet` and `--no-progress` to a command. */
+export function addProgressOptions(command: Command): Command {
+  return command.option("-q, --quiet", "print no progress bar and no summary (errors still go to stderr)").option("--no-progress", "do not draw the progress bar");
+}
+
+/** Whether the summary line may be printed (on stderr): stderr is a terminal and not `--quiet`. */
+export function showSummary(flags: ProgressFlags, io: CliIo): boolean {
+  return flags.quiet !== true && stderrInteractive(io);
+}
+
+/** The progress bar settings for {@link createProgress}: on only when stderr is a terminal and neither `--quiet` nor `--no-progress`. */
+export function progressSettings(flags: ProgressFlags, io: CliIo): { enabled: boolean; stream: CliIo["stderr"]; width: number | undefined; plain: boolean } {
+  const noColor = io.env["NO_COLOR"];
+  return {
+    enabled: flags.quiet !== true && flags.progress !== false && stderrInteractive(io),
+    stream: io.stderr,
+    width: io.columns,
+    plain: noColor !== undefined && noColor !== "",
+  };
 }
 
 /**
@@ -66,7 +100,7 @@ export async function withDatabase<T>(options: CommonOptions, io: CliIo, fn: (db
  * `PGPASSWORD`, and any password inside a URL in the text itself.
  */
 export function redactForOutput(text: string, argv: readonly string[], env: CliIo["env"]): string {
-  const secrets = [...urlSecrets([...argv, env["DATABASE_URL"]]), env["PGPASSWORD"]];
+  const secrets = [...urlSecrets([...argv, env["TABLEKIT_DB"], env["DATABASE_URL"]]), env["PGPASSWORD"]];
   return redactUrl(redactSecrets(text, secrets));
 }
 

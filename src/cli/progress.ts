@@ -1,7 +1,8 @@
 /**
  * The progress bar of `import` and `export`: rows done, rows per second and, when the total is
  * known, a bar, a percentage and an ETA. Drawn on one terminal line that is rewritten in place
- * (at most every 100 ms) and erased at the end; when disabled (not a terminal) it prints nothing.
+ * (at most every 100 ms), shortened to the terminal's width, and erased at the end; when disabled
+ * (stderr is not a terminal, `--quiet`, `--no-progress`) it prints nothing.
  *
  * @module
  */
@@ -21,6 +22,13 @@ export interface ProgressOptions {
   now?: () => number;
   /** Least time between two redraws, in ms. Default 100. */
   intervalMs?: number;
+  /** Terminal width in columns: the line is shortened to fit (`width - 1`) so it never wraps. Default: not shortened. */
+  width?: number | undefined;
+  /**
+   * No escape sequences at all (`NO_COLOR` set): the line is cleared by padding with spaces
+   * instead of the erase-line sequence `ESC[K`.
+   */
+  plain?: boolean;
 }
 
 /** A progress bar; see {@link createProgress}. */
@@ -67,6 +75,23 @@ export function progressLine(label: string, rows: number, done: number, total: n
   return parts.join("  ");
 }
 
+/**
+ * Shortens a progress line to at most `width` characters, dropping the least useful parts first
+ * (ETA, rate, bar), then cutting the label.
+ */
+export function fitLine(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const parts = line.split("  ");
+  // Drop the ETA, then the rate, then the bar, keeping label, rows and percentage as long as possible.
+  for (const drop of [/^ETA /, /rows\/s$/, /^\[/]) {
+    const i = parts.findIndex((p) => drop.test(p));
+    if (i > 0) parts.splice(i, 1);
+    const shorter = parts.join("  ");
+    if (shorter.length <= width) return shorter;
+  }
+  return parts.join("  ").slice(0, Math.max(0, width));
+}
+
 const DISABLED: Progress = { update: () => undefined, finish: () => undefined };
 
 /** A progress bar on `options.stream`, or one that does nothing when `options.enabled` is false. */
@@ -78,6 +103,15 @@ export function createProgress(options: ProgressOptions): Progress {
   let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   let finished = false;
+  let previous = 0;
+  const width = options.width === undefined ? Number.POSITIVE_INFINITY : Math.max(10, options.width - 1);
+  const draw = (line: string): void => {
+    if (options.plain === true) {
+      options.stream.write(`\r${line}${" ".repeat(Math.max(0, previous - line.length))}`);
+      if (line.length === 0) options.stream.write("\r");
+    } else options.stream.write(line.length === 0 ? "\r\x1b[K" : `\r${line}\x1b[K`);
+    previous = line.length;
+  };
   return {
     update(rows: number, done: number = rows): void {
       if (finished) return;
@@ -85,12 +119,12 @@ export function createProgress(options: ProgressOptions): Progress {
       if (t - last < interval) return;
       last = t;
       drawn = true;
-      options.stream.write(`\r${progressLine(options.label, rows, done, options.total, t - start)}\x1b[K`);
+      draw(fitLine(progressLine(options.label, rows, done, options.total, t - start), width));
     },
     finish(): void {
       if (finished) return;
       finished = true;
-      if (drawn) options.stream.write("\r\x1b[K");
+      if (drawn) draw("");
     },
   };
 }

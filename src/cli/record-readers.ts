@@ -1,31 +1,105 @@
 /**
- * Streaming readers for `import`: JSON Lines through `readline`, CSV through csv-parse's stream
- * parser. Both yield one record at a time with its line number, so memory stays bounded whatever
- * the file's size, and a malformed line is reported as `FILE:LINE`.
+ * Streaming readers for `import`: JSON Lines through `readline`, CSV and TSV through csv-parse's
+ * stream parser (the separator given, or sniffed from the header line among `,` `;` tab `|`), and
+ * a JSON array through a small incremental splitter. Every reader yields one record at a time with
+ * its line number, so memory stays bounded whatever the file's size, and a malformed line is
+ * reported as `FILE:LINE`. Input ending in `.gz` is gunzipped; `--encoding` decodes other
+ * encodings than UTF-8 (a UTF-8 BOM is dropped; CRLF line ends are read like LF).
  *
  * @module
  */
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { TextDecoder } from "node:util";
+import { createGunzip } from "node:zlib";
 import { type CastingFunction, parse } from "csv-parse";
 import type { Row } from "../dialect/dialect.js";
 import { parseJson } from "./values.js";
 
-/** The file formats `import` and `export` understand. */
-export type DataFormat = "jsonl" | "csv";
+/** The file formats `import` and `export` understand: JSON Lines, CSV, TSV (CSV with tabs) and a JSON array. */
+export type DataFormat = "jsonl" | "csv" | "tsv" | "json";
 
 /** Every {@link DataFormat}, for `--format`. */
-export const DATA_FORMATS: readonly DataFormat[] = ["jsonl", "csv"];
+export const DATA_FORMATS: readonly DataFormat[] = ["jsonl", "csv", "tsv", "json"];
 
-/** The format a file name implies: `.jsonl`/`.ndjson` → jsonl, `.csv` → csv, otherwise undefined. */
+/** Whether a format carries text cells (CSV, TSV) rather than typed JSON values. */
+export function isTextFormat(format: DataFormat): boolean {
+  return format === "csv" || format === "tsv";
+}
+
+/** Whether a path names a gzip file (`.gz`): `import` gunzips it, `export --out` gzips it. */
+export function isGzipPath(path: string): boolean {
+  return extname(path).toLowerCase() === ".gz";
+}
+
+/**
+ * The format a file name implies, a trailing `.gz` aside: `.jsonl`/`.ndjson` → jsonl, `.csv` → csv,
+ * `.tsv`/`.tab` → tsv, `.json` → json, otherwise undefined.
+ */
 export function formatFromPath(path: string): DataFormat | undefined {
-  const ext = extname(path).toLowerCase();
+  const bare = isGzipPath(path) ? path.slice(0, -3) : path;
+  const ext = extname(bare).toLowerCase();
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   if (ext === ".csv") return "csv";
+  if (ext === ".tsv" || ext === ".tab") return "tsv";
+  if (ext === ".json") return "json";
   return undefined;
+}
+
+/** How to read the input beyond its format. */
+export interface ReadOptions {
+  /** CSV field separator (one character); default: `\t` for tsv, else sniffed from the header line. */
+  delimiter?: string | undefined;
+  /** Text encoding, any label `TextDecoder` knows (`latin1`, `windows-1252`, `utf-16le`…). Default UTF-8. */
+  encoding?: string | undefined;
+  /** Gunzip the input (default: when the path ends in `.gz`). */
+  gzip?: boolean | undefined;
+}
+
+/** Separators sniffed from a CSV header line, in order of preference on a tie. */
+const SNIFFED = [",", ";", "\t", "|"];
+
+/**
+ * The separator of a CSV file from its first line: the candidate among `,` `;` tab `|` that occurs
+ * most often outside double quotes (`,` when none does).
+ */
+export function sniffDelimiter(firstLine: string): string {
+  const counts = new Map(SNIFFED.map((c) => [c, 0]));
+  let quoted = false;
+  for (const ch of firstLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ",";
+  for (const c of SNIFFED) if (counts.get(c)! > counts.get(best)!) best = c;
+  return best;
+}
+
+/** A stream of text decoded from `encoding`, without a leading BOM. */
+function decode(input: Readable, encoding: string): Readable {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: false });
+  } catch {
+    throw new RangeError(`unknown encoding "${encoding}"`);
+  }
+  const transform = new Transform({
+    readableObjectMode: false,
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, decoder.decode(chunk, { stream: true }));
+    },
+    flush(callback) {
+      callback(null, decoder.decode());
+    },
+  });
+  input.on("error", (error) => transform.destroy(error));
+  input.on("close", () => {
+    if (!input.readableEnded) transform.destroy();
+  });
+  return input.pipe(transform);
 }
 
 /** A record of the file and the line it ends on (1-based). */
@@ -62,6 +136,8 @@ export interface RecordSource {
   totalBytes: number | undefined;
   /** Closes the input early (after an error). */
   close(): void;
+  /** Stops reading at once, stdin included (Ctrl-C): a reader waiting for input ends. */
+  interrupt(): void;
 }
 
 /** Largest CSV record accepted, in characters: an unclosed quote fails here instead of filling memory. */
@@ -72,7 +148,7 @@ const MAX_CSV_RECORD = 16 * 1024 * 1024;
  *
  * @throws The file system's error when the file cannot be opened.
  */
-export async function openRecordSource(path: string, format: DataFormat, stdin: Readable): Promise<RecordSource> {
+export async function openRecordSource(path: string, format: DataFormat, stdin: Readable, read: ReadOptions = {}): Promise<RecordSource> {
   let input: Readable;
   let totalBytes: number | undefined;
   let bytesRead = (): number => 0;
@@ -86,20 +162,126 @@ export async function openRecordSource(path: string, format: DataFormat, stdin: 
     bytesRead = () => file.bytesRead;
     input = file;
   }
+  const raw = input;
+  let text = input;
+  if (read.gzip ?? (path !== "-" && isGzipPath(path))) {
+    const gunzip = createGunzip();
+    raw.on("error", (error) => gunzip.destroy(error));
+    raw.on("close", () => {
+      if (!raw.readableEnded) gunzip.destroy();
+    });
+    text = raw.pipe(gunzip);
+  }
+  const encoding = read.encoding ?? "utf-8";
+  if (!/^utf-?8$/i.test(encoding) || text !== raw) text = decode(text, encoding);
+  const records =
+    format === "jsonl"
+      ? jsonlRecords(text)
+      : format === "json"
+        ? jsonArrayRecords(text)
+        : csvRecords(text, read.delimiter ?? (format === "tsv" ? "\t" : undefined));
   return {
-    records: format === "csv" ? csvRecords(input) : jsonlRecords(input),
+    records,
     bytesRead,
     totalBytes,
     close: () => {
-      if (input !== stdin) input.destroy();
+      if (raw !== stdin) raw.destroy();
+      if (text !== raw) text.destroy();
+    },
+    interrupt: () => {
+      raw.destroy();
+      if (text !== raw) text.destroy();
     },
   };
 }
 
+/** A JSON array `[{…}, …]` read element by element: each top-level element is parsed on its own. */
+async function* jsonArrayRecords(input: Readable): AsyncGenerator<SourceRecord> {
+  let line = 1;
+  type State = "before" | "element" | "done";
+  let state = "before" as State;
+  let started = false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let element = "";
+  let elementLine = 1;
+  let first = true;
+  const finishElement = function* (): Generator<SourceRecord> {
+    let value: unknown;
+    try {
+      value = parseJson(element);
+    } catch (error) {
+      throw new MalformedRecordError(elementLine, `invalid JSON: ${(error as Error).message}`);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new MalformedRecordError(elementLine, `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
+    }
+    element = "";
+    started = false;
+    yield { record: value as Row, line: elementLine };
+  };
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    let piece = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    if (first) {
+      piece = piece.replace(/^\uFEFF/, "");
+      first = false;
+    }
+    let start = 0;
+    for (let i = 0; i < piece.length; i++) {
+      const ch = piece[i]!;
+      if (ch === "\n") line++;
+      if (state === "element") {
+        if (!started && !/\s/.test(ch)) {
+          started = true;
+          elementLine = line;
+        }
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (ch === "\\") escaped = true;
+          else if (ch === '"') inString = false;
+          continue;
+        }
+        if (ch === '"') inString = true;
+        else if (ch === "{" || ch === "[") depth++;
+        else if (ch === "}" || ch === "]") {
+          if (depth === 0) {
+            // The closing bracket of the array.
+            element += piece.slice(start, i);
+            if (element.trim() !== "") yield* finishElement();
+            state = "done";
+            continue;
+          }
+          depth--;
+        } else if (ch === "," && depth === 0) {
+          element += piece.slice(start, i);
+          if (element.trim() === "") throw new MalformedRecordError(line, "invalid JSON: an empty element in the array");
+          yield* finishElement();
+          start = i + 1;
+        }
+        continue;
+      }
+      if (/\s/.test(ch)) continue;
+      if (state === "before" && ch === "[") {
+        state = "element";
+        start = i + 1;
+        continue;
+      }
+      throw new MalformedRecordError(line, state === "done" ? "unexpected text after the JSON array" : "expected a JSON array of objects (\"[\")");
+    }
+    if (state === "element") element += piece.slice(start);
+  }
+  if (state === "before") return;
+  if (state !== "done") throw new MalformedRecordError(line, "the JSON array is not closed (\"]\" missing)");
+}
+
 async function* jsonlRecords(input: Readable): AsyncGenerator<SourceRecord> {
+  // Anything but raw bytes reaching readline here is text already decoded (gzip, --encoding).
   let failure: Error | undefined;
   input.on("error", (error) => (failure ??= error));
   const lines = createInterface({ input, crlfDelay: Infinity });
+  // A destroyed input (Ctrl-C) emits 'close' but not 'end': without this the reader waits forever.
+  input.once("close", () => lines.close());
   let line = 0;
   try {
     for await (const text of lines) {
@@ -138,11 +320,38 @@ function checkHeader(header: string[]): string[] {
   return header;
 }
 
-async function* csvRecords(input: Readable): AsyncGenerator<SourceRecord> {
+/** Reads until the first line break (or the end), returning what was read; the caller replays it. */
+async function firstChunk(input: Readable): Promise<{ head: string; rest: AsyncIterator<Buffer | string> }> {
+  const rest = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let head = "";
+  while (!/[\r\n]/.test(head) && head.length < MAX_CSV_RECORD) {
+    const next = await rest.next();
+    if (next.done === true) break;
+    head += typeof next.value === "string" ? next.value : next.value.toString("utf8");
+  }
+  return { head, rest };
+}
+
+async function* csvRecords(input: Readable, delimiter: string | undefined): AsyncGenerator<SourceRecord> {
   // An empty unquoted cell is NULL; a quoted one ("") is the empty string.
   const cast: CastingFunction = (value, context) => (!context.header && value === "" && !context.quoting ? null : value);
-  const parser = parse({ bom: true, columns: checkHeader, cast, info: true, skip_empty_lines: true, max_record_size: MAX_CSV_RECORD });
-  const piped = pipeline(input, parser).catch(() => undefined);
+  let source: Readable = input;
+  let separator = delimiter;
+  if (separator === undefined) {
+    const { head, rest } = await firstChunk(input);
+    separator = sniffDelimiter(head.replace(/^\uFEFF/, "").split(/\r?\n|\r/)[0] ?? "");
+    source = Readable.from(
+      (async function* () {
+        if (head.length > 0) yield Buffer.from(head);
+        for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+      })(),
+    );
+    input.once("close", () => {
+      if (!input.readableEnded) source.destroy();
+    });
+  }
+  const parser = parse({ bom: true, delimiter: separator, columns: checkHeader, cast, info: true, skip_empty_lines: true, max_record_size: MAX_CSV_RECORD });
+  const piped = pipeline(source, parser).catch(() => undefined);
   try {
     for await (const item of parser as AsyncIterable<{ record: Row; info: { lines: number } }>) {
       yield { record: item.record, line: item.info.lines };

@@ -1,19 +1,20 @@
 /**
  * The `tablekit` command as a function: parses the arguments with commander, runs the command,
  * and turns the outcome into an exit code — 0 success, 1 a runtime error shown as one line
- * `tablekit: <message>` (the stack too with `--verbose`), 2 a usage error.
+ * `tablekit: <message>` (the stack too with `--verbose`), 2 a usage error, 130 interrupted by Ctrl-C.
  *
  * @module
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { type CliIo, UsageError } from "./cli-io.js";
+import { type CliIo, InterruptedError, UsageError } from "./cli-io.js";
 import { redactForOutput } from "./common.js";
 import { registerExportCommand } from "./commands/export-command.js";
 import { registerImportCommand } from "./commands/import-command.js";
 import { registerKvCommands } from "./commands/kv-commands.js";
 import { registerMigrateCommand } from "./commands/migrate-command.js";
 import { registerSchemaCommands } from "./commands/schema-commands.js";
+import { SqlStatementError } from "./commands/sql-command.js";
 
 /** The package's version, read from package.json (two levels up from both src/cli and dist/cli). */
 function version(): string {
@@ -42,11 +43,16 @@ export function buildProgram(io: CliIo, state: { verbose: boolean } = { verbose:
     })
     .addHelpText(
       "after",
-      "\nEvery command takes --db URL (default: $DATABASE_URL, then ./tablekit.db) and --help.\n" +
-        "Exit codes: 0 success, 1 runtime error, 2 usage error.",
-    );
+      "\nEvery command takes --db URL, before or after the command (default: $TABLEKIT_DB, then\n" +
+        "$DATABASE_URL, then ./tablekit.db), and --help.\n" +
+        "Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (Ctrl-C).",
+    )
+    .option("--db <url>", "database URL for the command that follows");
   program.hook("preAction", (_program, action) => {
     state.verbose = action.opts()["verbose"] === true;
+    // `tablekit --db URL tables`: commander gives a --db anywhere on the line to the program.
+    const db = program.opts()["db"] as string | undefined;
+    if (db !== undefined && action.opts()["db"] === undefined) action.setOptionValue("db", db);
   });
   registerSchemaCommands(program, io);
   registerImportCommand(program, io);
@@ -87,7 +93,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const message = error instanceof Error ? error.message : String(error);
     const safe = (text: string): string => redactForOutput(text, argv, io.env);
     io.stderr.write(`tablekit: ${safe(message).replace(/\s*\r?\n\s*/g, " ").trim()}\n`);
+    if (error instanceof SqlStatementError) for (const line of error.extraLines) io.stderr.write(safe(line) + "\n");
     if (state.verbose) io.stderr.write(safe(details(error)) + "\n");
+    if (error instanceof InterruptedError) return 130;
     if (error instanceof UsageError) {
       io.stderr.write("(add --help for usage)\n");
       return 2;

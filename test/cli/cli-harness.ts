@@ -20,6 +20,12 @@ export interface CliRun {
 export interface RunOptions {
   /** Pretend stdout is a terminal. Default false (piped). */
   isTTY?: boolean;
+  /** Pretend stderr is a terminal (where the progress bar and summaries go). Default false. */
+  stderrIsTTY?: boolean;
+  /** Width of the stderr terminal. */
+  columns?: number;
+  /** Ctrl-C for the in-process command. */
+  signal?: AbortSignal;
   /** Text on stdin. Default empty. */
   stdin?: string;
   /** The environment. Default: none at all (so DATABASE_URL of the test process never leaks in). */
@@ -47,6 +53,9 @@ export async function tablekit(args: string[], options: RunOptions = {}): Promis
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
+    stderrIsTTY: options.stderrIsTTY ?? false,
+    columns: options.columns,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -172,12 +172,13 @@ for (const backend of backends()) {
     it("reads stdin with --format, and shows a progress bar and a summary only on a terminal", async () => {
       const t = await peopleTable();
       const input = lines(...Array.from({ length: 50 }, (_, i) => ({ id: i + 1, name: `p${i}` })));
-      const run = await tablekit(["import", t, "-", "--format", "jsonl", "--db", url], { stdin: input, isTTY: true });
+      const run = await tablekit(["import", t, "-", "--format", "jsonl", "--db", url], { stdin: input, stderrIsTTY: true });
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/import .*rows\/s/);
-      expect(run.stdout).toMatch(/^Imported 50 rows into \S+ in [\d.]+ s\n$/);
+      expect(run.stderr).toMatch(/\x1b\[KImported 50 rows into \S+ in [\d.]+ s\n$/);
+      expect(run.stdout).toBe("");
       const file = tempFile("progress.jsonl", lines({ id: 100, name: "x" }));
-      const withTotal = await tablekit(["import", t, file, "--db", url], { isTTY: true });
+      const withTotal = await tablekit(["import", t, file, "--db", url], { stderrIsTTY: true });
       expect(withTotal.stderr).toMatch(/\[#+-*\] +\d+%.*rows\/s.*ETA/);
       expect(await db.count(t)).toBe(51);
     });

@@ -110,11 +110,16 @@ for (const backend of backends()) {
       expect(run.stdout.replace(/\s/g, "")).toBe('[{"n":2}]');
     });
 
-    it("a SQL error exits 1 with a one-line message", async () => {
+    it("a SQL error exits 1 with a one-line message (and on PostgreSQL the caret)", async () => {
       const run = await tablekit(["sql", "SELEC 1", "--db", url]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^tablekit: .*syntax error.*\n$/);
-      expect(run.stderr.split("\n")).toHaveLength(2);
+      if (backend.name === "sqlite") {
+        expect(run.stderr).toMatch(/^tablekit: .*syntax error.*\n$/);
+        expect(run.stderr.split("\n")).toHaveLength(2);
+      } else {
+        // PostgreSQL gives the position: psql's LINE and caret follow the one-line message.
+        expect(run.stderr).toBe('tablekit: syntax error at or near "SELEC"\nLINE 1: SELEC 1\n        ^\n');
+      }
     });
 
     it("--params that is not a JSON array is a usage error", async () => {

@@ -34,7 +34,7 @@ describe("values", () => {
   });
 
   it("formatFromPath reads the extension", () => {
-    expect([formatFromPath("a.JSONL"), formatFromPath("b.ndjson"), formatFromPath("c.csv"), formatFromPath("d.json")]).toEqual(["jsonl", "jsonl", "csv", undefined]);
+    expect([formatFromPath("a.JSONL"), formatFromPath("b.ndjson"), formatFromPath("c.csv"), formatFromPath("d.json"), formatFromPath("e.tsv.gz"), formatFromPath("f.txt")]).toEqual(["jsonl", "jsonl", "csv", "json", "tsv", undefined]);
   });
 
   it("kv set parses JSON when it can, else keeps the text", () => {

@@ -8,19 +8,22 @@
 import { open, rename, unlink } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { createGzip } from "node:zlib";
 import { type Command, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
 import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
+import { isIdentifier, quoteIdentifier } from "../../sql/identifiers.js";
+import { sql } from "../../sql/sql-tag.js";
 import type { Where } from "../../sql/where.js";
-import { CliError, type CliIo, OutputWriter, UsageError } from "../cli-io.js";
-import { type CommonOptions, addCommonOptions, jsonObject, withDatabase } from "../common.js";
+import { CliError, type CliIo, InterruptedError, OutputWriter, UsageError, pendingTempFiles } from "../cli-io.js";
+import { type CommonOptions, type ProgressFlags, addCommonOptions, addProgressOptions, jsonObject, progressSettings, showSummary, withDatabase } from "../common.js";
 import { type Progress, createProgress } from "../progress.js";
-import { DATA_FORMATS, type DataFormat, formatFromPath } from "../record-readers.js";
+import { DATA_FORMATS, type DataFormat, formatFromPath, isGzipPath } from "../record-readers.js";
 import { cellText, rowJson } from "../values.js";
 
 /** Options of `tablekit export`. */
-export interface ExportOptions extends Omit<CommonOptions, "json"> {
+export interface ExportOptions extends Omit<CommonOptions, "json">, ProgressFlags {
   /** `--where`: a tablekit filter as JSON. */
   where?: Record<string, unknown>;
   /** `--format`: overrides the `--out` extension (default jsonl). */
@@ -36,14 +39,19 @@ const ROWS_PER_WRITE = 1000;
 
 const CSV_OPTIONS = { cast: { string: (v: string) => (v === "" ? { value: "", quoted_empty: true } : v) } };
 
-/** CSV lines for records of values; an empty string is written `""`, so it reads back differently from NULL (nothing). */
-export function csvLines(records: readonly (readonly unknown[])[]): string {
-  return records.length === 0 ? "" : stringify(records.map((values) => values.map(cellText)), CSV_OPTIONS);
+const TSV_OPTIONS = { ...CSV_OPTIONS, delimiter: "\t" };
+
+/**
+ * CSV lines for records of values; an empty string is written `""`, so it reads back differently
+ * from NULL (nothing). `delimiter` `"\t"` writes TSV (a cell holding a tab is quoted).
+ */
+export function csvLines(records: readonly (readonly unknown[])[], delimiter = ","): string {
+  return records.length === 0 ? "" : stringify(records.map((values) => values.map(cellText)), delimiter === "\t" ? TSV_OPTIONS : CSV_OPTIONS);
 }
 
 /** One CSV line; see {@link csvLines}. */
-export function csvLine(values: readonly unknown[]): string {
-  return csvLines([values]);
+export function csvLine(values: readonly unknown[], delimiter = ","): string {
+  return csvLines([values], delimiter);
 }
 
 const HELP = `
@@ -63,21 +71,61 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
   if (columns.length === 0) throw new CliError(`table "${table}" does not exist`);
   const where = options.where as Where<Row> | undefined;
   const temp = options.out === undefined ? undefined : `${options.out}.${process.pid}.tmp`;
-  // Opened before anything can fail, so the cleanup below always finds the file to remove.
-  const target: Writable = temp === undefined ? io.stdout : (await open(temp, "w")).createWriteStream();
-  const writer = new OutputWriter(target);
+  // Registered before it exists, so a second Ctrl-C (main.ts exits at once) still removes it.
+  if (temp !== undefined) pendingTempFiles.add(temp);
+  const signal = io.signal;
+  let target: Writable | undefined;
+  let writer: OutputWriter | undefined;
   let progress: Progress | undefined;
   let rows = 0;
+  // Ctrl-C: the loop below stops at the next row (listening also tells main.ts we stop cleanly).
+  const onAbort = (): void => undefined;
+  signal?.addEventListener("abort", onAbort);
+  const stopIfInterrupted = (): void => {
+    if (signal?.aborted === true) throw new InterruptedError(`interrupted${temp === undefined ? "" : ` (${options.out} was not written)`}`);
+  };
+  let file: Writable | undefined;
   try {
-    // The bar goes to stderr, and only when the data does not go to the terminal.
-    const showProgress = io.isTTY && temp !== undefined;
+    if (temp !== undefined) {
+      file = (await open(temp, "w")).createWriteStream();
+      if (isGzipPath(options.out!)) {
+        const gzip = createGzip();
+        const into = file;
+        gzip.on("error", (error) => into.destroy(error));
+        gzip.pipe(file);
+        target = gzip;
+      } else target = file;
+    } else target = io.stdout;
+    writer = new OutputWriter(target);
+    // The bar goes to stderr when it is a terminal, and never when the data itself goes to the terminal.
+    const settings = progressSettings(options, io);
+    const showProgress = settings.enabled && (temp !== undefined || !io.isTTY);
     const total = showProgress ? await db.count(table, where) : undefined;
-    progress = createProgress({ enabled: showProgress, stream: io.stderr, label: `export ${table}`, total });
-    const encode = (batch: readonly Row[]): string =>
-      format === "csv" ? csvLines(batch.map((row) => columns.map((c) => row[c]))) : batch.map((row) => rowJson(row) + "\n").join("");
-    if (format === "csv") await writer.write(csvLine(columns));
+    progress = createProgress({ ...settings, enabled: showProgress, label: `export ${table}`, total });
+    const delimiter = format === "tsv" ? "\t" : ",";
+    let first = true;
+    const encode = (batch: readonly Row[]): string => {
+      if (format === "csv" || format === "tsv") return csvLines(batch.map((row) => columns.map((c) => row[c])), delimiter);
+      if (format === "jsonl") return batch.map((row) => rowJson(row) + "\n").join("");
+      // JSON: one array, one row a line.
+      const text = batch.map((row, i) => (first && i === 0 ? "" : ",\n") + rowJson(row)).join("");
+      if (batch.length > 0) first = false;
+      return text;
+    };
+    if (format === "csv" || format === "tsv") await writer.write(csvLine(columns, delimiter));
+    if (format === "json") await writer.write("[\n");
+    // Column names that are not plain identifiers ("First Name", made outside tablekit) cannot go
+    // through the CRUD helpers; such a table is read with quoted names instead.
+    const plain = columns.every((c) => isIdentifier(c));
+    if (!plain && (options.where !== undefined || options.orderBy !== undefined)) {
+      throw new UsageError(`--where and --order-by need plain column names; "${table}" has ${columns.filter((c) => !isIdentifier(c)).map((c) => `"${c}"`).join(", ")} (use tablekit sql)`);
+    }
+    const rowsOf = plain
+      ? db.stream(table, { where, orderBy: options.orderBy, columns, batchSize: ROWS_PER_WRITE })
+      : db.stream(sql`SELECT ${sql.raw(columns.map(quoteIdentifier).join(", "))} FROM ${sql.raw(quoteIdentifier(table))}`, { batchSize: ROWS_PER_WRITE });
     let batch: Row[] = [];
-    for await (const row of db.stream(table, { where, orderBy: options.orderBy, columns, batchSize: ROWS_PER_WRITE })) {
+    for await (const row of rowsOf) {
+      stopIfInterrupted();
       batch.push(row);
       progress.update(++rows);
       if (batch.length >= ROWS_PER_WRITE) {
@@ -85,30 +133,38 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
         batch = [];
       }
     }
+    stopIfInterrupted();
     await writer.write(encode(batch));
+    if (format === "json") await writer.write(first ? "]\n" : "\n]\n");
     if (temp !== undefined) {
       target.end();
-      await finished(target);
+      await finished(file!);
       await rename(temp, options.out!);
     }
     return rows;
   } catch (error) {
     if (temp !== undefined) {
-      target.destroy();
-      await finished(target).catch(() => undefined);
+      if (target !== undefined) target.destroy();
+      if (file !== undefined) {
+        file.destroy();
+        await finished(file).catch(() => undefined);
+      }
       await unlink(temp).catch(() => undefined);
     }
+    if (signal?.aborted === true && !(error instanceof InterruptedError)) throw new InterruptedError("interrupted", { cause: error });
     throw error;
   } finally {
+    if (temp !== undefined) pendingTempFiles.delete(temp);
+    signal?.removeEventListener("abort", onAbort);
     progress?.finish();
-    writer.release();
+    writer?.release();
   }
 }
 
 /** Registers `export` on the program. */
 export function registerExportCommand(program: Command, io: CliIo): void {
   addCommonOptions(
-    program
+    addProgressOptions(program
       .command("export")
       .description("write a table's rows as JSON Lines or CSV, streaming")
       .argument("<table>", "table to export")
@@ -116,18 +172,19 @@ export function registerExportCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--format <format>", "output format (default: from --out's extension, else jsonl)").choices(DATA_FORMATS))
       .option("--out <file>", "write to this file instead of stdout")
       .option("--order-by <order>", 'row order, e.g. "id" or "created_at DESC"')
-      .addHelpText("after", HELP),
+      .addHelpText("after", HELP)),
     false,
   ).action(async (table: string, options: ExportOptions) => {
     let format = options.format;
     if (format === undefined && options.out !== undefined) {
       format = formatFromPath(options.out);
-      if (format === undefined) throw new UsageError(`cannot tell the format of "${options.out}" from its extension; add --format jsonl or --format csv`);
+      if (format === undefined) throw new UsageError(`cannot tell the format of "${options.out}" from its extension; add --format jsonl, csv, tsv or json`);
     }
     const started = performance.now();
     const rows = await withDatabase(options, io, (db) => exportRows(db, table, options, format ?? "jsonl", io));
-    if (io.isTTY && options.out !== undefined) {
-      io.stdout.write(`Exported ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} from ${table} to ${options.out} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    // A summary is a diagnostic: stderr (on a terminal, unless --quiet); stdout carries only data.
+    if (options.out !== undefined && showSummary(options, io)) {
+      io.stderr.write(`Exported ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} from ${table} to ${options.out} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
     }
   });
 }

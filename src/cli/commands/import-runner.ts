@@ -10,10 +10,12 @@ import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
 import { SerializationError } from "../../errors/errors.js";
 import type { Queryable, TransactionOptions } from "../../queryable.js";
-import { CliError, type CliIo } from "../cli-io.js";
+import { CliError, type CliIo, InterruptedError } from "../cli-io.js";
+import { type ProgressFlags, progressSettings } from "../common.js";
 import { CoercionError, type ColumnKind, coerceValue, columnKind, inferColumnTypes } from "../column-kinds.js";
 import { createProgress } from "../progress.js";
-import { type DataFormat, MalformedRecordError, type SourceRecord, openRecordSource } from "../record-readers.js";
+import { isIdentifier } from "../../sql/identifiers.js";
+import { type DataFormat, MalformedRecordError, type ReadOptions, type SourceRecord, isTextFormat, openRecordSource } from "../record-readers.js";
 
 /** What to import, and how. */
 export interface ImportPlan {
@@ -27,6 +29,125 @@ export interface ImportPlan {
   batch: number | undefined;
   /** Create the table from the file's columns when it does not exist. */
   create: boolean;
+  /** `--quiet` / `--no-progress`. */
+  flags?: ProgressFlags;
+  /** `--delimiter`, `--encoding`, gzip. */
+  read?: ReadOptions;
+  /** `--pk COL[,COL…]`: the key of the rows; default the table's primary key. */
+  key?: readonly string[] | undefined;
+  /** What to do with a row whose key exists: fail (`insert`, the default), `ignore`, `upsert`, `replace`. */
+  mode?: ConflictMode;
+}
+
+/** How `import` treats a record whose key is already in the table. */
+export type ConflictMode = "insert" | "ignore" | "upsert" | "replace";
+
+/** Rows looked up (by key) per statement in `--ignore`/`--upsert`/`--replace`. */
+const KEY_CHUNK = 500;
+
+/** A key value as text, so a number from the file and a bigint from the database compare equal. */
+function keyText(value: unknown): string {
+  if (typeof value === "number" || typeof value === "bigint") return "n:" + String(value);
+  if (typeof value === "string") return "s:" + value;
+  if (value instanceof Date) return "d:" + value.toISOString();
+  if (value instanceof Uint8Array) return "b:" + Buffer.from(value).toString("hex");
+  return "o:" + String(value);
+}
+
+/**
+ * Writes one batch of converted rows: a plain `batchInsert`, or, with a key and a mode, rows whose
+ * key exists are skipped (`ignore`), updated (`upsert`) or deleted and inserted anew (`replace`).
+ * Within the batch the first record of a key wins for `ignore`, the last for the others.
+ */
+async function writeRows(q: Queryable, table: string, rows: readonly Row[], key: readonly string[], mode: ConflictMode): Promise<void> {
+  if (mode === "insert" || key.length === 0) {
+    await q.batchInsert(table, rows as Row[], { returning: false });
+    return;
+  }
+  const id = (row: Row): string => key.map((k) => keyText(row[k])).join("\u0000");
+  for (let start = 0; start < rows.length; start += KEY_CHUNK) {
+    const byKey = new Map<string, Row>();
+    for (const row of rows.slice(start, start + KEY_CHUNK)) {
+      const k = id(row);
+      if (mode === "ignore" && byKey.has(k)) continue;
+      byKey.set(k, mode === "upsert" && byKey.has(k) ? { ...byKey.get(k), ...row } : row);
+    }
+    const unique = [...byKey.values()];
+    const where =
+      key.length === 1 ? { [key[0]!]: { in: unique.map((r) => r[key[0]!]).filter((v) => v !== null && v !== undefined) } } : { OR: unique.map((r) => Object.fromEntries(key.map((k) => [k, r[k] ?? null]))) };
+    if (mode === "replace") {
+      await q.deleteMany(table, where);
+      await q.batchInsert(table, unique, { returning: false });
+      continue;
+    }
+    const existing = new Set((await q.select(table, { where, columns: [...key] })).map(id));
+    const fresh = unique.filter((r) => !existing.has(id(r)));
+    if (fresh.length > 0) await q.batchInsert(table, fresh, { returning: false });
+    if (mode !== "upsert") continue;
+    for (const row of unique) {
+      if (!existing.has(id(row))) continue;
+      const data = Object.fromEntries(Object.entries(row).filter(([c]) => !key.includes(c)));
+      if (Object.keys(data).length > 0) await q.updateMany(table, data, Object.fromEntries(key.map((k) => [k, row[k]])));
+    }
+  }
+}
+
+/**
+ * The column name a file's header (or JSON key) becomes when it is not a plain identifier:
+ * accents dropped, lower case, every run of other characters `_`, no leading or trailing `_`,
+ * `_` before a leading digit, at most 63 characters — `First Name` → `first_name`,
+ * `e-mail` → `e_mail`, `Größe (cm)` → `grosse_cm`. A name that already is an identifier is kept
+ * as it is (capitals too: `Age` stays `Age`).
+ */
+export function normalizeColumnName(name: string): string {
+  const text: string = name;
+  if (isIdentifier(name)) return name;
+  let n = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/ß/g, "ss")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  if (n === "") n = "column";
+  if (/^\d/.test(n)) n = "_" + n;
+  return n.slice(0, 63);
+}
+
+/**
+ * Maps the file's names to the table's columns: the same name, else its
+ * {@link normalizeColumnName}, else the one column equal to either ignoring case. Each renaming
+ * is announced once on stderr (unless `--quiet`); two names landing on one column are an error.
+ */
+class ColumnMapper {
+  readonly #known = new Map<string, string | undefined>();
+  readonly #taken = new Map<string, string>();
+  constructor(
+    private readonly columns: readonly string[],
+    private readonly announce: (from: string, to: string) => void,
+  ) {}
+
+  /** The column for `name`, or undefined when the table has none. */
+  resolve(name: string): string | undefined {
+    if (this.#known.has(name)) return this.#known.get(name);
+    let column: string | undefined = this.columns.includes(name) ? name : undefined;
+    if (column === undefined) {
+      const normal = normalizeColumnName(name);
+      if (this.columns.includes(normal)) column = normal;
+      else {
+        const folded = this.columns.filter((c) => c.toLowerCase() === name.toLowerCase() || c.toLowerCase() === normal.toLowerCase());
+        if (folded.length === 1) column = folded[0];
+      }
+    }
+    if (column !== undefined) {
+      const other = this.#taken.get(column);
+      if (other !== undefined && other !== name) throw new CoercionError(`the names "${other}" and "${name}" both become the column ${column}`);
+      this.#taken.set(column, name);
+      if (column !== name) this.announce(name, column);
+    }
+    this.#known.set(name, column);
+    return column;
+  }
 }
 
 /** What an import did. */
@@ -50,14 +171,21 @@ function placed(file: string, first: number, last: number, reason: string, cause
   return new PlacedError(`${file === "-" ? "stdin" : file}:${where}: ${reason}`, { cause });
 }
 
-function convert(record: Row, line: number, kinds: ReadonlyMap<string, ColumnKind>, plan: ImportPlan): Row {
+function convert(record: Row, line: number, kinds: ReadonlyMap<string, ColumnKind>, plan: ImportPlan, mapper: ColumnMapper): Row {
   const out: Row = {};
-  const fromText = plan.format === "csv";
-  for (const [column, value] of Object.entries(record)) {
-    const kind = kinds.get(column);
-    if (kind === undefined) {
+  const fromText = isTextFormat(plan.format);
+  for (const [name, value] of Object.entries(record)) {
+    let column: string | undefined;
+    try {
+      column = mapper.resolve(name);
+    } catch (error) {
+      if (error instanceof CoercionError) throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, error.message);
+      throw error;
+    }
+    const kind = column === undefined ? undefined : kinds.get(column);
+    if (column === undefined || kind === undefined) {
       // In CSV the column names come from the header, line 1.
-      throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, `unknown column "${column}" (the table has: ${[...kinds.keys()].join(", ")})`);
+      throw placed(plan.file, fromText ? 1 : line, fromText ? 1 : line, `unknown column "${name}" (the table has: ${[...kinds.keys()].join(", ")})`);
     }
     try {
       out[column] = coerceValue(kind, value, fromText);
@@ -79,15 +207,24 @@ async function* concat<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGen
  * transaction). `committed` is told about each batch that is durably stored (batch mode).
  */
 async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, committed: (rows: number) => void): Promise<ImportResult> {
-  const source = await openRecordSource(plan.file, plan.format, io.stdin);
-  const progress = createProgress({ enabled: io.isTTY, stream: io.stderr, label: `import ${plan.table}`, total: source.totalBytes });
+  const source = await openRecordSource(plan.file, plan.format, io.stdin, plan.read);
+  const progress = createProgress({ ...progressSettings(plan.flags ?? {}, io), label: `import ${plan.table}`, total: source.totalBytes });
   const iterator = source.records[Symbol.asyncIterator]();
+  const signal = io.signal;
+  // Ctrl-C: stop reading (a reader waiting on stdin wakes up); the loop then stops with InterruptedError.
+  const onAbort = (): void => source.interrupt();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const stopIfInterrupted = (): void => {
+    if (signal?.aborted === true) throw new InterruptedError("interrupted");
+  };
   try {
     let columns = await q.columns(plan.table);
     let created = false;
+    const mode = plan.mode ?? "insert";
     const sample: SourceRecord[] = [];
     if (columns.length === 0) {
       if (!plan.create) throw new CliError(`table "${plan.table}" does not exist; add --create to create it from the file's columns`);
+      if (mode !== "insert" && plan.key === undefined) throw new CliError(`--${mode} needs a key: add --pk COLUMN`);
       while (sample.length < SAMPLE_SIZE) {
         const next = await iterator.next();
         if (next.done === true) break;
@@ -95,11 +232,47 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       }
       const order = [...new Set(sample.flatMap((r) => Object.keys(r.record)))];
       if (order.length === 0) throw new CliError(`cannot create table "${plan.table}": the file has no records to take columns from`);
-      await q.createTable(plan.table, inferColumnTypes(sample.map((r) => r.record), order, plan.format === "csv"));
+      const inferred = inferColumnTypes(sample.map((r) => r.record), order, isTextFormat(plan.format));
+      const types: Record<string, string> = {};
+      const from = new Map<string, string>();
+      for (const [name, type] of Object.entries(inferred)) {
+        const column = normalizeColumnName(name);
+        const other = from.get(column);
+        if (other !== undefined) throw new CliError(`cannot create table "${plan.table}": the names "${other}" and "${name}" both become the column ${column}`);
+        from.set(column, name);
+        types[column] = type;
+      }
+      const keyColumns = (plan.key ?? []).map(normalizeColumnName);
+      for (const k of keyColumns) if (!(k in types)) throw new CliError(`--pk: the file has no column "${k}" (it has: ${Object.keys(types).join(", ")})`);
+      // --pk on a new table: NOT NULL key columns and a primary key, so a re-run can find the rows.
+      if (keyColumns.length === 1) types[keyColumns[0]!] = `${types[keyColumns[0]!]} PRIMARY KEY`;
+      else for (const k of keyColumns) types[k] = `${types[k]} NOT NULL`;
+      await q.createTable(plan.table, types);
+      if (keyColumns.length > 1) await q.createIndex(`${plan.table}_key`.slice(0, 63), plan.table, keyColumns, { unique: true });
       created = true;
       columns = await q.columns(plan.table);
     }
     const kinds = new Map(columns.map((c) => [c.name, columnKind(c.type)]));
+    const quiet = plan.flags?.quiet === true;
+    const names = columns.map((c) => c.name);
+    const key =
+      plan.key === undefined
+        ? columns.filter((c) => c.primaryKey).map((c) => c.name)
+        : plan.key.map((k) => {
+            const column = names.includes(k) ? k : names.find((c) => c === normalizeColumnName(k) || c.toLowerCase() === k.toLowerCase());
+            if (column === undefined) throw new CliError(`--pk: table "${plan.table}" has no column "${k}" (it has: ${names.join(", ")})`);
+            return column;
+          });
+    if (mode !== "insert" && key.length === 0) throw new CliError(`--${mode} needs a key: table "${plan.table}" has no primary key; add --pk COLUMN`);
+    if (plan.batch !== undefined && key.length === 0 && !quiet) {
+      io.stderr.write(`tablekit: warning: table "${plan.table}" has no primary key and no --pk was given: if this import fails, re-running it inserts the committed rows again\n`);
+    }
+    const mapper = new ColumnMapper(
+      columns.map((c) => c.name),
+      (from, to) => {
+        if (!quiet) io.stderr.write(`tablekit: note: "${from}" is imported into the column ${to}\n`);
+      },
+    );
     let batch: Row[] = [];
     let firstLine = 0;
     let lastLine = 0;
@@ -107,7 +280,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       try {
-        await q.batchInsert(plan.table, batch, { returning: false });
+        await writeRows(q, plan.table, batch, key, mode);
       } catch (error) {
         // A serialization failure must reach db.transaction unchanged, so it can retry.
         if (error instanceof SerializationError) throw error;
@@ -118,18 +291,23 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       batch = [];
     };
     for await (const { record, line } of concat(sample, iterator)) {
+      stopIfInterrupted();
       if (batch.length === 0) firstLine = line;
       lastLine = line;
-      batch.push(convert(record, line, kinds, plan));
+      batch.push(convert(record, line, kinds, plan, mapper));
       if (batch.length >= chunk) await flush();
       progress.update(rows + batch.length, source.bytesRead());
     }
+    // A reader closed by Ctrl-C may just end: never commit the rows read so far as if complete.
+    stopIfInterrupted();
     await flush();
     return { rows, created };
   } catch (error) {
+    if (signal?.aborted === true && !(error instanceof SerializationError)) throw new InterruptedError("interrupted", { cause: error });
     if (error instanceof MalformedRecordError) throw placed(plan.file, error.line, error.line, error.message, error);
     throw error;
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     progress.finish();
     await iterator.return?.();
     source.close();
@@ -149,13 +327,14 @@ export async function runImport(db: Database, plan: ImportPlan, io: CliIo): Prom
     const options: TransactionOptions = plan.file === "-" ? { maxRetries: 0 } : {};
     return await db.transaction((tx) => load(tx, plan, io, ATOMIC_CHUNK, () => undefined), options);
   } catch (error) {
-    if (!(error instanceof PlacedError)) throw error;
+    if (!(error instanceof PlacedError) && !(error instanceof InterruptedError)) throw error;
     const outcome =
       plan.batch === undefined
         ? "nothing was imported"
         : committed === 0
           ? "no batch was committed"
           : `the first ${committed} ${committed === 1 ? "row was" : "rows were"} committed`;
-    throw new CliError(`${error.message} (${outcome})`, { cause: error.cause ?? error });
+    const message = `${error.message} (${outcome})`;
+    throw error instanceof InterruptedError ? new InterruptedError(message, { cause: error.cause }) : new CliError(message, { cause: error.cause ?? error });
   }
 }

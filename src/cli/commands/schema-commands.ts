@@ -1,15 +1,16 @@
 /**
- * `tablekit tables`, `tablekit describe TABLE` and `tablekit sql "SELECT …"`.
+ * `tablekit tables`, `tablekit describe TABLE`; `tablekit sql` is in `sql-command.ts`.
  *
  * @module
  */
 import type { Command } from "commander";
 import type { ColumnInfo } from "../../queryable.js";
-import { CliError, type CliIo, OutputWriter, readAll } from "../cli-io.js";
-import { type CommonOptions, addCommonOptions, jsonArray, withDatabase } from "../common.js";
+import { CliError, type CliIo, OutputWriter } from "../cli-io.js";
+import { type CommonOptions, addCommonOptions, withDatabase } from "../common.js";
 import { outputMode, renderRows, renderTable } from "../output.js";
 import { toJson } from "../values.js";
 import { type IndexInfo, listIndexes } from "./indexes.js";
+import { registerSqlCommand } from "./sql-command.js";
 
 /** The JSON `tablekit describe --json` prints. */
 export interface TableDescription {
@@ -83,22 +84,5 @@ export function registerSchemaCommands(program: Command, io: CliIo): void {
     await print(io, mode === "json" ? toJson(description, 2) + "\n" : describeText(description, mode));
   });
 
-  addCommonOptions(
-    program
-      .command("sql")
-      .description("run one SQL statement and print the rows it returns")
-      .argument("<statement>", 'the SQL, with ? placeholders; "-" reads it from stdin')
-      .option("--params <json>", 'values for the ? placeholders, as a JSON array (e.g. \'[18, "a%"]\')', jsonArray)
-      .addHelpText(
-        "after",
-        "\nExamples:\n" +
-          '  tablekit sql "SELECT name, age FROM users WHERE age >= ? ORDER BY name" --params "[18]"\n' +
-          '  tablekit sql "SELECT count(*) AS n FROM users" --json\n' +
-          "  tablekit sql - < report.sql",
-      ),
-  ).action(async (statement: string, options: CommonOptions & { params?: unknown[] }) => {
-    const text = statement === "-" ? await readAll(io.stdin) : statement;
-    const rows = await withDatabase(options, io, (db) => db.execute(text, options.params ?? []));
-    await print(io, renderRows(outputMode(options.json, io.isTTY), rows));
-  });
+  registerSqlCommand(program, io);
 }

@@ -1,0 +1,161 @@
+/**
+ * The files people have (issue 21): headers with spaces, hyphens and capitals, `;` `|` and tab
+ * separators (sniffed, `--delimiter`, `--tsv`), latin1 text, a UTF-8 BOM, CRLF line ends, a JSON
+ * array, gzip in and out, and exporting a table whose column names are not plain identifiers.
+ * Every fixture is generated here.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/index.js";
+import { backends, tempDir, uniqueTable } from "../support/backends.js";
+import { databaseUrl, openDb, tablekit, tempFile } from "./cli-harness.js";
+
+for (const backend of backends()) {
+  describe(`tablekit import/export of messy files [${backend.name}]`, () => {
+    const url = databaseUrl(backend);
+    let db: Database;
+    const created: string[] = [];
+    const table = (prefix = "cli_files"): string => {
+      const t = uniqueTable(prefix);
+      created.push(t);
+      return t;
+    };
+
+    beforeAll(() => {
+      db = openDb(url);
+    });
+
+    afterAll(async () => {
+      for (const t of created) await db.dropTable(t);
+      await db.close();
+    });
+
+    it("a ';' file with a BOM, CRLF and headers with spaces, hyphens and capitals, --create", async () => {
+      const t = table();
+      const file = tempFile("excel.csv", "\uFEFFFirst Name;e-mail;Age;Größe (cm)\r\nAnn;ann@x.org;31;170\r\n\"Bob; Jr.\";bob@x.org;;182\r\n");
+      const run = await tablekit(["import", t, file, "--create", "--db", url]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain('tablekit: note: "First Name" is imported into the column first_name\n');
+      expect(run.stderr).toContain('"e-mail" is imported into the column e_mail');
+      expect((await db.columns(t)).map((c) => c.name)).toEqual(["first_name", "e_mail", "Age", "grosse_cm"]);
+      expect(await db.select(t, { orderBy: "e_mail" })).toEqual([
+        { first_name: "Ann", e_mail: "ann@x.org", Age: 31, grosse_cm: 170 },
+        { first_name: "Bob; Jr.", e_mail: "bob@x.org", Age: null, grosse_cm: 182 },
+      ]);
+      // The same file into the existing table: names map the same way; --quiet hides the notes.
+      const again = await tablekit(["import", t, file, "--db", url, "--quiet"]);
+      expect(again).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(await db.count(t)).toBe(4);
+    });
+
+    it("headers match an existing table's columns ignoring case", async () => {
+      const t = table();
+      await db.createTable(t, { first_name: "TEXT", email: "TEXT" });
+      const file = tempFile("caps.csv", "FIRST NAME,Email\nAnn,a@x\n");
+      const run = await tablekit(["import", t, file, "--db", url]);
+      expect(run.code).toBe(0);
+      expect(await db.select(t)).toEqual([{ first_name: "Ann", email: "a@x" }]);
+      const clash = tempFile("clash.csv", "First Name,first_name\nA,B\n");
+      const bad = await tablekit(["import", t, clash, "--db", url]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(`${clash}:1: the names "First Name" and "first_name" both become the column first_name`);
+    });
+
+    it("separators: '|' and tab sniffed, --tsv, --delimiter; a wrong one is a usage error", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER", name: "TEXT" });
+      for (const [name, text, extra] of [
+        ["pipe.csv", "id|name\n1|a,b\n", []],
+        ["tab.csv", "id\tname\n2\ta;b\n", []],
+        ["plain.tsv", "id\tname\n3\tc\n", []],
+        ["forced.txt", "id\tname\n4\td\n", ["--tsv"]],
+        ["semi.csv", "id;name\n5;e,f\n", ["--delimiter", ";"]],
+      ] as const) {
+        const run = await tablekit(["import", t, tempFile(name, text), ...extra, "--db", url]);
+        expect(run, name).toEqual({ code: 0, stdout: "", stderr: "" });
+      }
+      expect(await db.select(t, { orderBy: "id" })).toEqual([
+        { id: 1, name: "a,b" },
+        { id: 2, name: "a;b" },
+        { id: 3, name: "c" },
+        { id: 4, name: "d" },
+        { id: 5, name: "e,f" },
+      ]);
+      expect((await tablekit(["import", t, tempFile("x.csv", "id\n"), "--delimiter", "ab", "--db", url])).code).toBe(2);
+    });
+
+    it("--encoding latin1 reads Latin-1 text; an unknown encoding is a usage error", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER", name: "TEXT" });
+      const path = join(tempDir(), "latin1.csv");
+      writeFileSync(path, Buffer.from("id,name\n1,José Müller\n", "latin1"));
+      const run = await tablekit(["import", t, path, "--encoding", "latin1", "--db", url]);
+      expect(run.code).toBe(0);
+      expect(await db.select(t)).toEqual([{ id: 1, name: "José Müller" }]);
+      expect((await tablekit(["import", t, path, "--encoding", "klingon", "--db", url])).code).toBe(2);
+    });
+
+    it("a JSON array file (pretty-printed), and a bad element named by its line", async () => {
+      const t = table();
+      const file = tempFile("people.json", JSON.stringify([{ id: 1, name: "Ann", tags: ["a", "]"] }, { id: 2, name: 'B "}" b' }], null, 2));
+      const run = await tablekit(["import", t, file, "--create", "--db", url]);
+      expect(run.code).toBe(0);
+      expect(await db.select(t, { orderBy: "id" })).toEqual([
+        { id: 1, name: "Ann", tags: ["a", "]"] },
+        { id: 2, name: 'B "}" b', tags: null },
+      ]);
+      const bad = tempFile("bad.json", '[\n  {"id": 3, "name": "c"},\n  {"id": 4, "name": }\n]\n');
+      const failed = await tablekit(["import", t, bad, "--db", url]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(new RegExp(`bad\\.json:3: invalid JSON: .*\\(nothing was imported\\)`));
+      const notArray = tempFile("obj.json", '{"id": 1}');
+      expect((await tablekit(["import", t, notArray, "--db", url])).stderr).toContain("obj.json:1: expected a JSON array");
+    });
+
+    it("gzip: .csv.gz and .jsonl.gz in, export --out FILE.gz out, round trip", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+      const gz = join(tempDir(), "in.csv.gz");
+      writeFileSync(gz, gzipSync("id;name\r\n1;a\r\n2;b\r\n"));
+      expect((await tablekit(["import", t, gz, "--db", url])).code).toBe(0);
+      const out = join(tempDir(), "out.jsonl.gz");
+      expect(await tablekit(["export", t, "--out", out, "--order-by", "id", "--db", url])).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(gunzipSync(readFileSync(out)).toString()).toBe('{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n');
+      await db.deleteMany(t, {});
+      expect((await tablekit(["import", t, out, "--db", url])).code).toBe(0);
+      expect(await db.count(t)).toBe(2);
+    });
+
+    it("export --format json and tsv read back", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+      await db.batchInsert(t, [{ id: 1, name: "a\tb" }, { id: 2, name: null }], { returning: false });
+      const json = await tablekit(["export", t, "--format", "json", "--order-by", "id", "--db", url]);
+      expect(JSON.parse(json.stdout)).toEqual([{ id: 1, name: "a\tb" }, { id: 2, name: null }]);
+      const empty = table();
+      await db.createTable(empty, { id: "INTEGER" });
+      expect(JSON.parse((await tablekit(["export", empty, "--format", "json", "--db", url])).stdout)).toEqual([]);
+      const tsv = join(tempDir(), "t.tsv");
+      expect((await tablekit(["export", t, "--out", tsv, "--order-by", "id", "--db", url])).code).toBe(0);
+      await db.deleteMany(t, {});
+      expect((await tablekit(["import", t, tsv, "--db", url])).code).toBe(0);
+      expect(await db.select(t, { orderBy: "id" })).toEqual([{ id: 1, name: "a\tb" }, { id: 2, name: null }]);
+    });
+
+    it("exports a table whose columns are not plain identifiers", async () => {
+      const t = table();
+      await db.execute(`CREATE TABLE ${t} ("First Name" TEXT, "e-mail" TEXT)`);
+      await db.execute(`INSERT INTO ${t} ("First Name", "e-mail") VALUES ('Ann', 'a@x')`);
+      const run = await tablekit(["export", t, "--db", url]);
+      expect(run).toEqual({ code: 0, stdout: '{"First Name":"Ann","e-mail":"a@x"}\n', stderr: "" });
+      const csv = await tablekit(["export", t, "--format", "csv", "--db", url]);
+      expect(csv.stdout).toBe("First Name,e-mail\nAnn,a@x\n");
+      const where = await tablekit(["export", t, "--where", '{"e-mail": "a@x"}', "--db", url]);
+      expect(where.code).toBe(2);
+      expect(where.stderr).toContain("tablekit sql");
+    });
+  });
+}
