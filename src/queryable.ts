@@ -8,7 +8,8 @@
 import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { valueKindOfDeclaredType } from "./dialect/sqlite/sqlite-types.js";
+import { type ColumnType, columnType, sqliteRowValues } from "./crud/column-values.js";
+import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -21,9 +22,7 @@ import {
   deleteStatement,
   insertManyStatement,
   insertStatement,
-  NOT_SAFE_INTEGER,
   UNSAFE_BIGINT,
-  nonIntegerColumns,
   ownDataKeys,
   refuseUnsafeBigints,
   selectStatement,
@@ -33,6 +32,7 @@ import {
   writeValueFlags,
 } from "./crud/statements.js";
 import type { Where } from "./sql/where.js";
+import type { Statement } from "./crud/statements.js";
 import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
@@ -100,7 +100,9 @@ export interface StreamOptions<R extends object = Row> {
 
 const DEFAULT_CHUNK = 500;
 /** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
-const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, string> }>>();
+const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, ColumnType> }>>();
+/** Native array columns of PostgreSQL tables, per Database (read when a write holds a JS array). */
+const ARRAY_COLUMNS = new WeakMap<object, Map<string, ReadonlySet<string>>>();
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
@@ -120,11 +122,13 @@ export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement")
 
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number; SQLSTATE 22P02/22003): the statement wrote nothing, and the caller gets the
+ * number, text that is not a timestamp; SQLSTATE 22P02/22003/22007/22008): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
  */
+const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008"]);
+
 function refusedValueError(error: unknown, operation: string, table: string): unknown {
-  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && (error.code === "22P02" || error.code === "22003")) {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
     return new ValidationError(`The ${operation} on table "${table}" was refused, nothing was written: ${error.message}`, [{ message: error.message, path: [] }], {
       cause: error,
       code: error.code,
@@ -175,6 +179,7 @@ export abstract class Queryable {
         { cause: error },
       );
     }
+    if ((error as { code?: unknown } | null)?.code === "22P02") this.#forgetArrays(table);
     return refusedValueError(error, operation, table);
   }
 
@@ -183,21 +188,110 @@ export abstract class Queryable {
   }
 
   /**
-   * The integer columns of a SQLite table (name → declared type), cached per Database and table and
-   * kept only while `PRAGMA schema_version` (which every schema change, from any connection,
-   * increments) is unchanged: one cheap statement per check instead of reading the table's columns.
+   * The column types of a SQLite table, cached per Database and table and kept only while
+   * `PRAGMA schema_version` (which every schema change, from any connection, increments) is
+   * unchanged: one cheap statement per write instead of reading the table's columns. Synchronous
+   * when the connection is free and the cache is current.
    */
-  async #integerColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
+  #columnTypesOf(table: string): ReadonlyMap<string, ColumnType> | Promise<ReadonlyMap<string, ColumnType>> {
+    const now = this.runNow("PRAGMA schema_version", []);
+    if (now !== undefined) {
+      const cached = this.#cachedTypes(table, Number(now.rows[0]?.["schema_version"]));
+      if (cached !== undefined) return cached;
+    }
+    return this.#loadColumnTypes(table);
+  }
+
+  #cachedTypes(table: string, version: number): ReadonlyMap<string, ColumnType> | undefined {
+    const cached = COLUMN_TYPES.get(this.schemaOwner)?.get(table);
+    return cached !== undefined && cached.version === version ? cached.columns : undefined;
+  }
+
+  async #loadColumnTypes(table: string): Promise<ReadonlyMap<string, ColumnType>> {
     const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
-    let byTable = INTEGER_COLUMNS.get(this.schemaOwner);
-    if (byTable === undefined) INTEGER_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
-    const cached = byTable.get(table);
-    if (cached !== undefined && cached.version === version) return cached.columns;
-    const columns = new Map<string, string>();
-    for (const info of await this.columns(table)) if (valueKindOfDeclaredType(info.type) === "integer") columns.set(info.name, info.type);
+    const cached = this.#cachedTypes(table, version);
+    if (cached !== undefined) return cached;
+    let byTable = COLUMN_TYPES.get(this.schemaOwner);
+    if (byTable === undefined) COLUMN_TYPES.set(this.schemaOwner, (byTable = new Map()));
+    const columns = new Map<string, ColumnType>();
+    for (const info of await this.columns(table)) columns.set(info.name, columnType(info.type, info.primaryKey));
     if (byTable.size >= 1000) byTable.clear();
     byTable.set(table, { version, columns });
     return columns;
+  }
+
+  /**
+   * The data a write stores, checked against the columns' types so that every backend stores the
+   * same value or refuses it with a {@link ValidationError} (docs/database.md, "Values and types").
+   * SQLite: every value is checked and converted by its column's declared type
+   * ({@link sqliteRowValues}) before any write. PostgreSQL: JS arrays bound for native array
+   * columns become array literals (elsewhere they are JSON). Returns `data` itself when unchanged.
+   */
+  #rowValues(table: string, data: Row): Row | Promise<Row> {
+    // Anything but a plain object of own enumerable keys is refused by the statement builders.
+    if (dataShape(data) === undefined) return data;
+    if (this.sqlDialect.name === "sqlite") {
+      tableName(table);
+      const types = this.#columnTypesOf(table);
+      return types instanceof Promise ? types.then((t) => sqliteRowValues(data, t, table)) : sqliteRowValues(data, types, table);
+    }
+    for (const key of Object.keys(data)) if (Array.isArray(data[key])) return this.#postgresArrays(table, data);
+    return data;
+  }
+
+  async #postgresArrays(table: string, data: Row): Promise<Row> {
+    tableName(table);
+    let byTable = ARRAY_COLUMNS.get(this.schemaOwner);
+    if (byTable === undefined) ARRAY_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
+    let arrays = byTable.get(table);
+    if (arrays === undefined) {
+      const rows = await this.execute<Row>(
+        "SELECT a.attname AS name FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A'",
+        [quoteIdentifier(table)],
+      );
+      arrays = new Set(rows.map((r) => String(r["name"])));
+      if (byTable.size >= 1000) byTable.clear();
+      byTable.set(table, arrays);
+    }
+    let out: Row | undefined;
+    for (const column of arrays) {
+      const value = data[column];
+      if (Array.isArray(value)) (out ??= { ...data })[column] = postgresArrayLiteral(value, column);
+    }
+    return out ?? data;
+  }
+
+  /**
+   * {@link Queryable.#rowValues} for each record of a batch, before its transaction starts; a
+   * refusal names the record's index. `keep` (batchUpdate's key column) is left as it is.
+   */
+  async #recordValues(table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
+    const out: Row[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      try {
+        if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
+          const { [keep]: id, ...rest } = record;
+          const checked = this.#rowValues(table, rest);
+          const values = checked instanceof Promise ? await checked : checked;
+          out[i] = values === rest ? record : { [keep]: id, ...values };
+        } else {
+          const checked = this.#rowValues(table, record);
+          out[i] = checked instanceof Promise ? await checked : checked;
+        }
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+        }
+        throw error;
+      }
+    }
+    return out;
+  }
+
+  /** Forgets what is cached of a PostgreSQL table's array columns (after the server refused a value: the columns may have changed). */
+  #forgetArrays(table: string): void {
+    ARRAY_COLUMNS.get(this.schemaOwner)?.delete(table);
   }
 
   /** @internal The object whose schema caches this context shares: the Database. */
@@ -208,28 +302,6 @@ export abstract class Queryable {
   /** The rare value checks of one write's data, as flagged by {@link writeValueFlags} (the caller skips the call, and its await, for 0). */
   async #checkWriteValues(table: string, data: unknown, what: string, flags: number): Promise<void> {
     if ((flags & UNSAFE_BIGINT) !== 0) this.#checkInt64(data, what);
-    if ((flags & NOT_SAFE_INTEGER) !== 0) await this.#checkIntegerColumns(table, nonIntegerColumns(data, undefined));
-  }
-
-  /**
-   * The same answer on every backend for a number that is not an integer (1.5, 1e300, ±Infinity)
-   * written to an integer column: PostgreSQL refuses it, SQLite would store a REAL. On SQLite the
-   * table's declared types are read (only when such a number is in the data) and a
-   * {@link ValidationError} is thrown before the write; on PostgreSQL the server's refusal is
-   * turned into the same error by {@link Queryable.afterWriteError}.
-   */
-  async #checkIntegerColumns(table: string, columns: Set<string> | undefined): Promise<void> {
-    if (columns === undefined || this.sqlDialect.name !== "sqlite") return;
-    const issues: ValidationIssue[] = [];
-    const integers = await this.#integerColumnsOf(table);
-    for (const [name, type] of integers) {
-      if (columns.has(name)) {
-        issues.push({ message: `is an integer column (${type}); a number that is not an integer cannot be stored in it`, path: [name] });
-      }
-    }
-    if (issues.length > 0) {
-      throw new ValidationError(`Cannot write ${issues.map((i) => `${String(i.path[0])}`).join(", ")} of table "${table}": a number that is not an integer (such as 1.5 or Infinity) cannot be stored in an integer column`, issues);
-    }
   }
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
@@ -408,15 +480,19 @@ export abstract class Queryable {
    * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
    * are left out, so column defaults apply.
    */
-  async insert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row): Promise<R> {
+  async insert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row): Promise<R> {
     const dialect = this.sqlDialect;
-    const shape = dataShape(data);
-    const statement =
+    const shape = dataShape(given);
+    const build = (data: Row): Statement =>
       shape === undefined
-        ? insertStatement(dialect, table, data as Row)
-        : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
+        ? insertStatement(dialect, table, data)
+        : shapeCacheFor(dialect).statement("insert", table, shape, data, undefined, () => insertStatement(dialect, table, data));
+    let statement = build(given as Row);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "insert data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = build(data);
     try {
       // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
       // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
@@ -460,10 +536,13 @@ export abstract class Queryable {
    * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
    * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
    */
-  async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
-    const statement = this.#updateStatement(table, data as Row, where, true);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+  async update<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
+    let statement = this.#updateStatement(table, given as Row, where, true);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = this.#updateStatement(table, data, where, true);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return (result.rows[0] ?? null) as R | null;
@@ -473,10 +552,13 @@ export abstract class Queryable {
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
-  async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
-    const statement = this.#updateStatement(table, data as Row, where, false);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+  async updateMany<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
+    let statement = this.#updateStatement(table, given as Row, where, false);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = this.#updateStatement(table, data, where, false);
     try {
       const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
       return result.rowCount;
@@ -519,10 +601,13 @@ export abstract class Queryable {
    * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
    * ```
    */
-  async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
-    const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
+  async upsert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
+    let statement = upsertStatement(this.sqlDialect, table, given as Row, options);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "upsert data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = upsertStatement(this.sqlDialect, table, data, options);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
@@ -561,12 +646,10 @@ export abstract class Queryable {
     // Validate every record before the first statement, so bad input writes nothing. Equal column
     // lists are shared, so a million records cost one pointer each, not one array each.
     const interned = new Map<string, string[]>();
-    let fractional: Set<string> | undefined;
     const shapes = records.map((record, i) => {
       try {
         const columns = dataColumns(record, `record ${i}`, { table });
         this.#checkInt64(record, `record ${i}`);
-        fractional = nonIntegerColumns(record, fractional);
         const key = columns.join(",");
         const known = interned.get(key);
         if (known !== undefined) return known;
@@ -578,7 +661,7 @@ export abstract class Queryable {
       }
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    records = await this.#recordValues(table, records as Row[]);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
@@ -671,8 +754,7 @@ export abstract class Queryable {
     assertIdentifier(key, "column", { table });
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
-    let fractional: Set<string> | undefined;
-    const statements = records.map((record, i) => {
+    const statementOf = (record: unknown, i: number): Statement => {
       // The same rule as insert: a plain object whose own enumerable string keys are the columns.
       if (ownDataKeys(record, `record ${i}`) === undefined) {
         throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
@@ -684,11 +766,14 @@ export abstract class Queryable {
         throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
       }
       delete data[key];
-      fractional = nonIntegerColumns(data, fractional);
       return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
-    });
+    };
+    let statements = records.map(statementOf);
+    if (statements.length > 0) {
+      const checkedRecords = await this.#recordValues(table, records as Row[], key);
+      if (checkedRecords.some((record, i) => record !== records[i])) statements = checkedRecords.map(statementOf);
+    }
     if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     return this.transaction(async (tx) => {
       const out: R[] = [];
       let changed = 0;
