@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
+import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { type ColumnType, columnType, sqliteRowValues } from "./crud/column-values.js";
+import { type ColumnType, columnFilters, columnType, filterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
 import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
@@ -31,7 +31,7 @@ import {
   upsertStatement,
   writeValueFlags,
 } from "./crud/statements.js";
-import type { Where } from "./sql/where.js";
+import type { Where, WhereContext } from "./sql/where.js";
 import type { Statement } from "./crud/statements.js";
 import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
@@ -121,6 +121,13 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
 export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
 
 /**
+ * The key of {@link Queryable}'s method that gives the Database's driver (for the schema-version
+ * reads of the value checks); not exported from the package.
+ * @internal
+ */
+export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
+
+/**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
  * number, text that is not a timestamp; SQLSTATE 22P02/22003/22007/22008): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
@@ -188,16 +195,29 @@ export abstract class Queryable {
   }
 
   /**
+   * @internal The driver whose schema this context follows (the Database's), for
+   * {@link Queryable.#columnTypesOf}; undefined before it connected.
+   */
+  [ownDriver](): Driver | undefined {
+    const owner = this.schemaOwner;
+    return owner !== this && owner instanceof Queryable ? owner[ownDriver]() : undefined;
+  }
+
+  /**
    * The column types of a SQLite table, cached per Database and table and kept only while
    * `PRAGMA schema_version` (which every schema change, from any connection, increments) is
-   * unchanged: one cheap statement per write instead of reading the table's columns. Synchronous
-   * when the connection is free and the cache is current.
+   * unchanged. The driver reads the version synchronously without a query event (one header read
+   * per checked write); before the Database connected, or when that read fails, they are read
+   * through ordinary statements.
    */
   #columnTypesOf(table: string): ReadonlyMap<string, ColumnType> | Promise<ReadonlyMap<string, ColumnType>> {
-    const now = this.runNow("PRAGMA schema_version", []);
-    if (now !== undefined) {
-      const cached = this.#cachedTypes(table, Number(now.rows[0]?.["schema_version"]));
+    const driver = this[ownDriver]();
+    const version = driver?.schemaVersion?.();
+    if (driver !== undefined && version !== undefined) {
+      const cached = this.#cachedTypes(table, version);
       if (cached !== undefined) return cached;
+      const info = driver.tableColumns?.(table);
+      if (info !== undefined) return this.#rememberTypes(table, version, info);
     }
     return this.#loadColumnTypes(table);
   }
@@ -207,39 +227,61 @@ export abstract class Queryable {
     return cached !== undefined && cached.version === version ? cached.columns : undefined;
   }
 
-  async #loadColumnTypes(table: string): Promise<ReadonlyMap<string, ColumnType>> {
-    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
-    const cached = this.#cachedTypes(table, version);
-    if (cached !== undefined) return cached;
+  #rememberTypes(table: string, version: number, info: readonly { name: string; type: string; pk: boolean }[]): ReadonlyMap<string, ColumnType> {
     let byTable = COLUMN_TYPES.get(this.schemaOwner);
     if (byTable === undefined) COLUMN_TYPES.set(this.schemaOwner, (byTable = new Map()));
     const columns = new Map<string, ColumnType>();
-    for (const info of await this.columns(table)) columns.set(info.name, columnType(info.type, info.primaryKey));
+    for (const c of info) columns.set(c.name, columnType(c.type, c.pk));
     if (byTable.size >= 1000) byTable.clear();
     byTable.set(table, { version, columns });
     return columns;
   }
 
-  /**
-   * The data a write stores, checked against the columns' types so that every backend stores the
-   * same value or refuses it with a {@link ValidationError} (docs/database.md, "Values and types").
-   * SQLite: every value is checked and converted by its column's declared type
-   * ({@link sqliteRowValues}) before any write. PostgreSQL: JS arrays bound for native array
-   * columns become array literals (elsewhere they are JSON). Returns `data` itself when unchanged.
-   */
-  #rowValues(table: string, data: Row): Row | Promise<Row> {
-    // Anything but a plain object of own enumerable keys is refused by the statement builders.
-    if (dataShape(data) === undefined) return data;
-    if (this.sqlDialect.name === "sqlite") {
-      tableName(table);
-      const types = this.#columnTypesOf(table);
-      return types instanceof Promise ? types.then((t) => sqliteRowValues(data, t, table)) : sqliteRowValues(data, types, table);
-    }
-    for (const key of Object.keys(data)) if (Array.isArray(data[key])) return this.#postgresArrays(table, data);
-    return data;
+  async #loadColumnTypes(table: string): Promise<ReadonlyMap<string, ColumnType>> {
+    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
+    const cached = this.#cachedTypes(table, version);
+    if (cached !== undefined) return cached;
+    const info = (await this.columns(table)).map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey }));
+    return this.#rememberTypes(table, version, info);
   }
 
-  async #postgresArrays(table: string, data: Row): Promise<Row> {
+  /**
+   * The function that gives the data a write stores, checked against the columns' types so that
+   * every backend stores the same value or refuses it with a {@link ValidationError}
+   * (docs/database.md, "Values and types"). SQLite: every value is checked and converted by its
+   * column's declared type ({@link sqliteRowValues}). PostgreSQL: JS arrays bound for native array
+   * columns become array literals (elsewhere they are JSON); the array columns are read only when
+   * `rows` hold a JS array. The function returns its argument itself when nothing changed, and
+   * leaves anything but a plain object alone (the statement builders refuse it).
+   */
+  #valueChecker(table: string, rows: readonly unknown[]): ((data: Row) => Row) | undefined | Promise<((data: Row) => Row) | undefined> {
+    if (this.sqlDialect.name === "sqlite") {
+      const types = this.#columnTypesOf(table);
+      const check = (t: ReadonlyMap<string, ColumnType>) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table));
+      return types instanceof Promise ? types.then(check) : check(types);
+    }
+    const hasArray = rows.some((row) => typeof row === "object" && row !== null && Object.values(row).some(Array.isArray));
+    if (!hasArray) return undefined;
+    return this.#postgresArrayColumns(table).then((arrays) => (data: Row): Row => {
+      if (dataShape(data) === undefined) return data;
+      let out: Row | undefined;
+      for (const column of arrays) {
+        const value = data[column];
+        if (Array.isArray(value)) (out ??= { ...data })[column] = postgresArrayLiteral(value, column);
+      }
+      return out ?? data;
+    });
+  }
+
+  /** {@link Queryable.#valueChecker} for one row. */
+  #rowValues(table: string, data: Row): Row | Promise<Row> {
+    if (dataShape(data) === undefined) return data;
+    const checker = this.#valueChecker(table, [data]);
+    if (checker === undefined) return data;
+    return checker instanceof Promise ? checker.then((c) => (c === undefined ? data : c(data))) : checker(data);
+  }
+
+  async #postgresArrayColumns(table: string): Promise<ReadonlySet<string>> {
     tableName(table);
     let byTable = ARRAY_COLUMNS.get(this.schemaOwner);
     if (byTable === undefined) ARRAY_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
@@ -253,31 +295,70 @@ export abstract class Queryable {
       if (byTable.size >= 1000) byTable.clear();
       byTable.set(table, arrays);
     }
-    let out: Row | undefined;
-    for (const column of arrays) {
-      const value = data[column];
-      if (Array.isArray(value)) (out ??= { ...data })[column] = postgresArrayLiteral(value, column);
+    return arrays;
+  }
+
+  /**
+   * On SQLite, the filter context that compares values as the columns store them (an uppercase
+   * UUID matches, DECIMAL compares as a number; see `columnFilters`), or undefined where the filter
+   * compares the same without it: always on other backends (the server types parameters from the
+   * columns), and for filters of integer equalities only on columns the cache knows are not DECIMAL.
+   */
+  #filterContext(table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
+    if (this.sqlDialect.name !== "sqlite" || where === undefined || where === null) return undefined;
+    if (!filterNeedsTypes(where)) {
+      const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
+      if (known !== undefined && !Object.keys(where).some((k) => known.get(k)?.kind === "decimal")) return undefined;
     }
-    return out ?? data;
+    try {
+      tableName(table);
+    } catch {
+      return undefined; // the statement builder reports it
+    }
+    const types = this.#columnTypesOf(table);
+    return types instanceof Promise ? types.then((t) => ({ table, columnValues: columnFilters(t) })) : { table, columnValues: columnFilters(types) };
   }
 
   /**
    * {@link Queryable.#rowValues} for each record of a batch, before its transaction starts; a
    * refusal names the record's index. `keep` (batchUpdate's key column) is left as it is.
    */
+  /**
+   * Checks every record of a batch with {@link Queryable.#valueChecker} (a refusal names the
+   * record's index) and returns the converter to apply to each record when its statement is built,
+   * or undefined when records are written as given.
+   */
+  async #recordChecker(table: string, records: readonly Row[]): Promise<((data: Row) => Row) | undefined> {
+    const found = this.#valueChecker(table, records);
+    const check = found instanceof Promise ? await found : found;
+    if (check === undefined) return undefined;
+    for (let i = 0; i < records.length; i++) {
+      try {
+        check(records[i]!);
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+        }
+        throw error;
+      }
+    }
+    return check;
+  }
+
   async #recordValues(table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
+    const found = this.#valueChecker(table, records);
+    const check = found instanceof Promise ? await found : found;
+    if (check === undefined) return records as Row[];
     const out: Row[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       try {
         if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
           const { [keep]: id, ...rest } = record;
-          const checked = this.#rowValues(table, rest);
-          const values = checked instanceof Promise ? await checked : checked;
+          const values = check(rest);
           out[i] = values === rest ? record : { [keep]: id, ...values };
         } else {
-          const checked = this.#rowValues(table, record);
-          out[i] = checked instanceof Promise ? await checked : checked;
+          out[i] = check(record);
         }
       } catch (error) {
         if (error instanceof ValidationError) {
@@ -507,10 +588,12 @@ export abstract class Queryable {
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const shape = o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
+    const filter = this.#filterContext(table, o.where);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o)
+        ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     return result.rows as R[];
@@ -523,10 +606,12 @@ export abstract class Queryable {
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
-    const shape = o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
+    const filter = this.#filterContext(table, o.where);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o, undefined, 1)
+        ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
     const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
     return (result.rows[0] ?? null) as R | null;
@@ -542,7 +627,9 @@ export abstract class Queryable {
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
     const checked = this.#rowValues(table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    if (data !== given) statement = this.#updateStatement(table, data, where, true);
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return (result.rows[0] ?? null) as R | null;
@@ -558,7 +645,9 @@ export abstract class Queryable {
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
     const checked = this.#rowValues(table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    if (data !== given) statement = this.#updateStatement(table, data, where, false);
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
       const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
       return result.rowCount;
@@ -567,11 +656,11 @@ export abstract class Queryable {
     }
   }
 
-  #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
+  #updateStatement(table: string, data: Row, where: unknown, returning: boolean, context?: WhereContext) {
     const dialect = this.sqlDialect;
     const dataKeys = dataShape(data);
-    const whereKeys = dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
-    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning);
+    const whereKeys = context !== undefined || dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
+    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning, context ?? {});
     return shapeCacheFor(dialect).statement(returning ? "update" : "updateMany", table, dataKeys + "|" + whereKeys, data, where as Row, () =>
       updateStatement(dialect, table, data, where, returning),
     );
@@ -585,10 +674,12 @@ export abstract class Queryable {
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
   async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
     const dialect = this.sqlDialect;
-    const shape = simpleWhereShape(where);
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined ? simpleWhereShape(where) : undefined;
     const statement =
       shape === undefined
-        ? deleteStatement(dialect, table, where)
+        ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     return result.rowCount;
@@ -618,7 +709,8 @@ export abstract class Queryable {
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
-    const statement = countStatement(this.sqlDialect, table, where);
+    const filter = this.#filterContext(table, where);
+    const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     const value = result.rows[0]?.["count"];
     return Number(value);
@@ -661,13 +753,15 @@ export abstract class Queryable {
       }
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
-    records = await this.#recordValues(table, records as Row[]);
+    // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
+    // again chunk by chunk, so memory stays bounded by the caller's array.
+    const convert = await this.#recordChecker(table, records as Row[]);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
     return this.transaction(async (tx) => {
       if (!returning && dialect.copyLine !== undefined) {
-        return this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress);
+        return this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
       }
       const out: R[] = [];
       let done = 0;
@@ -677,7 +771,8 @@ export abstract class Queryable {
         const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
         let end = start + 1;
         while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
-        const statement = insertManyStatement(this.sqlDialect, table, columns, records.slice(start, end) as Row[], returning);
+        const chunk = records.slice(start, end) as Row[];
+        const statement = insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning);
         const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
         if (returning) for (const row of result.rows) out.push(row as R);
         done += end - start;
@@ -704,6 +799,7 @@ export abstract class Queryable {
     shapes: readonly string[][],
     progressEvery: number,
     onProgress: ((done: number, total: number) => void) | undefined,
+    convert: ((data: Row) => Row) | undefined,
   ): Promise<number> {
     const copyLine = this.sqlDialect.copyLine!;
     const name = tableName(table);
@@ -718,7 +814,7 @@ export abstract class Queryable {
       function* lines(): Generator<string> {
         const values: unknown[] = new Array(columns.length);
         for (let r = from; r < to; r++) {
-          const record = records[r]!;
+          const record = convert === undefined ? records[r]! : convert(records[r]!);
           for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!];
           yield copyLine(values);
           // The run's last row is reported once its COPY has finished, below.

@@ -14,6 +14,7 @@
  */
 import { ValidationError } from "../errors/errors.js";
 import { type ValueKind, decimalScale, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
 export interface ColumnType {
@@ -340,4 +341,44 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
     throw new ValidationError(`Cannot write table "${table}": ${errors.map((e) => e.message).join("; ")}`, errors.flatMap((e) => e.issues));
   }
   return out ?? data;
+}
+
+/**
+ * The filter handling of a SQLite table's columns (see `WhereContext.columnValues`): each compared
+ * value is converted as a write to the column would store it (an uppercase UUID lowercased,
+ * timestamp text as its instant, `"42"` as 42 for an integer column), or left as given when a
+ * write would refuse it; DECIMAL columns, stored as text, compare as numbers.
+ */
+export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyMap<string, ColumnFilter> {
+  const out = new Map<string, ColumnFilter>();
+  for (const [name, type] of types) {
+    if (type.kind === "other" && !/^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i.test(type.declared)) continue;
+    out.set(name, {
+      numeric: type.kind === "decimal",
+      value: (value: unknown): unknown => {
+        try {
+          return sqliteColumnValue(name, type, value);
+        } catch {
+          return value;
+        }
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether a filter needs the column types on SQLite: false only for a plain object of
+ * `column: integer` / `column: null` equalities (the hot point-read path), which compare the same
+ * on every column type.
+ */
+export function filterNeedsTypes(where: unknown): boolean {
+  if (where === undefined || where === null) return false;
+  if (typeof where !== "object" || Object.getPrototypeOf(where) !== Object.prototype) return true;
+  for (const key of Object.keys(where)) {
+    const value = (where as Record<string, unknown>)[key];
+    if (value === null || typeof value === "bigint" || (typeof value === "number" && Number.isSafeInteger(value))) continue;
+    return true;
+  }
+  return false;
 }
