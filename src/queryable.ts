@@ -129,10 +129,10 @@ export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
 
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number, text that is not a timestamp; SQLSTATE 22P02/22003/22007/22008): the statement wrote nothing, and the caller gets the
+ * number, text that is not a timestamp, bad bytea hex; SQLSTATE 22P02/22003/22007/22008/22023): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
  */
-const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008"]);
+const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023"]);
 
 function refusedValueError(error: unknown, operation: string, table: string): unknown {
   if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
@@ -304,11 +304,11 @@ export abstract class Queryable {
    * compares the same without it: always on other backends (the server types parameters from the
    * columns), and for filters of integer equalities only on columns the cache knows are not DECIMAL.
    */
-  #filterContext(table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
-    if (this.sqlDialect.name !== "sqlite" || where === undefined || where === null) return undefined;
-    if (!filterNeedsTypes(where)) {
+  #filterContext(table: string, where: unknown, ordered = false): WhereContext | undefined | Promise<WhereContext | undefined> {
+    if (this.sqlDialect.name !== "sqlite" || ((where === undefined || where === null) && !ordered)) return undefined;
+    if (!ordered && !filterNeedsTypes(where)) {
       const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
-      if (known !== undefined && !Object.keys(where).some((k) => known.get(k)?.kind === "decimal")) return undefined;
+      if (known !== undefined && !Object.keys(where ?? {}).some((k) => known.get(k)?.kind === "decimal")) return undefined;
     }
     try {
       tableName(table);
@@ -588,7 +588,7 @@ export abstract class Queryable {
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const filter = this.#filterContext(table, o.where);
+    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
@@ -606,7 +606,7 @@ export abstract class Queryable {
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
-    const filter = this.#filterContext(table, o.where);
+    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =

@@ -13,7 +13,7 @@
  * @module
  */
 import { ValidationError } from "../errors/errors.js";
-import { type ValueKind, decimalScale, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import { type ValueKind, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
@@ -234,7 +234,8 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       else if (typeof value === "string") text = decimalText(value);
       if (text === undefined) throw refuse(column, type, value, "not a decimal number");
       if (!fitsPrecision(text, type)) throw refuse(column, type, value, `out of range for ${type.declared.replace(/\s+TEXT/i, "")}`);
-      return text;
+      // Stored at the column's scale, as PostgreSQL stores it (filters then compare stored values).
+      return type.scale === undefined ? text : formatDecimal(text, type.scale);
     }
     case "boolean": {
       if (typeof value === "boolean") return value;
@@ -255,7 +256,8 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       throw refuse(column, type, value, "not a timestamp (a Date, or ISO-8601 text such as 2026-01-31T10:00:00Z)");
     }
     case "date": {
-      if (value instanceof Date) return value;
+      // PostgreSQL takes the date part of the UTC text tablekit sends for a Date.
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : value.toISOString().slice(0, 10);
       if (typeof value === "string") {
         const parsed = timestampText(value, true);
         if (parsed !== undefined) return parsed.date;
@@ -355,6 +357,7 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
     if (type.kind === "other" && !/^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i.test(type.declared)) continue;
     out.set(name, {
       numeric: type.kind === "decimal",
+      list: type.kind === "bytes" ? BYTES_LIST : undefined,
       value: (value: unknown): unknown => {
         try {
           return sqliteColumnValue(name, type, value);
@@ -366,6 +369,13 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
   }
   return out;
 }
+
+/** Bytes in a SQLite `in` list: compared as uppercase hex text (`hex(col)`), since a JSON list holds no blobs. */
+const BYTES_LIST = {
+  // hex(NULL) is '' (the hex of an empty blob): a NULL must stay NULL and match neither list.
+  column: (quoted: string): string => `CASE WHEN ${quoted} IS NULL THEN NULL ELSE hex(${quoted}) END`,
+  value: (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex").toUpperCase() : value),
+};
 
 /**
  * Whether a filter needs the column types on SQLite: false only for a plain object of

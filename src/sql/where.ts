@@ -96,6 +96,12 @@ export interface ColumnFilter {
   value(value: unknown): unknown;
   /** Whether the column and the value are compared as numbers (`CAST(… AS NUMERIC)`, SQLite). */
   readonly numeric: boolean;
+  /**
+   * For `in`/`notIn` lists, when the list cannot carry the column's values as they are (SQLite's
+   * JSON list has no bytes): the expression compared (given the quoted column) and each element's
+   * form in the list.
+   */
+  readonly list?: { column(quoted: string): string; value(value: unknown): unknown } | undefined;
 }
 
 /** Deepest nesting of AND/OR/NOT accepted in a filter. */
@@ -423,6 +429,7 @@ function list(state: State, column: string, value: unknown, negate: boolean, key
       ok = false;
     } else if (ok) {
       let v = filter === undefined ? element : filter.value(element);
+      if (filter?.list !== undefined) v = filter.list.value(v);
       // A numeric column compares with JSON numbers from the list (json_each), not text.
       if (filter?.numeric === true && typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) v = Number(v);
       encoded[i] = dialect.encodeValue(v);
@@ -431,7 +438,8 @@ function list(state: State, column: string, value: unknown, negate: boolean, key
   if (!ok) return undefined;
   const params = state.params;
   params.push(dialect.encodeList(encoded));
-  return dialect.inList(filter?.numeric === true ? `CAST(${column} AS NUMERIC)` : column, dialect.placeholder(params.length), negate);
+  const compared = filter?.list !== undefined ? filter.list.column(column) : filter?.numeric === true ? `CAST(${column} AS NUMERIC)` : column;
+  return dialect.inList(compared, dialect.placeholder(params.length), negate);
 }
 
 function bind(state: State, value: unknown, key?: string): string {
