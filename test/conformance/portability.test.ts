@@ -216,6 +216,43 @@ if (!BOTH && !REQUIRED) {
       expect(problems).toEqual([]);
     });
 
+    it("functions: uuid_generate_v4() in a column default gives a UUID on both backends (gen_random_uuid() on PostgreSQL); quoted text is left alone", async () => {
+      const f = uniqueTable("portable17_fn");
+      const def = { id: "UUID PRIMARY KEY DEFAULT uuid_generate_v4()", note: "TEXT DEFAULT 'uuid_generate_v4()'", n: "INTEGER" };
+      try {
+        for (const db of [lite, pg]) {
+          await db.createTable(f, def);
+          const row = await db.insert(f, { n: 1 });
+          expect(row["id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          expect(row["note"]).toBe("uuid_generate_v4()");
+        }
+      } finally {
+        await pg.dropTable(f);
+      }
+    });
+
+    it("arrays: a JS array into TEXT[], INTEGER[] and UUID[] columns is the same JS array out, written by insert, update, upsert and batchInsert", async () => {
+      const a = uniqueTable("portable17_arr");
+      const def = { id: "INTEGER PRIMARY KEY", tags: "TEXT[]", nums: "INTEGER[]", ids: "UUID[]" };
+      try {
+        const results: unknown[][] = [];
+        for (const db of [lite, pg]) {
+          await db.createTable(a, def);
+          const out: unknown[] = [];
+          out.push(await db.insert(a, { id: 1, tags: ["a", "b c", ""], nums: [1, -2], ids: [U1] }));
+          out.push(await db.update(a, { tags: ["x"], nums: [] }, { id: 1 }));
+          out.push(await db.upsert(a, { id: 1, tags: ['"q"', "{}"] }, { conflict: ["id"] }));
+          out.push(await db.batchInsert(a, [{ id: 2, tags: ["p"] }, { id: 3, nums: [7] }]));
+          out.push(await db.select(a, { orderBy: "id" }));
+          results.push(out);
+        }
+        expect(results[0]).toEqual(results[1]);
+        expect((results[1]![4] as { tags: unknown }[])[0]!.tags).toEqual(['"q"', "{}"]);
+      } finally {
+        await pg.dropTable(a);
+      }
+    });
+
     it("property: generated rows, filters and orderings give the same rows in the same order on both backends", async () => {
       const g = uniqueTable("portable17_prop");
       const def = { id: "INTEGER PRIMARY KEY", n: "INTEGER", r: "DOUBLE PRECISION", d: "DECIMAL(8,2)", s: "TEXT", b: "BOOLEAN", u: "UUID", at: "TIMESTAMPTZ" };

@@ -156,10 +156,24 @@ const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [
   [/^(\s*)BYTES\b/i, "$1BYTEA"],
 ];
 
+/**
+ * `uuid_generate_v4()` (the uuid-ossp extension's, which a plain PostgreSQL lacks) written as the
+ * built-in `gen_random_uuid()` (PostgreSQL 13+; the same random version-4 UUID), outside quoted
+ * text, so a definition that works on SQLite works on PostgreSQL (issue 17, item 4).
+ */
+export function builtinUuidFunction(definition: string): string {
+  if (!/uuid_generate_v4/i.test(definition)) return definition;
+  // Quoted text ('…', "…", $$…$$) is kept as is; only the code between is rewritten.
+  return definition.replace(/('(?:[^']|'')*'|"(?:[^"]|"")*"|\$\$[\s\S]*?\$\$)|\buuid_generate_v4\s*\(\s*\)/gi, (_match, quoted: string | undefined) =>
+    quoted !== undefined ? quoted : "gen_random_uuid()",
+  );
+}
+
 function createTable(rename: boolean) {
   return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
     const list = Object.entries(columns).map(([column, definition]) => {
       let def = definition;
+      if (rename) def = builtinUuidFunction(def);
       if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
       return `${quoteIdentifier(column)} ${def}`;
     });
