@@ -210,8 +210,11 @@ function byteaText(text: string): Buffer | undefined {
 export function sqliteColumnValue(column: string, type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (type.kind) {
-    case "integer":
-      return integerValue(column, type, value);
+    case "integer": {
+      const n = integerValue(column, type, value);
+      // A number or bigint in range is written as given (no copy of the row).
+      return typeof value === "string" ? n : value;
+    }
     case "other": {
       // REAL, DOUBLE PRECISION, FLOAT and unknown types: only the float types are checked.
       if (!/^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i.test(type.declared)) return value;
