@@ -29,7 +29,17 @@ export interface ColumnType {
   /** For DECIMAL(p,s): precision and scale. */
   readonly precision: number | undefined;
   readonly scale: number | undefined;
+  /** REAL, DOUBLE PRECISION, FLOAT…: checked as floats. */
+  readonly float: boolean;
+  /** UUID: checked and written in PostgreSQL's canonical form. */
+  readonly uuid: boolean;
+  /** A native array type (`T[]`; stored as JSON text on SQLite). */
+  readonly array: boolean;
 }
+
+const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
+const UUID_TYPE = /^\s*UUID\b/i;
+const ARRAY_TYPE = /\[\]|\bARRAY\b|_ARRAY\b/i;
 
 /** The {@link ColumnType} of a declared type; `primaryKey` integer columns hold 64 bits (SQLite's rowid). */
 export function columnType(declared: string, primaryKey: boolean): ColumnType {
@@ -49,6 +59,9 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     withoutZone: kind === "timestamp" && /^\s*(?:TIMESTAMP|DATETIME)\b(?!TZ)/i.test(declared) && !/WITH\s+TIME\s+ZONE/i.test(declared),
     precision: precision === undefined ? undefined : Number(precision),
     scale: kind === "decimal" ? decimalScale(declared) : undefined,
+    float: kind === "other" && FLOAT_TYPE.test(declared),
+    uuid: kind === "text" && UUID_TYPE.test(declared),
+    array: kind === "json" && ARRAY_TYPE.test(declared),
   };
 }
 
@@ -217,7 +230,7 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
     }
     case "other": {
       // REAL, DOUBLE PRECISION, FLOAT and unknown types: only the float types are checked.
-      if (!/^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i.test(type.declared)) return value;
+      if (!type.float) return value;
       if (typeof value === "number" || typeof value === "bigint") return value;
       if (typeof value === "string") {
         const inf = INFINITY_TEXT.exec(value);
@@ -268,7 +281,7 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       throw refuse(column, type, value, "not a date (a Date, or text such as 2026-01-31)");
     }
     case "text": {
-      if (/^\s*UUID\b/i.test(type.declared)) {
+      if (type.uuid) {
         if (typeof value === "string") {
           let s = value.trim().toLowerCase();
           if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1);
@@ -285,7 +298,7 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       return value;
     }
     case "json": {
-      if (/\[\]|\bARRAY\b|_ARRAY\b/i.test(type.declared)) {
+      if (type.array) {
         if (Array.isArray(value)) return value;
         throw refuse(column, type, value, "an array column takes a JavaScript array");
       }
@@ -357,7 +370,7 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
 export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyMap<string, ColumnFilter> {
   const out = new Map<string, ColumnFilter>();
   for (const [name, type] of types) {
-    if (type.kind === "other" && !/^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i.test(type.declared)) continue;
+    if (type.kind === "other" && !type.float) continue;
     out.set(name, {
       numeric: type.kind === "decimal",
       list: type.kind === "bytes" ? BYTES_LIST : undefined,
