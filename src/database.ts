@@ -11,7 +11,7 @@ import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, Sq
 import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
-import { Queryable, type TransactionOptions } from "./queryable.js";
+import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
 import { currentScope, runInScope } from "./transaction/context.js";
 import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
@@ -297,6 +297,11 @@ export class Database extends Queryable {
     if (driver === undefined || this.#state !== "open") return this.#runAfterConnect(sql, params, single);
     // Drivers finish statements already sent before they close, so single statements need no in-flight count.
     return this.#events.active ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
+  }
+
+  /** @internal */
+  override [ownDriver](): Driver | undefined {
+    return this.#state === "open" ? this.#driver : undefined;
   }
 
   protected override runNow(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined {

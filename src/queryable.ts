@@ -5,10 +5,11 @@
  *
  * @module
  */
-import type { Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
+import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { valueKindOfDeclaredType } from "./dialect/sqlite/sqlite-types.js";
+import { type ColumnType, columnFilters, columnType, filterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
+import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -21,9 +22,7 @@ import {
   deleteStatement,
   insertManyStatement,
   insertStatement,
-  NOT_SAFE_INTEGER,
   UNSAFE_BIGINT,
-  nonIntegerColumns,
   ownDataKeys,
   refuseUnsafeBigints,
   selectStatement,
@@ -32,7 +31,8 @@ import {
   upsertStatement,
   writeValueFlags,
 } from "./crud/statements.js";
-import type { Where } from "./sql/where.js";
+import type { Where, WhereContext } from "./sql/where.js";
+import type { Statement } from "./crud/statements.js";
 import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
@@ -100,7 +100,9 @@ export interface StreamOptions<R extends object = Row> {
 
 const DEFAULT_CHUNK = 500;
 /** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
-const INTEGER_COLUMNS = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, string> }>>();
+const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, ColumnType> }>>();
+/** Native array columns of PostgreSQL tables, per Database (read when a write holds a JS array). */
+const ARRAY_COLUMNS = new WeakMap<object, Map<string, ReadonlySet<string>>>();
 /**
  * Per Database (schema owner) and table: the columns whose values a sequence generates (identity
  * and SERIAL columns) on PostgreSQL/CockroachDB, column → `pg_get_serial_sequence` name.
@@ -134,12 +136,21 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
 export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
 
 /**
+ * The key of {@link Queryable}'s method that gives the Database's driver (for the schema-version
+ * reads of the value checks); not exported from the package.
+ * @internal
+ */
+export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
+
+/**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number; SQLSTATE 22P02/22003): the statement wrote nothing, and the caller gets the
+ * number, text that is not a timestamp, bad bytea hex; SQLSTATE 22P02/22003/22007/22008/22023): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
  */
+const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023"]);
+
 function refusedValueError(error: unknown, operation: string, table: string): unknown {
-  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && (error.code === "22P02" || error.code === "22003")) {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
     return new ValidationError(`The ${operation} on table "${table}" was refused, nothing was written: ${error.message}`, [{ message: error.message, path: [] }], {
       cause: error,
       code: error.code,
@@ -190,6 +201,7 @@ export abstract class Queryable {
         { cause: error },
       );
     }
+    if ((error as { code?: unknown } | null)?.code === "22P02") this.#forgetArrays(table);
     return refusedValueError(error, operation, table);
   }
 
@@ -198,18 +210,43 @@ export abstract class Queryable {
   }
 
   /**
-   * The integer columns of a SQLite table (name → declared type), cached per Database and table and
-   * kept only while `PRAGMA schema_version` (which every schema change, from any connection,
-   * increments) is unchanged: one cheap statement per check instead of reading the table's columns.
+   * @internal The driver whose schema this context follows (the Database's), for
+   * {@link Queryable.#columnTypesOf}; undefined before it connected.
    */
-  async #integerColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
-    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
-    let byTable = INTEGER_COLUMNS.get(this.schemaOwner);
-    if (byTable === undefined) INTEGER_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
-    const cached = byTable.get(table);
-    if (cached !== undefined && cached.version === version) return cached.columns;
-    const columns = new Map<string, string>();
-    for (const info of await this.columns(table)) if (valueKindOfDeclaredType(info.type) === "integer") columns.set(info.name, info.type);
+  [ownDriver](): Driver | undefined {
+    const owner = this.schemaOwner;
+    return owner !== this && owner instanceof Queryable ? owner[ownDriver]() : undefined;
+  }
+
+  /**
+   * The column types of a SQLite table, cached per Database and table and kept only while
+   * `PRAGMA schema_version` (which every schema change, from any connection, increments) is
+   * unchanged. The driver reads the version synchronously without a query event (one header read
+   * per checked write); before the Database connected, or when that read fails, they are read
+   * through ordinary statements.
+   */
+  #columnTypesOf(table: string): ReadonlyMap<string, ColumnType> | Promise<ReadonlyMap<string, ColumnType>> {
+    const driver = this[ownDriver]();
+    const version = driver?.schemaVersion?.();
+    if (driver !== undefined && version !== undefined) {
+      const cached = this.#cachedTypes(table, version);
+      if (cached !== undefined) return cached;
+      const info = driver.tableColumns?.(table);
+      if (info !== undefined) return this.#rememberTypes(table, version, info);
+    }
+    return this.#loadColumnTypes(table);
+  }
+
+  #cachedTypes(table: string, version: number): ReadonlyMap<string, ColumnType> | undefined {
+    const cached = COLUMN_TYPES.get(this.schemaOwner)?.get(table);
+    return cached !== undefined && cached.version === version ? cached.columns : undefined;
+  }
+
+  #rememberTypes(table: string, version: number, info: readonly { name: string; type: string; pk: boolean }[]): ReadonlyMap<string, ColumnType> {
+    let byTable = COLUMN_TYPES.get(this.schemaOwner);
+    if (byTable === undefined) COLUMN_TYPES.set(this.schemaOwner, (byTable = new Map()));
+    const columns = new Map<string, ColumnType>();
+    for (const c of info) columns.set(c.name, columnType(c.type, c.pk));
     if (byTable.size >= 1000) byTable.clear();
     byTable.set(table, { version, columns });
     return columns;
@@ -298,6 +335,144 @@ export abstract class Queryable {
     return this.autocommit ? this.transaction((tx) => run(tx)) : run(this);
   }
 
+  async #loadColumnTypes(table: string): Promise<ReadonlyMap<string, ColumnType>> {
+    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
+    const cached = this.#cachedTypes(table, version);
+    if (cached !== undefined) return cached;
+    const info = (await this.columns(table)).map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey }));
+    return this.#rememberTypes(table, version, info);
+  }
+
+  /**
+   * The function that gives the data a write stores, checked against the columns' types so that
+   * every backend stores the same value or refuses it with a {@link ValidationError}
+   * (docs/database.md, "Values and types"). SQLite: every value is checked and converted by its
+   * column's declared type ({@link sqliteRowValues}). PostgreSQL: JS arrays bound for native array
+   * columns become array literals (elsewhere they are JSON); the array columns are read only when
+   * `rows` hold a JS array. The function returns its argument itself when nothing changed, and
+   * leaves anything but a plain object alone (the statement builders refuse it).
+   */
+  #valueChecker(table: string, rows: readonly unknown[]): ((data: Row) => Row) | undefined | Promise<((data: Row) => Row) | undefined> {
+    if (this.sqlDialect.name === "sqlite") {
+      const types = this.#columnTypesOf(table);
+      const check = (t: ReadonlyMap<string, ColumnType>) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table));
+      return types instanceof Promise ? types.then(check) : check(types);
+    }
+    const hasArray = rows.some((row) => typeof row === "object" && row !== null && Object.values(row).some(Array.isArray));
+    if (!hasArray) return undefined;
+    return this.#postgresArrayColumns(table).then((arrays) => (data: Row): Row => {
+      if (dataShape(data) === undefined) return data;
+      let out: Row | undefined;
+      for (const column of arrays) {
+        const value = data[column];
+        if (Array.isArray(value)) (out ??= { ...data })[column] = postgresArrayLiteral(value, column);
+      }
+      return out ?? data;
+    });
+  }
+
+  /** {@link Queryable.#valueChecker} for one row. */
+  #rowValues(table: string, data: Row): Row | Promise<Row> {
+    if (dataShape(data) === undefined) return data;
+    const checker = this.#valueChecker(table, [data]);
+    if (checker === undefined) return data;
+    return checker instanceof Promise ? checker.then((c) => (c === undefined ? data : c(data))) : checker(data);
+  }
+
+  async #postgresArrayColumns(table: string): Promise<ReadonlySet<string>> {
+    tableName(table);
+    let byTable = ARRAY_COLUMNS.get(this.schemaOwner);
+    if (byTable === undefined) ARRAY_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
+    let arrays = byTable.get(table);
+    if (arrays === undefined) {
+      const rows = await this.execute<Row>(
+        "SELECT a.attname AS name FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A'",
+        [quoteIdentifier(table)],
+      );
+      arrays = new Set(rows.map((r) => String(r["name"])));
+      if (byTable.size >= 1000) byTable.clear();
+      byTable.set(table, arrays);
+    }
+    return arrays;
+  }
+
+  /**
+   * On SQLite, the filter context that compares values as the columns store them (an uppercase
+   * UUID matches, DECIMAL compares as a number; see `columnFilters`), or undefined where the filter
+   * compares the same without it: always on other backends (the server types parameters from the
+   * columns), and for filters of integer equalities only on columns the cache knows are not DECIMAL.
+   */
+  #filterContext(table: string, where: unknown, ordered = false): WhereContext | undefined | Promise<WhereContext | undefined> {
+    if (this.sqlDialect.name !== "sqlite" || ((where === undefined || where === null) && !ordered)) return undefined;
+    if (!ordered && !filterNeedsTypes(where)) {
+      const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
+      if (known !== undefined && !Object.keys(where ?? {}).some((k) => known.get(k)?.kind === "decimal")) return undefined;
+    }
+    try {
+      tableName(table);
+    } catch {
+      return undefined; // the statement builder reports it
+    }
+    const types = this.#columnTypesOf(table);
+    return types instanceof Promise ? types.then((t) => ({ table, columnValues: columnFilters(t) })) : { table, columnValues: columnFilters(types) };
+  }
+
+  /**
+   * {@link Queryable.#rowValues} for each record of a batch, before its transaction starts; a
+   * refusal names the record's index. `keep` (batchUpdate's key column) is left as it is.
+   */
+  /**
+   * Checks every record of a batch with {@link Queryable.#valueChecker} (a refusal names the
+   * record's index) and returns the converter to apply to each record when its statement is built,
+   * or undefined when records are written as given.
+   */
+  async #recordChecker(table: string, records: readonly Row[]): Promise<((data: Row) => Row) | undefined> {
+    const found = this.#valueChecker(table, records);
+    const check = found instanceof Promise ? await found : found;
+    if (check === undefined) return undefined;
+    for (let i = 0; i < records.length; i++) {
+      try {
+        check(records[i]!);
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+        }
+        throw error;
+      }
+    }
+    return check;
+  }
+
+  async #recordValues(table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
+    const found = this.#valueChecker(table, records);
+    const check = found instanceof Promise ? await found : found;
+    if (check === undefined) return records as Row[];
+    const out: Row[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      try {
+        if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
+          const { [keep]: id, ...rest } = record;
+          const values = check(rest);
+          out[i] = values === rest ? record : { [keep]: id, ...values };
+        } else {
+          out[i] = check(record);
+        }
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+        }
+        throw error;
+      }
+    }
+    return out;
+  }
+
+  /** Forgets what is cached of a PostgreSQL table's array columns (after the server refused a value: the columns may have changed). */
+  #forgetArrays(table: string): void {
+    ARRAY_COLUMNS.get(this.schemaOwner)?.delete(table);
+  }
+
   /** @internal The object whose schema caches this context shares: the Database. */
   protected get schemaOwner(): object {
     return this;
@@ -306,28 +481,6 @@ export abstract class Queryable {
   /** The rare value checks of one write's data, as flagged by {@link writeValueFlags} (the caller skips the call, and its await, for 0). */
   async #checkWriteValues(table: string, data: unknown, what: string, flags: number): Promise<void> {
     if ((flags & UNSAFE_BIGINT) !== 0) this.#checkInt64(data, what);
-    if ((flags & NOT_SAFE_INTEGER) !== 0) await this.#checkIntegerColumns(table, nonIntegerColumns(data, undefined));
-  }
-
-  /**
-   * The same answer on every backend for a number that is not an integer (1.5, 1e300, ±Infinity)
-   * written to an integer column: PostgreSQL refuses it, SQLite would store a REAL. On SQLite the
-   * table's declared types are read (only when such a number is in the data) and a
-   * {@link ValidationError} is thrown before the write; on PostgreSQL the server's refusal is
-   * turned into the same error by {@link Queryable.afterWriteError}.
-   */
-  async #checkIntegerColumns(table: string, columns: Set<string> | undefined): Promise<void> {
-    if (columns === undefined || this.sqlDialect.name !== "sqlite") return;
-    const issues: ValidationIssue[] = [];
-    const integers = await this.#integerColumnsOf(table);
-    for (const [name, type] of integers) {
-      if (columns.has(name)) {
-        issues.push({ message: `is an integer column (${type}); a number that is not an integer cannot be stored in it`, path: [name] });
-      }
-    }
-    if (issues.length > 0) {
-      throw new ValidationError(`Cannot write ${issues.map((i) => `${String(i.path[0])}`).join(", ")} of table "${table}": a number that is not an integer (such as 1.5 or Infinity) cannot be stored in an integer column`, issues);
-    }
   }
 
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
@@ -508,19 +661,23 @@ export abstract class Queryable {
    * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
    * are left out, so column defaults apply.
    */
-  async insert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row): Promise<R> {
+  async insert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row): Promise<R> {
     const dialect = this.sqlDialect;
-    const shape = dataShape(data);
-    const statement =
+    const shape = dataShape(given);
+    const build = (data: Row): Statement =>
       shape === undefined
-        ? insertStatement(dialect, table, data as Row)
-        : shapeCacheFor(dialect).statement("insert", table, shape, data as Row, undefined, () => insertStatement(dialect, table, data as Row));
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "insert data", flags);
+        ? insertStatement(dialect, table, data)
+        : shapeCacheFor(dialect).statement("insert", table, shape, data, undefined, () => insertStatement(dialect, table, data));
+    let statement = build(given as Row);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "insert data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = build(data);
     let advance: string | undefined;
     try {
-      // single: SQLite makes every change of a RETURNING statement at its first step, so reading one
-      // row with get() loses nothing and is 2-3x faster than all() (docs/benchmarks.md).
+      // single: one row is wanted; the driver still steps a writer to completion, so a failed
+      // autocommit COMMIT rejects (docs/decisions.md).
       const now = this.runNow(statement.sql, statement.params, true);
       if (now !== undefined) return now.rows[0] as R;
       advance = await this.#sequenceAdvance(table, [data as Row]);
@@ -536,10 +693,12 @@ export abstract class Queryable {
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const shape = o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
+    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o)
+        ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     return result.rows as R[];
@@ -552,10 +711,12 @@ export abstract class Queryable {
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
-    const shape = o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
+    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o, undefined, 1)
+        ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
     const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
     return (result.rows[0] ?? null) as R | null;
@@ -565,10 +726,15 @@ export abstract class Queryable {
    * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
    * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
    */
-  async update<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
-    const statement = this.#updateStatement(table, data as Row, where, true);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+  async update<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
+    let statement = this.#updateStatement(table, given as Row, where, true);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
       const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
       return (result.rows[0] ?? null) as R | null;
@@ -578,10 +744,15 @@ export abstract class Queryable {
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
-  async updateMany<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
-    const statement = this.#updateStatement(table, data as Row, where, false);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "update data", flags);
+  async updateMany<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
+    let statement = this.#updateStatement(table, given as Row, where, false);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
       const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
       return result.rowCount;
@@ -590,11 +761,11 @@ export abstract class Queryable {
     }
   }
 
-  #updateStatement(table: string, data: Row, where: unknown, returning: boolean) {
+  #updateStatement(table: string, data: Row, where: unknown, returning: boolean, context?: WhereContext) {
     const dialect = this.sqlDialect;
     const dataKeys = dataShape(data);
-    const whereKeys = dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
-    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning);
+    const whereKeys = context !== undefined || dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
+    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning, context ?? {});
     return shapeCacheFor(dialect).statement(returning ? "update" : "updateMany", table, dataKeys + "|" + whereKeys, data, where as Row, () =>
       updateStatement(dialect, table, data, where, returning),
     );
@@ -608,10 +779,12 @@ export abstract class Queryable {
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
   async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
     const dialect = this.sqlDialect;
-    const shape = simpleWhereShape(where);
+    const filter = this.#filterContext(table, where);
+    const context = filter instanceof Promise ? await filter : filter;
+    const shape = context === undefined ? simpleWhereShape(where) : undefined;
     const statement =
       shape === undefined
-        ? deleteStatement(dialect, table, where)
+        ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     return result.rowCount;
@@ -624,10 +797,13 @@ export abstract class Queryable {
    * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
    * ```
    */
-  async upsert<R extends object = Row>(table: string, data: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
-    const statement = upsertStatement(this.sqlDialect, table, data as Row, options);
-    const flags = writeValueFlags(data);
-    if (flags !== 0) await this.#checkWriteValues(table, data, "upsert data", flags);
+  async upsert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
+    let statement = upsertStatement(this.sqlDialect, table, given as Row, options);
+    const flags = writeValueFlags(given);
+    if (flags !== 0) await this.#checkWriteValues(table, given, "upsert data", flags);
+    const checked = this.#rowValues(table, given as Row);
+    const data = checked instanceof Promise ? await checked : checked;
+    if (data !== given) statement = upsertStatement(this.sqlDialect, table, data, options);
     let advance: string | undefined;
     try {
       const now = this.runNow(statement.sql, statement.params, true);
@@ -643,7 +819,8 @@ export abstract class Queryable {
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
-    const statement = countStatement(this.sqlDialect, table, where);
+    const filter = this.#filterContext(table, where);
+    const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
     const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
     const value = result.rows[0]?.["count"];
     return Number(value);
@@ -671,12 +848,10 @@ export abstract class Queryable {
     // Validate every record before the first statement, so bad input writes nothing. Equal column
     // lists are shared, so a million records cost one pointer each, not one array each.
     const interned = new Map<string, string[]>();
-    let fractional: Set<string> | undefined;
     const shapes = records.map((record, i) => {
       try {
         const columns = dataColumns(record, `record ${i}`, { table });
         this.#checkInt64(record, `record ${i}`);
-        fractional = nonIntegerColumns(record, fractional);
         const key = columns.join(",");
         const known = interned.get(key);
         if (known !== undefined) return known;
@@ -688,7 +863,9 @@ export abstract class Queryable {
       }
     });
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
+    // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
+    // again chunk by chunk, so memory stays bounded by the caller's array.
+    const convert = await this.#recordChecker(table, records as Row[]);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
@@ -704,7 +881,7 @@ export abstract class Queryable {
         }
       };
       if (!returning && dialect.copyLine !== undefined) {
-        const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress);
+        const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
         await advanceSequences();
         return count;
       }
@@ -716,7 +893,8 @@ export abstract class Queryable {
         const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
         let end = start + 1;
         while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
-        const statement = insertManyStatement(this.sqlDialect, table, columns, records.slice(start, end) as Row[], returning);
+        const chunk = records.slice(start, end) as Row[];
+        const statement = insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning);
         const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
         if (returning) for (const row of result.rows) out.push(row as R);
         done += end - start;
@@ -744,6 +922,7 @@ export abstract class Queryable {
     shapes: readonly string[][],
     progressEvery: number,
     onProgress: ((done: number, total: number) => void) | undefined,
+    convert: ((data: Row) => Row) | undefined,
   ): Promise<number> {
     const copyLine = this.sqlDialect.copyLine!;
     const name = tableName(table);
@@ -758,7 +937,7 @@ export abstract class Queryable {
       function* lines(): Generator<string> {
         const values: unknown[] = new Array(columns.length);
         for (let r = from; r < to; r++) {
-          const record = records[r]!;
+          const record = convert === undefined ? records[r]! : convert(records[r]!);
           for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!];
           yield copyLine(values);
           // The run's last row is reported once its COPY has finished, below.
@@ -794,8 +973,7 @@ export abstract class Queryable {
     assertIdentifier(key, "column", { table });
     if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
     const returning = options.returning !== false;
-    let fractional: Set<string> | undefined;
-    const statements = records.map((record, i) => {
+    const statementOf = (record: unknown, i: number): Statement => {
       // The same rule as insert: a plain object whose own enumerable string keys are the columns.
       if (ownDataKeys(record, `record ${i}`) === undefined) {
         throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
@@ -807,11 +985,14 @@ export abstract class Queryable {
         throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
       }
       delete data[key];
-      fractional = nonIntegerColumns(data, fractional);
       return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
-    });
+    };
+    let statements = records.map(statementOf);
+    if (statements.length > 0) {
+      const checkedRecords = await this.#recordValues(table, records as Row[], key);
+      if (checkedRecords.some((record, i) => record !== records[i])) statements = checkedRecords.map(statementOf);
+    }
     if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
-    if (fractional !== undefined) await this.#checkIntegerColumns(table, fractional);
     return this.transaction(async (tx) => {
       const out: R[] = [];
       let changed = 0;

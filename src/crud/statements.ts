@@ -8,7 +8,7 @@
 import type { Row, SqlDialect } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
-import { type OrderBy, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
+import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
 
 /** A statement ready for the driver. */
@@ -278,7 +278,7 @@ export function selectStatement(
   const params: unknown[] = [];
   let sql = `SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`;
   sql += whereClause(dialect, options.where, params, ctx);
-  const order = renderOrderBy(parseOrderBy(options.orderBy, ctx));
+  const order = orderByText(parseOrderBy(options.orderBy, ctx), ctx);
   if (order !== "") sql += ` ORDER BY ${order}`;
   if (limitOverride !== undefined) {
     // A fixed limit (selectOne's 1) is part of the statement's shape, so it is written inline.
@@ -289,6 +289,21 @@ export function selectStatement(
     if (options.offset !== undefined) sql += ` OFFSET ${bindOrInline(dialect, params, checkCount("offset", options.offset))}`;
   }
   return { sql, params };
+}
+
+/**
+ * The ORDER BY terms; a column the context marks numeric (SQLite's DECIMAL, stored as text) is
+ * ordered by its number, `CAST("price" AS NUMERIC)`, as PostgreSQL orders NUMERIC.
+ */
+function orderByText(terms: readonly OrderTerm[], context: WhereContext): string {
+  const numeric = context.columnValues;
+  if (numeric === undefined || !terms.some((t) => numeric.get(t.column)?.numeric === true)) return renderOrderBy(terms);
+  return terms
+    .map((term) => {
+      const text = renderOrderBy([term]);
+      return numeric.get(term.column)?.numeric === true ? text.replace(/^("(?:[^"]|"")*")/, "CAST($1 AS NUMERIC)") : text;
+    })
+    .join(", ");
 }
 
 /** A LIMIT/OFFSET value: validated integer text on dialects that inline them, else a placeholder. */

@@ -59,6 +59,14 @@ export interface Driver extends DriverConnection {
    * caller uses {@link DriverConnection.query}. Saves a promise and a microtask per statement.
    */
   queryNow?(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined;
+  /**
+   * The schema version (SQLite's `PRAGMA schema_version`), read synchronously and without a query
+   * event, or undefined when it cannot be read now; absent on server backends. Lets tablekit's
+   * value checks keep per-table column types current (src/crud/column-values.ts).
+   */
+  schemaVersion?(): number | undefined;
+  /** A table's columns with their declared types (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}. */
+  tableColumns?(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined;
 }
 
 /** The SQL that differs between backends. Everything else is shared. */

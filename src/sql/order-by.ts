@@ -74,8 +74,11 @@ export function parseOrderBy(orderBy: OrderBy | undefined | null, context?: Iden
  *
  * ```ts
  * renderOrderBy([{ column: "name", direction: "ASC" }, { column: "created_at", direction: "DESC", nulls: "LAST" }]);
- * // '"name" ASC, "created_at" DESC NULLS LAST'
+ * // '"name" ASC NULLS LAST, "created_at" DESC NULLS LAST'
  * ```
+ *
+ * A term without `nulls` is rendered with PostgreSQL's default written out (`NULLS LAST` for ASC,
+ * `NULLS FIRST` for DESC), so NULLs sort the same on every backend.
  */
 export function renderOrderBy(terms: readonly OrderTerm[]): string {
   let text = "";
@@ -89,8 +92,15 @@ export function renderOrderBy(terms: readonly OrderTerm[]): string {
     if (nulls !== undefined && nulls !== "FIRST" && nulls !== "LAST") {
       throw orderError(`order term nulls must be "FIRST", "LAST" or undefined, not ${formatForMessage(nulls)}`, [i, "nulls"]);
     }
-    text += (i === 0 ? "" : ", ") + quoteIdentifier(assertIdentifier(term.column, "column")) + " " + direction;
-    if (nulls !== undefined) text += " NULLS " + nulls;
+    // NULLs are written out on every backend (PostgreSQL's default: last ascending, first
+    // descending), since SQLite's default (and CockroachDB's) puts them first ascending.
+    text +=
+      (i === 0 ? "" : ", ") +
+      quoteIdentifier(assertIdentifier(term.column, "column")) +
+      " " +
+      direction +
+      " NULLS " +
+      (nulls ?? (direction === "ASC" ? "LAST" : "FIRST"));
   }
   return text;
 }

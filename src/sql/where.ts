@@ -81,6 +81,27 @@ export interface WhereContext {
   table?: string | undefined;
   /** Known columns; a filter naming any other column throws {@link IdentifierError}. */
   columns?: ReadonlySet<string> | undefined;
+  /**
+   * Per-column handling of compared values, from the declared types (SQLite; see
+   * `src/crud/column-values.ts`): values are converted as a write would store them (an uppercase
+   * UUID lowercased, timestamp text as its instant), and numeric columns stored as text (DECIMAL)
+   * compare as numbers. Columns not in the map are compared as given.
+   */
+  columnValues?: ReadonlyMap<string, ColumnFilter> | undefined;
+}
+
+/** How values compared with one column are bound; see {@link WhereContext.columnValues}. */
+export interface ColumnFilter {
+  /** The value to compare with, as the column stores it (returned unchanged when it cannot be converted). */
+  value(value: unknown): unknown;
+  /** Whether the column and the value are compared as numbers (`CAST(… AS NUMERIC)`, SQLite). */
+  readonly numeric: boolean;
+  /**
+   * For `in`/`notIn` lists, when the list cannot carry the column's values as they are (SQLite's
+   * JSON list has no bytes): the expression compared (given the quoted column) and each element's
+   * form in the list.
+   */
+  readonly list?: { column(quoted: string): string; value(value: unknown): unknown } | undefined;
 }
 
 /** Deepest nesting of AND/OR/NOT accepted in a filter. */
@@ -257,7 +278,7 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
     case "number":
     case "boolean":
     case "bigint":
-      out.push(column + " = " + bind(state, value));
+      out.push(compared(state, key, column) + " = " + bind(state, value, key));
       return;
     case "undefined":
       addIssue(state, "is undefined; use null to match NULL");
@@ -270,14 +291,14 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
       if (Array.isArray(value)) {
         addIssue(state, "is an array; to match any of several values write { in: [...] }");
       } else if (isPlainObject(value)) {
-        compileOperators(state, column, value, out);
+        compileOperators(state, column, value, out, key);
       } else {
-        out.push(column + " = " + bind(state, value)); // Date, Uint8Array, Buffer and other class instances
+        out.push(compared(state, key, column) + " = " + bind(state, value, key)); // Date, Uint8Array, Buffer and other class instances
       }
   }
 }
 
-function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[]): void {
+function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[], key: string): void {
   const keys = Object.keys(operators);
   const before = state.issues?.length ?? 0;
   checkOwnKeys(state, operators, keys);
@@ -295,28 +316,28 @@ function compileOperators(state: State, column: string, operators: Record<string
     let condition: string | undefined;
     switch (operator) {
       case "eq":
-        condition = value === null ? column + " IS NULL" : comparison(state, column, " = ", value);
+        condition = value === null ? column + " IS NULL" : comparison(state, column, " = ", value, key);
         break;
       case "ne":
-        condition = value === null ? column + " IS NOT NULL" : comparison(state, column, " <> ", value);
+        condition = value === null ? column + " IS NOT NULL" : comparison(state, column, " <> ", value, key);
         break;
       case "gt":
-        condition = comparison(state, column, " > ", value);
+        condition = comparison(state, column, " > ", value, key);
         break;
       case "gte":
-        condition = comparison(state, column, " >= ", value);
+        condition = comparison(state, column, " >= ", value, key);
         break;
       case "lt":
-        condition = comparison(state, column, " < ", value);
+        condition = comparison(state, column, " < ", value, key);
         break;
       case "lte":
-        condition = comparison(state, column, " <= ", value);
+        condition = comparison(state, column, " <= ", value, key);
         break;
       case "in":
-        condition = list(state, column, value, false);
+        condition = list(state, column, value, false, key);
         break;
       case "notIn":
-        condition = list(state, column, value, true);
+        condition = list(state, column, value, true, key);
         break;
       case "like":
         if (typeof value === "string") condition = column + " LIKE " + bind(state, value);
@@ -348,13 +369,18 @@ function compileOperators(state: State, column: string, operators: Record<string
 }
 
 /** `column <op> placeholder` for a non-null comparison value, or an issue. */
-function comparison(state: State, column: string, operator: string, value: unknown): string | undefined {
+function comparison(state: State, column: string, operator: string, value: unknown, key: string): string | undefined {
   const problem = valueProblem(value);
   if (problem !== undefined) {
     addIssue(state, problem);
     return undefined;
   }
-  return column + operator + bind(state, value);
+  return compared(state, key, column) + operator + bind(state, value, key);
+}
+
+/** The column as compared: `CAST(column AS NUMERIC)` for a numeric column stored as text (see {@link WhereContext.columnValues}). */
+function compared(state: State, key: string, column: string): string {
+  return state.context?.columnValues?.get(key)?.numeric === true ? `CAST(${column} AS NUMERIC)` : column;
 }
 
 /** Why `value` cannot be bound in a comparison, or undefined when it can. */
@@ -377,7 +403,8 @@ function valueProblem(value: unknown): string | undefined {
   }
 }
 
-function list(state: State, column: string, value: unknown, negate: boolean): string | undefined {
+function list(state: State, column: string, value: unknown, negate: boolean, key: string): string | undefined {
+  const filter = state.context?.columnValues?.get(key);
   if (!Array.isArray(value)) {
     addIssue(state, `must be an array of values, not ${describeType(value)}`);
     return undefined;
@@ -401,19 +428,26 @@ function list(state: State, column: string, value: unknown, negate: boolean): st
       state.path.pop();
       ok = false;
     } else if (ok) {
-      encoded[i] = dialect.encodeValue(element);
+      let v = filter === undefined ? element : filter.value(element);
+      if (filter?.list !== undefined) v = filter.list.value(v);
+      // A numeric column compares with JSON numbers from the list (json_each), not text.
+      if (filter?.numeric === true && typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) v = Number(v);
+      encoded[i] = dialect.encodeValue(v);
     }
   }
   if (!ok) return undefined;
   const params = state.params;
   params.push(dialect.encodeList(encoded));
-  return dialect.inList(column, dialect.placeholder(params.length), negate);
+  const compared = filter?.list !== undefined ? filter.list.column(column) : filter?.numeric === true ? `CAST(${column} AS NUMERIC)` : column;
+  return dialect.inList(compared, dialect.placeholder(params.length), negate);
 }
 
-function bind(state: State, value: unknown): string {
+function bind(state: State, value: unknown, key?: string): string {
   const params = state.params;
-  params.push(state.dialect.encodeValue(value));
-  return state.dialect.placeholder(params.length);
+  const filter = key === undefined ? undefined : state.context?.columnValues?.get(key);
+  params.push(state.dialect.encodeValue(filter === undefined ? value : filter.value(value)));
+  const placeholder = state.dialect.placeholder(params.length);
+  return filter?.numeric === true ? `CAST(${placeholder} AS NUMERIC)` : placeholder;
 }
 
 /**

@@ -155,7 +155,7 @@ for (const backend of backends()) {
       expect(seen).toEqual([1, 2]);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ rowCount: 2, inTransaction: false, dialect: backend.name });
-      expect(events[0]!.sql).toBe(`SELECT * FROM ${q} ORDER BY "id" ASC`);
+      expect(events[0]!.sql).toBe(`SELECT * FROM ${q} ORDER BY "id" ASC NULLS LAST`);
     });
 
     it("params are absent by default and present with logParameters: true", async () => {

@@ -203,23 +203,24 @@ for (const backend of backends()) {
       }
     });
 
-    // Known limitation (docs/decisions.md, "JSON columns"): writes are not typed by column, so a
-    // top-level JS string is JSON text on both backends, never a JSON string value. it.fails flips
-    // to a failure the day this is fixed, so the expectation below stays honest.
-    it.fails("JSON strings that look like other JSON values stay strings", async () => {
+    // Issue 17, item 5 (docs/decisions.md, "JSON columns"): a top-level JS string is JSON text on
+    // every backend (PostgreSQL parses it; SQLite now checks it the same way), so "42" reads back
+    // as 42 on both, and text that is not JSON is a ValidationError on both. A JSON string value is
+    // written as JSON text: JSON.stringify("42").
+    it("JSON: a top-level string is JSON text on every backend; text that is not JSON is refused on every backend", async () => {
       for (const column of ["t_jsonb", "t_json"]) {
-        for (const value of ["42", "true", "null", '{"a":1}', "[1]"]) {
-          await through(column, value, (read) => {
-            expect(typeof read).toBe("string");
-            expect(read).toBe(value);
-          });
+        for (const [value, expected] of [["42", 42], ["true", true], ["null", null], ['{"a":1}', { a: 1 }], ["[1]", [1]], ['"42"', "42"]] as const) {
+          await through(column, value, (read) => expect(read).toEqual(expected));
+        }
+        for (const value of ["plain", "{bad", ""]) {
+          await expect(db.insert(t, { [column]: value })).rejects.toBeInstanceOf(ValidationError);
         }
       }
     });
 
-    // Known limitation (docs/decisions.md, "JSON columns"): a top-level boolean reads back as 1 on
-    // SQLite (booleans are stored as 1/0 there); PostgreSQL keeps it.
-    (backend.name === "sqlite" ? it.fails : it)("JSON booleans at the top level stay booleans", async () => {
+    // Issue 17, item 5: a top-level boolean read back as 1 on SQLite (booleans are bound as 1/0
+    // there); it is now written as JSON true/false, as PostgreSQL stores it.
+    it("JSON booleans at the top level stay booleans", async () => {
       for (const column of ["t_jsonb", "t_json"]) {
         for (const value of [true, false]) {
           await through(column, value, (read) => {

@@ -184,7 +184,8 @@ describe("renderOrderBy", () => {
         { column: "name", direction: "ASC" },
         { column: "created_at", direction: "DESC", nulls: "LAST" },
       ]),
-    ).toBe('"name" ASC, "created_at" DESC NULLS LAST');
+    ).toBe('"name" ASC NULLS LAST, "created_at" DESC NULLS LAST');
+    expect(renderOrderBy([{ column: "b", direction: "DESC" }])).toBe('"b" DESC NULLS FIRST');
     expect(renderOrderBy([{ column: "a", direction: "ASC", nulls: "FIRST" }])).toBe('"a" ASC NULLS FIRST');
   });
 
@@ -220,7 +221,7 @@ describe("order by: properties", () => {
         if (lower) text = text.replace(/ (ASC|DESC|NULLS|FIRST|LAST)\b/g, (m) => m.toLowerCase());
         expect(parseOrderBy(text)).toStrictEqual(terms);
         expect(renderOrderBy(parseOrderBy(text))).toBe(
-          terms.map((t) => `"${t.column}" ${t.direction}${t.nulls === undefined ? "" : " NULLS " + t.nulls}`).join(", "),
+          terms.map((t) => `"${t.column}" ${t.direction} NULLS ${t.nulls ?? (t.direction === "ASC" ? "LAST" : "FIRST")}`).join(", "),
         );
       }),
     );

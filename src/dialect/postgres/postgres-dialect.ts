@@ -44,7 +44,12 @@ export function encodePostgresValue(value: unknown): unknown {
       if (value === null) return null;
       if (value instanceof Date) {
         checkDate(value);
-        return value;
+        // ISO-8601 in UTC, as SQLite stores it: pg's own form is local time with an offset, which a
+        // TIMESTAMP (without time zone) column keeps as local wall time and a text column as text
+        // that differs from SQLite's.
+        const iso = value.toISOString();
+        // PostgreSQL has no year 0: it is 1 BC (checkDate allows no earlier year).
+        return value.getUTCFullYear() === 0 ? "0001" + iso.slice(4) + " BC" : iso;
       }
       if (Buffer.isBuffer(value)) return value;
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -59,6 +64,43 @@ export function encodePostgresValue(value: unknown): unknown {
     default:
       throw new ValidationError(`A ${typeof value} cannot be stored in a column`, [{ message: `unsupported ${typeof value}`, path: [] }]);
   }
+}
+
+/**
+ * A JS array as a PostgreSQL array literal (`{"a","b"}`, nested arrays as nested braces), for a
+ * native array column (TEXT[], INTEGER[], UUID[] …). Elements are checked as values are (NaN,
+ * invalid Dates refused); objects become JSON text.
+ *
+ * @param value - The array.
+ * @param column - The column, for error messages.
+ * @returns The literal, bound as text; the server parses it with the column's element type.
+ * @throws ValidationError for an element that cannot be stored.
+ */
+export function postgresArrayLiteral(value: readonly unknown[], column: string): string {
+  let out = "{";
+  for (let i = 0; i < value.length; i++) {
+    const element = value[i];
+    if (i > 0) out += ",";
+    if (Array.isArray(element)) {
+      out += postgresArrayLiteral(element, column);
+      continue;
+    }
+    try {
+      if (typeof element === "number") checkNumber(element);
+      if (element instanceof Date) checkDate(element);
+      if (element !== null && typeof element === "object" && !(element instanceof Date) && !Buffer.isBuffer(element)) jsonText(element);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        throw new ValidationError(`Cannot store element ${i} of column "${column}": ${error.message}`, [{ message: error.message, path: [column, i] }]);
+      }
+      throw error;
+    }
+    if (element === undefined) {
+      throw new ValidationError(`Cannot store element ${i} of column "${column}": undefined`, [{ message: "undefined array element", path: [column, i] }]);
+    }
+    out += arrayElement(element);
+  }
+  return out + "}";
 }
 
 /** One element of a PostgreSQL array literal. */
@@ -123,10 +165,24 @@ const POSTGRES_TYPE_RENAMES: [RegExp, string][] = [
  */
 const TIMESTAMP_TYPE = /^(\s*)(TIMESTAMPTZ|TIMESTAMP)\b(?!\s*\()/i;
 
+/**
+ * `uuid_generate_v4()` (the uuid-ossp extension's, which a plain PostgreSQL lacks) written as the
+ * built-in `gen_random_uuid()` (PostgreSQL 13+; the same random version-4 UUID), outside quoted
+ * text, so a definition that works on SQLite works on PostgreSQL (issue 17, item 4).
+ */
+export function builtinUuidFunction(definition: string): string {
+  if (!/uuid_generate_v4/i.test(definition)) return definition;
+  // Quoted text ('…', "…", $$…$$) is kept as is; only the code between is rewritten.
+  return definition.replace(/('(?:[^']|'')*'|"(?:[^"]|"")*"|\$\$[\s\S]*?\$\$)|\buuid_generate_v4\s*\(\s*\)/gi, (_match, quoted: string | undefined) =>
+    quoted !== undefined ? quoted : "gen_random_uuid()",
+  );
+}
+
 function createTable(rename: boolean) {
   return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
     const list = Object.entries(columns).map(([column, definition]) => {
       let def = definition;
+      if (rename) def = builtinUuidFunction(def);
       if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
       def = def.replace(TIMESTAMP_TYPE, "$1$2(3)");
       // An integer PRIMARY KEY generates ids on SQLite (the rowid): an identity column does here.

@@ -36,14 +36,23 @@ export const sqliteDialect: SqlDialect = Object.freeze({
 
 /**
  * An IN list travels as one JSON array bound to `json_each(?)`, so the SQL text (and its prepared
- * statement) is the same whatever the list's length. bigints are written as exact JSON numbers.
+ * statement) is the same whatever the list's length. bigints are written as exact JSON numbers,
+ * ±Infinity as `9e999`/`-9e999`; bytes columns compare by hex text (see `columnFilters`).
  */
 function encodeList(values: readonly unknown[]): string {
   let json = "[";
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (i > 0) json += ",";
-    json += typeof value === "bigint" ? value.toString() : JSON.stringify(value ?? null);
+    // ±Infinity as 9e999/-9e999, which SQLite's JSON reads as ±Infinity (JSON.stringify writes null).
+    json +=
+      typeof value === "bigint"
+        ? value.toString()
+        : value === Infinity
+          ? "9e999"
+          : value === -Infinity
+            ? "-9e999"
+            : JSON.stringify(value ?? null);
   }
   return json + "]";
 }

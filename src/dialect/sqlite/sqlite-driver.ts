@@ -288,6 +288,32 @@ export class SqliteDriver implements Driver {
     this.#connection();
   }
 
+  #versionStmt: Statement | undefined;
+  #tableInfoStmt: Statement | undefined;
+
+  /** See {@link Driver.schemaVersion}: the main connection's database header, read in place. */
+  schemaVersion(): number | undefined {
+    try {
+      const db = this.#connection().db;
+      if (this.#versionStmt?.database !== db) this.#versionStmt = db.prepare("PRAGMA schema_version").pluck();
+      return this.#versionStmt.get() as number;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** See {@link Driver.tableColumns}. */
+  tableColumns(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined {
+    try {
+      const db = this.#connection().db;
+      if (this.#tableInfoStmt?.database !== db) this.#tableInfoStmt = db.prepare("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid");
+      this.#tableInfoStmt.safeIntegers(false);
+      return (this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number }[]).map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0 }));
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * Opens a connection: the main one (read-write, or read-only under `readonly`), or a read-only
    * side connection for streaming (`sideReader`). A read-only open never changes the journal mode

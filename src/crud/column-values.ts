@@ -1,0 +1,410 @@
+/**
+ * Values checked against their column's declared type, so that SQLite stores what PostgreSQL
+ * would store and refuses what PostgreSQL would refuse (issue 17, item 3).
+ *
+ * node-postgres sends every value as text and the server parses it with the column type's input
+ * function: `"42"` into an INTEGER column is 42, `"thirty"` is refused (SQLSTATE 22P02), `true`
+ * into a JSON column is the JSON value `true`. SQLite stores whatever it is given. On SQLite,
+ * tablekit's CRUD writes therefore pass each value through {@link sqliteColumnValue} with the
+ * column's declared type: the value PostgreSQL would store is written (in the form tablekit's
+ * SQLite decoders read back identically), and a value PostgreSQL would refuse is a
+ * {@link ValidationError} before anything is written.
+ *
+ * @module
+ */
+import { ValidationError } from "../errors/errors.js";
+import { type ValueKind, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import type { ColumnFilter } from "../sql/where.js";
+
+/** What tablekit knows of one column for its value checks. */
+export interface ColumnType {
+  /** The declared type, as the database reports it. */
+  readonly declared: string;
+  /** How values of the column are decoded (see `valueKindOfDeclaredType`). */
+  readonly kind: ValueKind;
+  /** For integer columns: the bits PostgreSQL's type holds (16, 32 or 64). */
+  readonly bits: number;
+  /** For timestamp columns: whether the type is `TIMESTAMP` without time zone (an offset in text is ignored, as PostgreSQL does). */
+  readonly withoutZone: boolean;
+  /** For DECIMAL(p,s): precision and scale. */
+  readonly precision: number | undefined;
+  readonly scale: number | undefined;
+  /** REAL, DOUBLE PRECISION, FLOAT…: checked as floats. */
+  readonly float: boolean;
+  /** UUID: checked and written in PostgreSQL's canonical form. */
+  readonly uuid: boolean;
+  /** A native array type (`T[]`; stored as JSON text on SQLite). */
+  readonly array: boolean;
+}
+
+const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
+const UUID_TYPE = /^\s*UUID\b/i;
+const ARRAY_TYPE = /\[\]|\bARRAY\b|_ARRAY\b/i;
+
+/** The {@link ColumnType} of a declared type; `primaryKey` integer columns hold 64 bits (SQLite's rowid). */
+export function columnType(declared: string, primaryKey: boolean): ColumnType {
+  const kind = valueKindOfDeclaredType(declared);
+  const upper = declared.toUpperCase();
+  let bits = 64;
+  if (kind === "integer" && !primaryKey) {
+    if (/\b(?:SMALLINT|INT2|SMALLSERIAL|SERIAL2)\b/.test(upper)) bits = 16;
+    else if (/\b(?:BIGINT|INT8|BIGSERIAL|SERIAL8|INT64)\b/.test(upper)) bits = 64;
+    else if (/\b(?:INTEGER|INT|INT4|SERIAL|SERIAL4)\b/.test(upper)) bits = 32;
+  }
+  const precision = kind === "decimal" ? /\(\s*(\d+)/.exec(declared)?.[1] : undefined;
+  return {
+    declared,
+    kind,
+    bits,
+    withoutZone: kind === "timestamp" && /^\s*(?:TIMESTAMP|DATETIME)\b(?!TZ)/i.test(declared) && !/WITH\s+TIME\s+ZONE/i.test(declared),
+    precision: precision === undefined ? undefined : Number(precision),
+    scale: kind === "decimal" ? decimalScale(declared) : undefined,
+    float: kind === "other" && FLOAT_TYPE.test(declared),
+    uuid: kind === "text" && UUID_TYPE.test(declared),
+    array: kind === "json" && ARRAY_TYPE.test(declared),
+  };
+}
+
+function refuse(column: string, type: ColumnType, value: unknown, why: string): ValidationError {
+  const shown = typeof value === "string" ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value) : describe(value);
+  return new ValidationError(`Cannot store ${shown} in column "${column}" (${type.declared}): ${why}`, [{ message: why, path: [column] }]);
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Date) return "a Date";
+  if (value instanceof Uint8Array) return "bytes";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "bigint") return `${value}n`;
+  return String(value);
+}
+
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+const FLOAT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const INFINITY_TEXT = /^\s*([+-]?)(?:inf|infinity)\s*$/i;
+const UUID_TEXT = /^[0-9a-f]{32}$/;
+const TIMESTAMP_TEXT =
+  /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const TRUE_WORDS = ["true", "yes", "on", "1"];
+const FALSE_WORDS = ["false", "no", "off", "0"];
+
+/** The text node-postgres sends for a scalar (its `prepareValue`, for the types it meets here). */
+function pgText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "bigint":
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default:
+      return undefined;
+  }
+}
+
+function integerValue(column: string, type: ColumnType, value: unknown): bigint {
+  let n: bigint | undefined;
+  if (typeof value === "bigint") n = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) n = BigInt(value);
+  else if (typeof value === "string" && INTEGER_TEXT.test(value)) n = BigInt(value.trim());
+  if (n === undefined) {
+    throw refuse(column, type, value, typeof value === "number" ? "a number that is not an integer cannot be stored in an integer column" : "not an integer");
+  }
+  const limit = 1n << BigInt(type.bits - 1);
+  if (n >= limit || n < -limit) throw refuse(column, type, value, `out of range for a ${type.bits}-bit integer column`);
+  return n;
+}
+
+/** PostgreSQL's boolean input: t/true/y/yes/on/1 and f/false/n/no/off/0, any case, trimmed, unique prefixes. */
+function booleanText(text: string): boolean | undefined {
+  const s = text.trim().toLowerCase();
+  if (s === "") return undefined;
+  if (s === "t" || s === "y" || s === "1" || (s.length >= 2 && TRUE_WORDS.some((w) => w.startsWith(s)))) return true;
+  if (s === "f" || s === "n" || s === "0" || (s.length >= 2 && FALSE_WORDS.some((w) => w.startsWith(s)))) return false;
+  if (s === "tr" || s === "tru" || s === "ye") return true;
+  return undefined;
+}
+
+/** Parses ISO-8601-like timestamp text as PostgreSQL would store it, or undefined. */
+function timestampText(text: string, withoutZone: boolean): { date: string; time: number } | undefined {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const hour = Number(m[4] ?? 0);
+  const minute = Number(m[5] ?? 0);
+  const second = Number(m[6] ?? 0);
+  const maxDay = DAYS_IN_MONTH[month - 1];
+  if (maxDay === undefined || day < 1 || day > maxDay || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
+  const millis = m[7] === undefined ? 0 : Number((m[7] + "00").slice(0, 3));
+  let offset = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== "Z" && zone !== "z" && !withoutZone) {
+    const digits = zone.slice(1).replace(":", "");
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (om > 59) return undefined;
+    offset = (zone[0] === "-" ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + om);
+  }
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, millis);
+  return { date: `${m[1]}-${m[2]}-${m[3]}`, time: d.getTime() - offset * 60_000 };
+}
+
+/** Plain decimal text of a numeric literal (exponent expanded), or undefined. */
+function decimalText(text: string): string | undefined {
+  const s = text.trim();
+  if (!FLOAT_TEXT.test(s)) return undefined;
+  const e = s.search(/[eE]/);
+  if (e < 0) return s.startsWith("+") ? s.slice(1) : s;
+  const negative = s.startsWith("-");
+  const mantissa = s.slice(/^[+-]/.test(s) ? 1 : 0, e);
+  const exponent = Number(s.slice(e + 1));
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 1000) return undefined;
+  const dot = mantissa.indexOf(".");
+  const digits = mantissa.replace(".", "");
+  const point = (dot < 0 ? mantissa.length : dot) + exponent;
+  let out: string;
+  if (point <= 0) out = `0.${"0".repeat(-point)}${digits}`;
+  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  out = out.replace(/^0+(?=\d)/, "");
+  return negative ? "-" + out : out;
+}
+
+/** Whether decimal text fits DECIMAL(p,s) after rounding to s digits (PostgreSQL: 22003 otherwise). */
+function fitsPrecision(text: string, type: ColumnType): boolean {
+  if (type.precision === undefined) return true;
+  const scale = type.scale ?? 0;
+  const [whole = "", fraction = ""] = text.replace(/^[+-]/, "").split(".");
+  let digits = BigInt((whole === "" ? "0" : whole) + fraction.slice(0, scale).padEnd(scale, "0"));
+  if (fraction.length > scale && fraction.charCodeAt(scale) >= 53) digits += 1n;
+  const integerDigits = digits.toString().length - scale;
+  return digits === 0n || integerDigits <= type.precision - scale;
+}
+
+/** PostgreSQL's bytea input (hex `\x…` or escape format) of text. */
+function byteaText(text: string): Buffer | undefined {
+  if (text.startsWith("\\x")) {
+    const hex = text.slice(2).replace(/\s+/g, "");
+    return /^(?:[0-9a-fA-F]{2})*$/.test(hex) ? Buffer.from(hex, "hex") : undefined;
+  }
+  if (!text.includes("\\")) return Buffer.from(text, "utf8");
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const slash = text.indexOf("\\", i);
+    if (slash < 0) {
+      parts.push(Buffer.from(text.slice(i), "utf8"));
+      break;
+    }
+    parts.push(Buffer.from(text.slice(i, slash), "utf8"));
+    if (text[slash + 1] === "\\") {
+      parts.push(Buffer.from([0x5c]));
+      i = slash + 2;
+    } else if (/^[0-3][0-7]{2}$/.test(text.slice(slash + 1, slash + 4))) {
+      parts.push(Buffer.from([parseInt(text.slice(slash + 1, slash + 4), 8)]));
+      i = slash + 4;
+    } else return undefined;
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * The value to write on SQLite for `value` bound for a column of `type`: what PostgreSQL would
+ * store, in the form SQLite's decoders read back as PostgreSQL returns it. `null`/`undefined` and
+ * values of unknown column types are returned unchanged.
+ *
+ * @throws ValidationError when PostgreSQL would refuse the value (its column type's input function
+ *   fails, or the number is out of the type's range).
+ */
+export function sqliteColumnValue(column: string, type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  switch (type.kind) {
+    case "integer": {
+      const n = integerValue(column, type, value);
+      // A number or bigint in range is written as given (no copy of the row).
+      return typeof value === "string" ? n : value;
+    }
+    case "other": {
+      // REAL, DOUBLE PRECISION, FLOAT and unknown types: only the float types are checked.
+      if (!type.float) return value;
+      if (typeof value === "number" || typeof value === "bigint") return value;
+      if (typeof value === "string") {
+        const inf = INFINITY_TEXT.exec(value);
+        if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity;
+        if (FLOAT_TEXT.test(value)) {
+          const n = Number(value);
+          if (Number.isFinite(n)) return n;
+          throw refuse(column, type, value, "out of range for a floating-point column");
+        }
+      }
+      throw refuse(column, type, value, "not a number");
+    }
+    case "decimal": {
+      let text: string | undefined;
+      if (typeof value === "number" && Number.isFinite(value)) text = decimalText(String(value));
+      else if (typeof value === "bigint") text = value.toString();
+      else if (typeof value === "string") text = decimalText(value);
+      if (text === undefined) throw refuse(column, type, value, "not a decimal number");
+      if (!fitsPrecision(text, type)) throw refuse(column, type, value, `out of range for ${type.declared.replace(/\s+TEXT/i, "")}`);
+      // Stored at the column's scale, as PostgreSQL stores it (filters then compare stored values).
+      return type.scale === undefined ? text : formatDecimal(text, type.scale);
+    }
+    case "boolean": {
+      if (typeof value === "boolean") return value;
+      const text = pgText(value);
+      const b = text === undefined ? undefined : booleanText(text);
+      if (b === undefined) throw refuse(column, type, value, "not a boolean");
+      return b;
+    }
+    case "timestamp": {
+      if (value instanceof Date) return value;
+      if (typeof value === "string") {
+        const parsed = timestampText(value, type.withoutZone);
+        if (parsed !== undefined) {
+          const d = new Date(parsed.time);
+          if (!Number.isNaN(d.getTime())) return d;
+        }
+      }
+      throw refuse(column, type, value, "not a timestamp (a Date, or ISO-8601 text such as 2026-01-31T10:00:00Z)");
+    }
+    case "date": {
+      // PostgreSQL takes the date part of the UTC text tablekit sends for a Date.
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : value.toISOString().slice(0, 10);
+      if (typeof value === "string") {
+        const parsed = timestampText(value, true);
+        if (parsed !== undefined) return parsed.date;
+      }
+      throw refuse(column, type, value, "not a date (a Date, or text such as 2026-01-31)");
+    }
+    case "text": {
+      if (type.uuid) {
+        if (typeof value === "string") {
+          let s = value.trim().toLowerCase();
+          if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1);
+          const hex = s.replace(/-/g, "");
+          if (UUID_TEXT.test(hex) && !s.startsWith("-") && !s.endsWith("-") && !s.includes("--")) {
+            return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+          }
+        }
+        throw refuse(column, type, value, "not a UUID");
+      }
+      // PostgreSQL stores the text node-postgres sends: "true"/"false" for booleans, String(n).
+      if (typeof value === "boolean") return value ? "true" : "false";
+      if (typeof value === "number" && !Number.isSafeInteger(value)) return String(value);
+      return value;
+    }
+    case "json": {
+      if (type.array) {
+        if (Array.isArray(value)) return value;
+        throw refuse(column, type, value, "an array column takes a JavaScript array");
+      }
+      if (typeof value === "boolean") return value ? "true" : "false";
+      if (typeof value === "string") {
+        try {
+          JSON.parse(value);
+        } catch {
+          throw refuse(column, type, value, "a string written to a JSON column is JSON text, and this is not valid JSON (write JSON.stringify(value) for a JSON string)");
+        }
+        return value;
+      }
+      if (value instanceof Date || value instanceof Uint8Array) throw refuse(column, type, value, "not a JSON value");
+      return value;
+    }
+    case "bytes": {
+      if (value instanceof Uint8Array) return value;
+      const text = pgText(value);
+      const bytes = text === undefined ? undefined : byteaText(text);
+      if (bytes === undefined) throw refuse(column, type, value, "not bytes (a Buffer/Uint8Array, or bytea text such as \\x0102)");
+      return bytes;
+    }
+  }
+}
+
+/** Whether a value is JSON-encoded as an object/array (so it can only go to a JSON, array or text column). */
+function isStructured(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !(value instanceof Date) && !(value instanceof Uint8Array);
+}
+
+/**
+ * The data to write on SQLite: each value passed through {@link sqliteColumnValue} with its
+ * column's type (columns the map does not know are left alone). Returns `data` itself when nothing
+ * changed. Issues of every column are collected into one {@link ValidationError}.
+ */
+export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMap<string, ColumnType>, table: string): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  let errors: ValidationError[] | undefined;
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const type = types.get(key);
+    const value = data[key];
+    if (type === undefined || value === undefined || value === null) continue;
+    try {
+      if (isStructured(value) && type.kind !== "json" && type.kind !== "text" && type.kind !== "other") {
+        throw refuse(key, type, value, "objects and arrays are stored as JSON text, which this column cannot hold");
+      }
+      const next = sqliteColumnValue(key, type, value);
+      if (next !== value) (out ??= { ...data })[key] = next;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      (errors ??= []).push(error);
+    }
+  }
+  if (errors !== undefined) {
+    if (errors.length === 1) throw errors[0]!;
+    throw new ValidationError(`Cannot write table "${table}": ${errors.map((e) => e.message).join("; ")}`, errors.flatMap((e) => e.issues));
+  }
+  return out ?? data;
+}
+
+/**
+ * The filter handling of a SQLite table's columns (see `WhereContext.columnValues`): each compared
+ * value is converted as a write to the column would store it (an uppercase UUID lowercased,
+ * timestamp text as its instant, `"42"` as 42 for an integer column), or left as given when a
+ * write would refuse it; DECIMAL columns, stored as text, compare as numbers.
+ */
+export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyMap<string, ColumnFilter> {
+  const out = new Map<string, ColumnFilter>();
+  for (const [name, type] of types) {
+    if (type.kind === "other" && !type.float) continue;
+    out.set(name, {
+      numeric: type.kind === "decimal",
+      list: type.kind === "bytes" ? BYTES_LIST : undefined,
+      value: (value: unknown): unknown => {
+        try {
+          return sqliteColumnValue(name, type, value);
+        } catch {
+          return value;
+        }
+      },
+    });
+  }
+  return out;
+}
+
+/** Bytes in a SQLite `in` list: compared as uppercase hex text (`hex(col)`), since a JSON list holds no blobs. */
+const BYTES_LIST = {
+  // hex(NULL) is '' (the hex of an empty blob): a NULL must stay NULL and match neither list.
+  column: (quoted: string): string => `CASE WHEN ${quoted} IS NULL THEN NULL ELSE hex(${quoted}) END`,
+  value: (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex").toUpperCase() : value),
+};
+
+/**
+ * Whether a filter needs the column types on SQLite: false only for a plain object of
+ * `column: integer` / `column: null` equalities (the hot point-read path), which compare the same
+ * on every column type.
+ */
+export function filterNeedsTypes(where: unknown): boolean {
+  if (where === undefined || where === null) return false;
+  if (typeof where !== "object" || Object.getPrototypeOf(where) !== Object.prototype) return true;
+  for (const key of Object.keys(where)) {
+    const value = (where as Record<string, unknown>)[key];
+    if (value === null || typeof value === "bigint" || (typeof value === "number" && Number.isSafeInteger(value))) continue;
+    return true;
+  }
+  return false;
+}
