@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
 import type { Database } from "../database.js";
 import type { ColumnInfo } from "../queryable.js";
 import type { Row, SqlDialect } from "../dialect/dialect.js";
@@ -38,6 +39,8 @@ export interface TableMeta {
   readonly hidden: ReadonlySet<string>;
   /** The columns selected by default: undefined means every column (`*`), when nothing is hidden. */
   readonly visible: readonly string[] | undefined;
+  /** SQLite: DECIMAL/NUMERIC columns (stored as text), which order and compare as numbers (`CAST(… AS NUMERIC)`), as on PostgreSQL. */
+  readonly numeric: ReadonlySet<string>;
 }
 
 /** @internal What the relation loader needs from a Table. */
@@ -83,6 +86,7 @@ export function buildMeta(
     keyKind: keyKindOf(type, dialect),
     hidden,
     visible: hidden.size === 0 ? undefined : columnNames.filter((c) => !hidden.has(c)),
+    numeric: new Set(dialect === "sqlite" ? infos.filter((c) => valueKindOfDeclaredType(c.type) === "decimal").map((c) => c.name) : []),
   });
 }
 

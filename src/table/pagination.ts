@@ -7,7 +7,7 @@
  */
 import type { Row } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
-import { type OrderTerm, renderOrderBy } from "../sql/order-by.js";
+import type { OrderTerm } from "../sql/order-by.js";
 import { SqlFragment, sql } from "../sql/sql-tag.js";
 
 /** @internal One key of a keyset ordering, with its NULL placement explicit. */
@@ -15,6 +15,8 @@ export interface KeysetTerm {
   readonly column: string;
   readonly direction: "ASC" | "DESC";
   readonly nulls: "FIRST" | "LAST";
+  /** Ordered and compared as a number (`CAST(… AS NUMERIC)`): SQLite DECIMAL columns, stored as text. */
+  readonly numeric?: boolean;
 }
 
 /**
@@ -22,15 +24,15 @@ export interface KeysetTerm {
  * placement (default as PostgreSQL: NULLs last ascending, first descending, on every backend), then
  * the primary key ascending as the tiebreaker unless it is ordered already.
  */
-export function keysetTerms(terms: readonly OrderTerm[], primaryKey: string): KeysetTerm[] {
+export function keysetTerms(terms: readonly OrderTerm[], primaryKey: string, numeric: ReadonlySet<string> = new Set()): KeysetTerm[] {
   const out: KeysetTerm[] = [];
   const seen = new Set<string>();
   for (const term of terms) {
     if (seen.has(term.column)) continue; // a repeated column adds nothing to the ordering
     seen.add(term.column);
-    out.push({ column: term.column, direction: term.direction, nulls: term.nulls ?? (term.direction === "ASC" ? "LAST" : "FIRST") });
+    out.push({ column: term.column, direction: term.direction, nulls: term.nulls ?? (term.direction === "ASC" ? "LAST" : "FIRST"), numeric: numeric.has(term.column) });
   }
-  if (!seen.has(primaryKey)) out.push({ column: primaryKey, direction: "ASC", nulls: "LAST" });
+  if (!seen.has(primaryKey)) out.push({ column: primaryKey, direction: "ASC", nulls: "LAST", numeric: numeric.has(primaryKey) });
   return out;
 }
 
@@ -101,12 +103,17 @@ export function keysetQuery(
   if (filter !== undefined) conditions.push(sql`(${filter})`);
   if (values !== undefined) conditions.push(afterCondition(terms, values));
   const where = conditions.length === 0 ? sql.empty : sql` WHERE ${sql.join(conditions, sql.raw(" AND "))}`;
-  const order = sql.raw(renderOrderBy(terms));
+  const order = sql.join(terms.map((t) => sql`${sortKey(t)} ${sql.raw(t.direction)} NULLS ${sql.raw(t.nulls)}`));
   const page = sql`SELECT ${list} FROM ${sql.id(table)}${where} ORDER BY ${order} LIMIT ${sql.raw(String(limit))}`;
   return sql`SELECT ${sql.id(PAGE_ALIAS)}.*, ${keyColumns(dialect, terms)} FROM (${page}) AS ${sql.id(PAGE_ALIAS)} ORDER BY ${order}`;
 }
 
 const PAGE_ALIAS = "__tablekit_page";
+
+/** The expression a term sorts and compares by: the column, or its number for a numeric term. */
+function sortKey(term: KeysetTerm): SqlFragment {
+  return term.numeric === true ? sql`CAST(${sql.id(term.column)} AS NUMERIC)` : sql.id(term.column);
+}
 
 /** A value as stored in a cursor: JSON, with tags for the types JSON cannot carry. */
 function encodeValue(value: unknown): unknown {
@@ -196,9 +203,9 @@ export function afterCondition(terms: readonly KeysetTerm[], values: readonly un
   const alternatives: SqlFragment[] = [];
   const equal: SqlFragment[] = [];
   for (let i = 0; i < terms.length; i++) {
-    const { column, direction, nulls } = terms[i]!;
-    const id = sql.id(column);
-    const value = values[i];
+    const { direction, nulls, numeric } = terms[i]!;
+    const id = sortKey(terms[i]!);
+    const value = numeric === true && values[i] !== null && values[i] !== undefined ? sql`CAST(${values[i]} AS NUMERIC)` : values[i];
     const isNull = value === null || value === undefined;
     let later: SqlFragment | undefined;
     if (isNull) {

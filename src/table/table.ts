@@ -784,7 +784,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
 
   async #keysetPage(meta: TableMeta, options: Record<string, unknown>): Promise<KeysetPage<unknown>> {
     const limit = positiveInteger(options["limit"], "limit");
-    const terms = keysetTerms(checkOrderBy(meta, options["orderBy"] as never), requireKey(meta, "keyset pagination"));
+    const terms = keysetTerms(checkOrderBy(meta, options["orderBy"] as never), requireKey(meta, "keyset pagination"), meta.numeric);
     const after = options["after"];
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
@@ -823,7 +823,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       }
       return;
     }
-    const terms = keysetTerms(checkOrderBy(meta, options.orderBy), meta.primaryKey);
+    const terms = keysetTerms(checkOrderBy(meta, options.orderBy), meta.primaryKey, meta.numeric);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
     const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
     let values: unknown[] | undefined;
