@@ -46,10 +46,22 @@ function describe(value: unknown): string {
   return typeof name === "string" && name !== "" ? name : "object";
 }
 
+/**
+ * Checks a string about to be bound (or written inside JSON): U+0000 is refused (PostgreSQL text
+ * and JSON cannot hold it; SQLite could, but a value must store alike on every backend), and so is
+ * a lone UTF-16 surrogate, which every backend would store as U+FFFD, a different string.
+ */
+export function checkString(value: string, path: readonly (string | number)[] = []): void {
+  if (value.indexOf("\0") !== -1) refuse("a string with U+0000 cannot be stored (PostgreSQL text and JSON cannot hold it); remove it or store bytes", path);
+  if (!value.isWellFormed()) refuse("a string with a lone UTF-16 surrogate cannot be stored exactly (it would be stored as U+FFFD)", path);
+}
+
 /** Walks a value bound for a JSON column and refuses what JSON would change silently. */
 function walk(value: unknown, path: (string | number)[], ancestors: object[]): void {
   switch (typeof value) {
     case "string":
+      checkString(value, path);
+      return;
     case "boolean":
       return;
     case "number":
@@ -92,6 +104,7 @@ function walk(value: unknown, path: (string | number)[], ancestors: object[]): v
       if (Object.getOwnPropertySymbols(object).length > 0) refuse("a symbol key cannot be stored in JSON (it would be dropped)", path);
       for (const key of Object.keys(object)) {
         path.push(key);
+        checkString(key, path);
         walk((object as Record<string, unknown>)[key], path, ancestors);
         path.pop();
       }

@@ -8,7 +8,7 @@
 import type { DialectName } from "../../config/connection-config.js";
 import type { IsolationLevel, SqlDialect } from "../dialect.js";
 import { ValidationError } from "../../errors/errors.js";
-import { checkDate, checkNumber, jsonText } from "../json-value.js";
+import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
 
@@ -34,6 +34,8 @@ export function encodePostgresValue(value: unknown): unknown {
       // different integer in a BIGINT.
       return Number.isSafeInteger(value) || !Number.isInteger(value) ? value : value.toExponential();
     case "string":
+      checkString(value);
+      return value;
     case "boolean":
       return value;
     case "bigint":

@@ -25,7 +25,7 @@
  */
 
 import { ValidationError } from "../../errors/errors.js";
-import { checkDate, checkNumber, jsonText } from "../json-value.js";
+import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
 
 /** How a value read from a SQLite column must be decoded to match PostgreSQL's JavaScript types. */
 export type ValueKind = "boolean" | "json" | "timestamp" | "decimal" | "bytes" | "integer" | "date" | "text" | "other";
@@ -319,6 +319,8 @@ function isPlainObject(v: object): boolean {
 export function encodeSqliteValue(v: unknown): unknown {
   switch (typeof v) {
     case "string":
+      checkString(v);
+      return v;
     case "bigint":
       return v;
     case "number":
