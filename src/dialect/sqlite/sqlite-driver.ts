@@ -193,7 +193,30 @@ class SqliteConnection {
 
   /** Whether a statement that returns rows must check the schema first (see the class documentation). */
   get #mustCheckSchema(): boolean {
-    return !this.#schemaChecked || !this.db.inTransaction;
+    return !this.#checkedThisTurn && (!this.#schemaChecked || !this.db.inTransaction);
+  }
+
+  /**
+   * Set by {@link schemaVersion} until the current synchronous run of JavaScript ends (cleared in a
+   * microtask): a statement run in the same synchronous stretch follows the schema version just
+   * read, exactly as if it had read it itself (nothing else can run in between), so a checked
+   * write reads `PRAGMA schema_version` once, not twice.
+   */
+  #checkedThisTurn = false;
+
+  /**
+   * The schema version, read now (`PRAGMA schema_version`), with the statement cache made to
+   * follow it; statements run before the current synchronous stretch ends skip their own check.
+   */
+  schemaVersion(): number {
+    this.#followSchema();
+    if (!this.#checkedThisTurn) {
+      this.#checkedThisTurn = true;
+      queueMicrotask(() => {
+        this.#checkedThisTurn = false;
+      });
+    }
+    return this.#schemaVersion;
   }
 
   /**
@@ -208,6 +231,7 @@ class SqliteConnection {
     if (cached !== undefined) {
       if (!cached.reader) {
         this.#schemaChecked = false;
+        this.#checkedThisTurn = false;
         return cached;
       }
       if (!this.#mustCheckSchema || !this.#followSchema()) return cached;
@@ -216,7 +240,10 @@ class SqliteConnection {
     // A statement new to the cache is checked too: this connection's copy of the schema may be
     // older than the database's (another connection changed it).
     if (stmt.reader && this.#mustCheckSchema && this.#followSchema()) stmt = prepare(this.db, sql);
-    if (!stmt.reader) this.#schemaChecked = false;
+    if (!stmt.reader) {
+      this.#schemaChecked = false;
+      this.#checkedThisTurn = false;
+    }
     const reader = stmt.reader;
     const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
     stmt.safeIntegers(!approximate);
@@ -288,15 +315,16 @@ export class SqliteDriver implements Driver {
     this.#connection();
   }
 
-  #versionStmt: Statement | undefined;
   #tableInfoStmt: Statement | undefined;
 
-  /** See {@link Driver.schemaVersion}: the main connection's database header, read in place. */
+  /**
+   * See {@link Driver.schemaVersion}: the main connection's database header, read in place; the
+   * connection's statement cache follows it, and a statement run before the current synchronous
+   * stretch of JavaScript ends does not read it again.
+   */
   schemaVersion(): number | undefined {
     try {
-      const db = this.#connection().db;
-      if (this.#versionStmt?.database !== db) this.#versionStmt = db.prepare("PRAGMA schema_version").pluck();
-      return this.#versionStmt.get() as number;
+      return this.#connection().schemaVersion();
     } catch {
       return undefined;
     }
