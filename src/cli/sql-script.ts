@@ -7,15 +7,11 @@
  *
  * @module
  */
+import { type ScriptStatement, ScriptSyntaxProblem, splitStatements } from "../sql/split-statements.js";
 import type { SqlFlavor } from "../sql/sql-tokens.js";
+import { CliError } from "./cli-io.js";
 
-/** One statement of a script, and the line (1-based) of the script it starts on. */
-export interface ScriptStatement {
-  /** The statement's text, without the final `;`. */
-  text: string;
-  /** Line of the script where the statement's first token is. */
-  line: number;
-}
+export type { ScriptStatement };
 
 /** Calls `code(i)` for every character of `text` outside literals, quoted identifiers and comments. */
 function scan(text: string, flavor: SqlFlavor, code: (i: number) => void): void {
@@ -87,54 +83,20 @@ export function lineOf(text: string, index: number): number {
   return line;
 }
 
-/** Whether `text` holds anything but whitespace and comments. */
-function hasCode(text: string, flavor: SqlFlavor): boolean {
-  let found = false;
-  scan(text, flavor, (i) => {
-    if (!/\s/.test(text[i]!)) found = true;
-  });
-  return found;
-}
-
 /**
- * Splits a script into its statements at each `;` outside literals, identifiers and comments (on
- * SQLite, a `CREATE TRIGGER` body's `;` up to its `END` do not split). Empty statements are dropped.
+ * Splits a script into its statements with the shared splitter (src/sql/split-statements.ts:
+ * the same lexer rules, trigger and `BEGIN ATOMIC` bodies kept whole); an unterminated literal,
+ * identifier or comment is a {@link CliError} naming its line.
  *
  * ```ts
- * splitStatements("CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('x;y');", "sqlite");
- * // [{ text: "CREATE TABLE t (a TEXT)", line: 1 }, { text: "INSERT INTO t VALUES ('x;y')", line: 2 }]
+ * splitScript("CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('x;y');", "sqlite");
+ * // [{ sql: "CREATE TABLE t (a TEXT)", index: 1, line: 1 }, { sql: "INSERT INTO t VALUES ('x;y')", index: 2, line: 2 }]
  * ```
  */
-export function splitStatements(script: string, flavor: SqlFlavor): ScriptStatement[] {
-  const ends: number[] = [];
-  let start = 0;
-  let inTrigger = false;
-  scan(script, flavor, (i) => {
-    if (script[i] !== ";") return;
-    const sofar = script.slice(start, i);
-    if (flavor === "sqlite") {
-      if (!inTrigger && /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(stripLeadingComments(sofar))) inTrigger = true;
-      if (inTrigger && !/\bEND\s*$/i.test(sofar)) return;
-    }
-    inTrigger = false;
-    ends.push(i);
-    start = i + 1;
-  });
-  const out: ScriptStatement[] = [];
-  let from = 0;
-  for (const end of [...ends, script.length]) {
-    const piece = script.slice(from, end);
-    if (hasCode(piece, flavor)) {
-      const offset = piece.length - piece.trimStart().length;
-      out.push({ text: piece.trim(), line: lineOf(script, from + offset) });
-    }
-    from = end + 1;
-  }
-  return out;
-}
-
-function stripLeadingComments(text: string): string {
-  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+export function splitScript(script: string, flavor: SqlFlavor, where = "line"): ScriptStatement[] {
+  const split = splitStatements(script, flavor);
+  if (split instanceof ScriptSyntaxProblem) throw new CliError(`${where === "line" ? "line " : `${where}:`}${split.line}: ${split.message}`);
+  return split;
 }
 
 /**

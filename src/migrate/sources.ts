@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import type { SqlFlavor } from "../sql/sql-tokens.js";
 import type { Queryable } from "../queryable.js";
 import { MigrationSourceError } from "./migration-errors.js";
-import { type ScriptStatement, ScriptSyntaxProblem, splitStatements } from "./split-statements.js";
+import { type ScriptStatement, ScriptSyntaxProblem, splitStatements } from "../sql/split-statements.js";
 
 /** A migration given in code: `db.migrate({ migrations: [{ name, up, down }] })`. */
 export interface Migration {

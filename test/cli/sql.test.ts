@@ -129,10 +129,10 @@ for (const backend of backends()) {
 
 describe("splitting scripts into statements", () => {
   it("knows PostgreSQL's dollar quotes, E'' strings and nested comments, and SQLite's trigger bodies", async () => {
-    const { splitStatements, placeholderParts, commandTag } = await import("../../src/cli/sql-script.js");
+    const { splitScript: splitStatements, placeholderParts, commandTag } = await import("../../src/cli/sql-script.js");
     const pg = "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\nSELECT E'a\\';b';\n/* x /* y; */ ; */ SELECT $$;$$";
     expect(splitStatements(pg, "postgres").map((s) => s.line)).toEqual([1, 2, 3]);
-    expect(splitStatements(pg, "postgres")[2]!.text).toBe("/* x /* y; */ ; */ SELECT $$;$$");
+    expect(splitStatements(pg, "postgres")[2]!.sql).toBe("SELECT $$;$$");
     const lite = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = 1;\n  DELETE FROM u;\nEND;\nSELECT [a;b] FROM t;";
     expect(splitStatements(lite, "sqlite").map((s) => s.line)).toEqual([1, 5]);
     expect(placeholderParts("a = ? AND b = '?' AND c ?| d", "postgres")).toEqual(["a = ", " AND b = '?' AND c ?| d"]);

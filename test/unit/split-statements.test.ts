@@ -1,6 +1,6 @@
 /** Splitting migration scripts into statements: what ends a statement and what does not. */
 import { describe, expect, it } from "vitest";
-import { ScriptSyntaxProblem, splitStatements } from "../../src/migrate/split-statements.js";
+import { ScriptSyntaxProblem, splitStatements } from "../../src/sql/split-statements.js";
 
 const sqls = (text: string, flavor: "postgres" | "sqlite") => {
   const result = splitStatements(text, flavor);

@@ -17,7 +17,7 @@ import type { SqlFlavor } from "../../sql/sql-tokens.js";
 import { CliError, type CliIo, OutputWriter, UsageError, readAll, stderrInteractive } from "../cli-io.js";
 import { type CommonOptions, addCommonOptions, jsonArray, withDatabase } from "../common.js";
 import { renderTable, tsvLine } from "../output.js";
-import { type ScriptStatement, commandTag, lineOf, placeholderParts, returnsRows, splitStatements } from "../sql-script.js";
+import { type ScriptStatement, commandTag, lineOf, placeholderParts, returnsRows, splitScript } from "../sql-script.js";
 import { rowJson, toJson } from "../values.js";
 import { csvLine } from "./export-command.js";
 
@@ -158,14 +158,14 @@ async function runStatements(db: Database, statements: readonly ScriptStatement[
   const run = async (q: Queryable): Promise<void> => {
     for (const statement of statements) {
       try {
-        if (returnsRows(statement.text, flavor)) {
-          const query = template(statement.text, params, flavor);
-          const rows = query === undefined ? (await q.execute(statement.text, params)) : q.stream(query);
+        if (returnsRows(statement.sql, flavor)) {
+          const query = template(statement.sql, params, flavor);
+          const rows = query === undefined ? (await q.execute(statement.sql, params)) : q.stream(query);
           await printRows(rows as AsyncIterable<Row>, format, out);
         } else {
-          const count = await q.executeCount(statement.text, params);
+          const count = await q.executeCount(statement.sql, params);
           if (format === "json" && statements.length === 1) await out.write("[]\n");
-          if (tagStream !== undefined) tagStream.write(tagLine(commandTag(statement.text, flavor), count) + "\n");
+          if (tagStream !== undefined) tagStream.write(tagLine(commandTag(statement.sql, flavor), count) + "\n");
         }
       } catch (error) {
         if (error instanceof SerializationError && options.atomic === true) throw error;
@@ -180,7 +180,7 @@ async function runStatements(db: Database, statements: readonly ScriptStatement[
                 ? " (no statement ran before it)"
                 : ` (the ${done} ${done === 1 ? "statement" : "statements"} before it ${done === 1 ? "was" : "were"} committed)`
             : "";
-        throw new SqlStatementError(`${place}${message.replace(/\s*\r?\n\s*/g, " ")}${kept}`, errorLines(statement.text, error), { cause: error });
+        throw new SqlStatementError(`${place}${message.replace(/\s*\r?\n\s*/g, " ")}${kept}`, errorLines(statement.sql, error), { cause: error });
       }
       done++;
     }
@@ -224,7 +224,7 @@ export function registerSqlCommand(program: Command, io: CliIo): void {
     const where = fromStdin ? "stdin" : options.file;
     await withDatabase(options, io, async (db) => {
       const flavor: SqlFlavor = db.dialect === "sqlite" ? "sqlite" : "postgres";
-      const statements = splitStatements(text, flavor);
+      const statements = splitScript(text, flavor, where);
       if (statements.length === 0) throw new UsageError("no SQL statement to run");
       if (statements.length > 1 && (options.params ?? []).length > 0) throw new UsageError("--params applies to a single statement, not to a script");
       await runStatements(db, statements, where, options, io);

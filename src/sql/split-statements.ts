@@ -1,13 +1,13 @@
 /**
- * Splits a SQL script (a migration file) into its statements, with the lexer rules of
+ * Splits a SQL script (a migration file, a `tablekit sql` script) into its statements, with the lexer rules of
  * `src/sql/sql-tokens.ts`: a `;` inside a string, a quoted identifier, a dollar-quoted body or a
  * comment does not end a statement, and neither does one inside a SQLite `CREATE TRIGGER … BEGIN
  * … END` body or a PostgreSQL `BEGIN ATOMIC … END` function body. Each statement is then run
- * through the normal one-statement query path.
+ * through the normal one-statement query path (migrations, `tablekit sql -f`).
  *
  * @module
  */
-import { type SqlFlavor, endOfEscapeString, endOfQuoted, endOfStandardString } from "../sql/sql-tokens.js";
+import { type SqlFlavor, endOfEscapeString, endOfQuoted, endOfStandardString } from "./sql-tokens.js";
 
 /** One statement of a script. */
 export interface ScriptStatement {
