@@ -8,71 +8,43 @@
  * @module
  */
 import { type ScriptStatement, ScriptSyntaxProblem, splitStatements } from "../sql/split-statements.js";
-import type { SqlFlavor } from "../sql/sql-tokens.js";
+import {
+  type SqlFlavor,
+  endOfBlockComment,
+  endOfDollarString,
+  endOfEscapeString,
+  endOfQuoted,
+  endOfStandardString,
+  isIdentPart,
+} from "../sql/sql-tokens.js";
 import { CliError } from "./cli-io.js";
 
 export type { ScriptStatement };
 
-/** Calls `code(i)` for every character of `text` outside literals, quoted identifiers and comments. */
+/**
+ * Calls `code(i)` for every character of `text` outside literals, quoted identifiers and comments
+ * (the lexer pieces of src/sql/sql-tokens.ts); an unterminated one runs to the end of the text.
+ */
 function scan(text: string, flavor: SqlFlavor, code: (i: number) => void): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text[i]!;
     const next = text[i + 1];
+    let end: number | undefined;
     if (c === "-" && next === "-") {
-      const end = text.indexOf("\n", i);
-      i = end === -1 ? n : end;
-      continue;
-    }
-    if (c === "/" && next === "*") {
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        if (text[j] === "*" && text[j + 1] === "/") {
-          depth--;
-          j += 2;
-        } else if (flavor === "postgres" && text[j] === "/" && text[j + 1] === "*") {
-          depth++;
-          j += 2;
-        } else j++;
-      }
-      i = j;
-      continue;
-    }
-    if (c === "'") {
-      const escapes = flavor === "postgres" && /[eE]$/.test(text.slice(Math.max(0, i - 1), i)) && !/[A-Za-z0-9_$]/.test(text[i - 2] ?? " ");
-      let j = i + 1;
-      while (j < n) {
-        if (escapes && text[j] === "\\") j += 2;
-        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
-        else if (text[j] === "'") break;
-        else j++;
-      }
-      i = j + 1;
-      continue;
-    }
-    const close = c === '"' ? '"' : flavor === "sqlite" && c === "`" ? "`" : flavor === "sqlite" && c === "[" ? "]" : undefined;
-    if (close !== undefined) {
-      let j = i + 1;
-      while (j < n) {
-        if (text[j] === close && close !== "]" && text[j + 1] === close) j += 2;
-        else if (text[j] === close) break;
-        else j++;
-      }
-      i = j + 1;
-      continue;
-    }
-    if (flavor === "postgres" && c === "$" && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? " ")) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i));
-      if (tag !== null) {
-        const end = text.indexOf(tag[0], i + tag[0].length);
-        i = end === -1 ? n : end + tag[0].length;
-        continue;
-      }
-    }
-    code(i);
-    i++;
+      const newline = text.indexOf("\n", i);
+      end = newline === -1 ? n : newline;
+    } else if (c === "/" && next === "*") end = endOfBlockComment(text, i, flavor);
+    else if (c === "'") {
+      const escapes = flavor === "postgres" && /[eE]/.test(text[i - 1] ?? "") && !isIdentPart(text[i - 2] ?? " ");
+      end = escapes ? endOfEscapeString(text, i) : endOfStandardString(text, i);
+    } else if (c === '"' || (flavor === "sqlite" && (c === "`" || c === "["))) end = endOfQuoted(text, i, c === "[" ? "]" : c, c !== "[");
+    else if (flavor === "postgres" && c === "$" && !isIdentPart(text[i - 1] ?? " ")) end = endOfDollarString(text, i);
+    if (end === undefined) {
+      code(i);
+      i++;
+    } else i = end === -1 ? n : end;
   }
 }
 

@@ -7,7 +7,16 @@
  *
  * @module
  */
-import { type SqlFlavor, endOfEscapeString, endOfQuoted, endOfStandardString } from "./sql-tokens.js";
+import {
+  type SqlFlavor,
+  endOfBlockComment,
+  endOfDollarString,
+  endOfEscapeString,
+  endOfQuoted,
+  endOfStandardString,
+  isIdentPart,
+  isIdentStart,
+} from "./sql-tokens.js";
 
 /** One statement of a script. */
 export interface ScriptStatement {
@@ -27,8 +36,6 @@ export class ScriptSyntaxProblem {
   ) {}
 }
 
-const isWordStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
-const isWordPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
 /**
  * The statements of `text`, in order; statements made only of whitespace and comments are left
@@ -86,20 +93,9 @@ export function splitStatements(text: string, flavor: SqlFlavor): ScriptStatemen
       continue;
     }
     if (c === "/" && next === "*") {
-      const at = line;
-      let depth = 1;
-      let j = i + 2;
-      while (j < length && depth > 0) {
-        if (text[j] === "*" && text[j + 1] === "/") {
-          depth--;
-          j += 2;
-        } else if (flavor === "postgres" && text[j] === "/" && text[j + 1] === "*") {
-          depth++;
-          j += 2;
-        } else j++;
-      }
-      if (depth > 0) return new ScriptSyntaxProblem("an unterminated /* comment", at);
-      advanceTo(j);
+      const end = endOfBlockComment(text, i, flavor);
+      if (end === -1) return new ScriptSyntaxProblem("an unterminated /* comment", line);
+      advanceTo(end);
       continue;
     }
     if (c === ";" && blockDepth === 0) {
@@ -124,11 +120,10 @@ export function splitStatements(text: string, flavor: SqlFlavor): ScriptStatemen
       continue;
     }
     if (flavor === "postgres" && c === "$") {
-      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 130));
-      if (tag !== null) {
-        const close = text.indexOf(tag[0], i + tag[0].length);
-        if (close === -1) return new ScriptSyntaxProblem("an unterminated dollar-quoted string", line);
-        advanceTo(close + tag[0].length);
+      const end = endOfDollarString(text, i);
+      if (end !== undefined) {
+        if (end === -1) return new ScriptSyntaxProblem("an unterminated dollar-quoted string", line);
+        advanceTo(end);
         lastWordEnd = -1;
         continue;
       }
@@ -136,9 +131,9 @@ export function splitStatements(text: string, flavor: SqlFlavor): ScriptStatemen
       lastWordEnd = -1;
       continue;
     }
-    if (isWordStart(c)) {
+    if (isIdentStart(c)) {
       let j = i + 1;
-      while (j < length && isWordPart(text[j] as string)) j++;
+      while (j < length && isIdentPart(text[j] as string)) j++;
       const word = text.slice(i, j).toUpperCase();
       if (firstWord === "") firstWord = word;
       if (firstWord === "CREATE" && word === "TRIGGER") sawTrigger = true;

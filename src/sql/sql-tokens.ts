@@ -33,8 +33,39 @@ export type FragmentProblem =
   | "a '(' without its ')'"
   | "a string literal whose end depends on standard_conforming_strings";
 
-const isIdentStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
-const isIdentPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+/** Whether `c` can start an unquoted identifier or keyword. */
+export const isIdentStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
+/** Whether `c` can continue an unquoted identifier or keyword (PostgreSQL allows `$` there). */
+export const isIdentPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+
+const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
+
+/**
+ * The index just past a PostgreSQL dollar-quoted string (`$$…$$`, `$tag$…$tag$`) whose opening tag
+ * is at `start`; -1 when it never closes; undefined when no tag starts there (`$1`, an operator).
+ */
+export function endOfDollarString(text: string, start: number): number | undefined {
+  const tag = DOLLAR_TAG.exec(text.slice(start, start + 130));
+  if (tag === null) return undefined;
+  const close = text.indexOf(tag[0], start + tag[0].length);
+  return close === -1 ? -1 : close + tag[0].length;
+}
+
+/** The index just past a `/* … *\/` comment at `start` (PostgreSQL nests them, SQLite does not); -1 when it never closes. */
+export function endOfBlockComment(text: string, start: number, flavor: SqlFlavor): number {
+  let depth = 1;
+  let j = start + 2;
+  while (j < text.length && depth > 0) {
+    if (text[j] === "*" && text[j + 1] === "/") {
+      depth--;
+      j += 2;
+    } else if (flavor === "postgres" && text[j] === "/" && text[j + 1] === "*") {
+      depth++;
+      j += 2;
+    } else j++;
+  }
+  return depth > 0 ? -1 : j;
+}
 
 /** The index just past a `'…'` literal starting at `start` (the quote), standard quoting (`''`). */
 export function endOfStandardString(text: string, start: number): number {
@@ -154,11 +185,10 @@ export function checkSqlFragment(text: string, flavor: SqlFlavor): FragmentProbl
     }
     if (flavor === "postgres" && c === "$") {
       // Inside an identifier (`a$b`), `$` is an identifier character: handled with the word below.
-      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 130));
-      if (tag !== null) {
-        const close = text.indexOf(tag[0], i + tag[0].length);
-        if (close === -1) return "an unterminated dollar-quoted string";
-        i = close + tag[0].length;
+      const end = endOfDollarString(text, i);
+      if (end !== undefined) {
+        if (end === -1) return "an unterminated dollar-quoted string";
+        i = end;
         lastWordEnd = -1;
         continue;
       }
