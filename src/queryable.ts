@@ -668,10 +668,20 @@ export abstract class Queryable {
       shape === undefined
         ? insertStatement(dialect, table, data)
         : shapeCacheFor(dialect).statement("insert", table, shape, data, undefined, () => insertStatement(dialect, table, data));
-    let statement = build(given as Row);
+    return this.#writeOne<R>(table, given as Row, "insert", build);
+  }
+
+  /**
+   * One row written by `build`'s statement (insert or upsert): the statement built first (so a
+   * bad name fails before anything else), the values checked against the columns, the statement
+   * built again when checking changed the data, then run, advancing PostgreSQL sequences that
+   * the row wrote explicit values into, in the same transaction.
+   */
+  async #writeOne<R>(table: string, given: Row, what: "insert" | "upsert", build: (data: Row) => Statement): Promise<R> {
+    let statement = build(given);
     const flags = writeValueFlags(given);
-    if (flags !== 0) await this.#checkWriteValues(table, given, "insert data", flags);
-    const checked = this.#rowValues(table, given as Row);
+    if (flags !== 0) await this.#checkWriteValues(table, given, `${what} data`, flags);
+    const checked = this.#rowValues(table, given);
     const data = checked instanceof Promise ? await checked : checked;
     if (data !== given) statement = build(data);
     let advance: string | undefined;
@@ -680,12 +690,12 @@ export abstract class Queryable {
       // autocommit COMMIT rejects (docs/decisions.md).
       const now = this.runNow(statement.sql, statement.params, true);
       if (now !== undefined) return now.rows[0] as R;
-      advance = await this.#sequenceAdvance(table, [data as Row]);
+      advance = await this.#sequenceAdvance(table, [data]);
       const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
       // With a sequence update the write ran in a transaction: a failure means nothing was stored.
-      throw advance !== undefined && this.autocommit ? refusedValueError(error, "insert", table) : this.afterWriteError(error, "insert", table);
+      throw advance !== undefined && this.autocommit ? refusedValueError(error, what, table) : this.afterWriteError(error, what, table);
     }
   }
 
@@ -798,23 +808,7 @@ export abstract class Queryable {
    * ```
    */
   async upsert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
-    let statement = upsertStatement(this.sqlDialect, table, given as Row, options);
-    const flags = writeValueFlags(given);
-    if (flags !== 0) await this.#checkWriteValues(table, given, "upsert data", flags);
-    const checked = this.#rowValues(table, given as Row);
-    const data = checked instanceof Promise ? await checked : checked;
-    if (data !== given) statement = upsertStatement(this.sqlDialect, table, data, options);
-    let advance: string | undefined;
-    try {
-      const now = this.runNow(statement.sql, statement.params, true);
-      if (now !== undefined) return now.rows[0] as R;
-      advance = await this.#sequenceAdvance(table, [data as Row]);
-      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
-      return result.rows[0] as R;
-    } catch (error) {
-      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
-      throw advance !== undefined && this.autocommit ? refusedValueError(error, "upsert", table) : this.afterWriteError(error, "upsert", table);
-    }
+    return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options));
   }
 
   /** Counts the rows matching `where` (all rows without it). */
