@@ -4,6 +4,7 @@
  */
 import { expect } from "vitest";
 import { AmbiguousCommitError, ConnectionError, TablekitError } from "../../src/index.js";
+import { PgCluster } from "../support/pg-cluster.js";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -74,4 +75,22 @@ export function expectLossError(label: string, result: Settled<unknown>, allowed
   if (allowed === "connection") expect(error instanceof ConnectionError, text).toBe(true);
   else if (allowed === "ambiguous") expect(error instanceof AmbiguousCommitError, text).toBe(true);
   else expect(error instanceof ConnectionError || error instanceof AmbiguousCommitError, text).toBe(true);
+}
+
+/**
+ * A private server for the fault tests, with the tables every one of them uses (`items`: 50,000
+ * rows to read and stream; `acks`: acknowledged inserts; `loaded`: COPY's target), then `extra`
+ * statements of the test's own, all in database `test`.
+ */
+export async function startFaultCluster(extra: readonly string[] = []): Promise<PgCluster> {
+  const cluster = await PgCluster.start();
+  const setup = [
+    "CREATE TABLE items (id int PRIMARY KEY, s text NOT NULL)",
+    "INSERT INTO items SELECT g, repeat('x', 40) FROM generate_series(1, 50000) g",
+    "CREATE TABLE acks (id int PRIMARY KEY)",
+    "CREATE TABLE loaded (id int, s text)",
+    ...extra,
+  ];
+  for (const statement of setup) cluster.psql(statement, "test");
+  return cluster;
 }

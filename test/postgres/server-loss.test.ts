@@ -11,9 +11,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AmbiguousCommitError, ConnectionError, Database, sql } from "../../src/index.js";
 import { selectedBackendNames } from "../support/backends.js";
-import { PgCluster } from "../support/pg-cluster.js";
+import type { PgCluster } from "../support/pg-cluster.js";
 import { scale } from "../reliability/scale.js";
-import { ProcessWatch, type Settled, expectLossError, sleep, track, within } from "./fault-harness.js";
+import { ProcessWatch, type Settled, expectLossError, sleep, startFaultCluster, track, within } from "./fault-harness.js";
 
 /** Every call must settle within this long after the fault (they settle in milliseconds; the slack is for a loaded machine). */
 const SETTLE_BOUND_MS = 5_000;
@@ -28,14 +28,9 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL server l
   const watch = new ProcessWatch();
 
   beforeAll(async () => {
-    cluster = await PgCluster.start();
-    const setup = [
-      "CREATE TABLE items (id int PRIMARY KEY, s text NOT NULL)",
-      "INSERT INTO items SELECT g, repeat('x', 40) FROM generate_series(1, 50000) g",
-      "CREATE TABLE acks (id int PRIMARY KEY)",
+    cluster = await startFaultCluster([
       // Each row a millisecond: COPY and batchUpdate are still running when the fault comes.
       "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END $$",
-      "CREATE TABLE loaded (id int, s text)",
       "CREATE TRIGGER loaded_slow BEFORE INSERT ON loaded FOR EACH ROW EXECUTE FUNCTION slow_row()",
       "CREATE TABLE slow (id int PRIMARY KEY, n int NOT NULL)",
       "INSERT INTO slow SELECT g, 0 FROM generate_series(1, 20000) g",
@@ -44,8 +39,7 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL server l
       "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$",
       "CREATE TABLE committing (id int)",
       "CREATE CONSTRAINT TRIGGER committing_slow AFTER INSERT ON committing DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()",
-    ];
-    for (const statement of setup) cluster.psql(statement, "test");
+    ]);
     watch.install();
   }, 60_000);
 

@@ -21,8 +21,8 @@ import {
 } from "../../src/index.js";
 import { resolveConfig, type ServerConfig } from "../../src/config/connection-config.js";
 import { selectedBackendNames } from "../support/backends.js";
-import { PgCluster } from "../support/pg-cluster.js";
-import { ProcessWatch, sleep, track, within } from "./fault-harness.js";
+import type { PgCluster } from "../support/pg-cluster.js";
+import { ProcessWatch, sleep, startFaultCluster, track, within } from "./fault-harness.js";
 
 const QUERY_TIMEOUT_MS = 500;
 /** A call waiting on a frozen server settles within queryTimeoutMs plus this (timer and scheduling slack on a loaded machine). */
@@ -58,14 +58,7 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL timeouts
   const watch = new ProcessWatch();
 
   beforeAll(async () => {
-    cluster = await PgCluster.start();
-    const setup = [
-      "CREATE TABLE items (id int PRIMARY KEY, s text NOT NULL)",
-      "INSERT INTO items SELECT g, repeat('x', 40) FROM generate_series(1, 50000) g",
-      "CREATE TABLE acks (id int PRIMARY KEY)",
-      "CREATE TABLE loaded (id int, s text)",
-    ];
-    for (const statement of setup) cluster.psql(statement, "test");
+    cluster = await startFaultCluster();
     watch.install();
   }, 60_000);
 
