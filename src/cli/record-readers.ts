@@ -3,7 +3,7 @@
  * stream parser (the separator given, or sniffed from the header line among `,` `;` tab `|`), and
  * a JSON array through a small incremental splitter. Every reader yields one record at a time with
  * its line number, so memory stays bounded whatever the file's size, and a malformed line is
- * reported as `FILE:LINE`. Input ending in `.gz` is gunzipped; `--encoding` decodes other
+ * reported as `FILE:LINE`. gzip input (told by its magic bytes, on stdin too) is gunzipped; `--encoding` decodes other
  * encodings than UTF-8 (a UTF-8 BOM is dropped; CRLF line ends are read like LF).
  *
  * @module
@@ -55,7 +55,7 @@ export interface ReadOptions {
   delimiter?: string | undefined;
   /** Text encoding, any label `TextDecoder` knows (`latin1`, `windows-1252`, `utf-16le`…). Default UTF-8. */
   encoding?: string | undefined;
-  /** Gunzip the input (default: when the path ends in `.gz`). */
+  /** Gunzip the input (default: when it starts with the gzip magic bytes `1f 8b`). */
   gzip?: boolean | undefined;
 }
 
@@ -140,6 +140,49 @@ export interface RecordSource {
   interrupt(): void;
 }
 
+/** The first two bytes of every gzip stream (RFC 1952). */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+/** Whether `head` starts with the gzip magic bytes. */
+export function isGzipMagic(head: Uint8Array): boolean {
+  return head.length >= GZIP_MAGIC.length && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+/**
+ * The first `n` bytes of a stream (fewer when it ends sooner), without consuming them: what was
+ * read is put back with `unshift`, so the stream's reader still sees every byte.
+ */
+async function peekBytes(input: Readable, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < n) {
+    const chunk = input.read() as Buffer | string | null;
+    if (chunk !== null) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      length += bytes.length;
+      continue;
+    }
+    if (input.readableEnded || input.destroyed) break;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        input.off("readable", done);
+        input.off("end", done);
+        input.off("close", done);
+        input.off("error", done);
+        resolve();
+      };
+      input.on("readable", done);
+      input.on("end", done);
+      input.on("close", done);
+      input.on("error", done);
+    });
+  }
+  const head = Buffer.concat(chunks);
+  if (head.length > 0) input.unshift(head);
+  return head;
+}
+
 /** Largest CSV record accepted, in characters: an unclosed quote fails here instead of filling memory. */
 const MAX_CSV_RECORD = 16 * 1024 * 1024;
 
@@ -164,7 +207,8 @@ export async function openRecordSource(path: string, format: DataFormat, stdin: 
   }
   const raw = input;
   let text = input;
-  if (read.gzip ?? (path !== "-" && isGzipPath(path))) {
+  // gzip is told by its first two bytes, whatever the name (stdin, a download without .gz).
+  if (read.gzip ?? isGzipMagic(await peekBytes(raw, GZIP_MAGIC.length))) {
     const gunzip = createGunzip();
     raw.on("error", (error) => gunzip.destroy(error));
     raw.on("close", () => {

@@ -26,8 +26,8 @@ export interface RunOptions {
   columns?: number;
   /** Ctrl-C for the in-process command. */
   signal?: AbortSignal;
-  /** Text on stdin. Default empty. */
-  stdin?: string;
+  /** Text (or bytes) on stdin. Default empty. */
+  stdin?: string | Buffer;
   /** The environment. Default: none at all (so DATABASE_URL of the test process never leaks in). */
   env?: Record<string, string>;
 }
@@ -50,7 +50,7 @@ export async function tablekit(args: string[], options: RunOptions = {}): Promis
   const code = await runCli(args, {
     stdout: stdout.stream,
     stderr: stderr.stream,
-    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    stdin: Readable.from(options.stdin === undefined ? [] : [typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin]),
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
     stderrIsTTY: options.stderrIsTTY ?? false,

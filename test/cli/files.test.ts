@@ -129,6 +129,32 @@ for (const backend of backends()) {
       expect(await db.count(t)).toBe(2);
     });
 
+    it("gzip is recognised by its magic bytes: on stdin (with --format) and in a file without .gz", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+      // cat x.csv.gz | tablekit import t - --format csv
+      const csv = await tablekit(["import", t, "-", "--format", "csv", "--db", url], { stdin: gzipSync("id;name\r\n1;a\r\n") });
+      expect(csv).toEqual({ code: 0, stdout: "", stderr: "" });
+      const jsonl = await tablekit(["import", t, "-", "--format", "jsonl", "--db", url], { stdin: gzipSync('{"id":2,"name":"b"}\n') });
+      expect(jsonl).toEqual({ code: 0, stdout: "", stderr: "" });
+      // latin1 inside gzip, on stdin.
+      const latin = await tablekit(["import", t, "-", "--format", "csv", "--encoding", "latin1", "--db", url], { stdin: gzipSync(Buffer.from("id,name\n3,Müller\n", "latin1")) });
+      expect(latin).toEqual({ code: 0, stdout: "", stderr: "" });
+      // A gzip file whose name does not say so.
+      const hidden = join(tempDir(), "download.csv");
+      writeFileSync(hidden, gzipSync("id,name\n4,d\n"));
+      expect(await tablekit(["import", t, hidden, "--db", url])).toEqual({ code: 0, stdout: "", stderr: "" });
+      // Plain text on stdin is still read as it is.
+      expect((await tablekit(["import", t, "-", "--format", "csv", "--db", url], { stdin: "id,name\n5,e\n" })).code).toBe(0);
+      expect(await db.select(t, { orderBy: "id" })).toEqual([
+        { id: 1, name: "a" },
+        { id: 2, name: "b" },
+        { id: 3, name: "Müller" },
+        { id: 4, name: "d" },
+        { id: 5, name: "e" },
+      ]);
+    });
+
     it("export --format json and tsv read back", async () => {
       const t = table();
       await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
