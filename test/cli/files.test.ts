@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/index.js";
+import { quoteIdentifier } from "../../src/sql/identifiers.js";
 import { backends, tempDir, uniqueTable } from "../support/backends.js";
 import { databaseUrl, openDb, tablekit, tempFile } from "./cli-harness.js";
 
@@ -27,8 +28,12 @@ for (const backend of backends()) {
       db = openDb(url);
     });
 
+    const quoted: string[] = [];
+
     afterAll(async () => {
       for (const t of created) await db.dropTable(t);
+      for (const t of quoted) await db.execute(`DROP TABLE IF EXISTS ${quoteIdentifier(t)}`);
+      if (await db.tableExists("tablekit_names")) await db.deleteMany("tablekit_names", { table_name: { in: [...created, ...quoted] } });
       await db.close();
     });
 
@@ -182,6 +187,76 @@ for (const backend of backends()) {
       const where = await tablekit(["export", t, "--where", '{"e-mail": "a@x"}', "--db", url]);
       expect(where.code).toBe(2);
       expect(where.stderr).toContain("tablekit sql");
+    });
+
+    it("exports and describes any existing table, whatever its name; a name that is not a table is refused", async () => {
+      const base = uniqueTable("cli_names");
+      const spaced = `${base} First Table`;
+      const hyphen = `${base}-e-mail list`;
+      const quote = `${base} "q"`;
+      quoted.push(spaced, hyphen, quote);
+      await db.execute(`CREATE TABLE ${quoteIdentifier(spaced)} (id INTEGER PRIMARY KEY, "First Name" TEXT)`);
+      await db.execute(`INSERT INTO ${quoteIdentifier(spaced)} (id, "First Name") VALUES (1, 'Ann'), (2, NULL)`);
+      await db.execute(`CREATE TABLE ${quoteIdentifier(hyphen)} (id INTEGER, email TEXT)`);
+      await db.execute(`INSERT INTO ${quoteIdentifier(hyphen)} (id, email) VALUES (7, 'a@x')`);
+      await db.execute(`CREATE TABLE ${quoteIdentifier(quote)} (id INTEGER)`);
+      await db.execute(`INSERT INTO ${quoteIdentifier(quote)} (id) VALUES (3)`);
+
+      expect(await tablekit(["export", spaced, "--db", url])).toEqual({ code: 0, stdout: '{"id":1,"First Name":"Ann"}\n{"id":2,"First Name":null}\n', stderr: "" });
+      expect((await tablekit(["export", spaced, "--format", "csv", "--db", url])).stdout).toBe("id,First Name\n1,Ann\n2,\n");
+      expect(await tablekit(["export", hyphen, "--format", "csv", "--db", url])).toEqual({ code: 0, stdout: "id,email\n7,a@x\n", stderr: "" });
+      expect((await tablekit(["export", quote, "--db", url])).stdout).toBe('{"id":3}\n');
+      const out = join(tempDir(), "spaced.csv.gz");
+      expect((await tablekit(["export", spaced, "--out", out, "--db", url])).code).toBe(0);
+      expect(gunzipSync(readFileSync(out)).toString()).toBe("id,First Name\n1,Ann\n2,\n");
+      const described = await tablekit(["describe", hyphen, "--json", "--db", url]);
+      expect(described.code).toBe(0);
+      expect(JSON.parse(described.stdout)).toMatchObject({ table: hyphen, columns: [{ name: "id" }, { name: "email" }] });
+      // --where and --order-by go through the library's plain names: refused, pointing at tablekit sql.
+      const where = await tablekit(["export", hyphen, "--where", '{"id": 7}', "--db", url]);
+      expect(where.code).toBe(2);
+      expect(where.stderr).toContain("tablekit sql");
+      // A name that is no table, SQL in it or not: an error before any SQL runs on it; nothing dropped.
+      for (const name of [`${base} missing`, `${hyphen}"; DROP TABLE "${hyphen}"; --`, `x" FROM "${hyphen}`]) {
+        for (const command of ["export", "describe"]) {
+          const run = await tablekit([command, name, "--db", url]);
+          expect(run.code, `${command} ${name}`).toBe(1);
+          expect(run.stderr).toContain("does not exist");
+          expect(run.stdout).toBe("");
+        }
+      }
+      expect(await db.execute(`SELECT count(*) AS n FROM ${quoteIdentifier(hyphen)}`)).toEqual([{ n: 1 }]);
+    });
+
+    it("round trip: headers 'First Name', 'e-mail', 'Zip Code' and the table name come back as they were", async () => {
+      const name = `${uniqueTable("cli_rt")} Mailing List`;
+      const t = name.toLowerCase().replace(/ /g, "_");
+      created.push(t);
+      const text = "First Name,e-mail,Zip Code\nAnn,ann@x.org,01234\nBob,,99999\n";
+      const file = tempFile("people.csv", text);
+      const run = await tablekit(["import", name, file, "--create", "--db", url]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(`tablekit: note: the table "${name}" is created as ${t}\n`);
+      expect(run.stderr).toContain('tablekit: note: "First Name" is imported into the column first_name\n');
+      expect((await db.columns(t)).map((c) => c.name)).toEqual(["first_name", "e_mail", "zip_code"]);
+      // Export gives back the file's own names, by the table's name or by the name it was imported as.
+      for (const which of [t, name]) {
+        const csv = await tablekit(["export", which, "--format", "csv", "--db", url]);
+        expect(csv, which).toEqual({ code: 0, stdout: text, stderr: "" });
+      }
+      const back = join(tempDir(), "back.csv");
+      expect((await tablekit(["export", name, "--out", back, "--db", url])).code).toBe(0);
+      expect(readFileSync(back, "utf8")).toBe(text);
+      expect((await tablekit(["export", t, "--db", url])).stdout).toBe(
+        '{"First Name":"Ann","e-mail":"ann@x.org","Zip Code":"01234"}\n{"First Name":"Bob","e-mail":null,"Zip Code":"99999"}\n',
+      );
+      // --column-names writes the names the columns have in the database.
+      expect((await tablekit(["export", t, "--format", "csv", "--column-names", "--db", url])).stdout).toBe("first_name,e_mail,zip_code\nAnn,ann@x.org,01234\nBob,,99999\n");
+      // The exported file imports back into the same table (by either name).
+      expect((await tablekit(["import", name, back, "--quiet", "--db", url])).code).toBe(0);
+      expect(await db.count(t)).toBe(4);
+      expect((await tablekit(["describe", name, "--json", "--db", url])).stdout).toContain(`"table": "${t}"`);
     });
   });
 }

@@ -19,6 +19,7 @@ import type { Where } from "../../sql/where.js";
 import { CliError, type CliIo, InterruptedError, OutputWriter, UsageError, pendingTempFiles } from "../cli-io.js";
 import { type CommonOptions, type ProgressFlags, addCommonOptions, addProgressOptions, jsonObject, progressSettings, showSummary, withDatabase } from "../common.js";
 import { type Progress, createProgress } from "../progress.js";
+import { originalColumnNames, requireTable, tableColumns } from "../table-names.js";
 import { DATA_FORMATS, type DataFormat, formatFromPath, isGzipPath } from "../record-readers.js";
 import { cellText, rowJson } from "../values.js";
 
@@ -32,6 +33,8 @@ export interface ExportOptions extends Omit<CommonOptions, "json">, ProgressFlag
   out?: string;
   /** `--order-by`: ordering, e.g. `"id"` or `"created_at DESC"`. */
   orderBy?: string;
+  /** `--column-names`: name the columns as the table does, not by the headers `import` renamed. */
+  columnNames?: boolean;
 }
 
 /** Rows encoded and written together (csv-stringify is much faster on many records at once). */
@@ -67,8 +70,14 @@ Examples:
   tablekit export events --order-by "id" --out events.jsonl`;
 
 async function exportRows(db: Database, table: string, options: ExportOptions, format: DataFormat, io: CliIo): Promise<number> {
-  const columns = (await db.columns(table)).map((c) => c.name);
-  if (columns.length === 0) throw new CliError(`table "${table}" does not exist`);
+  // Any existing table, whatever its name; a name that is not one is refused before any SQL uses it.
+  const ref = await requireTable(db, table);
+  const columns = (await tableColumns(db, ref)).map((c) => c.name);
+  if (columns.length === 0) throw new CliError(`table "${table}" has no columns`);
+  // The file's own names for the columns import renamed ("First Name" for first_name), unless --column-names.
+  const originals = options.columnNames === true ? new Map<string, string>() : await originalColumnNames(db, ref.name);
+  const labels = columns.map((c) => originals.get(c) ?? c);
+  const relabel = originals.size === 0 ? undefined : (row: Row): Row => Object.fromEntries(columns.map((c, i) => [labels[i]!, row[c]]));
   const where = options.where as Where<Row> | undefined;
   const temp = options.out === undefined ? undefined : `${options.out}.${process.pid}.tmp`;
   // Registered before it exists, so a second Ctrl-C (main.ts exits at once) still removes it.
@@ -100,29 +109,31 @@ async function exportRows(db: Database, table: string, options: ExportOptions, f
     // The bar goes to stderr when it is a terminal, and never when the data itself goes to the terminal.
     const settings = progressSettings(options, io);
     const showProgress = settings.enabled && (temp !== undefined || !io.isTTY);
-    const total = showProgress ? await db.count(table, where) : undefined;
+    // Column names that are not plain identifiers ("First Name", made outside tablekit), or such a
+    // table name, cannot go through the CRUD helpers; such a table is read with quoted names instead.
+    const plain = ref.plain && columns.every((c) => isIdentifier(c));
+    if (!plain && (options.where !== undefined || options.orderBy !== undefined)) {
+      const names = [...(ref.plain ? [] : [ref.name]), ...columns.filter((c) => !isIdentifier(c))];
+      throw new UsageError(`--where and --order-by need plain names; ${names.map((n) => JSON.stringify(n)).join(", ")} ${names.length === 1 ? "is" : "are"} not (use tablekit sql)`);
+    }
+    const total = !showProgress ? undefined : plain ? await db.count(ref.name, where) : Number((await db.execute(`SELECT count(*) AS n FROM ${ref.quoted}`))[0]?.["n"]);
     progress = createProgress({ ...settings, enabled: showProgress, label: `export ${table}`, total });
     const delimiter = format === "tsv" ? "\t" : ",";
     let first = true;
+    const json = relabel === undefined ? rowJson : (row: Row): string => rowJson(relabel(row));
     const encode = (batch: readonly Row[]): string => {
       if (format === "csv" || format === "tsv") return csvLines(batch.map((row) => columns.map((c) => row[c])), delimiter);
-      if (format === "jsonl") return batch.map((row) => rowJson(row) + "\n").join("");
+      if (format === "jsonl") return batch.map((row) => json(row) + "\n").join("");
       // JSON: one array, one row a line.
-      const text = batch.map((row, i) => (first && i === 0 ? "" : ",\n") + rowJson(row)).join("");
+      const text = batch.map((row, i) => (first && i === 0 ? "" : ",\n") + json(row)).join("");
       if (batch.length > 0) first = false;
       return text;
     };
-    if (format === "csv" || format === "tsv") await writer.write(csvLine(columns, delimiter));
+    if (format === "csv" || format === "tsv") await writer.write(csvLine(labels, delimiter));
     if (format === "json") await writer.write("[\n");
-    // Column names that are not plain identifiers ("First Name", made outside tablekit) cannot go
-    // through the CRUD helpers; such a table is read with quoted names instead.
-    const plain = columns.every((c) => isIdentifier(c));
-    if (!plain && (options.where !== undefined || options.orderBy !== undefined)) {
-      throw new UsageError(`--where and --order-by need plain column names; "${table}" has ${columns.filter((c) => !isIdentifier(c)).map((c) => `"${c}"`).join(", ")} (use tablekit sql)`);
-    }
     const rowsOf = plain
-      ? db.stream(table, { where, orderBy: options.orderBy, columns, batchSize: ROWS_PER_WRITE })
-      : db.stream(sql`SELECT ${sql.raw(columns.map(quoteIdentifier).join(", "))} FROM ${sql.raw(quoteIdentifier(table))}`, { batchSize: ROWS_PER_WRITE });
+      ? db.stream(ref.name, { where, orderBy: options.orderBy, columns, batchSize: ROWS_PER_WRITE })
+      : db.stream(sql`SELECT ${sql.raw(columns.map(quoteIdentifier).join(", "))} FROM ${sql.raw(ref.quoted)}`, { batchSize: ROWS_PER_WRITE });
     let batch: Row[] = [];
     for await (const row of rowsOf) {
       stopIfInterrupted();
@@ -172,6 +183,7 @@ export function registerExportCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--format <format>", "output format (default: from --out's extension, else jsonl)").choices(DATA_FORMATS))
       .option("--out <file>", "write to this file instead of stdout")
       .option("--order-by <order>", 'row order, e.g. "id" or "created_at DESC"')
+      .option("--column-names", "use the table's column names, not the original headers import recorded (first_name, not First Name)")
       .addHelpText("after", HELP)),
     false,
   ).action(async (table: string, options: ExportOptions) => {

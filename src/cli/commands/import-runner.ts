@@ -14,7 +14,7 @@ import { CliError, type CliIo, InterruptedError } from "../cli-io.js";
 import { type ProgressFlags, progressSettings } from "../common.js";
 import { CoercionError, type ColumnKind, coerceValue, columnKind, inferColumnTypes } from "../column-kinds.js";
 import { createProgress } from "../progress.js";
-import { isIdentifier } from "../../sql/identifiers.js";
+import { findTable, normalizeName, recordOriginalNames } from "../table-names.js";
 import { type DataFormat, MalformedRecordError, type ReadOptions, type SourceRecord, isTextFormat, openRecordSource } from "../record-readers.js";
 
 /** What to import, and how. */
@@ -92,27 +92,8 @@ async function writeRows(q: Queryable, table: string, rows: readonly Row[], key:
   }
 }
 
-/**
- * The column name a file's header (or JSON key) becomes when it is not a plain identifier:
- * accents dropped, lower case, every run of other characters `_`, no leading or trailing `_`,
- * `_` before a leading digit, at most 63 characters — `First Name` → `first_name`,
- * `e-mail` → `e_mail`, `Größe (cm)` → `grosse_cm`. A name that already is an identifier is kept
- * as it is (capitals too: `Age` stays `Age`).
- */
-export function normalizeColumnName(name: string): string {
-  const text: string = name;
-  if (isIdentifier(name)) return name;
-  let n = text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/ß/g, "ss")
-    .toLowerCase()
-    .replace(/[^a-z0-9_]+/g, "_")
-    .replace(/^_+|_+$/g, "");
-  if (n === "") n = "column";
-  if (/^\d/.test(n)) n = "_" + n;
-  return n.slice(0, 63);
-}
+/** The column name a file's header becomes on import: {@link normalizeName} (kept under this name for existing callers). */
+export const normalizeColumnName: (name: string) => string = normalizeName;
 
 /**
  * Maps the file's names to the table's columns: the same name, else its
@@ -132,7 +113,7 @@ class ColumnMapper {
     if (this.#known.has(name)) return this.#known.get(name);
     let column: string | undefined = this.columns.includes(name) ? name : undefined;
     if (column === undefined) {
-      const normal = normalizeColumnName(name);
+      const normal = normalizeName(name);
       if (this.columns.includes(normal)) column = normal;
       else {
         const folded = this.columns.filter((c) => c.toLowerCase() === name.toLowerCase() || c.toLowerCase() === normal.toLowerCase());
@@ -218,12 +199,21 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
     if (signal?.aborted === true) throw new InterruptedError("interrupted");
   };
   try {
-    let columns = await q.columns(plan.table);
+    // The table by its exact name, or the one an earlier import made for this name ("Mailing List" → mailing_list).
+    const found = await findTable(q, plan.table);
+    if (found !== undefined && !found.plain) {
+      throw new CliError(`cannot import into "${plan.table}": tablekit writes only to tables whose names are plain identifiers (export, describe and sql read it)`);
+    }
+    const table = found?.name ?? normalizeName(plan.table);
+    let columns = found === undefined ? [] : await q.columns(table);
     let created = false;
     const mode = plan.mode ?? "insert";
     const sample: SourceRecord[] = [];
     if (columns.length === 0) {
       if (!plan.create) throw new CliError(`table "${plan.table}" does not exist; add --create to create it from the file's columns`);
+      if (table !== plan.table && (await q.tableExists(table))) {
+        throw new CliError(`cannot create table "${plan.table}" as ${table}: a table of that name exists (import into ${table} by that name)`);
+      }
       if (mode !== "insert" && plan.key === undefined) throw new CliError(`--${mode} needs a key: add --pk COLUMN`);
       while (sample.length < SAMPLE_SIZE) {
         const next = await iterator.next();
@@ -236,21 +226,24 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       const types: Record<string, string> = {};
       const from = new Map<string, string>();
       for (const [name, type] of Object.entries(inferred)) {
-        const column = normalizeColumnName(name);
+        const column = normalizeName(name);
         const other = from.get(column);
         if (other !== undefined) throw new CliError(`cannot create table "${plan.table}": the names "${other}" and "${name}" both become the column ${column}`);
         from.set(column, name);
         types[column] = type;
       }
-      const keyColumns = (plan.key ?? []).map(normalizeColumnName);
+      const keyColumns = (plan.key ?? []).map(normalizeName);
       for (const k of keyColumns) if (!(k in types)) throw new CliError(`--pk: the file has no column "${k}" (it has: ${Object.keys(types).join(", ")})`);
       // --pk on a new table: NOT NULL key columns and a primary key, so a re-run can find the rows.
       if (keyColumns.length === 1) types[keyColumns[0]!] = `${types[keyColumns[0]!]} PRIMARY KEY`;
       else for (const k of keyColumns) types[k] = `${types[k]} NOT NULL`;
-      await q.createTable(plan.table, types);
-      if (keyColumns.length > 1) await q.createIndex(`${plan.table}_key`.slice(0, 63), plan.table, keyColumns, { unique: true });
+      await q.createTable(table, types, { ifNotExists: false });
+      if (keyColumns.length > 1) await q.createIndex(`${table}_key`.slice(0, 63), table, keyColumns, { unique: true });
+      // The file's own names, so export writes them back (in the same transaction as the table).
+      await recordOriginalNames(q, table, plan.table, from);
+      if (table !== plan.table && plan.flags?.quiet !== true) io.stderr.write(`tablekit: note: the table "${plan.table}" is created as ${table}\n`);
       created = true;
-      columns = await q.columns(plan.table);
+      columns = await q.columns(table);
     }
     const kinds = new Map(columns.map((c) => [c.name, columnKind(c.type)]));
     const quiet = plan.flags?.quiet === true;
@@ -259,7 +252,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       plan.key === undefined
         ? columns.filter((c) => c.primaryKey).map((c) => c.name)
         : plan.key.map((k) => {
-            const column = names.includes(k) ? k : names.find((c) => c === normalizeColumnName(k) || c.toLowerCase() === k.toLowerCase());
+            const column = names.includes(k) ? k : names.find((c) => c === normalizeName(k) || c.toLowerCase() === k.toLowerCase());
             if (column === undefined) throw new CliError(`--pk: table "${plan.table}" has no column "${k}" (it has: ${names.join(", ")})`);
             return column;
           });
@@ -280,7 +273,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       try {
-        await writeRows(q, plan.table, batch, key, mode);
+        await writeRows(q, table, batch, key, mode);
       } catch (error) {
         // A serialization failure must reach db.transaction unchanged, so it can retry.
         if (error instanceof SerializationError) throw error;

@@ -5,9 +5,10 @@
  */
 import type { Command } from "commander";
 import type { ColumnInfo } from "../../queryable.js";
-import { CliError, type CliIo, OutputWriter } from "../cli-io.js";
+import { type CliIo, OutputWriter } from "../cli-io.js";
 import { type CommonOptions, addCommonOptions, withDatabase } from "../common.js";
 import { outputMode, renderRows, renderTable } from "../output.js";
+import { requireTable, tableColumns } from "../table-names.js";
 import { toJson } from "../values.js";
 import { type IndexInfo, listIndexes } from "./indexes.js";
 import { registerSqlCommand } from "./sql-command.js";
@@ -76,9 +77,9 @@ export function registerSchemaCommands(program: Command, io: CliIo): void {
       .addHelpText("after", "\nExamples:\n  tablekit describe users\n  tablekit describe users --json"),
   ).action(async (table: string, options: CommonOptions) => {
     const description = await withDatabase(options, io, async (db): Promise<TableDescription> => {
-      const columns = await db.columns(table);
-      if (columns.length === 0) throw new CliError(`table "${table}" does not exist`);
-      return { table, columns, indexes: await listIndexes(db, table) };
+      // Any existing table, whatever its name (or the table import made for it).
+      const ref = await requireTable(db, table);
+      return { table: ref.name, columns: await tableColumns(db, ref), indexes: await listIndexes(db, ref.name) };
     });
     const mode = outputMode(options.json, io.isTTY);
     await print(io, mode === "json" ? toJson(description, 2) + "\n" : describeText(description, mode));
