@@ -106,5 +106,44 @@ for (const backend of backends()) {
       expect((await db.columns(single)).find((c) => c.name === "line")?.primaryKey).toBe(true);
       expect(await db.count(single)).toBe(2);
     });
+
+    it("--batch with --replace or --upsert: each batch is one transaction, so a refused row never loses or half-applies it", async () => {
+      const t = uniqueTable("cli_keys_tx");
+      created.push(t);
+      await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT NOT NULL" });
+      await db.batchInsert(t, [{ id: 1, name: "a" }, { id: 2, name: "b" }], { returning: false });
+      // --replace deletes the batch's keys, then inserts: a refused insert must bring the deleted rows back.
+      const replace = await tablekit(["import", t, tempFile("r.jsonl", jsonl({ id: 1, name: "A" }, { id: 2, name: null })), "--replace", "--batch", "10", "--db", url]);
+      expect(replace.code).toBe(1);
+      expect(replace.stderr).toContain("(no batch was committed)");
+      expect(await rows(t)).toEqual([{ id: 1, name: "a" }, { id: 2, name: "b" }]);
+      // --upsert inserts the new keys, then updates: a refused update must take the inserted rows back.
+      const upsert = await tablekit(["import", t, tempFile("u.jsonl", jsonl({ id: 3, name: "c" }, { id: 1, name: null })), "--upsert", "--batch", "10", "--db", url]);
+      expect(upsert.code).toBe(1);
+      expect(upsert.stderr).toContain("(no batch was committed)");
+      expect(await rows(t)).toEqual([{ id: 1, name: "a" }, { id: 2, name: "b" }]);
+    });
+
+    it("with a key and no --ignore/--upsert/--replace, a record whose key exists is an error that says what to add", async () => {
+      const t = uniqueTable("cli_keys_pk");
+      created.push(t);
+      await db.createTable(t, { code: "TEXT", qty: "INTEGER" });
+      expect((await tablekit(["import", t, tempFile("a.jsonl", jsonl({ code: "a", qty: 1 }, { code: "b", qty: 2 })), "--pk", "code", "--batch", "1", "--db", url])).code).toBe(0);
+      // A --pk on a table without a unique key: the command checks the keys itself, so a re-run never duplicates.
+      const again = await tablekit(["import", t, tempFile("b.jsonl", jsonl({ code: "c", qty: 3 }, { code: "a", qty: 9 })), "--pk", "code", "--batch", "1", "--db", url]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('b.jsonl:2: the key (code) = ("a") is already in the table; add --ignore to skip such records, --upsert or --replace to overwrite them (the first 1 row was committed)');
+      expect(await db.select(t, { orderBy: "code" })).toEqual([{ code: "a", qty: 1 }, { code: "b", qty: 2 }, { code: "c", qty: 3 }]);
+      // Twice in the file is the same mistake.
+      const twice = await tablekit(["import", t, tempFile("c.jsonl", jsonl({ code: "d", qty: 1 }, { code: "d", qty: 2 })), "--pk", "code", "--db", url]);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toContain('c.jsonl:2: the key (code) = ("d") is already in the file');
+      // A primary key refuses the same: re-running a failed --batch import as it was says how to resume.
+      const p = await people();
+      const rerun = await tablekit(["import", p, tempFile("p.jsonl", jsonl({ id: 5, name: "five" }, { id: 1, name: "dup" })), "--batch", "10", "--db", url]);
+      expect(rerun.code).toBe(1);
+      expect(rerun.stderr).toContain("add --ignore to skip such records");
+      expect(await db.count(p)).toBe(2);
+    });
   });
 }

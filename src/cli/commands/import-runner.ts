@@ -8,12 +8,13 @@
  */
 import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
-import { SerializationError } from "../../errors/errors.js";
+import { SerializationError, UniqueViolationError } from "../../errors/errors.js";
 import type { Queryable, TransactionOptions } from "../../queryable.js";
 import { CliError, type CliIo, InterruptedError } from "../cli-io.js";
 import { type ProgressFlags, progressSettings } from "../common.js";
 import { CoercionError, type ColumnKind, coerceValue, columnKind, inferColumnTypes } from "../column-kinds.js";
 import { createProgress } from "../progress.js";
+import { toJson } from "../values.js";
 import { findTable, normalizeName, recordOriginalNames } from "../table-names.js";
 import { type DataFormat, MalformedRecordError, type ReadOptions, type SourceRecord, isTextFormat, openRecordSource } from "../record-readers.js";
 
@@ -54,13 +55,61 @@ function keyText(value: unknown): string {
   return "o:" + String(value);
 }
 
+/** A record whose key is already in the table or earlier in the file (a `--pk` import without a mode). */
+class KeyExistsError extends Error {
+  /** The record's index in its batch. */
+  readonly index: number;
+
+  constructor(index: number, message: string) {
+    super(message);
+    this.index = index;
+  }
+}
+
+/** What to add when a record's key exists (printed after the reason). */
+const KEY_HINT = "add --ignore to skip such records, --upsert or --replace to overwrite them";
+
+/** `(code) = ("a")`, `(order_id, line) = (1, 2)`. */
+function keyDescription(key: readonly string[], row: Row): string {
+  return `(${key.join(", ")}) = (${key.map((k) => toJson(row[k] ?? null)).join(", ")})`;
+}
+
+/**
+ * With `--pk` and no `--ignore`/`--upsert`/`--replace`, a record whose key is already in the table
+ * (or twice in the batch) is refused, as a primary key would refuse it, even when the table has no
+ * unique constraint on those columns: so re-running a failed `--batch` import never duplicates rows.
+ *
+ * @throws {KeyExistsError} Naming the first such record.
+ */
+async function refuseExistingKeys(q: Queryable, table: string, rows: readonly Row[], key: readonly string[]): Promise<void> {
+  const id = (row: Row): string => key.map((k) => keyText(row[k])).join("\u0000");
+  const complete = (row: Row): boolean => key.every((k) => row[k] !== null && row[k] !== undefined);
+  const seen = new Set<string>();
+  for (const [i, row] of rows.entries()) {
+    if (!complete(row)) continue;
+    const k = id(row);
+    if (seen.has(k)) throw new KeyExistsError(i, `the key ${keyDescription(key, row)} is already in the file`);
+    seen.add(k);
+  }
+  for (let start = 0; start < rows.length; start += KEY_CHUNK) {
+    const chunk = rows.slice(start, start + KEY_CHUNK).filter(complete);
+    if (chunk.length === 0) continue;
+    const where = key.length === 1 ? { [key[0]!]: { in: chunk.map((r) => r[key[0]!]) } } : { OR: chunk.map((r) => Object.fromEntries(key.map((k) => [k, r[k]]))) };
+    const existing = new Set((await q.select(table, { where, columns: [...key] })).map(id));
+    if (existing.size === 0) continue;
+    const index = rows.findIndex((r, i) => i >= start && complete(r) && existing.has(id(r)));
+    throw new KeyExistsError(index, `the key ${keyDescription(key, rows[index]!)} is already in the table`);
+  }
+}
+
 /**
  * Writes one batch of converted rows: a plain `batchInsert`, or, with a key and a mode, rows whose
  * key exists are skipped (`ignore`), updated (`upsert`) or deleted and inserted anew (`replace`).
  * Within the batch the first record of a key wins for `ignore`, the last for the others.
  */
-async function writeRows(q: Queryable, table: string, rows: readonly Row[], key: readonly string[], mode: ConflictMode): Promise<void> {
+async function writeRows(q: Queryable, table: string, rows: readonly Row[], key: readonly string[], mode: ConflictMode, checkKeys: boolean): Promise<void> {
   if (mode === "insert" || key.length === 0) {
+    if (checkKeys && key.length > 0) await refuseExistingKeys(q, table, rows, key);
     await q.batchInsert(table, rows as Row[], { returning: false });
     return;
   }
@@ -267,26 +316,33 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       },
     );
     let batch: Row[] = [];
-    let firstLine = 0;
-    let lastLine = 0;
+    let lines: number[] = [];
     let rows = 0;
+    // With --pk and no mode, the command checks the keys itself (the table may have no unique key on them).
+    const checkKeys = plan.key !== undefined;
+    // --batch: each batch in its own transaction, so a batch of several statements (--replace
+    // deletes, then inserts) is kept whole or not at all, never half.
+    const write = (rowsOf: readonly Row[]): Promise<void> =>
+      plan.batch === undefined ? writeRows(q, table, rowsOf, key, mode, checkKeys) : q.transaction((tx) => writeRows(tx, table, rowsOf, key, mode, checkKeys));
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       try {
-        await writeRows(q, table, batch, key, mode);
+        await write(batch);
       } catch (error) {
         // A serialization failure must reach db.transaction unchanged, so it can retry.
         if (error instanceof SerializationError) throw error;
-        throw placed(plan.file, firstLine, lastLine, (error as Error).message, error);
+        if (error instanceof KeyExistsError) throw placed(plan.file, lines[error.index]!, lines[error.index]!, `${error.message}; ${KEY_HINT}`, error);
+        const hint = error instanceof UniqueViolationError && mode === "insert" && key.length > 0 ? `; ${KEY_HINT}` : "";
+        throw placed(plan.file, lines[0]!, lines[lines.length - 1]!, (error as Error).message + hint, error);
       }
       rows += batch.length;
       committed(batch.length);
       batch = [];
+      lines = [];
     };
     for await (const { record, line } of concat(sample, iterator)) {
       stopIfInterrupted();
-      if (batch.length === 0) firstLine = line;
-      lastLine = line;
+      lines.push(line);
       batch.push(convert(record, line, kinds, plan, mapper));
       if (batch.length >= chunk) await flush();
       progress.update(rows + batch.length, source.bytesRead());
