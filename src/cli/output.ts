@@ -42,6 +42,42 @@ function terminalCell(value: unknown): string {
   return text.replace(/\r\n|\r|\n/g, "↵").replace(/\t/g, "→");
 }
 
+/** The column widths and alignments of a terminal table, taken from the rows it was made from. */
+export interface TableLayout {
+  /** Column names. */
+  columns: readonly string[];
+  /** Width of each column, in code points. */
+  widths: readonly number[];
+  /** Whether each column is right-aligned (every value a number or NULL). */
+  numeric: readonly boolean[];
+}
+
+/** The layout that fits `rows` (a later row wider than its column overflows it, as psql's FETCH_COUNT groups do). */
+export function tableLayout(columns: readonly string[], rows: readonly Row[]): TableLayout {
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((row) => row[c] === null || typeof row[c] === "number" || typeof row[c] === "bigint"));
+  const widths = columns.map((c) => Math.max(width(c), ...rows.map((row) => width(terminalCell(row[c])))));
+  return { columns, widths, numeric };
+}
+
+/** The header line and the rule under it (nothing for no columns). */
+export function tableHeader(layout: TableLayout): string {
+  if (layout.columns.length === 0) return "";
+  return " " + layout.columns.map((c, i) => pad(c, layout.widths[i]!, false)).join(" | ").trimEnd() + "\n" + layout.widths.map((w) => "-".repeat(w + 2)).join("+") + "\n";
+}
+
+/** One line a row, laid out by `layout`. */
+export function tableRows(layout: TableLayout, rows: readonly Row[]): string {
+  if (layout.columns.length === 0) return "";
+  let text = "";
+  for (const row of rows) text += " " + layout.columns.map((c, i) => pad(terminalCell(row[c]), layout.widths[i]!, layout.numeric[i]!)).join(" | ").trimEnd() + "\n";
+  return text;
+}
+
+/** psql's footer: `(1 row)`, `(3 rows)`. */
+export function tableFooter(count: number): string {
+  return `(${count} ${count === 1 ? "row" : "rows"})\n`;
+}
+
 /**
  * Rows as an aligned table, psql style: a header, a rule, one line a row (numbers right-aligned),
  * and (unless `footer` is false) a `(N rows)` footer.
@@ -54,17 +90,8 @@ function terminalCell(value: unknown): string {
  * ```
  */
 export function renderTable(columns: readonly string[], rows: readonly Row[], footer = true): string {
-  const cells = rows.map((row) => columns.map((c) => terminalCell(row[c])));
-  const numeric = columns.map((c) => rows.length > 0 && rows.every((row) => row[c] === null || typeof row[c] === "number" || typeof row[c] === "bigint"));
-  const widths = columns.map((c, i) => Math.max(width(c), ...cells.map((line) => width(line[i]!))));
-  const lines: string[] = [];
-  if (columns.length > 0) {
-    lines.push(" " + columns.map((c, i) => pad(c, widths[i]!, false)).join(" | ").trimEnd());
-    lines.push(widths.map((w) => "-".repeat(w + 2)).join("+"));
-    for (const line of cells) lines.push(" " + line.map((cell, i) => pad(cell, widths[i]!, numeric[i]!)).join(" | ").trimEnd());
-  }
-  if (footer) lines.push(`(${rows.length} ${rows.length === 1 ? "row" : "rows"})`);
-  return lines.join("\n") + "\n";
+  const layout = tableLayout(columns, rows);
+  return tableHeader(layout) + tableRows(layout, rows) + (footer ? tableFooter(rows.length) : "");
 }
 
 /** One cell of tab-separated output: NULL as nothing; backslash, tab and line breaks escaped as `\\ \t \n \r`. */

@@ -106,6 +106,38 @@ for (const backend of backends()) {
       expect(writes).toBeGreaterThanOrEqual(10);
     });
 
+    it("the terminal table streams too: widths from the first 1,000 rows, then every row as it comes", async () => {
+      const t = table();
+      await db.createTable(t, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+      await db.batchInsert(t, Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, name: i === 4999 ? "a much longer name at the end" : "n".repeat(20) })), { returning: false });
+      let writes = 0;
+      let text = "";
+      const stdout = new Writable({
+        write(chunk: Buffer, _e, cb) {
+          writes++;
+          text += chunk.toString();
+          cb();
+        },
+      });
+      const code = await runCli(["sql", `SELECT id, name FROM ${t} ORDER BY id`, "--db", url], {
+        stdout,
+        stderr: new Writable({ write: (_c, _e, cb) => cb() }),
+        stdin: Readable.from([]),
+        env: {},
+        isTTY: true,
+      });
+      expect(code).toBe(0);
+      expect(writes).toBeGreaterThanOrEqual(3);
+      const lines = text.split("\n");
+      expect(lines.slice(0, 3)).toEqual([" id   | name", "------+----------------------", `    1 | ${"n".repeat(20)}`]);
+      expect(lines[5001]).toBe(" 5000 | a much longer name at the end");
+      expect(lines[5002]).toBe("(5000 rows)");
+      // A short result is laid out exactly as before.
+      expect((await tablekit(["sql", `SELECT id, name FROM ${t} WHERE id <= 2 ORDER BY id`, "--db", url], { isTTY: true })).stdout).toBe(
+        ` id | name\n----+----------------------\n  1 | ${"n".repeat(20)}\n  2 | ${"n".repeat(20)}\n(2 rows)\n`,
+      );
+    });
+
     it("errors show the server's DETAIL, HINT and a caret under the position", async () => {
       const t = table();
       await db.createTable(t, { id: "INTEGER PRIMARY KEY" });

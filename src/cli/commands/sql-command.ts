@@ -16,7 +16,7 @@ import { sql } from "../../sql/sql-tag.js";
 import type { SqlFlavor } from "../../sql/sql-tokens.js";
 import { CliError, type CliIo, OutputWriter, UsageError, readAll, stderrInteractive } from "../cli-io.js";
 import { type CommonOptions, addCommonOptions, jsonArray, withDatabase } from "../common.js";
-import { renderTable, tsvLine } from "../output.js";
+import { type TableLayout, tableFooter, tableHeader, tableLayout, tableRows, tsvLine } from "../output.js";
 import { type ScriptStatement, commandTag, lineOf, placeholderParts, returnsRows, splitScript } from "../sql-script.js";
 import { rowJson, toJson } from "../values.js";
 import { csvLine } from "./export-command.js";
@@ -99,11 +99,19 @@ function template(statement: string, params: readonly unknown[], flavor: SqlFlav
   return sql(strings, ...params);
 }
 
-/** Prints rows as they arrive; the table format alone must see every row first (for the widths). */
+/** Rows the terminal table takes its column widths from before it prints (psql's FETCH_COUNT idea). */
+const TABLE_GROUP = 1000;
+
+/**
+ * Prints rows as they arrive. The table format lays its columns out by the first
+ * {@link TABLE_GROUP} rows, then prints every further row as it comes (a wider cell overflows its
+ * column), so memory stays bounded in every format.
+ */
 async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, writer: OutputWriter): Promise<void> {
   let columns: string[] | undefined;
   let count = 0;
-  const buffered: Row[] = [];
+  let buffered: Row[] = [];
+  let layout: TableLayout | undefined;
   // Text is gathered into pieces of about 64 KiB: one write a row costs more than the encoding.
   let pending = "";
   const out = {
@@ -119,7 +127,17 @@ async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, writer: Ou
   };
   for await (const row of rows) {
     if (format === "table") {
+      count++;
+      if (layout !== undefined) {
+        await out.write(tableRows(layout, [row]));
+        continue;
+      }
       buffered.push(row);
+      if (buffered.length >= TABLE_GROUP) {
+        layout = tableLayout(Object.keys(buffered[0]!), buffered);
+        await out.write(tableHeader(layout) + tableRows(layout, buffered));
+        buffered = [];
+      }
       continue;
     }
     if (columns === undefined) {
@@ -135,7 +153,13 @@ async function printRows(rows: AsyncIterable<Row>, format: SqlFormat, writer: Ou
     else await out.write((count > 0 ? ",\n" : "") + toJson(row, 2).replace(/^/gm, "  "));
     count++;
   }
-  if (format === "table") await out.write(renderTable(buffered.length > 0 ? Object.keys(buffered[0]!) : [], buffered));
+  if (format === "table") {
+    if (layout === undefined) {
+      layout = tableLayout(buffered.length > 0 ? Object.keys(buffered[0]!) : [], buffered);
+      await out.write(tableHeader(layout) + tableRows(layout, buffered));
+    }
+    await out.write(tableFooter(count));
+  }
   else if (format === "json") await out.write(count === 0 ? "[]\n" : "\n]\n");
   await flush();
 }
@@ -206,7 +230,7 @@ export function registerSqlCommand(program: Command, io: CliIo): void {
       .addOption(new Option("--format <format>", "how rows are printed (default: table on a terminal, else tsv)").choices(SQL_FORMATS))
       .addHelpText(
         "after",
-        "\nRows stream as they arrive (only the table format waits for all of them, for the widths).\n" +
+        "\nRows stream as they arrive (the table format takes its column widths from the first 1,000).\n" +
           "Statements that return no rows print psql's tag, e.g. UPDATE 3, on a terminal.\n" +
           "\nExamples:\n" +
           '  tablekit sql "SELECT name, age FROM users WHERE age >= ? ORDER BY name" --params "[18]"\n' +
