@@ -103,6 +103,31 @@ for (const backend of backends()) {
       expect((await tablekit(["import", t, path, "--encoding", "klingon", "--db", url])).code).toBe(2);
     });
 
+    it("Excel's and Windows' files: a latin1 ';' CSV with spaced headers, JSON Lines and a JSON array with a BOM and CRLF", async () => {
+      const t = table();
+      const path = join(tempDir(), "excel-latin1.csv");
+      writeFileSync(path, Buffer.from("Kunden Nr;Straße;Zip Code\r\n1;Königsallee 5;40212\r\n2;Rue de l'Été;\r\n", "latin1"));
+      const run = await tablekit(["import", t, path, "--create", "--encoding", "latin1", "--quiet", "--db", url]);
+      expect(run).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(await db.select(t, { orderBy: "kunden_nr" })).toEqual([
+        { kunden_nr: 1, strasse: "Königsallee 5", zip_code: 40212 },
+        { kunden_nr: 2, strasse: "Rue de l'Été", zip_code: null },
+      ]);
+      expect((await tablekit(["export", t, "--format", "csv", "--db", url])).stdout).toBe("Kunden Nr,Straße,Zip Code\n1,Königsallee 5,40212\n2,Rue de l'Été,\n");
+      const lines = table();
+      await db.createTable(lines, { id: "INTEGER PRIMARY KEY", name: "TEXT" });
+      const jsonl = tempFile("win.jsonl", '\uFEFF{"id":1,"name":"a"}\r\n{"id":2,"name":"b\\r\\n"}\r\n\r\n');
+      expect(await tablekit(["import", lines, jsonl, "--db", url])).toEqual({ code: 0, stdout: "", stderr: "" });
+      const array = tempFile("win.json", '\uFEFF[\r\n  {"id": 3, "name": "c"},\r\n  {"id": 4, "name": "d"}\r\n]\r\n');
+      expect(await tablekit(["import", lines, array, "--db", url])).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(await db.select(lines, { orderBy: "id" })).toEqual([
+        { id: 1, name: "a" },
+        { id: 2, name: "b\r\n" },
+        { id: 3, name: "c" },
+        { id: 4, name: "d" },
+      ]);
+    });
+
     it("a JSON array file (pretty-printed), and a bad element named by its line", async () => {
       const t = table();
       const file = tempFile("people.json", JSON.stringify([{ id: 1, name: "Ann", tags: ["a", "]"] }, { id: 2, name: 'B "}" b' }], null, 2));
