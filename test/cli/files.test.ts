@@ -241,6 +241,10 @@ for (const backend of backends()) {
       const where = await tablekit(["export", hyphen, "--where", '{"id": 7}', "--db", url]);
       expect(where.code).toBe(2);
       expect(where.stderr).toContain("tablekit sql");
+      // import writes through the library, which takes plain names only: said before anything is read.
+      const into = await tablekit(["import", hyphen, tempFile("more.csv", "id,email\n8,b@x\n"), "--db", url]);
+      expect(into.code).toBe(1);
+      expect(into.stderr).toContain(`cannot import into "${hyphen}": tablekit writes only to tables whose names are plain identifiers`);
       // A name that is no table, SQL in it or not: an error before any SQL runs on it; nothing dropped.
       for (const name of [`${base} missing`, `${hyphen}"; DROP TABLE "${hyphen}"; --`, `x" FROM "${hyphen}`]) {
         for (const command of ["export", "describe"]) {

@@ -64,6 +64,10 @@ NULL is an empty cell, the empty string ""). Bytes are written as \\x hex, times
 
 --where takes a tablekit filter as JSON: {"age": {"gte": 18}, "OR": [{"role": "admin"}, …]}.
 
+Any existing table can be exported, whatever its name ("First Table"). Columns that import renamed
+("First Name" -> first_name) are written with the file's original names; --column-names writes
+the table's own.
+
 Examples:
   tablekit export users > users.jsonl
   tablekit export users --where '{"active": true}' --format csv --out active.csv

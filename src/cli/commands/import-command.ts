@@ -67,8 +67,10 @@ const HELP = `
 Formats: JSON Lines (.jsonl, .ndjson: one JSON object a line), a JSON array (.json: [{…}, …]),
 CSV (.csv: a header line of column names; an empty unquoted cell is NULL, "" is the empty string;
 the separator , ; tab or | is sniffed from the header unless --delimiter says) and TSV (.tsv).
-A .gz file is gunzipped. A UTF-8 BOM and CRLF line ends are fine; --encoding latin1 reads others.
-Header names that are not plain identifiers are normalised: "First Name" -> first_name.
+gzip input is gunzipped, told by its first bytes (stdin too). A UTF-8 BOM and CRLF line ends are
+fine; --encoding latin1 reads others. Names that are not plain identifiers are normalised:
+"First Name" -> first_name (a table name too); --create records the originals in tablekit_names,
+and export writes them back.
 
 Into an existing table, --ignore skips records whose key (--pk, else the primary key) exists,
 --upsert updates those rows, --replace deletes and inserts them anew; so a failed --batch import
@@ -84,7 +86,7 @@ BIGINT, DOUBLE PRECISION, BOOLEAN, JSONB (objects and arrays) or TEXT; every col
 Examples:
   tablekit import users users.jsonl
   tablekit import events events.csv --create --batch 10000
-  gunzip -c big.jsonl.gz | tablekit import events - --format jsonl`;
+  cat big.jsonl.gz | tablekit import events - --format jsonl`;
 
 /** Registers `import` on the program. */
 export function registerImportCommand(program: Command, io: CliIo): void {
