@@ -43,6 +43,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   isTTY: process.stdout.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
-  columns: process.stderr.isTTY === true ? process.stderr.columns : undefined,
+  // A pseudo-terminal that was never sized reports 0 columns: take 80, as terminals start.
+  columns: process.stderr.isTTY === true ? process.stderr.columns || 80 : undefined,
   signal: interrupt.signal,
 });

@@ -78,7 +78,9 @@ async function recordedNames(q: Queryable, table: string): Promise<Map<string, s
  * when there is none. Nothing of `given` reaches SQL text: it is compared as a bound value.
  */
 export async function findTable(db: Queryable, given: string): Promise<TableRef | undefined> {
-  if (isIdentifier(given)) return (await db.tableExists(given)) ? ref(given) : undefined;
+  // A plain name as the library finds it (SQLite's catalog ignores case there, as SQLite does).
+  if (isIdentifier(given) && (await db.columns(given)).length > 0) return ref(given);
+  if (isIdentifier(given)) return undefined;
   if ((await db.listTables()).includes(given)) return ref(given);
   const candidate = normalizeName(given);
   if (!(await db.tableExists(candidate))) return undefined;

@@ -181,6 +181,11 @@ for (const backend of backends()) {
       const bars = drawings(onTty.stdout.replace(/Imported.*$/s, "")).map((d) => d.replace(/\x1b\[K/g, ""));
       for (const bar of bars) expect(bar.length).toBeLessThan(50);
       await db.deleteMany(t, {});
+      // A pseudo-terminal that was never sized (0 columns): drawn for 80 columns, not cut to nothing.
+      const unsized = spawnSync("script", ["-qec", command.replace("stty cols 50", "stty cols 0"), "/dev/null"], { encoding: "utf8", env: childEnv(), timeout: 30_000 });
+      expect(unsized.status).toBe(0);
+      expect(unsized.stdout).toMatch(/\rimport \S+ .*\d+ rows?/);
+      await db.deleteMany(t, {});
       const log = join(tempDir(), "stderr.log");
       const redirected = spawnSync("script", ["-qec", `${command} 2>${shellQuote(log)}`, "/dev/null"], { encoding: "utf8", env: childEnv(), timeout: 30_000 });
       expect(redirected.status).toBe(0);
