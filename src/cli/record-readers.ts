@@ -57,6 +57,11 @@ export interface ReadOptions {
   encoding?: string | undefined;
   /** Gunzip the input (default: when it starts with the gzip magic bytes `1f 8b`). */
   gzip?: boolean | undefined;
+  /**
+   * Ctrl-C: while the first bytes are awaited (stdin that has sent nothing yet) an abort stops the
+   * wait and closes the input, so the import ends as interrupted instead of waiting on.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Separators sniffed from a CSV header line, in order of preference on a tie. */
@@ -152,10 +157,10 @@ export function isGzipMagic(head: Uint8Array): boolean {
  * The first `n` bytes of a stream (fewer when it ends sooner), without consuming them: what was
  * read is put back with `unshift`, so the stream's reader still sees every byte.
  */
-async function peekBytes(input: Readable, n: number): Promise<Buffer> {
+async function peekBytes(input: Readable, n: number, signal?: AbortSignal): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
-  while (length < n) {
+  while (length < n && signal?.aborted !== true) {
     const chunk = input.read() as Buffer | string | null;
     if (chunk !== null) {
       const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -170,12 +175,14 @@ async function peekBytes(input: Readable, n: number): Promise<Buffer> {
         input.off("end", done);
         input.off("close", done);
         input.off("error", done);
+        signal?.removeEventListener("abort", done);
         resolve();
       };
       input.on("readable", done);
       input.on("end", done);
       input.on("close", done);
       input.on("error", done);
+      signal?.addEventListener("abort", done);
     });
   }
   const head = Buffer.concat(chunks);
@@ -208,7 +215,10 @@ export async function openRecordSource(path: string, format: DataFormat, stdin: 
   const raw = input;
   let text = input;
   // gzip is told by its first two bytes, whatever the name (stdin, a download without .gz).
-  if (read.gzip ?? isGzipMagic(await peekBytes(raw, GZIP_MAGIC.length))) {
+  const head = read.gzip === undefined ? await peekBytes(raw, GZIP_MAGIC.length, read.signal) : undefined;
+  // Interrupted before the input said anything: close it, so the reader ends and the import stops.
+  if (read.signal?.aborted === true) raw.destroy();
+  if (read.gzip ?? isGzipMagic(head!)) {
     const gunzip = createGunzip();
     raw.on("error", (error) => gunzip.destroy(error));
     raw.on("close", () => {

@@ -209,6 +209,26 @@ for (const backend of backends()) {
       expect(await db.count(t)).toBe(2000);
     });
 
+    it("Ctrl-C while an import still waits for stdin's first bytes says so and exits 130", async () => {
+      const t = await people();
+      // The child's own connection, found by its application name (PostgreSQL) or its file (SQLite).
+      const name = `tablekit_wait_${process.pid}_${t.slice(-4)}`;
+      const childUrl = backend.name === "postgres" ? `${url}${url.includes("?") ? "&" : "?"}application_name=${name}` : join(tempDir(), "wait.db");
+      const child = spawn(process.execPath, ["--import", TSX, MAIN, "import", t, "-", "--format", "csv", "--batch", "10", "--db", childUrl], { env: childEnv(), stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const done = exited(child);
+      await until(async () => {
+        if (backend.name === "sqlite") return existsSync(childUrl);
+        return Number((await db.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = ?", [name]))[0]?.["n"]) > 0;
+      }, "the child connected");
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill("SIGINT");
+      const { code } = await done;
+      expect(code).toBe(130);
+      expect(stderr).toBe("tablekit: interrupted (no batch was committed)\n");
+    });
+
     it("Ctrl-C during an atomic import commits nothing and exits 130", async () => {
       const t = uniqueTable("cli_term_new");
       const child = spawn(process.execPath, ["--import", TSX, MAIN, "import", t, "-", "--format", "jsonl", "--create", "--db", url], { env: childEnv(), stdio: ["pipe", "pipe", "pipe"] });

@@ -237,7 +237,7 @@ async function* concat<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGen
  * transaction). `committed` is told about each batch that is durably stored (batch mode).
  */
 async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, committed: (rows: number) => void): Promise<ImportResult> {
-  const source = await openRecordSource(plan.file, plan.format, io.stdin, plan.read);
+  const source = await openRecordSource(plan.file, plan.format, io.stdin, { ...plan.read, signal: io.signal });
   const progress = createProgress({ ...progressSettings(plan.flags ?? {}, io), label: `import ${plan.table}`, total: source.totalBytes });
   const iterator = source.records[Symbol.asyncIterator]();
   const signal = io.signal;
@@ -248,6 +248,8 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
     if (signal?.aborted === true) throw new InterruptedError("interrupted");
   };
   try {
+    // Interrupted while waiting for the input's first bytes (stdin): stop before touching the table.
+    stopIfInterrupted();
     // The table by its exact name, or the one an earlier import made for this name ("Mailing List" → mailing_list).
     const found = await findTable(q, plan.table);
     if (found !== undefined && !found.plain) {
@@ -265,6 +267,8 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       }
       if (mode !== "insert" && plan.key === undefined) throw new CliError(`--${mode} needs a key: add --pk COLUMN`);
       while (sample.length < SAMPLE_SIZE) {
+        // A reader must not start on an input Ctrl-C already closed (it would wait for its end).
+        stopIfInterrupted();
         const next = await iterator.next();
         if (next.done === true) break;
         sample.push(next.value);
@@ -340,6 +344,7 @@ async function load(q: Queryable, plan: ImportPlan, io: CliIo, chunk: number, co
       batch = [];
       lines = [];
     };
+    stopIfInterrupted();
     for await (const { record, line } of concat(sample, iterator)) {
       stopIfInterrupted();
       lines.push(line);
