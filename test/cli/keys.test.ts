@@ -29,6 +29,8 @@ for (const backend of backends()) {
 
     afterAll(async () => {
       for (const t of created) await db.dropTable(t);
+      // The names `import --create --pk "Order Id,line"` recorded.
+      if (await db.tableExists("tablekit_names")) await db.deleteMany("tablekit_names", { table_name: { in: created } });
       await db.close();
     });
 
