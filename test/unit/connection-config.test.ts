@@ -67,6 +67,7 @@ const SERVER_DEFAULTS = {
   idleInTransactionTimeoutMs: 0,
   keepAlive: true,
   keepAliveInitialDelayMs: 30_000,
+  pooler: "auto",
   int64: "number",
   logParameters: false,
 } as const;
@@ -264,6 +265,7 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       idleInTransactionTimeoutMs: 0,
       keepAlive: true,
       keepAliveInitialDelayMs: 30_000,
+      pooler: "auto",
       int64: "number",
       logParameters: false,
     });
@@ -387,6 +389,7 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       idleInTransactionTimeoutMs: 0,
       keepAlive: true,
       keepAliveInitialDelayMs: 30_000,
+      pooler: "auto",
       int64: "bigint",
       logParameters: true,
     });
@@ -649,7 +652,7 @@ describe("resolveConfig: errors", () => {
   });
 
   it("every listed URL parameter is parsed (the list and the parser agree)", () => {
-    const values: Record<string, string> = { sslmode: "require" };
+    const values: Record<string, string> = { sslmode: "require", pooler: "transaction" };
     for (const key of URL_QUERY_PARAMETERS) {
       const query = `${key}=${values[key] ?? "1"}`;
       const extra = key === "sslcert" ? "&sslkey=k" : key === "sslkey" ? "&sslcert=c" : "";
