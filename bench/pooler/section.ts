@@ -23,7 +23,7 @@ const COLUMNS = "name, email, age, score";
 
 function tablekitVia(url: string, config: BenchConfig, variant: string): RowContender {
   return {
-    key: `tk_${variant.replace(/\W/g, "")}`,
+    key: `tk_${variant.replace(/\W/g, "").toLowerCase()}`,
     contender: "tablekit",
     variant,
     role: "tablekit",
@@ -43,7 +43,7 @@ function tablekitVia(url: string, config: BenchConfig, variant: string): RowCont
 function pgVia(url: string, config: BenchConfig, variant: string, named: boolean): RowContender {
   const how = named ? "pool.query({ name, text, values }) named prepared" : "pool.query(text, values) unnamed";
   return {
-    key: `pg_${variant.replace(/\W/g, "")}`,
+    key: `pg_${variant.replace(/\W/g, "").toLowerCase()}`,
     contender: "pg",
     variant,
     role: "raw",
