@@ -26,12 +26,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, pgUid } from "./pg-cluster.js";
 
-/** Where PgBouncer is looked for: `TABLEKIT_PGBOUNCER_BIN`, else Debian's path, else `$PATH`. */
+/**
+ * The PgBouncer binary: `TABLEKIT_PGBOUNCER_BIN` when set (only that path: pointing it at a
+ * missing file shows what a machine without pgbouncer does), else Debian's path, else `$PATH`.
+ */
 export function pgbouncerBin(): string | undefined {
-  const candidates = [process.env["TABLEKIT_PGBOUNCER_BIN"], "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
-  for (const dir of (process.env["PATH"] ?? "").split(":")) if (dir !== "") candidates.push(join(dir, "pgbouncer"));
+  const configured = process.env["TABLEKIT_PGBOUNCER_BIN"];
+  const candidates = configured !== undefined && configured !== "" ? [configured] : ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
+  if (candidates.length > 1) for (const dir of (process.env["PATH"] ?? "").split(":")) if (dir !== "") candidates.push(join(dir, "pgbouncer"));
   for (const candidate of candidates) {
-    if (candidate === undefined || candidate === "") continue;
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -45,7 +48,7 @@ export function pgbouncerBin(): string | undefined {
 /** Why pgbouncer tests cannot run here, or undefined when they can. */
 export function pgbouncerMissing(): string | undefined {
   return pgbouncerBin() === undefined
-    ? "pgbouncer is not installed (apt-get install pgbouncer; .ci/run installs it, or set TABLEKIT_PGBOUNCER_BIN)"
+    ? `pgbouncer is not installed${process.env["TABLEKIT_PGBOUNCER_BIN"] ? ` at TABLEKIT_PGBOUNCER_BIN=${process.env["TABLEKIT_PGBOUNCER_BIN"]}` : ""} (apt-get install pgbouncer; .ci/run installs it)`
     : undefined;
 }
 
