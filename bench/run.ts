@@ -22,6 +22,7 @@ import { REPO_ROOT, machineInfo } from "./harness/machine.js";
 import type { WorkloadResult } from "./harness/measure.js";
 import { writeReport } from "./harness/report.js";
 import { runKv } from "./kv/section.js";
+import { runPooler } from "./pooler/section.js";
 import { runPostgres } from "./postgres/section.js";
 import { runSqlite } from "./sqlite/section.js";
 
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
         const r = await runPostgres(config);
         results.push(...r.results);
         postgresVersion = r.version;
+      } else if (section === "pooler") {
+        results.push(...(await runPooler(config)));
       } else {
         results.push(...(await runKv(config)));
         sqliteVersion ??= "(see better-sqlite3)";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** The sections of the benchmark; `--only` picks some of them. */
-export const SECTIONS = ["sqlite", "postgres", "kv"] as const;
+export const SECTIONS = ["sqlite", "postgres", "kv", "pooler"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Everything a workload needs to know about the run. */

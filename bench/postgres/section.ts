@@ -16,7 +16,8 @@ import { transferWorkloads } from "./transfers.js";
 const GENERATED = (n: number) =>
   `SELECT g, 'user ' || g, 'user' || g || '@example.com', 18 + (g * 7919) % 63, (g * 7919) % 1000003 FROM generate_series(1::bigint, ${Number(n)}::bigint) g`;
 
-function adminOf(pool: pg.Pool): RowAdmin {
+/** The admin operations of the PostgreSQL table workloads, on `pool` (also used by the pooler section). */
+export function adminOf(pool: pg.Pool): RowAdmin {
   return {
     createTable: async (t) => {
       await pool.query(`DROP TABLE IF EXISTS ${t}`);

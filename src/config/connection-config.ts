@@ -40,6 +40,27 @@ export const DIALECT_NAMES: readonly DialectName[] = Object.freeze(["sqlite", "p
 /** Every valid {@link SslMode}, in libpq's order (weakest first). */
 export const SSL_MODES: readonly SslMode[] = Object.freeze(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
 
+/**
+ * What sits between tablekit and PostgreSQL (see docs/scaling-poolers.md):
+ * - `"auto"` (the default): tablekit checks at connect whether the server session it talks to is
+ *   the one it connected to (the backend process id of the connection's key data against
+ *   `pg_backend_pid()`); when they differ, a pooler multiplexes connections, and tablekit
+ *   behaves as with `"transaction"`, since it cannot tell PgBouncer's session mode from its
+ *   transaction mode;
+ * - `"transaction"`: a pooler that may hand each transaction (and each statement outside one) to
+ *   a different server session, such as PgBouncer with `pool_mode = transaction`: statements run
+ *   unnamed (parsed on every call) instead of as named prepared statements, migrations take no
+ *   session-level advisory lock, and session settings (`statementTimeoutMs`,
+ *   `idleInTransactionTimeoutMs`) are refused;
+ * - `"session"`: a pooler that keeps one server session per client connection (PgBouncer's
+ *   `pool_mode = session`), or `"none"`: a direct connection. Both keep named prepared
+ *   statements and skip the check.
+ */
+export type PoolerMode = "auto" | "transaction" | "session" | "none";
+
+/** Every valid {@link PoolerMode}. */
+export const POOLER_MODES: readonly PoolerMode[] = Object.freeze(["auto", "transaction", "session", "none"]);
+
 /** Every valid {@link Int64Mode}. */
 export const INT64_MODES: readonly Int64Mode[] = Object.freeze(["number", "bigint", "string"]);
 
@@ -70,6 +91,7 @@ export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "idle_in_transaction_session_timeout",
   "keepalives",
   "keepalives_idle",
+  "pooler",
 ]);
 
 /**
@@ -107,6 +129,7 @@ export const OPTION_NAMES = Object.freeze([
   "idleInTransactionTimeoutMs",
   "keepAlive",
   "keepAliveInitialDelayMs",
+  "pooler",
 ] as const satisfies readonly (keyof DatabaseOptions)[]);
 
 /** Compile-time check: every DatabaseOptions field is in OPTION_NAMES (this type must be `never`). */
@@ -239,6 +262,14 @@ export interface DatabaseOptions {
    * `keepalives_idle` (seconds).
    */
   keepAliveInitialDelayMs?: number;
+  /**
+   * Server backends: the connection pooler between tablekit and the server, if any (see
+   * {@link PoolerMode} and docs/scaling-poolers.md). Use `"transaction"` behind PgBouncer in
+   * transaction mode (or any pooler that multiplexes transactions): statements then run unnamed,
+   * which a pooler cannot mix up between sessions. Default `"auto"`: detected at connect. URL:
+   * `pooler` (`auto`, `transaction`, `session`, `none`).
+   */
+  pooler?: PoolerMode;
   /** SQLite `busy_timeout`, in ms. Default 5 000. */
   busyTimeoutMs?: number;
   /**
@@ -330,6 +361,8 @@ export interface ServerConfig {
   readonly keepAlive: boolean;
   /** Idle time before the first keepalive probe, in ms; 0 = the OS default. */
   readonly keepAliveInitialDelayMs: number;
+  /** The connection pooler in front of the server (default `"auto"`: detected at connect). */
+  readonly pooler: PoolerMode;
   /** 64-bit integer policy. */
   readonly int64: Int64Mode;
   /** Whether query events include bound parameters. */
@@ -378,6 +411,7 @@ interface UrlParams {
   idleInTransactionTimeoutMs?: number;
   keepAlive?: boolean;
   keepAliveInitialDelayMs?: number;
+  pooler?: string;
 }
 
 type ParsedUrl =
@@ -622,6 +656,9 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
         if (!/^\d+$/.test(value)) urlError(source, raw, `keepalives_idle must be a non-negative integer number of seconds, got "${value}"`, secrets);
         params.keepAliveInitialDelayMs = Number(value) * 1000;
         break;
+      case "pooler":
+        params.pooler = value;
+        break;
       case "min_connections":
       case "max_connections": {
         if (!/^\d+$/.test(value)) urlError(source, raw, `${key} must be a non-negative integer, got "${value}"`, secrets);
@@ -755,6 +792,7 @@ function validateFields(options: DatabaseOptions): void {
   }
   checkTimeout("keepAliveInitialDelayMs", options.keepAliveInitialDelayMs);
   checkOneOf("int64", options.int64, INT64_MODES);
+  checkOneOf("pooler", options.pooler, POOLER_MODES);
   if (options.logParameters !== undefined && typeof options.logParameters !== "boolean") {
     throw new ConfigError(`logParameters must be a boolean, got ${describeValue(options.logParameters)}`);
   }
@@ -932,6 +970,21 @@ function serverConfig(
     throw new ConfigError(`minConnections (${minConnections}) must not exceed maxConnections (${maxConnections})`);
   }
 
+  const pooler = options.pooler ?? params.pooler ?? "auto";
+  if (!(POOLER_MODES as readonly string[]).includes(pooler)) {
+    throw new ConfigError(`Invalid pooler ${JSON.stringify(pooler)} in the URL; valid values: ${POOLER_MODES.join(", ")}`);
+  }
+  const statementTimeoutMs = options.statementTimeoutMs ?? params.statementTimeoutMs ?? 0;
+  const idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? params.idleInTransactionTimeoutMs ?? 0;
+  if (pooler === "transaction" && (statementTimeoutMs > 0 || idleInTransactionTimeoutMs > 0)) {
+    const name = statementTimeoutMs > 0 ? "statement_timeout" : "idle_in_transaction_session_timeout";
+    throw new ConfigError(
+      `${statementTimeoutMs > 0 ? "statementTimeoutMs (statement_timeout)" : "idleInTransactionTimeoutMs (idle_in_transaction_session_timeout)"} cannot be used with pooler "transaction": ` +
+        `it is a session setting, and a transaction-mode pooler hands each transaction to any server session (PgBouncer 1.18 refuses it at connect). ` +
+        `Set it on the server for the role instead: ALTER ROLE <user> SET ${name} = <ms>; (see docs/scaling-poolers.md)`,
+    );
+  }
+
   const config: Omit<ServerConfig, "password" | "sslpassword"> = {
     dialect,
     host,
@@ -951,10 +1004,11 @@ function serverConfig(
     acquireTimeoutMs: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     queryTimeoutMs: options.queryTimeoutMs ?? params.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
-    statementTimeoutMs: options.statementTimeoutMs ?? params.statementTimeoutMs ?? 0,
-    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? params.idleInTransactionTimeoutMs ?? 0,
+    statementTimeoutMs,
+    idleInTransactionTimeoutMs,
     keepAlive: options.keepAlive ?? params.keepAlive ?? true,
     keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? params.keepAliveInitialDelayMs ?? DEFAULT_KEEPALIVE_INITIAL_DELAY_MS,
+    pooler: pooler as PoolerMode,
     int64: options.int64 ?? DEFAULT_INT64,
     logParameters: options.logParameters ?? false,
   };

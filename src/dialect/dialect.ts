@@ -47,6 +47,13 @@ export interface ReservedConnection extends DriverConnection {
 export interface Driver extends DriverConnection {
   /** The backend; a PostgreSQL driver may report "cockroachdb" once connected to one. */
   readonly dialect: DialectName;
+  /**
+   * True when statements may reach a different server session each: a transaction-mode
+   * connection pooler (PgBouncer `pool_mode = transaction`) sits in front of the server, so
+   * session state (SET, session-level advisory locks, LISTEN) does not outlast one transaction.
+   * Known once connected; absent or false otherwise.
+   */
+  readonly transactionPooler?: boolean;
   /** Opens the connection or pool. Idempotent. */
   connect(): Promise<void>;
   /** Waits for a connection of its own (SQLite: the single writer slot). */

@@ -10,12 +10,19 @@
  * - For the whole run (PostgreSQL, when the pool has two connections or more): a session-level
  *   `pg_advisory_lock` on a connection held for the run, so a second instance waits for the first
  *   one's whole run and then finds nothing to do, instead of interleaving with it.
+ *   Behind a transaction-mode pooler (PgBouncer `pool_mode = transaction`) each statement outside
+ *   a transaction may run in another server session, so a session lock would be taken in one
+ *   session, stay held in the pooler's pool, and be released (or not) in another: there the run
+ *   lock is `pg_advisory_xact_lock` in a transaction left open for the run, which keeps its server
+ *   session (the pooler then needs two server connections or more for the database, as its
+ *   default of 20 gives).
  * - CockroachDB: no advisory locks (see docs/migrations.md); the recording INSERT on the table's
  *   primary key, in the same serializable transaction as the migration, lets only one commit.
  *
  * @module
  */
 import type { Database } from "../database.js";
+import type { ReservedConnection } from "../dialect/dialect.js";
 import type { Queryable } from "../queryable.js";
 import { sql } from "../sql/sql-tag.js";
 import { MigrationLockTimeoutError } from "./migration-errors.js";
@@ -60,6 +67,7 @@ export async function lockRun(db: Database, table: string, poolSize: number, tim
   const driver = await db.driver();
   if (driver.dialect !== "postgres") return async () => undefined;
   const connection = await driver.acquire();
+  if (driver.transactionPooler === true) return lockRunInTransaction(connection, table, timeoutMs);
   try {
     await connection.query(`SET lock_timeout = ${Math.trunc(timeoutMs)}`, []);
     await connection.query("SELECT pg_advisory_lock(hashtext($1))", [key(table, "run")]);
@@ -74,6 +82,32 @@ export async function lockRun(db: Database, table: string, poolSize: number, tim
       connection.release();
     } catch {
       // Closing the session releases its advisory locks.
+      connection.release(true);
+    }
+  };
+}
+
+/**
+ * The run lock behind a transaction-mode pooler: a transaction held open for the run, so that its
+ * statements and the lock stay in one server session. COMMIT (or the end of the connection)
+ * releases it.
+ */
+async function lockRunInTransaction(connection: ReservedConnection, table: string, timeoutMs: number): Promise<() => Promise<void>> {
+  try {
+    await connection.query("BEGIN", []);
+    await connection.query(`SET LOCAL lock_timeout = ${Math.trunc(timeoutMs)}`, []);
+    await connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key(table, "run")]);
+    await connection.query("SET LOCAL lock_timeout TO DEFAULT", []);
+  } catch (error) {
+    // Dropping the connection ends the transaction (the pooler rolls its server session back).
+    connection.release(true);
+    throw lockTimeout(error, timeoutMs);
+  }
+  return async () => {
+    try {
+      await connection.query("COMMIT", []);
+      connection.release();
+    } catch {
       connection.release(true);
     }
   };

@@ -236,7 +236,7 @@ for (const backend of backends()) {
       } finally {
         if (own !== undefined) {
           await target.close();
-          await db.execute(`DROP DATABASE IF EXISTS ${own}`);
+          await db.execute(`DROP DATABASE IF EXISTS ${own} WITH (FORCE)`); // FORCE: a pooler (PgBouncer) may still hold a server connection to it
         }
       }
     });

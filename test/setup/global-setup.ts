@@ -11,12 +11,18 @@
  *   stopped and removed at teardown; a watchdog removes it when the run dies without teardown
  *   (Ctrl-C, a crash): see PgCluster in test/support/pg-cluster.ts.
  *
+ * - `TABLEKIT_TEST_PGBOUNCER=transaction` (or `session`): the run reaches that server through a
+ *   PgBouncer of its own in that pool mode (test/support/pgbouncer.ts), started here in front of
+ *   it and stopped at teardown; every PostgreSQL test of the run then goes through the pooler
+ *   (.ci/run runs the conformance suite so). Without pgbouncer installed the run fails, saying so.
+ *
  * Nothing is started when `TABLEKIT_BACKENDS` leaves PostgreSQL out.
  */
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { PG_URL_KEY, selectedBackendNames } from "../support/backends.js";
 import { PgCluster, embeddedPgBinDir, pgBinDir } from "../support/pg-cluster.js";
+import { PgBouncer, pgbouncerMissing } from "../support/pgbouncer.js";
 
 const redact = (url: string): string => url.replace(/:[^:@/]*@/, ":***@");
 
@@ -28,6 +34,37 @@ async function check(url: string): Promise<string> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * With `TABLEKIT_TEST_PGBOUNCER` set, puts a PgBouncer in front of `url` and points the run at it
+ * (provide() and process.env); returns its teardown. Otherwise does nothing.
+ */
+async function throughPooler(project: TestProject, url: string): Promise<(() => Promise<void>) | undefined> {
+  const mode = process.env["TABLEKIT_TEST_PGBOUNCER"];
+  if (mode === undefined || mode === "") return undefined;
+  if (mode !== "transaction" && mode !== "session") {
+    throw new Error(`TABLEKIT_TEST_PGBOUNCER must be "transaction" or "session", got ${JSON.stringify(mode)}`);
+  }
+  const missing = pgbouncerMissing();
+  if (missing !== undefined) throw new Error(`TABLEKIT_TEST_PGBOUNCER=${mode} asks for a run through PgBouncer, but ${missing}`);
+  const bouncer = await PgBouncer.start({ target: url, poolMode: mode });
+  const pooled = bouncer.url();
+  try {
+    await check(pooled);
+  } catch (error) {
+    await bouncer.destroy();
+    throw new Error(`PgBouncer in front of ${redact(url)} does not answer (${(error as Error).message}): ${bouncer.log}`);
+  }
+  console.log(`tablekit tests: through PgBouncer (pool_mode=${mode}) at ${pooled}, in front of ${redact(url)}`);
+  const direct = process.env["TABLEKIT_TEST_PG_URL"];
+  process.env["TABLEKIT_TEST_PG_URL"] = pooled;
+  project.provide(PG_URL_KEY, pooled);
+  return async () => {
+    if (direct === undefined) delete process.env["TABLEKIT_TEST_PG_URL"];
+    else process.env["TABLEKIT_TEST_PG_URL"] = direct;
+    await bouncer.destroy();
+  };
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
@@ -44,7 +81,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       );
     }
     project.provide(PG_URL_KEY, configured);
-    return undefined;
+    return throughPooler(project, configured);
   }
 
   // TABLEKIT_PG_BIN (see pgBinDir) picks the binaries explicitly; otherwise the npm package's,
@@ -76,7 +113,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   process.env["TABLEKIT_TEST_PG_URL"] = url;
   project.provide(PG_URL_KEY, url);
+  let pooler: (() => Promise<void>) | undefined;
+  try {
+    pooler = await throughPooler(project, url);
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
   return async () => {
+    await pooler?.();
     delete process.env["TABLEKIT_TEST_PG_URL"];
     await cluster.destroy();
   };

@@ -159,7 +159,7 @@ let serverUser: { uid: number; gid: number } | undefined;
  * refuse root): `postgres` (Debian's packages create it), else `nobody` (a machine with only Node
  * and npm has no `postgres` user; tablekit's tests never create OS users).
  */
-function pgUid(): { uid: number; gid: number } {
+export function pgUid(): { uid: number; gid: number } {
   if (serverUser !== undefined) return serverUser;
   const lines = readFileSync("/etc/passwd", "utf8").split("\n");
   for (const name of ["postgres", "nobody"]) {

@@ -67,6 +67,7 @@ const SERVER_DEFAULTS = {
   idleInTransactionTimeoutMs: 0,
   keepAlive: true,
   keepAliveInitialDelayMs: 30_000,
+  pooler: "auto",
   int64: "number",
   logParameters: false,
 } as const;
@@ -264,6 +265,7 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       idleInTransactionTimeoutMs: 0,
       keepAlive: true,
       keepAliveInitialDelayMs: 30_000,
+      pooler: "auto",
       int64: "number",
       logParameters: false,
     });
@@ -387,6 +389,7 @@ describe("resolveConfig: PostgreSQL URLs", () => {
       idleInTransactionTimeoutMs: 0,
       keepAlive: true,
       keepAliveInitialDelayMs: 30_000,
+      pooler: "auto",
       int64: "bigint",
       logParameters: true,
     });
@@ -631,10 +634,10 @@ describe("resolveConfig: errors", () => {
     const accepted = `accepted: ${URL_QUERY_PARAMETERS.join(", ")}`;
     expect(URL_QUERY_PARAMETERS).toEqual(expect.arrayContaining(["sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "passfile", "password"]));
     expect(errorMessage("postgres://u:hunter2@h/db?sslmode=require&foo=1")).toBe(
-      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "sslmode"? ${accepted}`,
+      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "pooler"? ${accepted}`,
     );
     expect(errorMessage("postgres://h/db?password=hunter2&host=x")).toBe(
-      `Invalid url postgres://h/db?password=***&host=***: unknown query parameter "host"; did you mean "sslmode"? ${accepted}`,
+      `Invalid url postgres://h/db?password=***&host=***: unknown query parameter "host"; did you mean "pooler"? ${accepted}`,
     );
     expect(errorMessage("postgres://h/db?sslmdoe=require")).toContain('unknown query parameter "sslmdoe"; did you mean "sslmode"?');
     expect(errorMessage("postgres://h/db?connectTimeoutMs=5")).toContain('did you mean "connect_timeout"?');
@@ -649,12 +652,26 @@ describe("resolveConfig: errors", () => {
   });
 
   it("every listed URL parameter is parsed (the list and the parser agree)", () => {
-    const values: Record<string, string> = { sslmode: "require" };
+    const values: Record<string, string> = { sslmode: "require", pooler: "transaction" };
     for (const key of URL_QUERY_PARAMETERS) {
       const query = `${key}=${values[key] ?? "1"}`;
       const extra = key === "sslcert" ? "&sslkey=k" : key === "sslkey" ? "&sslcert=c" : "";
       expect(() => resolveConfig(`postgres://h/db?${query}${extra}`, NO_ENV), key).not.toThrow();
     }
+  });
+
+  it("pooler: auto by default, from the URL or the option (the option wins), validated; session timeouts refused with transaction pooling", () => {
+    expect(server("postgres://h/db").pooler).toBe("auto");
+    expect(server("postgres://h/db?pooler=transaction").pooler).toBe("transaction");
+    expect(server({ url: "postgres://h/db?pooler=transaction", pooler: "session" }).pooler).toBe("session");
+    expect(server({ host: "h", pooler: "none" }).pooler).toBe("none");
+    expect(errorMessage("postgres://h/db?pooler=pgbouncer")).toBe('Invalid pooler "pgbouncer" in the URL; valid values: auto, transaction, session, none');
+    expect(errorMessage({ host: "h", pooler: "txn" as never })).toContain("pooler");
+    expect(errorMessage({ host: "h", pooler: "transaction", statementTimeoutMs: 5000 })).toMatch(/^statementTimeoutMs \(statement_timeout\) cannot be used with pooler "transaction".*ALTER ROLE <user> SET statement_timeout/);
+    expect(errorMessage("postgres://h/db?pooler=transaction&idle_in_transaction_session_timeout=10")).toMatch(/ALTER ROLE <user> SET idle_in_transaction_session_timeout/);
+    // Without transaction pooling (or with auto) they stay allowed.
+    expect(server({ host: "h", pooler: "session", statementTimeoutMs: 5000 }).statementTimeoutMs).toBe(5000);
+    expect(server({ host: "h", statementTimeoutMs: 5000 }).statementTimeoutMs).toBe(5000);
   });
 
   it("rejects unknown options, naming the closest known one, never the value", () => {

@@ -17,6 +17,13 @@
  * - A lane connection goes back to the pool once its last statement has answered and no new one
  *   arrived within the same turn of the event loop.
  *
+ * - Behind a transaction-mode pooler (`pipelining()` false) a connection carries one statement at
+ *   a time: PgBouncer 1.18 hands a client's connection to another server session as soon as one
+ *   statement's ReadyForQuery says idle, so the Parse of a statement pipelined behind it can land
+ *   in one server session and its Bind in another (measured: "bind message supplies 1
+ *   parameters, but prepared statement "" requires 3", i.e. another client's statement). Statements
+ *   then wait for a free connection, as with `pool.query`.
+ *
  * Measured on the benchmark machine (docs/benchmarks.md): point reads at concurrency 32 over 10
  * connections from ~10,600/s with `pool.query` to the rate of postgres.js, which pipelines the
  * same way.
@@ -51,6 +58,7 @@ export class PipelinedLane {
   readonly #maxConnections: number;
   readonly #isBroken: (error: unknown) => boolean;
   readonly #mapError: (error: unknown) => unknown;
+  readonly #pipelining: () => boolean;
   readonly #connections: LaneConnection[] = [];
   /** Checkouts from the pool in progress. */
   #opening = 0;
@@ -62,12 +70,21 @@ export class PipelinedLane {
    * @param maxConnections The pool's size.
    * @param isBroken Whether a statement's (mapped) error means its connection is unusable.
    * @param mapError Turns a failure to check a connection out into the error callers get.
+   * @param pipelining Whether statements may be written behind unanswered ones (false behind a
+   *   transaction-mode pooler); asked at every statement, since a pooler is detected after connecting.
    */
-  constructor(pool: pg.Pool, maxConnections: number, isBroken: (error: unknown) => boolean, mapError: (error: unknown) => unknown) {
+  constructor(
+    pool: pg.Pool,
+    maxConnections: number,
+    isBroken: (error: unknown) => boolean,
+    mapError: (error: unknown) => unknown,
+    pipelining: () => boolean = () => true,
+  ) {
     this.#pool = pool;
     this.#maxConnections = maxConnections;
     this.#isBroken = isBroken;
     this.#mapError = mapError;
+    this.#pipelining = pipelining;
   }
 
   /** Runs `work` (one statement) on a lane connection. */
@@ -105,6 +122,8 @@ export class PipelinedLane {
     }
     if (best !== undefined && best.inFlight === 0 && !othersWaiting) return best;
     if (othersWaiting || this.#freeConnections() > 0) return "open";
+    // No pipelining: wait in the pool's queue for a connection of one's own.
+    if (!this.#pipelining()) return "open";
     if (best !== undefined) return best;
     // The pool is exhausted and the lane has no connection yet: pipeline behind the first one
     // that opens rather than queueing for a connection of one's own.
@@ -154,7 +173,8 @@ export class PipelinedLane {
    * somebody waits for a connection, or when it failed.
    */
   #idle(lane: LaneConnection): void {
-    if (!lane.usable || this.#pool.waitingCount > this.#opening) {
+    // Without pipelining, the lane's own statements wait in the pool's queue too: serve them now.
+    if (!lane.usable || this.#pool.waitingCount > (this.#pipelining() ? this.#opening : 0)) {
       this.#release(lane);
       return;
     }

@@ -224,6 +224,20 @@ function reportLateErrors(cursor: Cursor<Row>): { error: unknown; closing: boole
   return late;
 }
 
+/**
+ * PgBouncer refuses startup parameters it does not know (`statement_timeout`,
+ * `idle_in_transaction_session_timeout`, `options`) with "unsupported startup parameter": say
+ * what to do instead.
+ */
+function startupParameterHint(error: unknown): unknown {
+  if (!(error instanceof TablekitError) || !/unsupported startup parameter/i.test(error.message)) return error;
+  return new ConnectionError(
+    `${error.message}. A connection pooler (PgBouncer) refused a session setting sent at connect: set it for the role on the server ` +
+      "instead (ALTER ROLE <user> SET statement_timeout = …), or leave statementTimeoutMs, idleInTransactionTimeoutMs and the URL's options unset (see docs/scaling-poolers.md)",
+    { cause: error, ...(error.code === undefined ? {} : { code: error.code }) },
+  );
+}
+
 /** Closes the client's socket at once (no goodbye: the server may be frozen). pg then fails its queries and emits "error" and "end". */
 function destroyConnection(client: pg.ClientBase): void {
   const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
@@ -243,14 +257,35 @@ export class PostgresDriver implements Driver {
   #checkedOut = 0;
   /** The statements waiting for an answer, when queryTimeoutMs is set. */
   #deadlines: Deadlines | undefined;
+  /** Behind a transaction-mode pooler (configured or detected): statements run unnamed. */
+  #transactionPooler: boolean;
 
   constructor(config: ServerConfig) {
     this.#config = config;
     this.#dialect = config.dialect;
+    this.#transactionPooler = config.pooler === "transaction";
   }
 
   get dialect(): "postgres" | "cockroachdb" {
     return this.#dialect;
+  }
+
+  /**
+   * Whether statements may reach a different server session each (a transaction-mode pooler:
+   * `pooler: "transaction"`, or `"auto"` and a pooler detected at connect, or a named statement
+   * found already prepared by someone else). Statements then run unnamed, and session state
+   * (SET, session advisory locks) must not be relied on beyond one transaction.
+   */
+  get transactionPooler(): boolean {
+    return this.#transactionPooler;
+  }
+
+  /**
+   * Switches to unnamed statements for good: the server session answering does not hold the
+   * statements this client prepared (a pooler moved it to another session).
+   */
+  #poolerDetected(): void {
+    this.#transactionPooler = true;
   }
 
   #map(error: unknown) {
@@ -299,7 +334,13 @@ export class PostgresDriver implements Driver {
       pool.on("release", () => this.#checkedOut--);
       this.#pool = pool;
       this.#deadlines = c.queryTimeoutMs > 0 ? new Deadlines(c.queryTimeoutMs) : undefined;
-      this.#lane = new PipelinedLane(pool, c.maxConnections, (error) => error instanceof ConnectionError, (error) => this.#map(error));
+      this.#lane = new PipelinedLane(
+        pool,
+        c.maxConnections,
+        (error) => error instanceof ConnectionError,
+        (error) => this.#map(error),
+        () => !this.#transactionPooler,
+      );
     }
     return this.#pool;
   }
@@ -319,14 +360,21 @@ export class PostgresDriver implements Driver {
     const pool = this.#getPool();
     // A reserved connection: its "error" listener keeps a connection lost mid-query from
     // crashing the process, and failures are mapped like every other statement's.
-    const reserved = await this.#reserve(false);
-    let rows: Row[];
+    // Unnamed: behind a transaction-mode pooler, a name may already be taken in the server session
+    // this statement lands in (prepared there by another client).
+    let reserved: ReservedConnection & { client: pg.PoolClient };
     try {
-      ({ rows } = await reserved.query("SELECT version() AS version", []));
+      reserved = await this.#reserve(false);
+    } catch (error) {
+      throw startupParameterHint(error);
+    }
+    try {
+      const { rows } = await this.#run(reserved.client, "SELECT version() AS version", [], false);
+      if (dialectFromVersion(String(rows[0]?.["version"] ?? "")) === "cockroachdb") this.#dialect = "cockroachdb";
+      if (this.#config.pooler === "auto" && this.#dialect === "postgres" && (await this.#behindPooler(reserved.client))) this.#poolerDetected();
     } finally {
       reserved.release();
     }
-    if (dialectFromVersion(String(rows[0]?.["version"] ?? "")) === "cockroachdb") this.#dialect = "cockroachdb";
     // Open the minimum number of connections now, so the first requests do not pay for them.
     const warm = Math.min(this.#config.minConnections, this.#config.maxConnections);
     if (warm > 1) {
@@ -335,8 +383,24 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async #run(client: pg.PoolClient, text: string, params: readonly unknown[], named = true): Promise<QueryResult> {
+  /**
+   * Whether a pooler stands between this client and the server: the process id the connection's
+   * key data announced (BackendKeyData, which a pooler makes up, since it hands the client's
+   * statements to server sessions of its choice) is not the server session's `pg_backend_pid()`.
+   * A plain TCP proxy passes the key data through and is not detected (nor needs to be).
+   */
+  async #behindPooler(client: pg.PoolClient): Promise<boolean> {
+    const announced = (client as unknown as { processID?: unknown }).processID;
+    if (typeof announced !== "number") return false;
+    const { rows } = await this.#run(client, "SELECT pg_backend_pid() AS pid", [], false);
+    return Number(rows[0]?.["pid"]) !== announced;
+  }
+
+  async #run(client: pg.PoolClient, text: string, params: readonly unknown[], namedWanted = true): Promise<QueryResult> {
     if (params.length > MAX_PARAMETERS) throw tooManyParameters(params.length, MAX_PARAMETERS, "PostgreSQL");
+    // Behind a transaction-mode pooler every statement is unnamed: a Parse and a Bind in the same
+    // message batch, which the pooler hands to one server session together.
+    const named = namedWanted && !this.#transactionPooler;
     // A suspect text (its named statement may hold stale parameter types) runs unnamed; its
     // success proves the name stale, and the name is renewed (see StatementNames.suspects).
     const suspect = named && this.#names.suspects.size !== 0 && this.#names.suspects.has(text);
@@ -381,6 +445,10 @@ export class PostgresDriver implements Driver {
         });
       }
       const mapped = this.#map(error);
+      // "prepared statement tkN already exists": this client never prepared it in the session that
+      // answered, so a pooler moved the client to another server session. From now on every
+      // statement runs unnamed (see query(), which runs this one again).
+      if (name !== undefined && mapped.code === "42P05") this.#poolerDetected();
       if (name !== undefined && mapped.code !== undefined && STALE_PARAMETER_CODES.has(mapped.code)) this.#names.suspect(text);
       throw mapped;
     }
@@ -512,7 +580,10 @@ export class PostgresDriver implements Driver {
         // the first one's Parse fails, they fail with "prepared statement does not exist". Run
         // such a statement again, unnamed (parsed afresh, whatever other retries are doing with
         // the name), which reports the real error.
-        if ((error as { code?: unknown }).code !== "26000") throw error;
+        // A name found already prepared by somebody else (42P05, a pooler switched sessions; see
+        // #run) is handled the same way: nothing ran, and from now on statements are unnamed.
+        const code = (error as { code?: unknown }).code;
+        if (code !== "26000" && code !== "42P05") throw error;
         return this.#run(client, sql, params, false);
       }
     };
