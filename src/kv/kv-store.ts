@@ -14,7 +14,9 @@ import { assertIdentifier } from "../sql/identifiers.js";
 import { currentScope } from "../transaction/context.js";
 import { type CacheEntry, ValueCache, entrySize, entryValue } from "./cache.js";
 import { decodeValue, encodeValue, isImmutable } from "./codec.js";
+import { type KVEncryptionOptions, KVKeyring, SEALED_PREFIX, sealedKeyId } from "./encryption.js";
 import { KeyNotFoundError } from "./kv-errors.js";
+import { type KVRotateOptions, type KVRotateProgress, checkRotateOptions, rotateValues } from "./rotation.js";
 import { KVSqlHelpers } from "./kv-sql-helpers.js";
 import { DELETE_CHUNK, KvSql, UPSERT_CHUNK, prefixUpperBound } from "./kv-sql.js";
 import { validateModel } from "./models.js";
@@ -55,12 +57,23 @@ export interface KVStoreOptions {
   cacheSizeMb?: number | undefined;
   /** How often expired rows are deleted in the background, in ms; 0 turns the timer off. The timer never keeps the process alive. Default 60,000. */
   purgeIntervalMs?: number | undefined;
+  /**
+   * Encrypt stored values at rest (AES-256-GCM) with a 32-byte `key`; see docs/kv.md. Key names stay
+   * plaintext. The cache holds decrypted values, in memory only. Default: no encryption.
+   */
+  encryption?: KVEncryptionOptions | undefined;
 }
 
 /** Options of {@link KVStore.set} and the other writes. */
 export interface KVSetOptions {
   /** Time to live in milliseconds: the key reads as absent once it has passed. Default: no expiry. */
   ttl?: number | undefined;
+}
+
+/** Options of {@link KVStore.clear}. */
+export interface KVClearOptions {
+  /** Only keys starting with this text. Default: every key. */
+  prefix?: string | undefined;
 }
 
 /** Options of {@link KVStore.scan}. */
@@ -94,6 +107,7 @@ interface Resolved {
   cacheBytes: number;
   cacheSizeMb: number;
   purgeIntervalMs: number;
+  keyring: KVKeyring | undefined;
 }
 
 function invalid(message: string, path: (string | number)[]): ValidationError {
@@ -142,6 +156,7 @@ function resolveOptions(options: KVStoreOptions): Resolved {
     cacheSizeMb,
     cacheBytes: Math.floor(cacheSizeMb * 1024 * 1024),
     purgeIntervalMs,
+    keyring: options.encryption === undefined ? undefined : KVKeyring.from(options.encryption),
   };
 }
 
@@ -201,6 +216,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   readonly #opening = new Map<string, Promise<KVStore<unknown>>>();
   readonly #parent: KVStore<unknown> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The encryption keys (undefined: values are stored plain). */
+  #ring: KVKeyring | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -212,6 +229,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#sql = new KvSql(options.table, db.dialect);
     this.#cache = new ValueCache(options.cacheBytes);
     this.#parent = parent;
+    this.#ring = options.keyring;
   }
 
   /**
@@ -277,6 +295,28 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     } catch (error) {
       if (!(error instanceof UniqueViolationError)) throw error;
     }
+    await this.#checkKey();
+  }
+
+  /** An encrypted store's first read: one encrypted row must carry a key id the store holds (else {@link EncryptionKeyError}, before any write). */
+  async #checkKey(): Promise<void> {
+    const ring = this.#ring;
+    if (ring === undefined) return;
+    const { rows } = await this.#run(this.#sql.anySealed, [`${SEALED_PREFIX}%`]);
+    const stored = rows[0]?.["value"];
+    if (typeof stored !== "string") return;
+    const id = sealedKeyId(stored);
+    if (id !== undefined && !ring.knows(id)) ring.open(rows[0]!["key"] as string, stored, this.#sql.table);
+  }
+
+  /** The stored text of a value's codec text: encrypted when the store has a key. */
+  #seal(key: string, text: string): string {
+    return this.#ring === undefined ? text : this.#ring.seal(key, text);
+  }
+
+  /** The codec text of a stored value: decrypted (and authenticated) when the store has a key. */
+  #unseal(key: string, stored: string): string {
+    return this.#ring === undefined ? stored : this.#ring.open(key, stored, this.#sql.table);
   }
 
   #startTimer(): void {
@@ -403,7 +443,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
         this.#cache.delete(key);
         return fallback;
       }
-      const text = row["value"] as string;
+      const text = this.#unseal(key, row["value"] as string);
       const value = decodeValue(text) as V;
       if (seq.mayFill(key, start) && this.#scope() === undefined) this.#cache.set(key, text, value, true, expiresAt);
       return value;
@@ -467,7 +507,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const { rows } = await this.#run(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
       for (const row of rows) {
         const key = row["key"] as string;
-        const text = row["value"] as string;
+        const text = this.#unseal(key, row["value"] as string);
         if (this.#cache.bytes + entrySize(key, text) > this.#cache.maxBytes) return loaded;
         this.#cache.set(key, text, undefined, false, expiresAtOf(row));
         loaded++;
@@ -506,12 +546,12 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
 
   /** Every value, in key order. */
   async values(): Promise<V[]> {
-    return (await this.#allRows()).map((row) => decodeValue(row["value"] as string) as V);
+    return (await this.#allRows()).map((row) => decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V);
   }
 
   /** Every `[key, value]` pair, in key order. */
   async entries(): Promise<[string, V][]> {
-    return (await this.#allRows()).map((row) => [row["key"] as string, decodeValue(row["value"] as string) as V]);
+    return (await this.#allRows()).map((row) => [row["key"] as string, decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V]);
   }
 
   /** The whole store as a plain object (keys in key order; a key such as `"__proto__"` is an own property). */
@@ -551,7 +591,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       this.#checkOpen();
       const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
       const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
-      for (const row of rows) yield [row["key"] as string, decodeValue(row["value"] as string) as V];
+      for (const row of rows) yield [row["key"] as string, decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V];
       if (rows.length < batchSize) return;
       lower = rows[rows.length - 1]!["key"] as string;
       first = false;
@@ -582,7 +622,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const scope = this.#scope();
     if (scope !== undefined) {
-      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]));
+      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt]));
       return;
     }
     const seq = this.#seq;
@@ -590,7 +630,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     try {
       if (slot.ready !== undefined) await slot.ready;
       try {
-        const done = this.#runNow(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]);
+        const done = this.#runNow(this.#sql.upsert, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt]);
         if (done instanceof Promise) await done;
       } catch (error) {
         this.#cache.delete(key);
@@ -659,7 +699,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const row = rows[0];
       if (row !== undefined && isLive(expiresAtOf(row), now)) {
         try {
-          return decodeValue(row["value"] as string);
+          return decodeValue(this.#unseal(key, row["value"] as string));
         } catch (error) {
           // Outside a transaction the DELETE has committed: the error must not read as "nothing popped".
           if (scope !== undefined) throw error;
@@ -691,7 +731,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const cached = this.#cache.get(key);
       if (cached !== undefined && isLive(cached.expiresAt, Date.now())) return entryValue(cached) as V;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const { rows } = await this.#run(this.#sql.insertIfAbsent, [key, text, expiresAt === 0 ? null : expiresAt, Date.now()]);
+        const { rows } = await this.#run(this.#sql.insertIfAbsent, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt, Date.now()]);
         if (rows.length > 0) {
           if (this.#scope() === undefined) {
             const immutable = isImmutable(value);
@@ -733,7 +773,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let params: unknown[] = [];
           let rows = 0;
           for (const [key, { text }] of encoded) {
-            params.push(key, text, expiry);
+            params.push(key, this.#seal(key, text), expiry);
             if (++rows === chunk) {
               await this.#run(this.#sql.upsertMany(rows), params, tx);
               params = [];
@@ -802,12 +842,24 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     return this.#seq.exclusive(run);
   }
 
-  /** Deletes every key. */
-  async clear(): Promise<void> {
+  /**
+   * Deletes every key, or with `prefix` every key starting with it (a range on the primary key, as
+   * in {@link KVStore.scan}; the whole cache is emptied either way).
+   *
+   * ```ts
+   * await kv.clear({ prefix: "session:" });
+   * ```
+   */
+  async clear(options: KVClearOptions = {}): Promise<void> {
+    checkOptions(options, ["prefix"], "clear");
+    const prefix = options.prefix ?? "";
+    checkKey(prefix, ["prefix"]);
     this.#checkOpen();
+    const upper = prefixUpperBound(prefix);
+    const [text, params] = prefix === "" ? [this.#sql.clear, []] : [this.#sql.clearRange(upper !== undefined), upper === undefined ? [prefix] : [prefix, upper]];
     const run = async (): Promise<void> => {
       try {
-        await this.#run(this.#sql.clear, []);
+        await this.#run(text, params);
       } finally {
         this.#cache.clear();
         this.#seq.writtenAll();
@@ -828,6 +880,40 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const now = Date.now();
     this.#cache.dropExpired(now);
     return (await this.#run(this.#sql.purge, [now])).rowCount;
+  }
+
+  // ------------------------------------------------------------------ encryption
+
+  /**
+   * Rotates the encryption key of a store opened with `{ encryption }`: from now on values are
+   * sealed with `newKey`, and every stored value sealed with an older key (or stored plain, before
+   * encryption was turned on) is re-encrypted, `batchSize` rows per transaction, with
+   * `onProgress` after each page. Writes may go on meanwhile. Resumable: after an interruption,
+   * open the store with `{ key: newKey, previousKeys: [oldKey] }` and call `rotate(newKey)` again
+   * (rows already on `newKey` are skipped; `after` starts past the last key reported). Resolves to
+   * the final progress. Only this store's table: sub-tables rotate on their own store.
+   *
+   * ```ts
+   * await kv.rotate(newKey, { batchSize: 1000, onProgress: (p) => console.log(`${p.examined}/${p.total}`) });
+   * ```
+   */
+  async rotate(newKey: Uint8Array, options: KVRotateOptions = {}): Promise<KVRotateProgress> {
+    const checked = checkRotateOptions(options);
+    this.#checkOpen();
+    const ring = this.#ring;
+    if (ring === undefined) throw invalid("rotate() needs a store opened with { encryption: { key } }", ["newKey"]);
+    const next = ring.rotatedTo(newKey);
+    if (this.#scope() !== undefined) throw invalid("rotate() cannot run inside a transaction: it commits a transaction per page", []);
+    // Writes already called finish with the old key; every later write seals with the new one.
+    await this.#seq.exclusive(async () => {
+      this.#ring = next;
+    });
+    return rotateValues({ db: this.#db, sql: this.#sql, ring: next, run: (text, params, on) => this.#run(text, params, on) }, checked);
+  }
+
+  /** The id (a public fingerprint, never the key) of the key that encrypts new values, or undefined for a plain store. */
+  get encryptionKeyId(): string | undefined {
+    return this.#ring?.currentId;
   }
 
   // ------------------------------------------------------------------ models
