@@ -33,8 +33,10 @@ for (const backend of backends()) {
     describe("@keyv/test-suite", () => {
       // Keyv's suite makes a new store for every Keyv it builds; they share one KVStore (one table, one cache).
       const store = (): KeyvTablekit => new KeyvTablekit(kv);
-      keyvTestSuite(vitest, Keyv, store);
-      keyvIteratorTests(vitest, Keyv, store);
+      // The suite is typed against its own copy of vitest; ours has the same test API.
+      const test = vitest as unknown as Parameters<typeof keyvTestSuite>[0];
+      keyvTestSuite(test, Keyv, store);
+      keyvIteratorTests(test, Keyv, store);
     });
 
     describe("adapter", () => {
@@ -94,6 +96,23 @@ for (const backend of backends()) {
         all.namespace = undefined;
         await all.clear();
         expect(await kv.size()).toBe(0);
+      });
+
+      it("KVStore.clear({ prefix }) deletes exactly the keys starting with the prefix, and forgets them in the cache", async () => {
+        const other = await KVStore.open({ db, table: uniqueTable("kv_prefix"), purgeIntervalMs: 0 });
+        try {
+          await other.batchUpdate({ "a:": 1, "a:x": 2, "a;": 3, a: 4, "b:x": 5, "a:\u{10FFFF}": 6 });
+          expect(await other.get("a:x")).toBe(2); // cached
+          await other.clear({ prefix: "a:" });
+          expect(await other.keys()).toEqual(["a", "a;", "b:x"]);
+          expect(await other.get("a:x")).toBeUndefined();
+          await expect(other.clear({ prefix: 1 as never })).rejects.toBeInstanceOf(ValidationError);
+          await expect(other.clear({ prefx: "a" } as never)).rejects.toBeInstanceOf(ValidationError);
+          expect(await other.size()).toBe(3);
+        } finally {
+          await other.dropTable(other.tableName);
+          await other.close();
+        }
       });
 
       it("refuses bad options before opening anything", () => {
