@@ -29,6 +29,14 @@ export interface KVEncryptionOptions {
    * is resumed. Values are always written with `key`.
    */
   previousKeys?: readonly Uint8Array[] | undefined;
+  /**
+   * Hide key names too: with this second 32-byte secret, each name is stored as its keyed hash
+   * (`h1:` + base64url HMAC-SHA-256, 46 characters) and the name itself travels inside the
+   * ciphertext. Reads by name work as before; prefix scans and `clear({ prefix })` are refused, and
+   * `keys()`, `entries()` and scans come in no particular order. Choose it when the table is created:
+   * rows stored under plain names are not found under hashed ones. `rotate()` never changes it.
+   */
+  nameKey?: Uint8Array | undefined;
 }
 
 /** The prefix of every encrypted stored value (format version 1). */
@@ -37,6 +45,8 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEY_ID_LABEL = "tablekit kv key id v1";
+/** The prefix of a hashed key name. */
+export const HASHED_NAME_PREFIX = "h1:";
 
 function badKey(path: (string | number)[], got: string): ValidationError {
   const message = `An encryption key must be 32 bytes (a Uint8Array or Buffer); got ${got}`;
@@ -71,9 +81,11 @@ export class KVKeyring {
   readonly #current: KeyObject;
   readonly #currentId: string;
   readonly #keys: ReadonlyMap<string, KeyObject>;
+  readonly #nameKey: KeyObject | undefined;
 
-  private constructor(current: KeyObject, others: readonly KeyObject[]) {
+  private constructor(current: KeyObject, others: readonly KeyObject[], nameKey: KeyObject | undefined) {
     this.#current = current;
+    this.#nameKey = nameKey;
     this.#currentId = keyIdOf(current);
     const keys = new Map<string, KeyObject>([[this.#currentId, current]]);
     for (const key of others) {
@@ -89,8 +101,8 @@ export class KVKeyring {
       throw new ValidationError("encryption must be an object such as { key }", [{ message: "must be an object", path: ["encryption"] }]);
     }
     for (const name of Object.keys(options)) {
-      if (name !== "key" && name !== "previousKeys") {
-        throw new ValidationError(`encryption has no option ${JSON.stringify(name)}; its options are key, previousKeys`, [{ message: "unknown option", path: ["encryption", name] }]);
+      if (name !== "key" && name !== "previousKeys" && name !== "nameKey") {
+        throw new ValidationError(`encryption has no option ${JSON.stringify(name)}; its options are key, previousKeys, nameKey`, [{ message: "unknown option", path: ["encryption", name] }]);
       }
     }
     const current = secretKey(options.key, ["encryption", "key"]);
@@ -99,12 +111,24 @@ export class KVKeyring {
     return new KVKeyring(
       current,
       previous.map((key, i) => secretKey(key, ["encryption", "previousKeys", i])),
+      options.nameKey === undefined ? undefined : secretKey(options.nameKey, ["encryption", "nameKey"]),
     );
   }
 
   /** A keyring whose current key is `key`, keeping every key of this one for reading. */
   rotatedTo(key: Uint8Array): KVKeyring {
-    return new KVKeyring(secretKey(key, ["newKey"]), [...this.#keys.values()]);
+    return new KVKeyring(secretKey(key, ["newKey"]), [...this.#keys.values()], this.#nameKey);
+  }
+
+  /** Whether key names are stored as keyed hashes (`nameKey`). */
+  get hashesNames(): boolean {
+    return this.#nameKey !== undefined;
+  }
+
+  /** The stored form of a key name: the name itself, or its keyed hash with `nameKey`. */
+  storedKey(name: string): string {
+    const nameKey = this.#nameKey;
+    return nameKey === undefined ? name : HASHED_NAME_PREFIX + createHmac("sha256", nameKey).update(name, "utf8").digest("base64url");
   }
 
   /** The id of the key that seals new values. */
@@ -117,37 +141,51 @@ export class KVKeyring {
     return this.#keys.has(id);
   }
 
-  /** Encrypts the codec text of the value stored under `name`. */
-  seal(name: string, plain: string): string {
+  /**
+   * Encrypts the codec text of the value of `name`, stored under `stored` (see {@link KVKeyring.storedKey}).
+   * With hashed names the plaintext is `name`, U+0000, then the text (names never contain U+0000).
+   */
+  seal(stored: string, name: string, text: string): string {
+    const plain = this.#nameKey === undefined ? text : `${name}\u0000${text}`;
     const nonce = randomBytes(NONCE_BYTES);
     const header = `${SEALED_PREFIX}${this.#currentId}:`;
     const cipher = createCipheriv("aes-256-gcm", this.#current, nonce, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(header + name, "utf8"));
+    cipher.setAAD(Buffer.from(header + stored, "utf8"));
     const body = Buffer.concat([nonce, cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
     return header + body.toString("base64");
   }
 
+  /** The codec text of the value stored under `stored`; see {@link KVKeyring.openEntry}. */
+  open(stored: string, value: string, table: string): string {
+    return this.openEntry(stored, value, table)[1];
+  }
+
   /**
-   * Decrypts the stored text of `name`. A value sealed with a key this ring does not hold is an
+   * The key name and codec text of the value stored under `stored`. A value sealed with a key this ring does not hold is an
    * {@link EncryptionKeyError}; a value that is not encrypted, or fails authentication (modified
    * ciphertext, nonce or tag, or copied from another key) is a {@link DecryptionError}.
    */
-  open(name: string, stored: string, table: string): string {
+  openEntry(name: string, stored: string, table: string): [string, string] {
     const id = sealedKeyId(stored);
     if (id === undefined) throw new DecryptionError(name, table, "the stored value is not encrypted (written without encryption, or by other SQL); rotate() encrypts such values");
     const key = this.#keys.get(id);
     if (key === undefined) throw new EncryptionKeyError(table, id, this.#currentId);
     const header = `${SEALED_PREFIX}${id}:`;
     const body = Buffer.from(stored.slice(header.length), "base64");
+    let plain: string;
     if (body.length < NONCE_BYTES + TAG_BYTES) throw new DecryptionError(name, table, "the stored value is too short to be an encrypted value");
     try {
       const decipher = createDecipheriv("aes-256-gcm", key, body.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(header + name, "utf8"));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(body.subarray(NONCE_BYTES, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+      plain = Buffer.concat([decipher.update(body.subarray(NONCE_BYTES, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
     } catch (error) {
       throw new DecryptionError(name, table, "the stored value failed authentication: its ciphertext, nonce or tag was modified, or it was copied from another key", { cause: error });
     }
+    if (this.#nameKey === undefined) return [name, plain];
+    const end = plain.indexOf("\u0000");
+    if (end === -1) throw new DecryptionError(name, table, "the stored value holds no key name: it was written without nameKey");
+    return [plain.slice(0, end), plain.slice(end + 1)];
   }
 
   /** `KVKeyring(current key id …, 2 keys)`: ids only. */

@@ -309,14 +309,32 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     if (id !== undefined && !ring.knows(id)) ring.open(rows[0]!["key"] as string, stored, this.#sql.table);
   }
 
-  /** The stored text of a value's codec text: encrypted when the store has a key. */
-  #seal(key: string, text: string): string {
-    return this.#ring === undefined ? text : this.#ring.seal(key, text);
+  /** The stored form of a key name: the name, or its keyed hash when the store hashes names. */
+  #id(key: string): string {
+    const ring = this.#ring;
+    return ring === undefined || !ring.hashesNames ? key : ring.storedKey(key);
   }
 
-  /** The codec text of a stored value: decrypted (and authenticated) when the store has a key. */
-  #unseal(key: string, stored: string): string {
-    return this.#ring === undefined ? stored : this.#ring.open(key, stored, this.#sql.table);
+  /** The stored text of the codec text of `key`'s value (stored as `id`): encrypted when the store has a key. */
+  #seal(id: string, key: string, text: string): string {
+    return this.#ring === undefined ? text : this.#ring.seal(id, key, text);
+  }
+
+  /** The codec text of the value stored under `id`: decrypted (and authenticated) when the store has a key. */
+  #unseal(id: string, stored: string): string {
+    return this.#ring === undefined ? stored : this.#ring.open(id, stored, this.#sql.table);
+  }
+
+  /** A row's key name and codec text (with hashed names, the name comes out of the ciphertext). */
+  #unsealRow(row: Row): [string, string] {
+    const id = row["key"] as string;
+    const stored = row["value"] as string;
+    return this.#ring === undefined ? [id, stored] : this.#ring.openEntry(id, stored, this.#sql.table);
+  }
+
+  /** Prefix scans need plain names: with hashed names only the empty prefix is allowed. */
+  #checkPrefix(prefix: string): void {
+    if (prefix !== "" && this.#ring?.hashesNames === true) throw invalid("A store with hashed key names (encryption.nameKey) cannot select keys by prefix", ["prefix"]);
   }
 
   #startTimer(): void {
@@ -431,7 +449,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const seq = this.#seq;
     const start = seq.beginRead();
     try {
-      let result = this.#runNow(this.#sql.get, [key], true);
+      let result = this.#runNow(this.#sql.get, [this.#id(key)], true);
       if (result instanceof Promise) result = await result;
       const row = result.rows[0];
       if (row === undefined) {
@@ -443,7 +461,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
         this.#cache.delete(key);
         return fallback;
       }
-      const text = this.#unseal(key, row["value"] as string);
+      const text = this.#unseal(this.#id(key), row["value"] as string);
       const value = decodeValue(text) as V;
       if (seq.mayFill(key, start) && this.#scope() === undefined) this.#cache.set(key, text, value, true, expiresAt);
       return value;
@@ -506,8 +524,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     for (;;) {
       const { rows } = await this.#run(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
       for (const row of rows) {
-        const key = row["key"] as string;
-        const text = this.#unseal(key, row["value"] as string);
+        const [key, text] = this.#unsealRow(row);
         if (this.#cache.bytes + entrySize(key, text) > this.#cache.maxBytes) return loaded;
         this.#cache.set(key, text, undefined, false, expiresAtOf(row));
         loaded++;
@@ -540,18 +557,22 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   /** Every key, in key order (Unicode code point order). */
   async keys(): Promise<string[]> {
     this.#checkOpen();
+    if (this.#ring?.hashesNames === true) return (await this.#allRows()).map((row) => this.#unsealRow(row)[0]);
     const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()]));
     return rows.map((row) => row["key"] as string);
   }
 
   /** Every value, in key order. */
   async values(): Promise<V[]> {
-    return (await this.#allRows()).map((row) => decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V);
+    return (await this.#allRows()).map((row) => decodeValue(this.#unsealRow(row)[1]) as V);
   }
 
   /** Every `[key, value]` pair, in key order. */
   async entries(): Promise<[string, V][]> {
-    return (await this.#allRows()).map((row) => [row["key"] as string, decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V]);
+    return (await this.#allRows()).map((row) => {
+      const [key, text] = this.#unsealRow(row);
+      return [key, decodeValue(text) as V];
+    });
   }
 
   /** The whole store as a plain object (keys in key order; a key such as `"__proto__"` is an own property). */
@@ -581,6 +602,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     checkOptions(options, ["prefix", "batchSize"], "scan");
     const prefix = options.prefix ?? "";
     checkKey(prefix, ["prefix"]);
+    this.#checkPrefix(prefix);
     const batchSize = options.batchSize ?? DEFAULT_SCAN_BATCH;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalid("batchSize must be a positive integer", ["batchSize"]);
     this.#checkOpen();
@@ -591,7 +613,10 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       this.#checkOpen();
       const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
       const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
-      for (const row of rows) yield [row["key"] as string, decodeValue(this.#unseal(row["key"] as string, row["value"] as string)) as V];
+      for (const row of rows) {
+        const [key, text] = this.#unsealRow(row);
+        yield [key, decodeValue(text) as V];
+      }
       if (rows.length < batchSize) return;
       lower = rows[rows.length - 1]!["key"] as string;
       first = false;
@@ -622,7 +647,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const scope = this.#scope();
     if (scope !== undefined) {
-      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt]));
+      const id = this.#id(key);
+      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]));
       return;
     }
     const seq = this.#seq;
@@ -630,7 +656,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     try {
       if (slot.ready !== undefined) await slot.ready;
       try {
-        const done = this.#runNow(this.#sql.upsert, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt]);
+        const id = this.#id(key);
+        const done = this.#runNow(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]);
         if (done instanceof Promise) await done;
       } catch (error) {
         this.#cache.delete(key);
@@ -663,7 +690,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<void> => {
       let rows: Row[];
       try {
-        rows = (await this.#run(this.#sql.deleteOne, [key])).rows;
+        rows = (await this.#run(this.#sql.deleteOne, [this.#id(key)])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -691,7 +718,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<unknown> => {
       let rows: Row[];
       try {
-        rows = (await this.#run(this.#sql.pop, [key])).rows;
+        rows = (await this.#run(this.#sql.pop, [this.#id(key)])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -699,7 +726,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const row = rows[0];
       if (row !== undefined && isLive(expiresAtOf(row), now)) {
         try {
-          return decodeValue(this.#unseal(key, row["value"] as string));
+          return decodeValue(this.#unseal(this.#id(key), row["value"] as string));
         } catch (error) {
           // Outside a transaction the DELETE has committed: the error must not read as "nothing popped".
           if (scope !== undefined) throw error;
@@ -731,7 +758,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const cached = this.#cache.get(key);
       if (cached !== undefined && isLive(cached.expiresAt, Date.now())) return entryValue(cached) as V;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const { rows } = await this.#run(this.#sql.insertIfAbsent, [key, this.#seal(key, text), expiresAt === 0 ? null : expiresAt, Date.now()]);
+        const id = this.#id(key);
+        const { rows } = await this.#run(this.#sql.insertIfAbsent, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt, Date.now()]);
         if (rows.length > 0) {
           if (this.#scope() === undefined) {
             const immutable = isImmutable(value);
@@ -773,7 +801,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let params: unknown[] = [];
           let rows = 0;
           for (const [key, { text }] of encoded) {
-            params.push(key, this.#seal(key, text), expiry);
+            const id = this.#id(key);
+            params.push(id, this.#seal(id, key, text), expiry);
             if (++rows === chunk) {
               await this.#run(this.#sql.upsertMany(rows), params, tx);
               params = [];
@@ -827,7 +856,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let deleted = 0;
           for (let start = 0; start < list.length; start += DELETE_CHUNK) {
             const part = list.slice(start, start + DELETE_CHUNK);
-            const { rows } = await this.#run(this.#sql.deleteMany(part.length), part, tx);
+            const ids = this.#ring?.hashesNames === true ? part.map((key) => this.#id(key)) : part;
+            const { rows } = await this.#run(this.#sql.deleteMany(part.length), ids, tx);
             for (const row of rows) if (isLive(expiresAtOf(row), now)) deleted++;
           }
           return deleted;
@@ -854,6 +884,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     checkOptions(options, ["prefix"], "clear");
     const prefix = options.prefix ?? "";
     checkKey(prefix, ["prefix"]);
+    this.#checkPrefix(prefix);
     this.#checkOpen();
     const upper = prefixUpperBound(prefix);
     const [text, params] = prefix === "" ? [this.#sql.clear, []] : [this.#sql.clearRange(upper !== undefined), upper === undefined ? [prefix] : [prefix, upper]];

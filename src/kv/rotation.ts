@@ -81,9 +81,13 @@ export async function rotateValues(ctx: RotationContext, options: ReturnType<typ
         const key = row["key"] as string;
         let stored = row["value"] as string;
         for (let attempt = 0; sealedKeyId(stored) !== ring.currentId; attempt++) {
-          // A plaintext row (written before encryption was turned on) is encrypted as it is.
-          const plain = sealedKeyId(stored) === undefined ? stored : ring.open(key, stored, table);
-          const { rowCount } = await ctx.run(sql.compareAndSet, [ring.seal(key, plain), key, stored], tx);
+          // A plaintext row (written before encryption was turned on) is encrypted as it is; with
+          // hashed names it would also need a new key, which a rotation does not do.
+          let name = key;
+          let text = stored;
+          if (sealedKeyId(stored) !== undefined) [name, text] = ring.openEntry(key, stored, table);
+          else if (ring.hashesNames) throw invalid("rotate() cannot encrypt values stored in plain under plain names in a store with hashed key names: copy them with set()", []);
+          const { rowCount } = await ctx.run(sql.compareAndSet, [ring.seal(key, name, text), key, stored], tx);
           if (rowCount > 0) {
             progress.reencrypted++;
             break;

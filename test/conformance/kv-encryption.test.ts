@@ -201,9 +201,49 @@ for (const backend of backends()) {
       expect(await onlyB.size()).toBe(1_201);
     });
 
+    it("with nameKey, key names are stored as keyed hashes: reads by name, listings and rotation work, prefix scans are refused", async () => {
+      const table = uniqueTable("kvenc");
+      const NAME_KEY = randomBytes(32);
+      const kv = await store(table, { encryption: { key: KEY_A, nameKey: NAME_KEY } });
+      await kv.set("user:alice@example.com", { role: "admin" });
+      await kv.batchUpdate({ "user:bob@example.com": 2, "user:carol@example.com": 3, gone: 0 });
+      expect(await kv.setDefault("user:dave@example.com", 4)).toBe(4);
+      await kv.delete("gone");
+      expect(await kv.pop("user:carol@example.com")).toBe(3);
+      expect(await kv.batchDelete(["user:dave@example.com", "missing"])).toBe(1);
+      await kv.set("user:erin@example.com", 5);
+      const rows = await allRows(table);
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        expect(row.key).toMatch(/^h1:[A-Za-z0-9_-]{43}$/);
+        expect(row.key + row.value).not.toMatch(/user|example|admin/);
+      }
+      const fresh = await store(table, { encryption: { key: KEY_A, nameKey: NAME_KEY }, cacheSizeMb: 0 });
+      expect(await fresh.get("user:alice@example.com")).toEqual({ role: "admin" });
+      expect(await fresh.has("user:carol@example.com")).toBe(false);
+      expect((await fresh.keys()).sort()).toEqual(["user:alice@example.com", "user:bob@example.com", "user:erin@example.com"]);
+      expect(new Map(await fresh.entries())).toEqual(new Map<string, unknown>([["user:alice@example.com", { role: "admin" }], ["user:bob@example.com", 2], ["user:erin@example.com", 5]]));
+      const scanned: string[] = [];
+      for await (const [key] of fresh.scan({ batchSize: 1 })) scanned.push(key);
+      expect(scanned.sort()).toEqual(["user:alice@example.com", "user:bob@example.com", "user:erin@example.com"]);
+      await expect(fresh.scan({ prefix: "user:" }).next()).rejects.toBeInstanceOf(ValidationError);
+      await expect(fresh.clear({ prefix: "user:" })).rejects.toBeInstanceOf(ValidationError);
+      // A value moved onto another hashed key fails authentication.
+      await overwrite(table, rows[1]!.key, rows[0]!.value);
+      expect(await rejection(fresh.entries())).toBeInstanceOf(DecryptionError);
+      await overwrite(table, rows[1]!.key, rows[1]!.value);
+      // The wrong nameKey finds nothing (and writes nothing).
+      const wrongNames = await store(table, { encryption: { key: KEY_A, nameKey: KEY_B }, cacheSizeMb: 0 });
+      expect(await wrongNames.get("user:alice@example.com")).toBeUndefined();
+      await kv.rotate(KEY_B);
+      const rotated = await store(table, { encryption: { key: KEY_B, nameKey: NAME_KEY }, cacheSizeMb: 0 });
+      expect(await rotated.get("user:erin@example.com")).toBe(5);
+      expect(await allRows(table)).toHaveLength(3);
+    });
+
     it("never shows a key: util.inspect, String, JSON and errors hold key ids only", async () => {
       const table = uniqueTable("kvenc");
-      const kv = await store(table, { encryption: { key: KEY_A, previousKeys: [KEY_B] } });
+      const kv = await store(table, { encryption: { key: KEY_A, previousKeys: [KEY_B], nameKey: randomBytes(32) } });
       await kv.set("a", 1);
       for (const text of [inspect(kv, { depth: 10, showHidden: true }), String(kv), JSON.stringify(kv) ?? ""]) {
         expect(leaks(text, KEY_A) || leaks(text, KEY_B)).toBe(false);
