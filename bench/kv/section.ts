@@ -8,7 +8,7 @@
  * Also measured (issue #22): Keyv over tablekit's own adapter (`tablekit/keyv`) beside Keyv over
  * @keyv/sqlite, a KVStore with encryption at rest beside the plain one, and the set, uncached get
  * and batch workloads on PostgreSQL: KVStore and Keyv over `tablekit/keyv` against Keyv over
- * @keyv/postgres (tables dropped at the end of the section).
+ * @keyv/postgres (tables `bench_kv_*`, dropped at the end of the section).
  *
  * @module
  */
@@ -318,14 +318,14 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
   const pgTables: string[] = [];
   const fresh = (prefix: string): string => {
     const name = `${prefix}_${++tableNo}`;
-    if (prefix.startsWith("pg_")) pgTables.push(name);
+    if (prefix.startsWith("bench_")) pgTables.push(name);
     return name;
   };
   /** One entry per contender, each on its own table, filled through its own API when `fill`. */
   const entriesOf = (op: KvOp, contenders: KvContender[], fill: boolean, make: (ops: KvOps, c: KvContender) => Omit<Session, "close">): Entry[] =>
     contenders.map((c) => {
       const kind = c.role === "tablekit" ? "kv_tablekit" : c.role === "raw" ? "kv_raw" : "kv_keyv";
-      const table = fresh(c.onPostgres === true ? `pg_${kind}` : kind);
+      const table = fresh(c.onPostgres === true ? `bench_${kind}` : kind);
       let filled = !fill;
       return {
         contender: c.contender,
