@@ -198,19 +198,30 @@ export class KeyvTablekit extends EventEmitter {
     return Promise.all(keys.map((key) => store.has(key)));
   }
 
-  /** Deletes the keys of the current namespace (every key when there is none). */
+  /**
+   * Deletes the keys of the current namespace (every key when there is none): one range delete, or,
+   * on a store with hashed key names, a scan of the table and a batch delete of the namespace's keys.
+   */
   async clear(): Promise<void> {
     const store = this.#store ?? (await this.#ready);
-    await store.clear(this.namespace === undefined || this.namespace === "" ? {} : { prefix: `${this.namespace}:` });
+    const namespace = this.namespace;
+    if (namespace === undefined || namespace === "") return store.clear();
+    if (!store.hashesKeyNames) return store.clear({ prefix: `${namespace}:` });
+    const doomed: string[] = [];
+    for await (const [key] of store.scan()) if (key.startsWith(`${namespace}:`)) doomed.push(key);
+    await store.batchDelete(doomed);
   }
 
   /**
    * Yields `[key, value]` for the keys of `namespace` (every key without one), in key order, in
-   * pages read by key range; Keyv's `keyv.iterator()` builds on it.
+   * pages read by key range (with hashed key names: the whole table, filtered, in no particular
+   * order); Keyv's `keyv.iterator()` builds on it.
    */
   async *iterator(namespace?: string): AsyncGenerator<[string, unknown], void, undefined> {
     const store = this.#store ?? (await this.#ready);
-    yield* store.scan(namespace === undefined || namespace === "" ? {} : { prefix: `${namespace}:` });
+    if (namespace === undefined || namespace === "") yield* store.scan();
+    else if (!store.hashesKeyNames) yield* store.scan({ prefix: `${namespace}:` });
+    else for await (const pair of store.scan()) if (pair[0].startsWith(`${namespace}:`)) yield pair;
   }
 
   /** Closes the store if the adapter opened it (a KVStore or Database passed in stays open). */

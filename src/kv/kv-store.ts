@@ -942,6 +942,11 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     return rotateValues({ db: this.#db, sql: this.#sql, ring: next, run: (text, params, on) => this.#run(text, params, on) }, checked);
   }
 
+  /** Whether key names are stored as keyed hashes (`encryption.nameKey`): prefix selections are then refused. */
+  get hashesKeyNames(): boolean {
+    return this.#ring?.hashesNames === true;
+  }
+
   /** The id (a public fingerprint, never the key) of the key that encrypts new values, or undefined for a plain store. */
   get encryptionKeyId(): string | undefined {
     return this.#ring?.currentId;
@@ -1000,7 +1005,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     // Concurrent calls for the same table share one opening.
     let opening = this.#opening.get(name);
     if (opening === undefined) {
-      const options: Resolved = { ...this.#options, table: name, bulkLoad: false };
+      // The same keys as this store has now (after a rotate, the new key seals the sub-table's writes too).
+      const options: Resolved = { ...this.#options, table: name, bulkLoad: false, keyring: this.#ring };
       opening = KVStore.#attach<unknown>(this.#db, false, options, this as KVStore<unknown>);
       this.#opening.set(name, opening);
       try {

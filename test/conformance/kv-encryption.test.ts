@@ -259,6 +259,20 @@ for (const backend of backends()) {
       expect(await rejection(unencrypted.rotate(KEY_B))).toBeInstanceOf(ValidationError);
     });
 
+    it("sub-tables from table() encrypt with the store's current key, also after a rotate", async () => {
+      const table = uniqueTable("kvenc");
+      const kv = await store(table, { encryption: { key: KEY_A } });
+      await kv.rotate(KEY_B);
+      const subName = uniqueTable("kvenc_sub");
+      tables.push(subName);
+      const sub = await kv.table(subName);
+      await sub.set("s", { secret: "sub-table value" });
+      expect(await stored(subName, "s")).toMatch(new RegExp(`^tk1e:${kv.encryptionKeyId}:`));
+      expect(sub.encryptionKeyId).toBe(kv.encryptionKeyId);
+      const fresh = await store(subName, { encryption: { key: KEY_B }, cacheSizeMb: 0 });
+      expect(await fresh.get("s")).toEqual({ secret: "sub-table value" });
+    });
+
     it("the Keyv adapter passes encryption through", async () => {
       const table = uniqueTable("kvenc");
       tables.push(table);

@@ -8,6 +8,7 @@ import keyvTestSuite, { keyvIteratorTests } from "@keyv/test-suite";
 import Keyv from "keyv";
 import * as vitest from "vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Database, ValidationError } from "../../src/index.js";
 import { KeyvTablekit } from "../../src/keyv.js";
@@ -34,6 +35,21 @@ for (const backend of backends()) {
       // Keyv's suite makes a new store for every Keyv it builds; they share one KVStore (one table, one cache).
       const store = (): KeyvTablekit => new KeyvTablekit(kv);
       // The suite is typed against its own copy of vitest; ours has the same test API.
+      const test = vitest as unknown as Parameters<typeof keyvTestSuite>[0];
+      keyvTestSuite(test, Keyv, store);
+      keyvIteratorTests(test, Keyv, store);
+    });
+
+    describe("@keyv/test-suite, values encrypted and key names hashed", () => {
+      let secret: KVStore<unknown>;
+      beforeAll(async () => {
+        secret = await KVStore.open({ db, table: uniqueTable("keyv_enc"), purgeIntervalMs: 0, encryption: { key: randomBytes(32), nameKey: randomBytes(32) } });
+      });
+      afterAll(async () => {
+        await db.dropTable(secret.tableName);
+        await secret.close();
+      });
+      const store = (): KeyvTablekit => new KeyvTablekit(secret);
       const test = vitest as unknown as Parameters<typeof keyvTestSuite>[0];
       keyvTestSuite(test, Keyv, store);
       keyvIteratorTests(test, Keyv, store);
