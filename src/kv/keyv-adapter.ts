@@ -124,7 +124,14 @@ export class KeyvTablekit extends EventEmitter {
           this.#store = store;
         },
         (error: unknown) => {
-          if (this.listenerCount("error") > 0) this.emit("error", error);
+          // The calls reject with the error themselves; a listener that throws must not become an unhandled rejection.
+          if (this.listenerCount("error") > 0) {
+            try {
+              this.emit("error", error);
+            } catch {
+              /* the listener's own failure */
+            }
+          }
         },
       );
     }

@@ -47,7 +47,7 @@ export class KeyNotFoundError extends TablekitError {
  * ```
  */
 export class DecryptionError extends TablekitError {
-  /** The key whose stored value failed. */
+  /** The key whose stored value failed, as stored (with `encryption.nameKey`, the hash of the name). */
   readonly key: string;
   /** The table of the store. */
   readonly table: string;

@@ -449,7 +449,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const seq = this.#seq;
     const start = seq.beginRead();
     try {
-      let result = this.#runNow(this.#sql.get, [this.#id(key)], true);
+      const id = this.#id(key);
+      let result = this.#runNow(this.#sql.get, [id], true);
       if (result instanceof Promise) result = await result;
       const row = result.rows[0];
       if (row === undefined) {
@@ -461,7 +462,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
         this.#cache.delete(key);
         return fallback;
       }
-      const text = this.#unseal(this.#id(key), row["value"] as string);
+      const text = this.#unseal(id, row["value"] as string);
       const value = decodeValue(text) as V;
       if (seq.mayFill(key, start) && this.#scope() === undefined) this.#cache.set(key, text, value, true, expiresAt);
       return value;

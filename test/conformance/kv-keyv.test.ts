@@ -131,6 +131,17 @@ for (const backend of backends()) {
         }
       });
 
+      it("an opening failure rejects the calls (and is emitted to an error listener), never an unhandled rejection", async () => {
+        const store = new KeyvTablekit({ path: join(tempDir(), "missing-dir", "x.db") });
+        const emitted: unknown[] = [];
+        store.on("error", (error) => emitted.push(error));
+        const keyv = new Keyv({ store, throwOnErrors: true });
+        await expect(keyv.get("a")).rejects.toThrow();
+        await expect(keyv.set("a", 1)).rejects.toThrow();
+        expect(emitted).toHaveLength(1);
+        await keyv.disconnect(); // settles although the store never opened
+      });
+
       it("refuses bad options before opening anything", () => {
         expect(() => new KeyvTablekit({ url: "sqlite::memory:", db })).toThrow(ValidationError);
         expect(() => new KeyvTablekit({ tabel: "x" } as never)).toThrow(ValidationError);
