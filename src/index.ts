@@ -56,8 +56,10 @@ export {
   type Columns,
 } from "./table/index.js";
 export type { RetryOptions } from "./transaction/retry.js";
-export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVCacheStats } from "./kv/kv-store.js";
-export { KeyNotFoundError } from "./kv/kv-errors.js";
+export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVClearOptions, type KVCacheStats } from "./kv/kv-store.js";
+export { KeyNotFoundError, DecryptionError, EncryptionKeyError } from "./kv/kv-errors.js";
+export type { KVEncryptionOptions } from "./kv/encryption.js";
+export type { KVRotateOptions, KVRotateProgress } from "./kv/rotation.js";
 export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/kv-sql-helpers.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";

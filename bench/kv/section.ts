@@ -5,16 +5,37 @@
  * tuning KVStore applies to a file it opens (WAL, synchronous=NORMAL, 256 MiB mmap, 16 MiB page
  * cache, in-memory temp store), and its own fresh table per workload.
  *
+ * Also measured (issue #22): Keyv over tablekit's own adapter (`tablekit/keyv`) beside Keyv over
+ * @keyv/sqlite, a KVStore with encryption at rest beside the plain one, and the set, uncached get
+ * and batch workloads on PostgreSQL: KVStore and Keyv over `tablekit/keyv` against Keyv over
+ * @keyv/postgres (tables `bench_kv_*`, dropped at the end of the section).
+ *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import KeyvPostgres from "@keyv/postgres";
 import KeyvSqlite from "@keyv/sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import Keyv from "keyv";
+import pg from "pg";
+import { KeyvTablekit } from "../../src/kv/keyv-adapter.js";
 import { KVStore } from "../../src/kv/kv-store.js";
 import { type BenchConfig, wants } from "../harness/config.js";
-import { type Entry, type Role, type Session, type Workload, type WorkloadResult, check, runWorkload, sequentially } from "../harness/measure.js";
-import { aheadOf, withinOf, withinRaw } from "../harness/targets.js";
+import {
+  type Entry,
+  type Role,
+  type Session,
+  type TargetCheck,
+  type Workload,
+  type WorkloadResult,
+  check,
+  displayName,
+  runWorkload,
+  sequentially,
+} from "../harness/measure.js";
+import { ratio } from "../harness/stats.js";
+import { aheadOf, rate, timeVs, withinOf, withinRaw } from "../harness/targets.js";
 
 const TUNING = ["journal_mode = WAL", "synchronous = NORMAL", "mmap_size = 268435456", "cache_size = -16384", "temp_store = MEMORY"];
 
@@ -59,6 +80,8 @@ interface KvContender {
   role: Role;
   /** The call measured, per operation. */
   how: Partial<Record<KvOp, string>>;
+  /** Its table lives on the PostgreSQL server (dropped at the end of the section). */
+  onPostgres?: boolean;
   open(table: string): Promise<KvOps>;
 }
 
@@ -68,14 +91,22 @@ function tuned(file: string): BetterSqlite3.Database {
   return db;
 }
 
-function kvStore(file: string, cacheSizeMb: number, bulkLoad: boolean): KvContender {
-  const opened = `KVStore.open(file, { cacheSizeMb: ${cacheSizeMb}${bulkLoad ? ", bulkLoad: true" : ""} })`;
+/** Where a tablekit contender opens its store: a SQLite file or a PostgreSQL URL. */
+type Target = { path: string } | { url: string };
+
+/** The encryption key of the encrypted contenders (fresh per run; never printed). */
+const BENCH_KEY = randomBytes(32);
+
+function kvStore(target: Target, cacheSizeMb: number, bulkLoad: boolean, encrypted = false): KvContender {
+  const where = "path" in target ? "file" : "url";
+  const opened = `KVStore.open(${where}, { cacheSizeMb: ${cacheSizeMb}${bulkLoad ? ", bulkLoad: true" : ""}${encrypted ? ", encryption: { key }" : ""} })`;
   return {
-    contender: "tablekit KVStore",
-    role: "tablekit",
-    how: { set: `await kv.set(k, v), ${opened}`, get: `await kv.get(k), ${opened}`, batch: "await kv.batchUpdate(map)" },
+    contender: encrypted ? "tablekit KVStore, encrypted" : "tablekit KVStore",
+    role: encrypted ? "reference" : "tablekit",
+    onPostgres: "url" in target,
+    how: { set: `await kv.set(k, v), ${opened}`, get: `await kv.get(k), ${opened}`, batch: `await kv.batchUpdate(map)${encrypted ? ", encrypted" : ""}` },
     open: async (table) => {
-      const kv = await KVStore.open<Value>(file, { table, cacheSizeMb, bulkLoad, purgeIntervalMs: 0 });
+      const kv = await KVStore.open<Value>({ ...target, table, cacheSizeMb, bulkLoad, purgeIntervalMs: 0, encryption: encrypted ? { key: BENCH_KEY } : undefined });
       return {
         set: (k, v) => kv.set(k, v),
         get: (k) => kv.get(k),
@@ -156,6 +187,74 @@ function keyvSqlite(file: string): KvContender {
   };
 }
 
+/** Keyv over tablekit's own adapter, `tablekit/keyv` (a KVStore underneath). */
+function keyvTablekit(target: Target, cacheSizeMb: number): KvContender {
+  return {
+    contender: "Keyv + tablekit/keyv",
+    role: "reference",
+    onPostgres: "url" in target,
+    how: {
+      set: `await keyv.set(k, v), new KeyvTablekit({ ${"path" in target ? "path" : "url"}, cacheSizeMb: ${cacheSizeMb} })`,
+      get: `await keyv.get(k), new KeyvTablekit({ ${"path" in target ? "path" : "url"}, cacheSizeMb: ${cacheSizeMb} })`,
+      batch: "await keyv.setMany(entries) (the adapter's setMany: one batchUpdate)",
+    },
+    open: async (table) => {
+      const store = new KeyvTablekit({ ...target, table, cacheSizeMb });
+      const kv = await store.kvStore();
+      const keyv = new Keyv<Value>({ store, throwOnErrors: true });
+      return {
+        set: async (k, v) => {
+          await keyv.set(k, v);
+        },
+        get: (k) => keyv.get(k),
+        batch: async (entries) => {
+          await keyv.setMany([...entries].map(([key, value]) => ({ key, value })));
+        },
+        clear: () => keyv.clear(),
+        count: () => kv.size(),
+        close: () => keyv.disconnect(),
+      };
+    },
+  };
+}
+
+function keyvPostgres(url: string): KvContender {
+  return {
+    contender: "Keyv + @keyv/postgres",
+    role: "peer",
+    onPostgres: true,
+    how: { set: "await keyv.set(k, v)", get: "await keyv.get(k)", batch: "await keyv.setMany(entries) (the adapter's setMany: one multi-row upsert)" },
+    open: async (table) => {
+      const store = new KeyvPostgres({ uri: url, table });
+      const keyv = new Keyv<Value>({ store, throwOnErrors: true });
+      return {
+        set: async (k, v) => {
+          await keyv.set(k, v);
+        },
+        get: (k) => keyv.get(k),
+        batch: async (entries) => {
+          await keyv.setMany([...entries].map(([key, value]) => ({ key, value })));
+        },
+        clear: () => keyv.clear(),
+        count: async () => Number(((await store.query(`SELECT count(*) AS n FROM ${table}`)) as { n: string }[])[0]?.n),
+        close: () => keyv.disconnect(),
+      };
+    },
+  };
+}
+
+/** A named contender faster than others (paired ratio per repetition, as every ratio of the report). */
+function namedAheadOf(result: WorkloadResult, mine: string, others: readonly string[]): TargetCheck {
+  const measured = result.entries.filter((e) => e.skip === undefined && e.samples.length > 0);
+  const me = measured.find((e) => e.contender === mine);
+  const them = measured.filter((e) => others.includes(e.contender));
+  const text = `${mine} ahead of ${others.join(", ")}`;
+  if (me === undefined || them.length === 0) return { text, met: false, detail: "not measured" };
+  const behind = them.filter((o) => timeVs(o, me) >= 1);
+  const detail = them.map((o) => `${displayName(me)} ${ratio(timeVs(o, me))} the time of ${displayName(o)} (${Math.round(rate(me))} vs ${Math.round(rate(o))} ${result.workload.unit})`).join("; ");
+  return { text, met: behind.length === 0, detail };
+}
+
 /** A plain Map, awaited: the ceiling of any async cached read. */
 function map(role: Role, filled: number): KvContender {
   return {
@@ -212,13 +311,21 @@ function batchOf(n: number): Map<string, Value> {
 /** Runs the key-value section. */
 export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
   const file = join(config.dir, "kv.db");
+  const sqlite: Target = { path: file };
+  const postgres: Target = { url: config.pgUrl };
   const keys = config.kvKeys;
   let tableNo = 0;
-  const fresh = (prefix: string): string => `${prefix}_${++tableNo}`;
+  const pgTables: string[] = [];
+  const fresh = (prefix: string): string => {
+    const name = `${prefix}_${++tableNo}`;
+    if (prefix.startsWith("bench_")) pgTables.push(name);
+    return name;
+  };
   /** One entry per contender, each on its own table, filled through its own API when `fill`. */
   const entriesOf = (op: KvOp, contenders: KvContender[], fill: boolean, make: (ops: KvOps, c: KvContender) => Omit<Session, "close">): Entry[] =>
     contenders.map((c) => {
-      const table = fresh(c.role === "tablekit" ? "kv_tablekit" : c.role === "raw" ? "kv_raw" : "kv_keyv");
+      const kind = c.role === "tablekit" ? "kv_tablekit" : c.role === "raw" ? "kv_raw" : "kv_keyv";
+      const table = fresh(c.onPostgres === true ? `bench_${kind}` : kind);
       let filled = !fill;
       return {
         contender: c.contender,
@@ -264,6 +371,20 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
       }),
   });
 
+  const batchRun = (ops: KvOps, c: KvContender): Omit<Session, "close"> => ({
+    setup: async () => {
+      await ops.clear!();
+      batchOf(config.kvBatchKeys); // built untimed
+    },
+    run: (n) => ops.batch!(batchOf(n)),
+    verify: async (n) => {
+      const count = await ops.count();
+      check(count === n, () => `${c.contender}: ${count} keys after a batch of ${n} into an empty table`);
+      const got = await ops.get!(`batch:${n - 1}`);
+      check(equal(got, valueAt(n - 1)), () => `${c.contender}: batch:${n - 1} reads back ${JSON.stringify(got)}`);
+    },
+  });
+
   const workloads: Workload[] = [
     {
       id: "kv-set",
@@ -274,8 +395,13 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
       repWarmN: 500,
       minN: 500,
       note: `Overwrites ${keys.toLocaleString("en-US")} keys in turn with a value each key does not hold yet, one awaited call at a time (autocommit). Checked: the last key reads back equal; the key count.`,
-      entries: entriesOf("set", [kvStore(file, 64, false), rawTable(file), keyvSqlite(file), map("reference", keys)], true, setRun),
-      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"])],
+      entries: entriesOf(
+        "set",
+        [kvStore(sqlite, 64, false), rawTable(file), keyvSqlite(file), keyvTablekit(sqlite, 64), kvStore(sqlite, 64, false, true), map("reference", keys)],
+        true,
+        setRun,
+      ),
+      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/sqlite"])],
     },
     {
       id: "kv-get-uncached",
@@ -286,8 +412,8 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
       repWarmN: 1_000,
       minN: 1_000,
       note: `Reads from a table of ${keys.toLocaleString("en-US")} keys; KVStore opened with \`cacheSizeMb: 0\` so every get reads SQLite. Checked: every value.`,
-      entries: entriesOf("get", [kvStore(file, 0, false), rawTable(file), keyvSqlite(file)], true, getRun),
-      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"])],
+      entries: entriesOf("get", [kvStore(sqlite, 0, false), rawTable(file), keyvSqlite(file), keyvTablekit(sqlite, 0), kvStore(sqlite, 0, false, true)], true, getRun),
+      targets: (w) => [withinRaw(w, 1.5), aheadOf(w, ["Keyv + @keyv/sqlite"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/sqlite"])],
     },
     {
       id: "kv-get-cached",
@@ -298,7 +424,7 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
       repWarmN: 5_000,
       minN: 5_000,
       note: `Every key in memory (KVStore opened with \`bulkLoad: true\`, ${keys.toLocaleString("en-US")} keys). The baseline is an awaited Map.get; Keyv has no cache over SQLite, so its in-memory store stands in. Checked: every value.`,
-      entries: entriesOf("get", [kvStore(file, 64, true), map("raw", keys), keyvMemory(keys)], true, getRun),
+      entries: entriesOf("get", [kvStore(sqlite, 64, true), map("raw", keys), keyvMemory(keys), keyvTablekit(sqlite, 64), kvStore(sqlite, 64, true, true)], true, getRun),
       targets: (w) => [withinOf(w, 3, "Map"), aheadOf(w, ["Keyv (in-memory store)"])],
     },
     {
@@ -312,27 +438,63 @@ export async function runKv(config: BenchConfig): Promise<WorkloadResult[]> {
       note: "New keys into an emptied table, one call. Checked: the key count and one value read back.",
       entries: entriesOf(
         "batch",
-        [kvStore(file, 64, false), rawTable(file), keyvSqlite(file), map("reference", 0)],
+        [kvStore(sqlite, 64, false), rawTable(file), keyvSqlite(file), keyvTablekit(sqlite, 64), kvStore(sqlite, 64, false, true), map("reference", 0)],
         false,
-        (ops, c) => ({
-          setup: async () => {
-            await ops.clear!();
-            batchOf(config.kvBatchKeys); // built untimed
-          },
-          run: (n) => ops.batch!(batchOf(n)),
-          verify: async (n) => {
-            const count = await ops.count();
-            check(count === n, () => `${c.contender}: ${count} keys after a batch of ${n} into an empty table`);
-            const got = await ops.get!(`batch:${n - 1}`);
-            check(equal(got, valueAt(n - 1)), () => `${c.contender}: batch:${n - 1} reads back ${JSON.stringify(got)}`);
-          },
-        }),
+        batchRun,
       ),
-      targets: (w) => [aheadOf(w, ["Keyv + @keyv/sqlite"])],
+      targets: (w) => [aheadOf(w, ["Keyv + @keyv/sqlite"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/sqlite"])],
+    },
+    {
+      id: "kv-pg-set",
+      section: "kv",
+      title: "Key-value on PostgreSQL: set",
+      unit: "sets/s",
+      warmN: 500,
+      repWarmN: 100,
+      minN: 200,
+      note: `As kv-set, on the PostgreSQL server (${keys.toLocaleString("en-US")} keys, one awaited call at a time). Checked: the last key reads back equal; the key count.`,
+      entries: entriesOf("set", [kvStore(postgres, 64, false), keyvTablekit(postgres, 64), keyvPostgres(config.pgUrl)], true, setRun),
+      targets: (w) => [aheadOf(w, ["Keyv + @keyv/postgres"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/postgres"])],
+    },
+    {
+      id: "kv-pg-get-uncached",
+      section: "kv",
+      title: "Key-value on PostgreSQL: uncached get",
+      unit: "gets/s",
+      warmN: 1_000,
+      repWarmN: 200,
+      minN: 500,
+      note: `As kv-get-uncached, on the PostgreSQL server; KVStore and the adapter opened with \`cacheSizeMb: 0\`. Checked: every value.`,
+      entries: entriesOf("get", [kvStore(postgres, 0, false), keyvTablekit(postgres, 0), keyvPostgres(config.pgUrl)], true, getRun),
+      targets: (w) => [aheadOf(w, ["Keyv + @keyv/postgres"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/postgres"])],
+    },
+    {
+      id: "kv-pg-batch",
+      section: "kv",
+      title: `Key-value on PostgreSQL: batchUpdate of ${config.kvBatchKeys.toLocaleString("en-US")} keys`,
+      unit: "keys/s",
+      fixedN: config.kvBatchKeys,
+      warmN: Math.min(config.kvBatchKeys, 10_000),
+      repWarmN: 0,
+      note: "As kv-batch, on the PostgreSQL server. Checked: the key count and one value read back.",
+      entries: entriesOf("batch", [kvStore(postgres, 64, false), keyvTablekit(postgres, 64), keyvPostgres(config.pgUrl)], false, batchRun),
+      targets: (w) => [aheadOf(w, ["Keyv + @keyv/postgres"]), namedAheadOf(w, "Keyv + tablekit/keyv", ["Keyv + @keyv/postgres"])],
     },
   ];
 
   const results: WorkloadResult[] = [];
-  for (const w of workloads) if (wants(config, w.id)) results.push(await runWorkload(config, w));
+  try {
+    for (const w of workloads) if (wants(config, w.id)) results.push(await runWorkload(config, w));
+  } finally {
+    if (pgTables.length > 0) {
+      const admin = new pg.Client({ connectionString: config.pgUrl });
+      await admin.connect();
+      try {
+        for (const t of pgTables) await admin.query(`DROP TABLE IF EXISTS "${t}"`);
+      } finally {
+        await admin.end();
+      }
+    }
+  }
   return results;
 }

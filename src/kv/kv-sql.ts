@@ -74,6 +74,24 @@ export class KvSql {
     this.keys = native(`SELECT "key" FROM ${t} WHERE ${live} ORDER BY "key"`);
     this.clear = `DELETE FROM ${t}`;
     this.purge = native(`DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ?`);
+    this.anySealed = native(`SELECT "key", "value" FROM ${t} WHERE "value" LIKE ? ORDER BY "key" LIMIT 1`);
+    this.countAll = `SELECT count(*) AS "n" FROM ${t}`;
+    this.compareAndSet = native(`UPDATE ${t} SET "value" = ? WHERE "key" = ? AND "value" = ?`);
+    this.getAny = native(`SELECT "value" FROM ${t} WHERE "key" = ?`);
+  }
+
+  /** The first row whose value matches a LIKE pattern: (pattern). */
+  readonly anySealed: string;
+  /** Count every row, expired or not. */
+  readonly countAll: string;
+  /** Replace a value only if it is still the one read: (new value, key, old value). */
+  readonly compareAndSet: string;
+  /** The value of one key, expired or not: (key). */
+  readonly getAny: string;
+
+  /** One keyset page of every row (expired too), key and value, in key order: (lower bound); `>=` on the first page, `>` after. */
+  page(first: boolean, limit: number): string {
+    return this.#native(`SELECT "key", "value" FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ? ORDER BY "key" LIMIT ${limit}`);
   }
 
   /** `SELECT value, expires_at` of one key. */
@@ -118,6 +136,11 @@ export class KvSql {
   /** Adds `expires_at` to a key/value table made without it (e.g. by NanaSQLite). */
   addExpiryColumn(): string {
     return `ALTER TABLE ${this.quoted} ADD COLUMN "expires_at" BIGINT`;
+  }
+
+  /** Delete every key starting with a prefix: (lower) or (lower, upper) when `bounded` (see {@link prefixUpperBound}). */
+  clearRange(bounded: boolean): string {
+    return this.#native(`DELETE FROM ${this.quoted} WHERE "key" >= ?${bounded ? ` AND "key" < ?` : ""}`);
   }
 
   /** A multi-row upsert of `rows` rows: (key, value, expires_at) × rows. */

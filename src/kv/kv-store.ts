@@ -14,7 +14,9 @@ import { assertIdentifier } from "../sql/identifiers.js";
 import { currentScope } from "../transaction/context.js";
 import { type CacheEntry, ValueCache, entrySize, entryValue } from "./cache.js";
 import { decodeValue, encodeValue, isImmutable } from "./codec.js";
+import { type KVEncryptionOptions, KVKeyring, SEALED_PREFIX, sealedKeyId } from "./encryption.js";
 import { KeyNotFoundError } from "./kv-errors.js";
+import { type KVRotateOptions, type KVRotateProgress, checkRotateOptions, rotateValues } from "./rotation.js";
 import { KVSqlHelpers } from "./kv-sql-helpers.js";
 import { DELETE_CHUNK, KvSql, UPSERT_CHUNK, prefixUpperBound } from "./kv-sql.js";
 import { validateModel } from "./models.js";
@@ -55,12 +57,23 @@ export interface KVStoreOptions {
   cacheSizeMb?: number | undefined;
   /** How often expired rows are deleted in the background, in ms; 0 turns the timer off. The timer never keeps the process alive. Default 60,000. */
   purgeIntervalMs?: number | undefined;
+  /**
+   * Encrypt stored values at rest (AES-256-GCM) with a 32-byte `key`; see docs/kv.md. Key names stay
+   * plaintext. The cache holds decrypted values, in memory only. Default: no encryption.
+   */
+  encryption?: KVEncryptionOptions | undefined;
 }
 
 /** Options of {@link KVStore.set} and the other writes. */
 export interface KVSetOptions {
   /** Time to live in milliseconds: the key reads as absent once it has passed. Default: no expiry. */
   ttl?: number | undefined;
+}
+
+/** Options of {@link KVStore.clear}. */
+export interface KVClearOptions {
+  /** Only keys starting with this text. Default: every key. */
+  prefix?: string | undefined;
 }
 
 /** Options of {@link KVStore.scan}. */
@@ -94,6 +107,7 @@ interface Resolved {
   cacheBytes: number;
   cacheSizeMb: number;
   purgeIntervalMs: number;
+  keyring: KVKeyring | undefined;
 }
 
 function invalid(message: string, path: (string | number)[]): ValidationError {
@@ -142,6 +156,7 @@ function resolveOptions(options: KVStoreOptions): Resolved {
     cacheSizeMb,
     cacheBytes: Math.floor(cacheSizeMb * 1024 * 1024),
     purgeIntervalMs,
+    keyring: options.encryption === undefined ? undefined : KVKeyring.from(options.encryption),
   };
 }
 
@@ -201,6 +216,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   readonly #opening = new Map<string, Promise<KVStore<unknown>>>();
   readonly #parent: KVStore<unknown> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The encryption keys (undefined: values are stored plain). */
+  #ring: KVKeyring | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -212,6 +229,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#sql = new KvSql(options.table, db.dialect);
     this.#cache = new ValueCache(options.cacheBytes);
     this.#parent = parent;
+    this.#ring = options.keyring;
   }
 
   /**
@@ -277,6 +295,46 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     } catch (error) {
       if (!(error instanceof UniqueViolationError)) throw error;
     }
+    await this.#checkKey();
+  }
+
+  /** An encrypted store's first read: one encrypted row must carry a key id the store holds (else {@link EncryptionKeyError}, before any write). */
+  async #checkKey(): Promise<void> {
+    const ring = this.#ring;
+    if (ring === undefined) return;
+    const { rows } = await this.#run(this.#sql.anySealed, [`${SEALED_PREFIX}%`]);
+    const stored = rows[0]?.["value"];
+    if (typeof stored !== "string") return;
+    const id = sealedKeyId(stored);
+    if (id !== undefined && !ring.knows(id)) ring.open(rows[0]!["key"] as string, stored, this.#sql.table);
+  }
+
+  /** The stored form of a key name: the name, or its keyed hash when the store hashes names. */
+  #id(key: string): string {
+    const ring = this.#ring;
+    return ring === undefined || !ring.hashesNames ? key : ring.storedKey(key);
+  }
+
+  /** The stored text of the codec text of `key`'s value (stored as `id`): encrypted when the store has a key. */
+  #seal(id: string, key: string, text: string): string {
+    return this.#ring === undefined ? text : this.#ring.seal(id, key, text);
+  }
+
+  /** The codec text of the value stored under `id`: decrypted (and authenticated) when the store has a key. */
+  #unseal(id: string, stored: string): string {
+    return this.#ring === undefined ? stored : this.#ring.open(id, stored, this.#sql.table);
+  }
+
+  /** A row's key name and codec text (with hashed names, the name comes out of the ciphertext). */
+  #unsealRow(row: Row): [string, string] {
+    const id = row["key"] as string;
+    const stored = row["value"] as string;
+    return this.#ring === undefined ? [id, stored] : this.#ring.openEntry(id, stored, this.#sql.table);
+  }
+
+  /** Prefix scans need plain names: with hashed names only the empty prefix is allowed. */
+  #checkPrefix(prefix: string): void {
+    if (prefix !== "" && this.#ring?.hashesNames === true) throw invalid("A store with hashed key names (encryption.nameKey) cannot select keys by prefix", ["prefix"]);
   }
 
   #startTimer(): void {
@@ -391,7 +449,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const seq = this.#seq;
     const start = seq.beginRead();
     try {
-      let result = this.#runNow(this.#sql.get, [key], true);
+      const id = this.#id(key);
+      let result = this.#runNow(this.#sql.get, [id], true);
       if (result instanceof Promise) result = await result;
       const row = result.rows[0];
       if (row === undefined) {
@@ -403,7 +462,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
         this.#cache.delete(key);
         return fallback;
       }
-      const text = row["value"] as string;
+      const text = this.#unseal(id, row["value"] as string);
       const value = decodeValue(text) as V;
       if (seq.mayFill(key, start) && this.#scope() === undefined) this.#cache.set(key, text, value, true, expiresAt);
       return value;
@@ -466,8 +525,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     for (;;) {
       const { rows } = await this.#run(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
       for (const row of rows) {
-        const key = row["key"] as string;
-        const text = row["value"] as string;
+        const [key, text] = this.#unsealRow(row);
         if (this.#cache.bytes + entrySize(key, text) > this.#cache.maxBytes) return loaded;
         this.#cache.set(key, text, undefined, false, expiresAtOf(row));
         loaded++;
@@ -500,18 +558,22 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   /** Every key, in key order (Unicode code point order). */
   async keys(): Promise<string[]> {
     this.#checkOpen();
+    if (this.#ring?.hashesNames === true) return (await this.#allRows()).map((row) => this.#unsealRow(row)[0]);
     const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()]));
     return rows.map((row) => row["key"] as string);
   }
 
   /** Every value, in key order. */
   async values(): Promise<V[]> {
-    return (await this.#allRows()).map((row) => decodeValue(row["value"] as string) as V);
+    return (await this.#allRows()).map((row) => decodeValue(this.#unsealRow(row)[1]) as V);
   }
 
   /** Every `[key, value]` pair, in key order. */
   async entries(): Promise<[string, V][]> {
-    return (await this.#allRows()).map((row) => [row["key"] as string, decodeValue(row["value"] as string) as V]);
+    return (await this.#allRows()).map((row) => {
+      const [key, text] = this.#unsealRow(row);
+      return [key, decodeValue(text) as V];
+    });
   }
 
   /** The whole store as a plain object (keys in key order; a key such as `"__proto__"` is an own property). */
@@ -541,6 +603,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     checkOptions(options, ["prefix", "batchSize"], "scan");
     const prefix = options.prefix ?? "";
     checkKey(prefix, ["prefix"]);
+    this.#checkPrefix(prefix);
     const batchSize = options.batchSize ?? DEFAULT_SCAN_BATCH;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalid("batchSize must be a positive integer", ["batchSize"]);
     this.#checkOpen();
@@ -551,7 +614,10 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       this.#checkOpen();
       const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
       const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
-      for (const row of rows) yield [row["key"] as string, decodeValue(row["value"] as string) as V];
+      for (const row of rows) {
+        const [key, text] = this.#unsealRow(row);
+        yield [key, decodeValue(text) as V];
+      }
       if (rows.length < batchSize) return;
       lower = rows[rows.length - 1]!["key"] as string;
       first = false;
@@ -582,7 +648,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     this.#checkOpen();
     const scope = this.#scope();
     if (scope !== undefined) {
-      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]));
+      const id = this.#id(key);
+      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]));
       return;
     }
     const seq = this.#seq;
@@ -590,7 +657,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     try {
       if (slot.ready !== undefined) await slot.ready;
       try {
-        const done = this.#runNow(this.#sql.upsert, [key, text, expiresAt === 0 ? null : expiresAt]);
+        const id = this.#id(key);
+        const done = this.#runNow(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]);
         if (done instanceof Promise) await done;
       } catch (error) {
         this.#cache.delete(key);
@@ -623,7 +691,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<void> => {
       let rows: Row[];
       try {
-        rows = (await this.#run(this.#sql.deleteOne, [key])).rows;
+        rows = (await this.#run(this.#sql.deleteOne, [this.#id(key)])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -651,7 +719,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const run = async (): Promise<unknown> => {
       let rows: Row[];
       try {
-        rows = (await this.#run(this.#sql.pop, [key])).rows;
+        rows = (await this.#run(this.#sql.pop, [this.#id(key)])).rows;
       } finally {
         this.#cache.delete(key);
         this.#seq.written(key);
@@ -659,7 +727,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const row = rows[0];
       if (row !== undefined && isLive(expiresAtOf(row), now)) {
         try {
-          return decodeValue(row["value"] as string);
+          return decodeValue(this.#unseal(this.#id(key), row["value"] as string));
         } catch (error) {
           // Outside a transaction the DELETE has committed: the error must not read as "nothing popped".
           if (scope !== undefined) throw error;
@@ -691,7 +759,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
       const cached = this.#cache.get(key);
       if (cached !== undefined && isLive(cached.expiresAt, Date.now())) return entryValue(cached) as V;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const { rows } = await this.#run(this.#sql.insertIfAbsent, [key, text, expiresAt === 0 ? null : expiresAt, Date.now()]);
+        const id = this.#id(key);
+        const { rows } = await this.#run(this.#sql.insertIfAbsent, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt, Date.now()]);
         if (rows.length > 0) {
           if (this.#scope() === undefined) {
             const immutable = isImmutable(value);
@@ -733,7 +802,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let params: unknown[] = [];
           let rows = 0;
           for (const [key, { text }] of encoded) {
-            params.push(key, text, expiry);
+            const id = this.#id(key);
+            params.push(id, this.#seal(id, key, text), expiry);
             if (++rows === chunk) {
               await this.#run(this.#sql.upsertMany(rows), params, tx);
               params = [];
@@ -787,7 +857,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
           let deleted = 0;
           for (let start = 0; start < list.length; start += DELETE_CHUNK) {
             const part = list.slice(start, start + DELETE_CHUNK);
-            const { rows } = await this.#run(this.#sql.deleteMany(part.length), part, tx);
+            const ids = this.#ring?.hashesNames === true ? part.map((key) => this.#id(key)) : part;
+            const { rows } = await this.#run(this.#sql.deleteMany(part.length), ids, tx);
             for (const row of rows) if (isLive(expiresAtOf(row), now)) deleted++;
           }
           return deleted;
@@ -802,12 +873,25 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     return this.#seq.exclusive(run);
   }
 
-  /** Deletes every key. */
-  async clear(): Promise<void> {
+  /**
+   * Deletes every key, or with `prefix` every key starting with it (a range on the primary key, as
+   * in {@link KVStore.scan}; the whole cache is emptied either way).
+   *
+   * ```ts
+   * await kv.clear({ prefix: "session:" });
+   * ```
+   */
+  async clear(options: KVClearOptions = {}): Promise<void> {
+    checkOptions(options, ["prefix"], "clear");
+    const prefix = options.prefix ?? "";
+    checkKey(prefix, ["prefix"]);
+    this.#checkPrefix(prefix);
     this.#checkOpen();
+    const upper = prefixUpperBound(prefix);
+    const [text, params] = prefix === "" ? [this.#sql.clear, []] : [this.#sql.clearRange(upper !== undefined), upper === undefined ? [prefix] : [prefix, upper]];
     const run = async (): Promise<void> => {
       try {
-        await this.#run(this.#sql.clear, []);
+        await this.#run(text, params);
       } finally {
         this.#cache.clear();
         this.#seq.writtenAll();
@@ -828,6 +912,45 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     const now = Date.now();
     this.#cache.dropExpired(now);
     return (await this.#run(this.#sql.purge, [now])).rowCount;
+  }
+
+  // ------------------------------------------------------------------ encryption
+
+  /**
+   * Rotates the encryption key of a store opened with `{ encryption }`: from now on values are
+   * sealed with `newKey`, and every stored value sealed with an older key (or stored plain, before
+   * encryption was turned on) is re-encrypted, `batchSize` rows per transaction, with
+   * `onProgress` after each page. Writes may go on meanwhile. Resumable: after an interruption,
+   * open the store with `{ key: newKey, previousKeys: [oldKey] }` and call `rotate(newKey)` again
+   * (rows already on `newKey` are skipped; `after` starts past the last key reported). Resolves to
+   * the final progress. Only this store's table: sub-tables rotate on their own store.
+   *
+   * ```ts
+   * await kv.rotate(newKey, { batchSize: 1000, onProgress: (p) => console.log(`${p.examined}/${p.total}`) });
+   * ```
+   */
+  async rotate(newKey: Uint8Array, options: KVRotateOptions = {}): Promise<KVRotateProgress> {
+    const checked = checkRotateOptions(options);
+    this.#checkOpen();
+    const ring = this.#ring;
+    if (ring === undefined) throw invalid("rotate() needs a store opened with { encryption: { key } }", ["newKey"]);
+    const next = ring.rotatedTo(newKey);
+    if (this.#scope() !== undefined) throw invalid("rotate() cannot run inside a transaction: it commits a transaction per page", []);
+    // Writes already called finish with the old key; every later write seals with the new one.
+    await this.#seq.exclusive(async () => {
+      this.#ring = next;
+    });
+    return rotateValues({ db: this.#db, sql: this.#sql, ring: next, run: (text, params, on) => this.#run(text, params, on) }, checked);
+  }
+
+  /** Whether key names are stored as keyed hashes (`encryption.nameKey`): prefix selections are then refused. */
+  get hashesKeyNames(): boolean {
+    return this.#ring?.hashesNames === true;
+  }
+
+  /** The id (a public fingerprint, never the key) of the key that encrypts new values, or undefined for a plain store. */
+  get encryptionKeyId(): string | undefined {
+    return this.#ring?.currentId;
   }
 
   // ------------------------------------------------------------------ models
@@ -883,7 +1006,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     // Concurrent calls for the same table share one opening.
     let opening = this.#opening.get(name);
     if (opening === undefined) {
-      const options: Resolved = { ...this.#options, table: name, bulkLoad: false };
+      // The same keys as this store has now (after a rotate, the new key seals the sub-table's writes too).
+      const options: Resolved = { ...this.#options, table: name, bulkLoad: false, keyring: this.#ring };
       opening = KVStore.#attach<unknown>(this.#db, false, options, this as KVStore<unknown>);
       this.#opening.set(name, opening);
       try {
