@@ -881,8 +881,11 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       "create", "read", "update", "delete", "list", "findOne", "count", "batchCreate", "batchUpdate",
       "updateMany", "deleteMany", "upsert", "getOrCreate", "paginate",
     ] as const;
+    // `this`, not `Table`: tsc compiles a class with a static block that names the class into
+    // `_a = Table` after the class body, so `Table` is still undefined while this block runs.
+    const proto = this.prototype;
     for (const name of methods) {
-      const original = Table.prototype[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
+      const original = proto[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
       const recover = async (table: Table, error: unknown, args: unknown[]): Promise<unknown> => {
         if (!isStaleColumnError(error) || table.#meta === undefined) throw error;
         const inTransaction = table.#inTransaction();
@@ -899,7 +902,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       const followed = function (this: Table, ...args: unknown[]): Promise<unknown> {
         return original.apply(this, args).then(undefined, (error: unknown) => recover(this, error, args));
       };
-      Object.defineProperty(Table.prototype, name, { value: followed, writable: true, configurable: true, enumerable: false });
+      Object.defineProperty(proto, name, { value: followed, writable: true, configurable: true, enumerable: false });
     }
   }
 }
