@@ -12,6 +12,7 @@ import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
 import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
+import { type BatchSource, OpenStreams } from "./lifecycle/open-streams.js";
 import { currentScope, runInScope } from "./transaction/context.js";
 import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
@@ -39,6 +40,7 @@ type State = "new" | "open" | "closing" | "closed";
 export class Database extends Queryable {
   readonly #config: ResolvedConfig;
   readonly #events = new QueryEvents();
+  readonly #streams = new OpenStreams();
   readonly #host: TransactionHost;
   #driver: Driver | undefined;
   #connecting: Promise<void> | undefined;
@@ -136,7 +138,11 @@ export class Database extends Queryable {
 
   async #close(): Promise<void> {
     this.#state = "closing";
-    if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#active > 0) {
+      const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+      // Running calls finish; a stream whose consumer stopped reading without return() is ended.
+      await this.#streams.endAbandoned(drained);
+    }
     await this.#connecting?.catch(() => undefined);
     const driver = this.#driver;
     this.#driver = undefined;
@@ -318,12 +324,14 @@ export class Database extends Queryable {
   }
 
   /** @internal */
-  protected async *streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+  protected streamStatement(sql: string, params: readonly unknown[], batchSize: number): BatchSource {
     const scope = this.#openTransactions > 0 ? currentScope<TxScope>(this) : undefined;
-    if (scope !== undefined && scope.active) {
-      yield* this.#host.stream(scope, sql, params, batchSize);
-      return;
-    }
+    if (scope !== undefined && scope.active) return this.#host.stream(scope, sql, params, batchSize);
+    // Tracked, so that close() can end it if its consumer abandons it (see lifecycle/open-streams.ts).
+    return this.#streams.track(() => this.#streamOutside(sql, params, batchSize));
+  }
+
+  async *#streamOutside(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     this.#enter();
     try {
       yield* this.#timedStream(await this.driver(), sql, params, batchSize, false);
