@@ -18,6 +18,7 @@ import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
 import { AmbiguousCommitError, ConnectionError, QueryTimeoutError, SchemaChangedError, TablekitError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
+import type { PoolStats } from "../../diagnostics/pool-stats.js";
 import { int64FromText } from "../int64.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { coalesceWrites } from "./coalesce-writes.js";
@@ -717,6 +718,12 @@ export class PostgresDriver implements Driver {
       throw this.#map(error);
     }
     return stream.rowCount;
+  }
+
+  /** See {@link Driver.stats}: node-postgres's pool counts. */
+  stats(): PoolStats {
+    const pool = this.#pool;
+    return pool === undefined ? { total: 0, idle: 0, waiting: 0 } : { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { SqliteConfig } from "../../config/connection-config.js";
 import { ConnectionError } from "../../errors/errors.js";
 import { mapSqliteError } from "../../errors/map-error.js";
+import type { PoolStats } from "../../diagnostics/pool-stats.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
@@ -298,6 +299,8 @@ export class SqliteDriver implements Driver {
   readonly #mutex = new Mutex();
   #main: SqliteConnection | undefined;
   #readers: SqliteConnection[] = [];
+  /** Side connections streams are reading from now. */
+  #readersInUse = 0;
   #closed = false;
   /** Whether the database is served from an in-memory image of a file on a read-only location (see #readable). */
   #snapshot = false;
@@ -545,6 +548,7 @@ export class SqliteDriver implements Driver {
   async *#streamFromReader(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     this.#connection();
     const reader = this.#readers.pop() ?? this.#open(true);
+    this.#readersInUse++;
     let iterator: IterableIterator<unknown> | undefined;
     try {
       const { stmt, decode } = reader.prepared(sql, true);
@@ -570,6 +574,7 @@ export class SqliteDriver implements Driver {
       throw mapSqliteError(error);
     } finally {
       iterator?.return?.();
+      this.#readersInUse--;
       if (this.#closed || this.#readers.length >= 4) reader.db.close();
       else this.#readers.push(reader);
     }
@@ -590,6 +595,13 @@ export class SqliteDriver implements Driver {
     if (lock) result = await this.query(sql, params);
     else result = await this.#run(connection, sql, params);
     for (let i = 0; i < result.rows.length; i += batchSize) yield result.rows.slice(i, i + batchSize);
+  }
+
+  /** See {@link Driver.stats}: the main connection (busy while a transaction holds it) and the stream readers. */
+  stats(): PoolStats {
+    const main = this.#main === undefined || this.#closed ? 0 : 1;
+    const idleMain = main === 1 && !this.#mutex.locked ? 1 : 0;
+    return { total: main + this.#readers.length + this.#readersInUse, idle: idleMain + this.#readers.length, waiting: this.#mutex.waiting };
   }
 
   async close(): Promise<void> {
