@@ -254,12 +254,13 @@ export class PostgresDriver implements Driver {
     return this.#dialect;
   }
 
-  #map(error: unknown) {
+  /** Maps a driver error; `sql` (the statement as sent) lets the message point at the server's position. */
+  #map(error: unknown, sql?: string) {
     const message = (error as { message?: unknown } | null)?.message;
     if (!(error as { code?: unknown } | null)?.code && typeof message === "string" && CONNECTION_MESSAGES.test(message)) {
       return new ConnectionError(mapPostgresError(error, [this.#config.password, this.#config.sslpassword]).message, { cause: error });
     }
-    return mapPostgresError(error, [this.#config.password, this.#config.sslpassword]);
+    return mapPostgresError(error, [this.#config.password, this.#config.sslpassword], { sql, showValues: this.#config.logParameters });
   }
 
   #getPool(): pg.Pool {
@@ -381,7 +382,7 @@ export class PostgresDriver implements Driver {
           code: "0A000",
         });
       }
-      const mapped = this.#map(error);
+      const mapped = this.#map(error, text);
       if (name !== undefined && mapped.code !== undefined && STALE_PARAMETER_CODES.has(mapped.code)) this.#names.suspect(text);
       throw mapped;
     }

@@ -10,9 +10,10 @@ import { existsSync, readFileSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { SqliteConfig } from "../../config/connection-config.js";
-import { ConnectionError } from "../../errors/errors.js";
+import { ConnectionError, type TablekitError } from "../../errors/errors.js";
 import { mapSqliteError } from "../../errors/map-error.js";
 import type { PoolStats } from "../../diagnostics/pool-stats.js";
+import { sqliteUniqueConstraint } from "./unique-constraint-name.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
@@ -430,7 +431,7 @@ export class SqliteDriver implements Driver {
       try {
         return fn();
       } catch (error) {
-        if (!isBusy(error) || Date.now() + delay > deadline) throw mapSqliteError(error);
+        if (!isBusy(error) || Date.now() + delay > deadline) throw this.#mapError(error);
       }
       await sleep(delay);
     }
@@ -441,7 +442,7 @@ export class SqliteDriver implements Driver {
       return connection.run(sql, params, single);
     } catch (error) {
       if (isBusy(error)) return this.#retryBusy(() => connection.run(sql, params, single));
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     }
   }
 
@@ -456,7 +457,7 @@ export class SqliteDriver implements Driver {
         // retries wait asynchronously, so they run holding the lock: a transaction beginning
         // meanwhile on this connection must not absorb them (its ROLLBACK would undo them).
         if (isBusy(error)) return this.#queryWhenFree(sql, params, single);
-        return Promise.reject(mapSqliteError(error));
+        return Promise.reject(this.#mapError(error));
       }
     }
     return this.#queryWhenFree(sql, params, single);
@@ -470,7 +471,7 @@ export class SqliteDriver implements Driver {
     } catch (error) {
       // SQLITE_BUSY: the statement made no change; query() runs it again, waiting asynchronously.
       if (isBusy(error)) return undefined;
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     }
   }
 
@@ -560,7 +561,7 @@ export class SqliteDriver implements Driver {
           try {
             next = iterator.next();
           } catch (error) {
-            throw mapSqliteError(error);
+            throw this.#mapError(error);
           }
           if (next.done) break;
           const row = next.value as Row;
@@ -571,7 +572,7 @@ export class SqliteDriver implements Driver {
         if (batch.length < batchSize) break;
       }
     } catch (error) {
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     } finally {
       iterator?.return?.();
       this.#readersInUse--;
@@ -595,6 +596,14 @@ export class SqliteDriver implements Driver {
     if (lock) result = await this.query(sql, params);
     else result = await this.#run(connection, sql, params);
     for (let i = 0; i < result.rows.length; i += batchSize) yield result.rows.slice(i, i + batchSize);
+  }
+
+  /** Maps an error of a statement; a UNIQUE/PRIMARY KEY failure gets its constraint's name (unique-constraint-name.ts). */
+  #mapError(error: unknown): TablekitError {
+    return mapSqliteError(error, (table, columns, primaryKey) => {
+      const db = this.#main?.db;
+      return db === undefined || !db.open ? undefined : sqliteUniqueConstraint(db, table, columns, primaryKey);
+    });
   }
 
   /** See {@link Driver.stats}: the main connection (busy while a transaction holds it) and the stream readers. */
