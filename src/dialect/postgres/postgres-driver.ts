@@ -280,6 +280,9 @@ export class PostgresDriver implements Driver {
         max: c.maxConnections,
         min: Math.min(c.minConnections, c.maxConnections),
         idleTimeoutMillis: c.idleTimeoutMs,
+        // Idle connections do not keep the process alive: a script that forgets close() exits
+        // (docs/decisions.md, "Idle connections let the process exit").
+        allowExitOnIdle: true,
         // pg's pool would bound both opening a connection and waiting for one from a full pool
         // with this; the wait is acquireTimeoutMs's (default: wait, see #checkout), so the pool
         // gets none and each new client bounds its own opening by connectTimeoutMs
