@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, Database, QueryError, UniqueViolationError } from "../../src/index.js";
 import { mapPostgresError } from "../../src/errors/map-error.js";
 import { lineAndColumn } from "../../src/errors/server-details.js";
+import { connectFailureMessage } from "../../src/errors/connection-hints.js";
 import { PG_URL, backends, rejection, selectedBackendNames, uniqueTable } from "../support/backends.js";
 
 async function freePort(): Promise<number> {
@@ -81,6 +82,18 @@ describe.runIf(selectedBackendNames().includes("postgres"))("PostgreSQL's DETAIL
     const shown = (await rejection(logged.insert(t, { id: 2, email: "secret@x" }))) as UniqueViolationError;
     expect(shown.message).toContain("DETAIL:  Key (email)=(secret@x) already exists.");
     expect(shown.detail).toBe("Key (email)=(secret@x) already exists.");
+  });
+
+  it("a foreign key violation keeps the column and the referenced table, the value hidden", async () => {
+    const child = uniqueTable("details_child");
+    await db.execute(`CREATE TABLE ${child} (id integer PRIMARY KEY, parent integer REFERENCES "${t}" (id))`);
+    try {
+      const error = (await rejection(db.insert(child, { id: 1, parent: 424242 }))) as Error & { detail?: string };
+      expect(error.detail).toMatch(new RegExp(`^Key \\(parent\\)=\\(\\*\\*\\*\\) is not present in table "${t}"\\.`));
+      expect(error.message).not.toContain("424242");
+    } finally {
+      await db.execute(`DROP TABLE ${child}`);
+    }
   });
 
   it("NOT NULL and CHECK details (the failing row) are hidden without logParameters", async () => {
@@ -159,6 +172,21 @@ describe.runIf(selectedBackendNames().includes("postgres"))("connection errors n
     } finally {
       await db.close();
     }
+  });
+});
+
+describe("connection advice", () => {
+  const target = { dialect: "postgres" as const, host: "db.internal", port: 5432, database: "app", user: "app" };
+  it("says what to check for each cause", () => {
+    expect(connectFailureMessage(target, "ENOTFOUND", "getaddrinfo ENOTFOUND db.internal")).toBe(
+      'Cannot connect to PostgreSQL at db.internal:5432 (database "app", user "app"): getaddrinfo ENOTFOUND db.internal.\nIs the host name "db.internal" right? It could not be resolved.',
+    );
+    expect(connectFailureMessage({ ...target, host: "/var/run/postgresql" }, "ECONNREFUSED", "connect ECONNREFUSED")).toContain(
+      'Is the server running locally and accepting connections on Unix socket "/var/run/postgresql/.s.PGSQL.5432"?',
+    );
+    expect(connectFailureMessage(target, "", "Connection terminated due to connection timeout")).toContain("Raise connectTimeoutMs");
+    expect(connectFailureMessage(target, "28P01", 'password authentication failed for user "app"')).toContain('Check the user ("app") and its password');
+    expect(connectFailureMessage(target, "53300", "sorry, too many clients already")).toContain("lower maxConnections");
   });
 });
 
