@@ -286,7 +286,13 @@ export class Database extends Queryable {
   ): Promise<QueryResult> {
     if (!queryChannel.hasSubscribers) return this.#withEvents(target, sql, params, inTransaction, single);
     const context = this.#queryContext(sql, params, inTransaction, false, transaction);
-    return queryChannel.tracePromise(() => this.#withEvents(target, sql, params, inTransaction, single), context);
+    // The context's `result` is `{ rowCount }`, never the rows (user data, possibly bigints).
+    let result: QueryResult | undefined;
+    const traced = async (): Promise<{ rowCount: number }> => {
+      result = await this.#withEvents(target, sql, params, inTransaction, single);
+      return { rowCount: result.rowCount };
+    };
+    return queryChannel.tracePromise(traced, context).then(() => result!);
   }
 
   async #withEvents(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean, single?: boolean): Promise<QueryResult> {

@@ -98,7 +98,7 @@ for (const backend of backends()) {
       expect(context.dialect).toBe(backend.name);
       expect(context.inTransaction).toBe(false);
       expect(context.stream).toBe(false);
-      expect(context.result?.rowCount).toBe(2);
+      expect(context.result).toEqual({ rowCount: 2 }); // never the rows
       expect("params" in context).toBe(false);
       expect(JSON.stringify({ ...context, result: undefined })).not.toContain("secret-value");
       if (backend.name === "postgres") {
