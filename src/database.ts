@@ -11,7 +11,19 @@ import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, Sq
 import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
+import {
+  type QueryTraceContext,
+  type TraceTarget,
+  type TransactionTraceContext,
+  connectChannel,
+  jsonSafeParams,
+  queryChannel,
+  traceTarget,
+  transactionChannel,
+} from "./diagnostics/tracing.js";
+import type { PoolStats } from "./diagnostics/pool-stats.js";
 import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
+import { type BatchSource, OpenStreams } from "./lifecycle/open-streams.js";
 import { currentScope, runInScope } from "./transaction/context.js";
 import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
@@ -39,6 +51,7 @@ type State = "new" | "open" | "closing" | "closed";
 export class Database extends Queryable {
   readonly #config: ResolvedConfig;
   readonly #events = new QueryEvents();
+  readonly #streams = new OpenStreams();
   readonly #host: TransactionHost;
   #driver: Driver | undefined;
   #connecting: Promise<void> | undefined;
@@ -70,9 +83,9 @@ export class Database extends Queryable {
         return db.sqlDialect;
       },
       int64: this.#config.int64,
-      execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single),
-      stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true),
-      copyIn: (scope, sql, lines) => this.#timedCopy(scope.connection, sql, lines),
+      execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single, scope.root.trace),
+      stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true, scope.root.trace),
+      copyIn: (scope, sql, lines) => this.#timedCopy(scope.connection, sql, lines, scope.root.trace),
     };
   }
 
@@ -110,7 +123,8 @@ export class Database extends Queryable {
     this.#connecting ??= (async () => {
       const driver = createDriver(this.#config);
       try {
-        await driver.connect();
+        if (connectChannel.hasSubscribers) await connectChannel.tracePromise(() => driver.connect(), this.#traceTarget());
+        else await driver.connect();
       } catch (error) {
         this.#connecting = undefined;
         await driver.close().catch(() => undefined);
@@ -136,7 +150,11 @@ export class Database extends Queryable {
 
   async #close(): Promise<void> {
     this.#state = "closing";
-    if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#active > 0) {
+      const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+      // Running calls finish; a stream whose consumer stopped reading without return() is ended.
+      await this.#streams.endAbandoned(drained);
+    }
     await this.#connecting?.catch(() => undefined);
     const driver = this.#driver;
     this.#driver = undefined;
@@ -163,6 +181,21 @@ export class Database extends Queryable {
   off(event: "query", listener: QueryListener): this {
     if (event === "query") this.#events.remove(listener);
     return this;
+  }
+
+  /**
+   * The connection pool's counts right now: `total` connections open, how many are `idle`, and
+   * how many calls are `waiting` for one. PostgreSQL/CockroachDB: the pool's own counts. SQLite:
+   * the main connection plus the read-only side connections kept for streams; the main one is
+   * busy while a transaction holds it, and `waiting` counts calls queued behind that transaction.
+   * All zero before the Database connects and after it closes.
+   *
+   * ```ts
+   * const { total, idle, waiting } = db.stats();
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#state === "open" && this.#driver?.stats !== undefined ? this.#driver.stats() : { total: 0, idle: 0, waiting: 0 };
   }
 
   /** A safe description, without password: `Database(postgres://root@localhost:26257/mydb)`. */
@@ -223,7 +256,46 @@ export class Database extends Queryable {
     }
   }
 
-  async #timed(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean, single?: boolean): Promise<QueryResult> {
+  /** Whether anyone observes statements (query listeners or tracing subscribers); callers skip timing when not. */
+  get #observed(): boolean {
+    return this.#events.active || queryChannel.hasSubscribers;
+  }
+
+  #traceTarget(): TraceTarget {
+    return traceTarget(this.#config, this.dialect);
+  }
+
+  #queryContext(sql: string, params: readonly unknown[], inTransaction: boolean, stream: boolean, transaction: TransactionTraceContext | undefined): QueryTraceContext {
+    return {
+      ...this.#traceTarget(),
+      sql,
+      ...(this.#config.logParameters ? { params: jsonSafeParams(params) } : {}),
+      inTransaction,
+      stream,
+      ...(transaction === undefined ? {} : { transaction }),
+    };
+  }
+
+  #timed(
+    target: DriverConnection,
+    sql: string,
+    params: readonly unknown[],
+    inTransaction: boolean,
+    single?: boolean,
+    transaction?: TransactionTraceContext,
+  ): Promise<QueryResult> {
+    if (!queryChannel.hasSubscribers) return this.#withEvents(target, sql, params, inTransaction, single);
+    const context = this.#queryContext(sql, params, inTransaction, false, transaction);
+    // The context's `result` is `{ rowCount }`, never the rows (user data, possibly bigints).
+    let result: QueryResult | undefined;
+    const traced = async (): Promise<{ rowCount: number }> => {
+      result = await this.#withEvents(target, sql, params, inTransaction, single);
+      return { rowCount: result.rowCount };
+    };
+    return queryChannel.tracePromise(traced, context).then(() => result!);
+  }
+
+  async #withEvents(target: DriverConnection, sql: string, params: readonly unknown[], inTransaction: boolean, single?: boolean): Promise<QueryResult> {
     if (!this.#events.active) return target.query(sql, params, single);
     const start = performance.now();
     try {
@@ -236,7 +308,15 @@ export class Database extends Queryable {
     }
   }
 
-  async #timedCopy(target: ReservedConnection, sql: string, lines: Iterable<string>): Promise<number> {
+  #timedCopy(target: ReservedConnection, sql: string, lines: Iterable<string>, transaction?: TransactionTraceContext): Promise<number> {
+    if (!queryChannel.hasSubscribers) return this.#copyWithEvents(target, sql, lines);
+    const context = this.#queryContext(sql, [], true, false, transaction);
+    // The context's result is `{ rowCount }`, like a statement's: the rows loaded.
+    const traced = async (): Promise<{ rowCount: number }> => ({ rowCount: await this.#copyWithEvents(target, sql, lines) });
+    return queryChannel.tracePromise(traced, context).then((result) => result.rowCount);
+  }
+
+  async #copyWithEvents(target: ReservedConnection, sql: string, lines: Iterable<string>): Promise<number> {
     if (target.copyIn === undefined) throw new QueryError("This backend has no COPY");
     const start = performance.now();
     try {
@@ -249,8 +329,22 @@ export class Database extends Queryable {
     }
   }
 
-  async *#timedStream(target: DriverConnection, sql: string, params: readonly unknown[], batchSize: number, inTransaction: boolean): AsyncGenerator<Row[]> {
+  async *#timedStream(
+    target: DriverConnection,
+    sql: string,
+    params: readonly unknown[],
+    batchSize: number,
+    inTransaction: boolean,
+    transaction?: TransactionTraceContext,
+  ): AsyncGenerator<Row[]> {
     const start = performance.now();
+    // A stream is one traced operation: start/end when it begins, asyncStart/asyncEnd when it
+    // ends (read to the end, broken out of, or failed: error first), as for a promise.
+    const context = queryChannel.hasSubscribers ? this.#queryContext(sql, params, inTransaction, true, transaction) : undefined;
+    if (context !== undefined) {
+      queryChannel.start.publish(context);
+      queryChannel.end.publish(context);
+    }
     let count = 0;
     try {
       for await (const batch of target.stream(sql, params, batchSize)) {
@@ -260,14 +354,24 @@ export class Database extends Queryable {
       if (this.#events.active) this.#emit(sql, params, start, count, undefined, inTransaction);
     } catch (error) {
       if (this.#events.active) this.#emit(sql, params, start, count, error, inTransaction);
+      if (context !== undefined) {
+        context.error = error;
+        queryChannel.error.publish(context);
+      }
       throw error;
+    } finally {
+      if (context !== undefined) {
+        if (context.error === undefined) context.result = { rowCount: count };
+        queryChannel.asyncStart.publish(context);
+        queryChannel.asyncEnd.publish(context);
+      }
     }
   }
 
   #emit(sql: string, params: readonly unknown[], start: number, rowCount: number, error: unknown, inTransaction: boolean): void {
     this.#events.emit({
       sql,
-      ...(this.#config.logParameters ? { params } : {}),
+      ...(this.#config.logParameters ? { params: jsonSafeParams(params) } : {}),
       durationMs: performance.now() - start,
       rowCount,
       ...(error instanceof TablekitError ? { error } : {}),
@@ -296,7 +400,7 @@ export class Database extends Queryable {
     const driver = this.#driver;
     if (driver === undefined || this.#state !== "open") return this.#runAfterConnect(sql, params, single);
     // Drivers finish statements already sent before they close, so single statements need no in-flight count.
-    return this.#events.active ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
+    return this.#observed ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
   }
 
   /** @internal */
@@ -306,8 +410,8 @@ export class Database extends Queryable {
 
   protected override runNow(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined {
     // Not inside a transaction (its statements go to its connection), and not while query events
-    // are listened to (they time the statement).
-    if (this.#openTransactions > 0 || this.#state !== "open" || this.#events.active) return undefined;
+    // are listened to or traced (they time the statement).
+    if (this.#openTransactions > 0 || this.#state !== "open" || this.#observed) return undefined;
     return this.#driver?.queryNow?.(sql, params, single);
   }
 
@@ -318,12 +422,14 @@ export class Database extends Queryable {
   }
 
   /** @internal */
-  protected async *streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+  protected streamStatement(sql: string, params: readonly unknown[], batchSize: number): BatchSource {
     const scope = this.#openTransactions > 0 ? currentScope<TxScope>(this) : undefined;
-    if (scope !== undefined && scope.active) {
-      yield* this.#host.stream(scope, sql, params, batchSize);
-      return;
-    }
+    if (scope !== undefined && scope.active) return this.#host.stream(scope, sql, params, batchSize);
+    // Tracked, so that close() can end it if its consumer abandons it (see lifecycle/open-streams.ts).
+    return this.#streams.track(() => this.#streamOutside(sql, params, batchSize));
+  }
+
+  async *#streamOutside(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     this.#enter();
     try {
       yield* this.#timedStream(await this.driver(), sql, params, batchSize, false);
@@ -360,19 +466,31 @@ export class Database extends Queryable {
     this.#openTransactions++;
     try {
       const driver = this.#driver ?? (await this.driver());
-      return await withRetries(() => this.#attempt(driver, fn, options), retry);
+      if (!transactionChannel.hasSubscribers) return await withRetries(() => this.#attempt(driver, fn, options), retry, this.#retryTrace);
+      const context: TransactionTraceContext = {
+        ...this.#traceTarget(),
+        ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
+        attempts: 0,
+      };
+      const run = (): Promise<T> => withRetries(() => this.#attempt(driver, fn, options, context), retry, { target: () => this.#traceTarget(), transaction: context });
+      return await transactionChannel.tracePromise(run, context);
     } finally {
       this.#openTransactions--;
       this.#leave();
     }
   }
 
-  async #attempt<T>(driver: Driver, fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
+  /** Trace target for retries outside a traced transaction. */
+  readonly #retryTrace = { target: (): TraceTarget => this.#traceTarget() };
+
+  async #attempt<T>(driver: Driver, fn: (tx: Transaction) => Promise<T>, options: TransactionOptions, trace?: TransactionTraceContext): Promise<T> {
+    if (trace !== undefined) trace.attempts++;
     const connection = await driver.acquire();
     const scope = new TxScope(connection, undefined);
+    scope.trace = trace;
     let broken = false;
     try {
-      await this.#timed(connection, this.sqlDialect.beginSql(options), [], true);
+      await this.#timed(connection, this.sqlDialect.beginSql(options), [], true, undefined, trace);
       let result: T;
       try {
         result = await runInScope(this, scope, () => fn(new Transaction(this.#host, scope)));
@@ -381,7 +499,7 @@ export class Database extends Queryable {
         scope.active = false;
         if (!(scope.failure instanceof ConnectionError)) {
           try {
-            await this.#timed(connection, "ROLLBACK", [], true);
+            await this.#timed(connection, "ROLLBACK", [], true, undefined, trace);
           } catch {
             broken = true;
           }
@@ -393,7 +511,7 @@ export class Database extends Queryable {
       // not commit: that is a ConnectionError, not an unknown outcome.
       if (connection.lost === true) throw new ConnectionError("The connection was lost before COMMIT was sent, so the transaction did not commit");
       try {
-        await this.#timed(connection, "COMMIT", [], true);
+        await this.#timed(connection, "COMMIT", [], true, undefined, trace);
       } catch (error) {
         if (error instanceof ConnectionError) {
           throw new AmbiguousCommitError(
@@ -406,7 +524,7 @@ export class Database extends Queryable {
         // run inside it and be lost. PostgreSQL has already ended it (its ROLLBACK only warns).
         // A connection whose ROLLBACK fails too is discarded (SQLite's driver then reopens).
         try {
-          await this.#timed(connection, "ROLLBACK", [], true);
+          await this.#timed(connection, "ROLLBACK", [], true, undefined, trace);
         } catch {
           broken = true;
         }

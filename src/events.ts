@@ -11,7 +11,12 @@ import type { TablekitError } from "./errors/errors.js";
 export interface QueryEvent {
   /** The SQL text as sent to the database (placeholders, never values). */
   sql: string;
-  /** Bound parameters; present only when the Database was opened with `logParameters: true`, since they hold user data. */
+  /**
+   * Bound parameters; present only when the Database was opened with `logParameters: true`, since
+   * they hold user data. JSON-safe: a `bigint` is given as a number when it is a safe integer and
+   * as a decimal string otherwise, so `JSON.stringify(event)` never throws (other values as bound:
+   * strings, numbers, booleans, null, `Date`, `Buffer`/`Uint8Array`, arrays).
+   */
   params?: readonly unknown[];
   /** Wall-clock time of the statement, in milliseconds. */
   durationMs: number;
@@ -25,12 +30,36 @@ export interface QueryEvent {
   inTransaction: boolean;
 }
 
-/** A `query` listener. Exceptions thrown by listeners are ignored so that logging cannot break queries. */
+/**
+ * A `query` listener. A listener that throws does not change the outcome of the query, nor stop
+ * the other listeners; its first failure is reported with `process.emitWarning` (a
+ * {@link ListenerWarning}, printed by Node on stderr unless the process handles `"warning"`).
+ */
 export type QueryListener = (event: QueryEvent) => void;
+
+/**
+ * The warning a throwing `query` listener is reported with (`process.on("warning", …)` sees it,
+ * `name` `"TablekitListenerWarning"`, `code` `"TABLEKIT_LISTENER_ERROR"`). `cause` is what the
+ * listener threw. Reported once per listener and Database: later failures of the same listener
+ * are the same defect, and a warning per statement would flood stderr.
+ */
+export class ListenerWarning extends Error {
+  /** Always `"TABLEKIT_LISTENER_ERROR"`. */
+  readonly code = "TABLEKIT_LISTENER_ERROR";
+
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+
+  override get name(): string {
+    return "TablekitListenerWarning";
+  }
+}
 
 /** The listeners of one Database. */
 export class QueryEvents {
   #listeners: QueryListener[] = [];
+  readonly #reported = new WeakSet<QueryListener>();
 
   /** Whether anyone listens (callers skip timing when not). */
   get active(): boolean {
@@ -53,9 +82,21 @@ export class QueryEvents {
     for (const listener of this.#listeners) {
       try {
         listener(event);
-      } catch {
-        // A listener's failure must not change the outcome of the query.
+      } catch (error) {
+        // A listener's failure must not change the outcome of the query, nor go unnoticed.
+        this.#report(listener, error);
       }
     }
+  }
+
+  #report(listener: QueryListener, error: unknown): void {
+    if (this.#reported.has(listener)) return;
+    this.#reported.add(listener);
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const name = listener.name === "" ? "A" : `The`;
+    const label = listener.name === "" ? `"query" listener` : `"query" listener ${listener.name}()`;
+    process.emitWarning(
+      new ListenerWarning(`${name} ${label} threw (${what}); the query was not affected. Later failures of this listener are not reported again.`, { cause: error }),
+    );
   }
 }

@@ -55,7 +55,7 @@ export {
   type RelationRelations,
   type Columns,
 } from "./table/index.js";
-export type { RetryOptions } from "./transaction/retry.js";
+export type { RetryOptions, RetryListener } from "./transaction/retry.js";
 export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVClearOptions, type KVCacheStats } from "./kv/kv-store.js";
 export { KeyNotFoundError, DecryptionError, EncryptionKeyError } from "./kv/kv-errors.js";
 export type { KVEncryptionOptions } from "./kv/encryption.js";
@@ -66,6 +66,17 @@ export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
 export type { DatabaseOptions, DialectName, Int64Mode, SslMode } from "./config/connection-config.js";
 export type { IsolationLevel, Row } from "./dialect/dialect.js";
 export type { QueryEvent, QueryListener } from "./events.js";
+export { ListenerWarning } from "./events.js";
+export { TRACING_CHANNELS, jsonSafeParams } from "./diagnostics/tracing.js";
+export type {
+  ConnectTraceContext,
+  QueryTraceContext,
+  RetryTraceContext,
+  TraceTarget,
+  TransactionTraceContext,
+} from "./diagnostics/tracing.js";
+export type { PoolStats } from "./diagnostics/pool-stats.js";
+export { STREAM_IDLE_GRACE_MS } from "./lifecycle/open-streams.js";
 export { sql, SqlFragment, type SqlTag, type RenderedSql } from "./sql/sql-tag.js";
 export type { Where, Operators } from "./sql/where.js";
 export type { OrderBy, OrderDirection, OrderTerm } from "./sql/order-by.js";

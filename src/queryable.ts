@@ -40,6 +40,7 @@ import { questionToDollar } from "./sql/placeholders.js";
 import type { RetryOptions } from "./transaction/retry.js";
 import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
+import type { BatchSource } from "./lifecycle/open-streams.js";
 
 /** Options of `db.transaction`. */
 export interface TransactionOptions extends RetryOptions {
@@ -175,7 +176,7 @@ export abstract class Queryable {
     return undefined;
   }
   /** @internal Streams a query's rows in batches in this object's context. */
-  protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
+  protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): BatchSource;
   /** @internal The SQL dialect used to build statements. */
   protected abstract get sqlDialect(): SqlDialect;
 
@@ -1027,8 +1028,13 @@ export abstract class Queryable {
     const statement = isSqlFragment(source)
       ? this.#prepare(source, undefined)
       : selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions);
-    for await (const batch of this.streamStatement(statement.sql, statement.params, batchSize)) {
-      for (const row of batch) yield row as R;
+    const batches: BatchSource = this.streamStatement(statement.sql, statement.params, batchSize);
+    for await (const batch of batches) {
+      for (const row of batch) {
+        yield row as R;
+        // Throws when db.close() ended this stream while its consumer had stopped reading.
+        batches.checkpoint?.();
+      }
     }
   }
 }

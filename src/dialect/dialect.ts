@@ -7,6 +7,7 @@
  */
 import type { DialectName } from "../config/connection-config.js";
 import type { WhereDialect } from "../sql/where.js";
+import type { PoolStats } from "../diagnostics/pool-stats.js";
 
 /** A row as returned by tablekit: a plain object keyed by column name. */
 export type Row = Record<string, unknown>;
@@ -60,6 +61,8 @@ export interface Driver extends DriverConnection {
   acquire(): Promise<ReservedConnection>;
   /** Lets in-flight work finish, then closes every connection. */
   close(): Promise<void>;
+  /** The connections' counts right now (see `Database.stats`). */
+  stats?(): PoolStats;
   /**
    * Runs one statement synchronously when the backend can do so right now (an embedded database
    * whose connection no transaction holds), or returns undefined without running anything, and the

@@ -14,6 +14,11 @@ export class Mutex {
     return this.#locked;
   }
 
+  /** How many callers wait for the lock. */
+  get waiting(): number {
+    return this.#waiters.length - this.#head;
+  }
+
   /** Resolves once the caller holds the lock. */
   acquire(): Promise<void> {
     if (!this.#locked) {

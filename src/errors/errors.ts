@@ -11,16 +11,37 @@ export interface TablekitErrorOptions {
   cause?: unknown;
   /** SQLSTATE (PostgreSQL/CockroachDB) or extended result code (SQLite), when known. */
   code?: string | undefined;
+  /** The server's DETAIL (row values hidden unless `logParameters: true`). */
+  detail?: string | undefined;
+  /** The server's HINT. */
+  hint?: string | undefined;
+  /** 1-based character position in the statement the server pointed at. */
+  position?: number | undefined;
 }
 
 /** Base class of every error raised by tablekit. */
 export class TablekitError extends Error {
   /** SQLSTATE (PostgreSQL/CockroachDB) or SQLite extended result code, when the error came from the database. */
   readonly code: string | undefined;
+  /**
+   * PostgreSQL's DETAIL (e.g. `Key (email)=(***) already exists.`), also in the message. Row
+   * values show only when the Database was opened with `logParameters: true`; passwords never.
+   */
+  readonly detail: string | undefined;
+  /** PostgreSQL's HINT, also in the message. */
+  readonly hint: string | undefined;
+  /**
+   * The 1-based character position in the statement the server pointed at (a syntax error, an
+   * unknown column); the message shows the line with a caret under it.
+   */
+  readonly position: number | undefined;
 
   constructor(message: string, options: TablekitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
+    this.detail = options.detail;
+    this.hint = options.hint;
+    this.position = options.position;
   }
 
   /** The class name (`"UniqueViolationError"`, …), so logs and `String(error)` say what failed. */
@@ -76,7 +97,7 @@ export class ReadOnlyError extends QueryError {}
 export interface ConstraintDetails extends TablekitErrorOptions {
   /** Table the constraint belongs to. */
   table?: string | undefined;
-  /** Constraint name (PostgreSQL) when reported. */
+  /** Constraint name: PostgreSQL's; on SQLite the unique index's name (see `UniqueViolationError`). */
   constraint?: string | undefined;
   /** Columns involved, when reported. */
   columns?: readonly string[] | undefined;
@@ -99,7 +120,15 @@ export class ConstraintError extends TablekitError {
   }
 }
 
-/** A UNIQUE or PRIMARY KEY constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
+/**
+ * A UNIQUE or PRIMARY KEY constraint was violated (SQLSTATE 23505, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY).
+ *
+ * `constraint` names it on both backends. PostgreSQL reports it. SQLite reports only the table
+ * and columns, so tablekit looks the unique index up: an index made with `CREATE UNIQUE INDEX`
+ * keeps its name; an inline `UNIQUE` or `PRIMARY KEY` (an `sqlite_autoindex_…`, or the rowid)
+ * gets the name PostgreSQL would give it (`users_email_key`, `users_a_b_key`, `users_pkey`), so
+ * the same schema fails with the same constraint name on both.
+ */
 export class UniqueViolationError extends ConstraintError {}
 
 /** A FOREIGN KEY constraint was violated (SQLSTATE 23503, SQLITE_CONSTRAINT_FOREIGNKEY). */

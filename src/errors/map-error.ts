@@ -19,6 +19,14 @@ import {
   UniqueViolationError,
 } from "./errors.js";
 import { redactSecrets } from "../config/redact.js";
+import { isTlsErrorCode } from "./connection-hints.js";
+import { serverDetails } from "./server-details.js";
+
+/**
+ * Finds the name of the unique index behind a SQLite UNIQUE/PRIMARY KEY failure, from the table
+ * and the columns SQLite's message lists (see `sqliteUniqueConstraint` in the SQLite driver).
+ */
+export type SqliteConstraintLookup = (table: string, columns: readonly string[], primaryKey: boolean) => string | undefined;
 
 interface DriverErrorLike {
   message?: unknown;
@@ -59,8 +67,11 @@ function sqliteConstraintTarget(message: string): { table?: string; columns: str
   return table === undefined ? { columns } : { table, columns };
 }
 
-/** Maps a better-sqlite3 error (or anything thrown while using SQLite) to a {@link TablekitError}. */
-export function mapSqliteError(error: unknown): TablekitError {
+/**
+ * Maps a better-sqlite3 error (or anything thrown while using SQLite) to a {@link TablekitError}.
+ * `lookup` names the unique index of a UNIQUE/PRIMARY KEY failure (none: `constraint` stays unset).
+ */
+export function mapSqliteError(error: unknown, lookup?: SqliteConstraintLookup): TablekitError {
   if (error instanceof TablekitError) return error;
   const e = asRecord(error);
   const code = str(e.code) ?? "";
@@ -71,8 +82,19 @@ export function mapSqliteError(error: unknown): TablekitError {
     const details = { ...options, table: target.table, columns: target.columns };
     switch (code) {
       case "SQLITE_CONSTRAINT_UNIQUE":
-      case "SQLITE_CONSTRAINT_PRIMARYKEY":
-        return new UniqueViolationError(message, details);
+      case "SQLITE_CONSTRAINT_PRIMARYKEY": {
+        // An index on expressions is named by SQLite itself: "UNIQUE constraint failed: index 'name'".
+        const named = /constraint failed: index '([^']+)'/.exec(message)?.[1];
+        let constraint = named;
+        if (constraint === undefined && lookup !== undefined && target.table !== undefined && target.columns.length > 0) {
+          try {
+            constraint = lookup(target.table, target.columns, code === "SQLITE_CONSTRAINT_PRIMARYKEY");
+          } catch {
+            // The name is a courtesy: a failed lookup leaves it unset.
+          }
+        }
+        return new UniqueViolationError(message, { ...details, constraint });
+      }
       case "SQLITE_CONSTRAINT_FOREIGNKEY":
         return new ForeignKeyViolationError(message, details);
       case "SQLITE_CONSTRAINT_NOTNULL":
@@ -143,16 +165,27 @@ function isPgRetryable(code: string, message: string): boolean {
   return code === "40001" || code === "40P01" || (code.startsWith("40") && /restart transaction/i.test(message));
 }
 
+/** What {@link mapPostgresError} may know besides the error. */
+export interface PostgresErrorContext {
+  /** The statement as sent (placeholders only): the message shows the line the server pointed at. */
+  sql?: string | undefined;
+  /** Whether the server's DETAIL may show row values (`logParameters: true`). */
+  showValues?: boolean | undefined;
+}
+
 /**
  * Maps a node-postgres or Node network error to a {@link TablekitError}. `secrets` (the password)
- * are scrubbed from the message.
+ * are scrubbed from the message. The server's DETAIL, HINT and position are kept on the error
+ * and appended to the message, psql-style (see server-details.ts).
  */
-export function mapPostgresError(error: unknown, secrets: readonly (string | undefined)[] = []): TablekitError {
+export function mapPostgresError(error: unknown, secrets: readonly (string | undefined)[] = [], context: PostgresErrorContext = {}): TablekitError {
   if (error instanceof TablekitError) return error;
   const e = asRecord(error);
   const code = str(e.code) ?? "";
-  const message = redactSecrets(str(e.message) ?? String(error), secrets);
-  const options = { cause: error, code: code || undefined };
+  const details = serverDetails(error, code, { sql: context.sql, showValues: context.showValues, secrets });
+  const base = redactSecrets(str(e.message) ?? String(error), secrets);
+  const message = details.lines.length === 0 ? base : `${base}\n${details.lines.join("\n")}`;
+  const options = { cause: error, code: code || undefined, detail: details.detail, hint: details.hint, position: details.position };
   const table = str(e.table) ?? str(e.table_name);
   const constraint = str(e.constraint) ?? str(e.constraint_name);
   switch (code) {
@@ -177,6 +210,7 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
   if (isPgRetryable(code, message)) return new SerializationError(message, options);
   if (
     CONNECTION_CODES.has(code) ||
+    isTlsErrorCode(code) || // a TLS failure is a connection failure, whenever it happens
     (code.startsWith("08") && code !== "08P01") || // connection exception (08P01: the client's protocol mistake)
     code === "57P01" || // admin shutdown
     code === "57P02" || // crash shutdown

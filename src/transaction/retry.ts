@@ -5,6 +5,15 @@
  * @module
  */
 import { SerializationError, TransactionRetryError, ValidationError } from "../errors/errors.js";
+import { type TraceTarget, type TransactionTraceContext, retryChannel } from "../diagnostics/tracing.js";
+
+/**
+ * Called before a transaction runs again after a serialization failure: `attempt` is the attempt
+ * that failed (1-based), `error` its failure, `delayMs` the backoff before the next attempt. For
+ * logging and metrics; if it throws, the transaction stops and rejects with that error (the
+ * failed attempt was already rolled back).
+ */
+export type RetryListener = (attempt: number, error: SerializationError, delayMs: number) => void;
 
 /** How a transaction retries serialization failures. */
 export interface RetryOptions {
@@ -14,6 +23,16 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Upper bound of one backoff delay in milliseconds. Default 500. */
   maxDelayMs?: number;
+  /** Called before each retry; see {@link RetryListener}. */
+  onRetry?: RetryListener;
+}
+
+/** {@link RetryOptions} with defaults filled in. */
+export interface ResolvedRetryOptions {
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly onRetry: RetryListener | undefined;
 }
 
 /** Defaults for {@link RetryOptions}. */
@@ -30,16 +49,20 @@ function checkCount(name: string, value: number | undefined, fallback: number): 
 }
 
 /** Validates retry options, filling in defaults. */
-export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
+export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
+  if (options.onRetry !== undefined && typeof options.onRetry !== "function") {
+    throw new ValidationError(`onRetry must be a function, got ${typeof options.onRetry}`, [{ message: "must be a function", path: ["onRetry"] }]);
+  }
   return {
     maxRetries: checkCount("maxRetries", options.maxRetries, DEFAULT_RETRY.maxRetries),
     baseDelayMs: checkCount("baseDelayMs", options.baseDelayMs, DEFAULT_RETRY.baseDelayMs),
     maxDelayMs: checkCount("maxDelayMs", options.maxDelayMs, DEFAULT_RETRY.maxDelayMs),
+    onRetry: options.onRetry,
   };
 }
 
 /** The delay before retry number `retry` (1-based): full jitter over an exponentially growing window. */
-export function backoffDelay(retry: number, options: Required<RetryOptions>, random: () => number = Math.random): number {
+export function backoffDelay(retry: number, options: Pick<ResolvedRetryOptions, "baseDelayMs" | "maxDelayMs">, random: () => number = Math.random): number {
   const window = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
   return Math.floor(random() * window);
 }
@@ -47,9 +70,14 @@ export function backoffDelay(retry: number, options: Required<RetryOptions>, ran
 /**
  * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, retrying only {@link SerializationError}s.
  * Other errors propagate unchanged. When retries run out, throws {@link TransactionRetryError}
- * with the attempt count and the last failure as `cause`.
+ * with the attempt count and the last failure as `cause`. Before each retry, `options.onRetry` is
+ * called and the backoff wait is traced on `tablekit:retry` (with `trace`'s target and transaction).
  */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: Required<RetryOptions>): Promise<T> {
+export async function withRetries<T>(
+  attempt: (n: number) => Promise<T>,
+  options: ResolvedRetryOptions,
+  trace?: { target: () => TraceTarget; transaction?: TransactionTraceContext | undefined },
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
@@ -63,7 +91,19 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
         );
       }
       const delay = backoffDelay(n, options);
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      options.onRetry?.(n, error, delay);
+      const wait = (): Promise<void> => (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : Promise.resolve());
+      if (trace !== undefined && retryChannel.hasSubscribers) {
+        await retryChannel.tracePromise(wait, {
+          ...trace.target(),
+          attempt: n,
+          error,
+          delayMs: delay,
+          ...(trace.transaction === undefined ? {} : { transaction: trace.transaction }),
+        });
+      } else {
+        await wait();
+      }
     }
   }
 }

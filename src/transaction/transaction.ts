@@ -8,7 +8,9 @@ import type { DialectName, Int64Mode } from "../config/connection-config.js";
 import type { QueryResult, ReservedConnection, Row, SqlDialect } from "../dialect/dialect.js";
 import { ConnectionError, QueryError, SerializationError, TablekitError } from "../errors/errors.js";
 import { Queryable, type TransactionOptions } from "../queryable.js";
+import type { BatchSource } from "../lifecycle/open-streams.js";
 import { runInScope } from "./context.js";
+import type { TransactionTraceContext } from "../diagnostics/tracing.js";
 
 /** @internal The state of one transaction level (the root or a savepoint). */
 export class TxScope {
@@ -16,6 +18,8 @@ export class TxScope {
   active = true;
   /** The first statement failure at this level; the level can then only roll back. */
   failure: TablekitError | undefined;
+  /** The `tablekit:transaction` context of the root level, when that channel is traced. */
+  trace: TransactionTraceContext | undefined;
   #savepoints = 0;
 
   constructor(
@@ -126,7 +130,7 @@ export class Transaction extends Queryable {
   }
 
   /** @internal */
-  protected streamStatement(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]> {
+  protected streamStatement(sql: string, params: readonly unknown[], batchSize: number): BatchSource {
     if (!this.#scope.active) throw new QueryError("This transaction has already finished; run statements inside its callback");
     return this.#host.stream(this.#scope, sql, params, batchSize);
   }

@@ -11,7 +11,7 @@ import { type Command, Option } from "commander";
 import type { Database } from "../../database.js";
 import type { Row } from "../../dialect/dialect.js";
 import type { Queryable } from "../../queryable.js";
-import { SerializationError } from "../../errors/errors.js";
+import { SerializationError, TablekitError } from "../../errors/errors.js";
 import { sql } from "../../sql/sql-tag.js";
 import type { SqlFlavor } from "../../sql/sql-tokens.js";
 import { CliError, type CliIo, OutputWriter, UsageError, readAll, stderrInteractive } from "../cli-io.js";
@@ -54,12 +54,15 @@ export class SqlStatementError extends CliError {
   }
 }
 
-/** The server's error fields (pg's DatabaseError), found on the error or one of its causes. */
+/**
+ * The server's error fields (pg's DatabaseError), found on the error or one of its causes. The
+ * driver's own (a tablekit error's DETAIL hides row values; the terminal is the user's, as psql's).
+ */
 function serverFields(error: unknown): { detail?: string; hint?: string; position?: number } {
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
     const e = current as { detail?: unknown; hint?: unknown; position?: unknown; cause?: unknown };
-    if (typeof e.detail === "string" || typeof e.hint === "string" || e.position !== undefined) {
+    if (!(current instanceof TablekitError) && (typeof e.detail === "string" || typeof e.hint === "string" || e.position !== undefined)) {
       const position = Number(e.position);
       return {
         ...(typeof e.detail === "string" ? { detail: e.detail } : {}),
@@ -194,7 +197,14 @@ async function runStatements(db: Database, statements: readonly ScriptStatement[
       } catch (error) {
         if (error instanceof SerializationError && options.atomic === true) throw error;
         if ((error as { code?: unknown }).code === "EPIPE" || error === out.failure) throw error;
-        const message = error instanceof Error ? error.message : String(error);
+        // A tablekit error's message ends with the server's LINE/DETAIL/HINT lines: they are
+        // printed below instead, as psql prints them.
+        const message =
+          error instanceof TablekitError && (error.detail ?? error.hint ?? error.position) !== undefined
+            ? error.message.split("\n")[0]!
+            : error instanceof Error
+              ? error.message
+              : String(error);
         const place = where !== undefined ? `${where}:${statement.line}: ` : statements.length > 1 ? `line ${statement.line}: ` : "";
         const kept =
           statements.length > 1

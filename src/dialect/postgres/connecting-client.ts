@@ -31,6 +31,7 @@ import pg from "pg";
 import type { ConnectionAttempt, ServerConfig } from "../../config/connection-config.js";
 import { ConfigError, ConnectionError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
+import { connectFailureMessage } from "../../errors/connection-hints.js";
 
 type Callback = (error: Error | null, client?: unknown) => void;
 
@@ -124,7 +125,7 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
             attempt();
             return;
           }
-          callback(asConnectionError(error, secrets()));
+          callback(asConnectionError(error, secrets(), config));
         });
       };
       attempt();
@@ -192,9 +193,13 @@ function mayRetry(tried: ConnectionAttempt, error: Error, progress: Progress): b
   return serverRejected || !progress.secure; // prefer: TLS refused, handshake failed, or TLS rejected → plaintext
 }
 
-/** The error a failed connection reports: a ConnectionError, secrets scrubbed, the driver's error as cause. */
-function asConnectionError(error: Error, secrets: readonly (string | undefined)[]): Error {
+/**
+ * The error a failed connection reports: a ConnectionError naming the host, port, database and
+ * user, with what to check (connection-hints.ts), secrets scrubbed, the driver's error as cause.
+ */
+function asConnectionError(error: Error, secrets: readonly (string | undefined)[], config: ServerConfig): Error {
   const mapped = mapPostgresError(error, secrets);
-  if (mapped instanceof ConnectionError || mapped instanceof ConfigError) return mapped;
-  return new ConnectionError(mapped.message, { cause: error, ...(mapped.code === undefined ? {} : { code: mapped.code }) });
+  if (mapped instanceof ConfigError) return mapped;
+  const message = connectFailureMessage(config, mapped.code ?? "", mapped.message);
+  return new ConnectionError(message, { cause: error, code: mapped.code, detail: mapped.detail, hint: mapped.hint });
 }

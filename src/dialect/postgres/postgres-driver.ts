@@ -18,6 +18,7 @@ import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
 import { AmbiguousCommitError, ConnectionError, QueryTimeoutError, SchemaChangedError, TablekitError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
+import type { PoolStats } from "../../diagnostics/pool-stats.js";
 import { int64FromText } from "../int64.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { coalesceWrites } from "./coalesce-writes.js";
@@ -288,12 +289,13 @@ export class PostgresDriver implements Driver {
     this.#transactionPooler = true;
   }
 
-  #map(error: unknown) {
+  /** Maps a driver error; `sql` (the statement as sent) lets the message point at the server's position. */
+  #map(error: unknown, sql?: string) {
     const message = (error as { message?: unknown } | null)?.message;
     if (!(error as { code?: unknown } | null)?.code && typeof message === "string" && CONNECTION_MESSAGES.test(message)) {
       return new ConnectionError(mapPostgresError(error, [this.#config.password, this.#config.sslpassword]).message, { cause: error });
     }
-    return mapPostgresError(error, [this.#config.password, this.#config.sslpassword]);
+    return mapPostgresError(error, [this.#config.password, this.#config.sslpassword], { sql, showValues: this.#config.logParameters });
   }
 
   #getPool(): pg.Pool {
@@ -313,6 +315,9 @@ export class PostgresDriver implements Driver {
         max: c.maxConnections,
         min: Math.min(c.minConnections, c.maxConnections),
         idleTimeoutMillis: c.idleTimeoutMs,
+        // Idle connections do not keep the process alive: a script that forgets close() exits
+        // (docs/decisions.md, "Idle connections let the process exit").
+        allowExitOnIdle: true,
         // pg's pool would bound both opening a connection and waiting for one from a full pool
         // with this; the wait is acquireTimeoutMs's (default: wait, see #checkout), so the pool
         // gets none and each new client bounds its own opening by connectTimeoutMs
@@ -444,7 +449,7 @@ export class PostgresDriver implements Driver {
           code: "0A000",
         });
       }
-      const mapped = this.#map(error);
+      const mapped = this.#map(error, text);
       // "prepared statement tkN already exists": this client never prepared it in the session that
       // answered, so a pooler moved the client to another server session. From now on every
       // statement runs unnamed (see query(), which runs this one again).
@@ -788,6 +793,12 @@ export class PostgresDriver implements Driver {
       throw this.#map(error);
     }
     return stream.rowCount;
+  }
+
+  /** See {@link Driver.stats}: node-postgres's pool counts. */
+  stats(): PoolStats {
+    const pool = this.#pool;
+    return pool === undefined ? { total: 0, idle: 0, waiting: 0 } : { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
   }
 
   async close(): Promise<void> {

@@ -10,8 +10,10 @@ import { existsSync, readFileSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { SqliteConfig } from "../../config/connection-config.js";
-import { ConnectionError } from "../../errors/errors.js";
+import { ConnectionError, type TablekitError } from "../../errors/errors.js";
 import { mapSqliteError } from "../../errors/map-error.js";
+import type { PoolStats } from "../../diagnostics/pool-stats.js";
+import { sqliteUniqueConstraint } from "./unique-constraint-name.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { Mutex } from "../mutex.js";
 import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
@@ -298,6 +300,8 @@ export class SqliteDriver implements Driver {
   readonly #mutex = new Mutex();
   #main: SqliteConnection | undefined;
   #readers: SqliteConnection[] = [];
+  /** Side connections streams are reading from now. */
+  #readersInUse = 0;
   #closed = false;
   /** Whether the database is served from an in-memory image of a file on a read-only location (see #readable). */
   #snapshot = false;
@@ -427,7 +431,7 @@ export class SqliteDriver implements Driver {
       try {
         return fn();
       } catch (error) {
-        if (!isBusy(error) || Date.now() + delay > deadline) throw mapSqliteError(error);
+        if (!isBusy(error) || Date.now() + delay > deadline) throw this.#mapError(error);
       }
       await sleep(delay);
     }
@@ -438,7 +442,7 @@ export class SqliteDriver implements Driver {
       return connection.run(sql, params, single);
     } catch (error) {
       if (isBusy(error)) return this.#retryBusy(() => connection.run(sql, params, single));
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     }
   }
 
@@ -453,7 +457,7 @@ export class SqliteDriver implements Driver {
         // retries wait asynchronously, so they run holding the lock: a transaction beginning
         // meanwhile on this connection must not absorb them (its ROLLBACK would undo them).
         if (isBusy(error)) return this.#queryWhenFree(sql, params, single);
-        return Promise.reject(mapSqliteError(error));
+        return Promise.reject(this.#mapError(error));
       }
     }
     return this.#queryWhenFree(sql, params, single);
@@ -467,7 +471,7 @@ export class SqliteDriver implements Driver {
     } catch (error) {
       // SQLITE_BUSY: the statement made no change; query() runs it again, waiting asynchronously.
       if (isBusy(error)) return undefined;
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     }
   }
 
@@ -545,6 +549,7 @@ export class SqliteDriver implements Driver {
   async *#streamFromReader(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     this.#connection();
     const reader = this.#readers.pop() ?? this.#open(true);
+    this.#readersInUse++;
     let iterator: IterableIterator<unknown> | undefined;
     try {
       const { stmt, decode } = reader.prepared(sql, true);
@@ -556,7 +561,7 @@ export class SqliteDriver implements Driver {
           try {
             next = iterator.next();
           } catch (error) {
-            throw mapSqliteError(error);
+            throw this.#mapError(error);
           }
           if (next.done) break;
           const row = next.value as Row;
@@ -567,9 +572,10 @@ export class SqliteDriver implements Driver {
         if (batch.length < batchSize) break;
       }
     } catch (error) {
-      throw mapSqliteError(error);
+      throw this.#mapError(error);
     } finally {
       iterator?.return?.();
+      this.#readersInUse--;
       if (this.#closed || this.#readers.length >= 4) reader.db.close();
       else this.#readers.push(reader);
     }
@@ -590,6 +596,21 @@ export class SqliteDriver implements Driver {
     if (lock) result = await this.query(sql, params);
     else result = await this.#run(connection, sql, params);
     for (let i = 0; i < result.rows.length; i += batchSize) yield result.rows.slice(i, i + batchSize);
+  }
+
+  /** Maps an error of a statement; a UNIQUE/PRIMARY KEY failure gets its constraint's name (unique-constraint-name.ts). */
+  #mapError(error: unknown): TablekitError {
+    return mapSqliteError(error, (table, columns, primaryKey) => {
+      const db = this.#main?.db;
+      return db === undefined || !db.open ? undefined : sqliteUniqueConstraint(db, table, columns, primaryKey);
+    });
+  }
+
+  /** See {@link Driver.stats}: the main connection (busy while a transaction holds it) and the stream readers. */
+  stats(): PoolStats {
+    const main = this.#main === undefined || this.#closed ? 0 : 1;
+    const idleMain = main === 1 && !this.#mutex.locked ? 1 : 0;
+    return { total: main + this.#readers.length + this.#readersInUse, idle: idleMain + this.#readers.length, waiting: this.#mutex.waiting };
   }
 
   async close(): Promise<void> {
