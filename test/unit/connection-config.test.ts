@@ -649,7 +649,7 @@ describe("resolveConfig: errors", () => {
   });
 
   it("every listed URL parameter is parsed (the list and the parser agree)", () => {
-    const values: Record<string, string> = { sslmode: "require" };
+    const values: Record<string, string> = { sslmode: "require", target_session_attrs: "read-write" };
     for (const key of URL_QUERY_PARAMETERS) {
       const query = `${key}=${values[key] ?? "1"}`;
       const extra = key === "sslcert" ? "&sslkey=k" : key === "sslkey" ? "&sslcert=c" : "";
@@ -704,8 +704,8 @@ describe("resolveConfig: errors", () => {
 
   it("rejects other malformed server URLs", () => {
     expect(errorMessage("postgres://h/db/extra")).toBe('Invalid url postgres://h/db/extra: the database name must be a single path segment (percent-encode "/" as %2F)');
-    expect(errorMessage("postgres://h1,h2/db")).toBe("Invalid url postgres://h1,h2/db: multiple hosts are not supported");
-    expect(errorMessage("postgres://h1:5432,h2:5433/db")).toBe("Invalid url postgres://h1:5432,h2:5433/db: multiple hosts are not supported");
+    expect(errorMessage("postgres://h1,h2:0/db")).toBe("Invalid url postgres://h1,h2:0/db: the port must be an integer from 1 to 65535");
+    expect(errorMessage("postgres://h1,fe80::1/db")).toBe("Invalid url postgres://h1,fe80::1/db: IPv6 addresses must be written in brackets, e.g. [::1]");
     expect(errorMessage("postgres://fe80::1/db")).toBe("Invalid url postgres://fe80::1/db: IPv6 addresses must be written in brackets, e.g. [::1]");
     expect(errorMessage("postgres://[::1/db")).toBe("Invalid url postgres://[::1/db: unterminated [IPv6 address]");
     expect(errorMessage("postgres://[::1]x/db")).toBe("Invalid url postgres://[::1]x/db: unexpected text after the [IPv6 address]");
