@@ -13,13 +13,24 @@ import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, Valid
 import { type QueryListener, QueryEvents } from "./events.js";
 import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
 import { currentScope, runInScope } from "./transaction/context.js";
-import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
+import { type FailoverRetry, resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
 import { Table } from "./table/table.js";
 import type { TableOptions } from "./table/types.js";
 import type { RelationMap } from "./table/relations.js";
 import { type Migrate, createMigrate } from "./migrate/migrator.js";
 import { compareSchema, diffText } from "./migrate/schema-diff.js";
+
+/**
+ * The failover retry of a config (see `withRetries`): for several hosts with
+ * `targetSessionAttrs` `read-write` or `primary`, a transaction whose connection was lost before
+ * COMMIT was sent runs again, for up to connectTimeoutMs (10 s when that is 0) after the loss.
+ */
+function failoverRetry(config: ResolvedConfig, stopped: () => boolean): FailoverRetry | undefined {
+  if (config.dialect === "sqlite" || config.hosts === undefined) return undefined;
+  if (config.targetSessionAttrs !== "read-write" && config.targetSessionAttrs !== "primary") return undefined;
+  return { windowMs: config.connectTimeoutMs > 0 ? config.connectTimeoutMs : 10_000, stopped };
+}
 
 const ISOLATION_LEVELS = new Set(["serializable", "repeatable read", "read committed"]);
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -40,6 +51,8 @@ export class Database extends Queryable {
   readonly #config: ResolvedConfig;
   readonly #events = new QueryEvents();
   readonly #host: TransactionHost;
+  /** Set for multi-host configs that want a writable host: transactions lost before COMMIT run again. */
+  readonly #failover: FailoverRetry | undefined;
   #driver: Driver | undefined;
   #connecting: Promise<void> | undefined;
   #state: State = "new";
@@ -60,6 +73,7 @@ export class Database extends Queryable {
   constructor(options?: DatabaseOptions | string) {
     super();
     this.#config = resolveConfig(options);
+    this.#failover = failoverRetry(this.#config, () => this.closed);
     const db = this;
     this.#host = {
       owner: this,
@@ -360,7 +374,7 @@ export class Database extends Queryable {
     this.#openTransactions++;
     try {
       const driver = this.#driver ?? (await this.driver());
-      return await withRetries(() => this.#attempt(driver, fn, options), retry);
+      return await withRetries(() => this.#attempt(driver, fn, options), retry, this.#failover);
     } finally {
       this.#openTransactions--;
       this.#leave();

