@@ -20,6 +20,8 @@ import type { TableOptions } from "./table/types.js";
 import type { RelationMap } from "./table/relations.js";
 import { type Migrate, createMigrate } from "./migrate/migrator.js";
 import { compareSchema, diffText } from "./migrate/schema-diff.js";
+import { ReplicaSet, type ReplicaStats } from "./replicas/replica-set.js";
+import { onPrimary, runOnPrimary } from "./replicas/primary-scope.js";
 
 /**
  * The failover retry of a config (see `withRetries`): for several hosts with
@@ -54,6 +56,8 @@ export class Database extends Queryable {
   /** Set for multi-host configs that want a writable host: transactions lost before COMMIT run again. */
   readonly #failover: FailoverRetry | undefined;
   #driver: Driver | undefined;
+  /** The read replicas, when configured (server backends). */
+  readonly #replicas: ReplicaSet | undefined;
   #connecting: Promise<void> | undefined;
   #state: State = "new";
   #active = 0;
@@ -74,6 +78,8 @@ export class Database extends Queryable {
     super();
     this.#config = resolveConfig(options);
     this.#failover = failoverRetry(this.#config, () => this.closed);
+    const replicas = this.#config.dialect === "sqlite" ? undefined : this.#config.replicas;
+    this.#replicas = replicas === undefined || replicas.length === 0 ? undefined : new ReplicaSet(replicas, this.#config.dialect === "sqlite" ? 0 : (this.#config.maxReplicaLagMs ?? 0));
     const db = this;
     this.#host = {
       owner: this,
@@ -155,7 +161,7 @@ export class Database extends Queryable {
     const driver = this.#driver;
     this.#driver = undefined;
     this.#state = "closed";
-    await driver?.close();
+    await Promise.all([driver?.close(), this.#replicas?.close()]);
   }
 
   /** Closes the Database at the end of an `await using` scope. */
@@ -311,6 +317,63 @@ export class Database extends Queryable {
     if (driver === undefined || this.#state !== "open") return this.#runAfterConnect(sql, params, single);
     // Drivers finish statements already sent before they close, so single statements need no in-flight count.
     return this.#events.active ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
+  }
+
+  /** Whether a read run now may go to a replica: replicas configured, outside a transaction and outside `primary()`. */
+  #mayUseReplica(): boolean {
+    if (this.#replicas === undefined) return false;
+    if (this.#openTransactions > 0 && currentScope<TxScope>(this)?.active === true) return false;
+    return !onPrimary(this);
+  }
+
+  /** @internal Reads tablekit built go to a replica when one may serve them (see `replicas`). */
+  protected override runRead(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    if (!this.#mayUseReplica()) return this.runStatement(sql, params, single);
+    return this.#readOnReplica(sql, params, single);
+  }
+
+  async #readOnReplica(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    if (this.closed) throw new ConnectionError("The Database is closed");
+    const driver = this.#state === "open" && this.#driver !== undefined ? this.#driver : await this.driver();
+    return this.#timed(this.#replicas!.reader(driver), sql, params, false, single);
+  }
+
+  /** @internal */
+  protected override async *streamRead(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    if (!this.#mayUseReplica()) {
+      yield* this.streamStatement(sql, params, batchSize);
+      return;
+    }
+    this.#enter();
+    try {
+      yield* this.#timedStream(this.#replicas!.reader(await this.driver()), sql, params, batchSize, false);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  /**
+   * Runs `fn` with every read it makes on this Database (and on Tables and KVStores over it) sent
+   * to the primary instead of a replica: read-your-writes where the caller needs it. Without
+   * replicas it just runs `fn`. Transactions always run on the primary anyway.
+   *
+   * ```ts
+   * await users.update(id, { name: "Ann" });
+   * const fresh = await db.primary(() => users.get(id));   // not a replica that may lag
+   * ```
+   */
+  primary<T>(fn: () => T): T {
+    if (typeof fn !== "function") throw new ValidationError("primary needs a callback function");
+    return runOnPrimary(this, fn);
+  }
+
+  /**
+   * The read replicas' state (`server`, `health`, `lagMs`, `reads` served) and the reads that
+   * went to the primary because no replica was usable; undefined without replicas.
+   */
+  replicaStats(): { replicas: ReplicaStats[]; primaryReads: number } | undefined {
+    const set = this.#replicas;
+    return set === undefined ? undefined : { replicas: set.stats(), primaryReads: set.primaryReads };
   }
 
   /** @internal */
