@@ -8,7 +8,7 @@
  * the data directory; see PgCluster.replicaMethod): nothing here needs to be skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AmbiguousCommitError, ConnectionError, Database, sql } from "../../src/index.js";
+import { AmbiguousCommitError, ConnectionError, Database, KVStore, Table, sql } from "../../src/index.js";
 import { selectedBackendNames } from "../support/backends.js";
 import { PgCluster, canStartClusters, freePort } from "../support/pg-cluster.js";
 import { ProcessWatch, sleep, track, within } from "./fault-harness.js";
@@ -71,6 +71,132 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       const error = await strict.execute(sql`SELECT 1`).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConnectionError);
       expect(String((error as Error).message)).toMatch(new RegExp(`Could not connect to a standby server on any of the hosts: 127\\.0\\.0\\.1:${deadPort}: .*; 127\\.0\\.0\\.1:${primary.port}: the server is not a standby`));
+    });
+  });
+
+  /** Waits until the standby has replayed everything the primary has written so far. */
+  async function caughtUp(): Promise<void> {
+    const lsn = primary.psql("SELECT pg_current_wal_lsn()").trim();
+    const deadline = Date.now() + 20_000;
+    while (standby.psql(`SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`).trim() !== "t") {
+      if (Date.now() > deadline) throw new Error("the standby did not catch up");
+      await sleep(20);
+    }
+  }
+
+  /** The statements that ran on a server (pg_stat_statements) mentioning `marker`, with their calls. */
+  function statementsOn(server: PgCluster, marker: string): Map<string, number> {
+    const out = server.psql(`SELECT calls, query FROM pg_stat_statements WHERE query LIKE '%${marker}%' AND query NOT LIKE '%pg_stat_statements%'`, "test");
+    const found = new Map<string, number>();
+    for (const line of out.split("\n").filter((l) => l.length > 0)) {
+      const bar = line.indexOf("|");
+      found.set(line.slice(bar + 1), Number(line.slice(0, bar)));
+    }
+    return found;
+  }
+
+  describe("read replicas", () => {
+    it("reads tablekit builds go to the replica (its pg_stat_statements); writes, raw SQL, transactions and primary() go to the primary", { timeout: 60_000 }, async () => {
+      primary.psql("CREATE TABLE routed (id int PRIMARY KEY, name text NOT NULL)", "test");
+      primary.psql("INSERT INTO routed SELECT g, 'name ' || g FROM generate_series(1, 50) g", "test");
+      await using db = new Database({ url: primary.url(), replicas: [standby.url()] });
+      const kv = await KVStore.open({ db, table: "routed_kv" });
+      await kv.set("a", 1);
+      await caughtUp();
+      primary.psql("SELECT pg_stat_statements_reset()", "test");
+      standby.psql("SELECT pg_stat_statements_reset()", "test");
+
+      // Reads outside a transaction: the replica.
+      expect(await db.select("routed", { where: { id: { lte: 3 } }, columns: ["id"] })).toHaveLength(3);
+      expect(await db.selectOne("routed", { where: { id: 7 }, columns: ["name"] })).toEqual({ name: "name 7" });
+      expect(await db.count("routed")).toBe(50);
+      let streamed = 0;
+      for await (const _ of db.stream("routed", { batchSize: 20 })) streamed++;
+      expect(streamed).toBe(50);
+      const routed = new Table<{ id: number; name: string }>("routed", { db });
+      expect(await routed.read(9)).toEqual({ id: 9, name: "name 9" });
+      expect((await routed.paginate({ orderBy: "id", page: 2, perPage: 10 })).items[0]).toEqual({ id: 11, name: "name 11" });
+      expect((await routed.paginate({ orderBy: "name", limit: 5 })).items).toHaveLength(5);
+      expect(await kv.keys()).toEqual(["a"]);
+
+      // Writes, raw SQL, transactions and primary(): the primary.
+      await db.insert("routed", { id: 100, name: "written" });
+      expect(await db.primary(() => db.selectOne("routed", { where: { id: 100 }, columns: ["id", "name"] }))).toEqual({ id: 100, name: "written" });
+      await db.transaction(async () => {
+        expect(await db.select("routed", { where: { id: 100 }, columns: ["name", "id"] })).toHaveLength(1);
+      });
+      await db.execute(sql`SELECT name FROM routed WHERE id = ${1}`);
+      expect(await kv.get("a")).toBe(1); // cached: no statement anywhere
+
+      const onStandby = [...statementsOn(standby, "routed").keys()];
+      const onPrimary = [...statementsOn(primary, "routed").keys()];
+      const has = (list: string[], pattern: RegExp) => list.some((q) => pattern.test(q));
+      expect(has(onStandby, /^SELECT "id" FROM "routed" WHERE/), onStandby.join("\n")).toBe(true);
+      expect(has(onStandby, /^SELECT "name" FROM "routed" WHERE/)).toBe(true);
+      expect(has(onStandby, /count\(\*\).*FROM "routed"/i)).toBe(true);
+      expect(has(onStandby, /ORDER BY "name"/)).toBe(true); // the keyset page
+      expect(has(onStandby, /FROM "routed_kv"/)).toBe(true);
+      expect(has(onStandby, /^(INSERT|UPDATE|DELETE|BEGIN|COMMIT)/i), onStandby.join("\n")).toBe(false);
+      expect(has(onStandby, /"name", "id"|"id", "name"|SELECT name FROM routed/)).toBe(false);
+      expect(has(onPrimary, /^INSERT INTO "routed"/), onPrimary.join("\n")).toBe(true);
+      expect(has(onPrimary, /^SELECT "id", "name" FROM "routed"/)).toBe(true);
+      expect(has(onPrimary, /^SELECT "name", "id" FROM "routed"/)).toBe(true);
+      expect(has(onPrimary, /^SELECT name FROM routed/)).toBe(true);
+      expect(has(onPrimary, /^SELECT "id" FROM "routed" WHERE/)).toBe(false);
+      expect(db.replicaStats()?.primaryReads).toBe(0);
+      await kv.close();
+    });
+
+    it("a replica that stops is skipped: reads keep working on the primary, and return to the replica when it is back", { timeout: 60_000 }, async () => {
+      await using db = new Database({ url: primary.url(), replicas: [standby.url()], connectTimeoutMs: 2_000 });
+      expect(await db.count("items")).toBe(1000);
+      expect(db.replicaStats()?.replicas[0]?.reads).toBe(1);
+      standby.stop("fast");
+      try {
+        for (let i = 0; i < 5; i++) expect(await db.count("items")).toBe(1000);
+        expect(db.replicaStats()?.replicas[0]?.health).toBe("down");
+        expect(db.replicaStats()?.primaryReads).toBe(5);
+      } finally {
+        await standby.startServer();
+      }
+      const deadline = Date.now() + 15_000;
+      while (db.replicaStats()?.replicas[0]?.health !== "up" && Date.now() < deadline) {
+        expect(await db.count("items")).toBe(1000);
+        await sleep(100);
+      }
+      const before = db.replicaStats()!.replicas[0]!.reads;
+      expect(await db.count("items")).toBe(1000);
+      expect(db.replicaStats()!.replicas[0]!.reads).toBe(before + 1);
+      // Synchronous replication resumes (the failover test below relies on it).
+      while (primary.psql("SELECT sync_state FROM pg_stat_replication").trim() !== "sync" && Date.now() < deadline) await sleep(50);
+      expect(primary.psql("SELECT sync_state FROM pg_stat_replication").trim()).toBe("sync");
+    });
+
+    it("a replica lagging beyond maxReplicaLagMs is skipped until it catches up", { timeout: 60_000 }, async () => {
+      await using db = new Database({ url: primary.url(), replicas: [standby.url()], maxReplicaLagMs: 300 });
+      expect(await db.count("items")).toBe(1000);
+      expect(db.replicaStats()?.replicas[0]).toMatchObject({ health: "up", reads: 1 });
+      standby.psql("SELECT pg_wal_replay_pause()");
+      try {
+        primary.psql("INSERT INTO items VALUES (1001, 'late')", "test"); // received by the standby, not replayed
+        const deadline = Date.now() + 10_000;
+        while (db.replicaStats()?.replicas[0]?.health !== "lagging" && Date.now() < deadline) {
+          await db.count("items");
+          await sleep(100);
+        }
+        expect(db.replicaStats()?.replicas[0]?.health).toBe("lagging");
+        expect(await db.count("items")).toBe(1001); // the primary answers
+      } finally {
+        standby.psql("SELECT pg_wal_replay_resume()");
+      }
+      await caughtUp();
+      const deadline = Date.now() + 10_000;
+      while (db.replicaStats()?.replicas[0]?.health !== "up" && Date.now() < deadline) {
+        await db.count("items");
+        await sleep(100);
+      }
+      expect(db.replicaStats()?.replicas[0]?.health).toBe("up");
+      primary.psql("DELETE FROM items WHERE id = 1001", "test");
     });
   });
 
