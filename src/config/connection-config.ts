@@ -103,6 +103,9 @@ export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "target_session_attrs",
   "replicas",
   "max_replica_lag",
+  "host",
+  "port",
+  "ssl",
 ]);
 
 /**
@@ -457,7 +460,11 @@ interface UrlParams {
   idleInTransactionTimeoutMs?: number;
   keepAlive?: boolean;
   keepAliveInitialDelayMs?: number;
+  ssl?: boolean;
   targetSessionAttrs?: string;
+  /** libpq's `host` and `port` parameters (comma-separated lists), which replace the URL's hosts. */
+  hosts?: { host: string | undefined; port: number | undefined }[];
+  ports?: (number | undefined)[];
   replicas?: { host: string | undefined; port: number | undefined }[];
   maxReplicaLagMs?: number;
 }
@@ -607,7 +614,12 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
   if (encodedDatabase.length > 0) database = decodePart(source, raw, encodedDatabase, "database name", secrets);
 
   const params = parseQuery(query, raw, source, secrets);
-  return { family: "server", dialect, hosts, user, password, database, params };
+  const listed = params.hosts ?? hosts;
+  if (params.ports !== undefined && params.ports.length !== 1 && params.ports.length !== listed.length) {
+    urlError(source, raw, `port lists ${params.ports.length} ports for ${listed.length} hosts; give one port, or one per host`, secrets);
+  }
+  const withPorts = params.ports === undefined ? listed : listed.map((h, i) => ({ host: h.host, port: params.ports![params.ports!.length === 1 ? 0 : i] ?? h.port }));
+  return { family: "server", dialect, hosts: withPorts, user, password, database, params };
 }
 
 /** One `host[:port]` (or `[IPv6][:port]`) of a URL's host list; either part may be empty. */
@@ -713,6 +725,24 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
           urlError(source, raw, `target_session_attrs must be one of ${TARGET_SESSION_ATTRS.join(", ")}, got "${value}"`, secrets);
         }
         params.targetSessionAttrs = value;
+        break;
+      case "host":
+        // libpq: `?host=/var/run/postgresql` (a socket directory) or `?host=h1,h2`, replacing the URL's hosts.
+        params.hosts = value.split(",").map((h) => ({ host: h.length > 0 ? h : undefined, port: undefined }));
+        break;
+      case "port":
+        params.ports = value.split(",").map((text) => {
+          if (text.length === 0) return undefined;
+          const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+          if (!Number.isInteger(port) || port < 1 || port > 65535) urlError(source, raw, "the port must be an integer from 1 to 65535", secrets);
+          return port;
+        });
+        break;
+      case "ssl":
+        // node-postgres's `ssl=true`: TLS with the certificate and host name verified (sslmode
+        // verify-full); `ssl=false` turns TLS off. An explicit sslmode wins.
+        if (!["true", "1", "false", "0"].includes(value)) urlError(source, raw, `ssl must be true or false (or use sslmode), got "${value}"`, secrets);
+        params.ssl = value === "true" || value === "1";
         break;
       case "replicas":
         // host[:port] items separated by commas, as in the URL's host list.
@@ -1086,7 +1116,7 @@ function serverConfig(
   const sslrootcert = options.sslrootcert ?? params.sslrootcert ?? fromEnv("PGSSLROOTCERT");
   const systemRoots = sslrootcert === "system";
   const envSslmode = fromEnv("PGSSLMODE");
-  const sslmode = options.sslmode ?? params.sslmode ?? envSslmode ?? (systemRoots ? "verify-full" : hosts.every((h) => isLocalHost(h.host)) ? "disable" : "prefer");
+  const sslmode = options.sslmode ?? params.sslmode ?? (params.ssl === undefined ? undefined : params.ssl ? "verify-full" : "disable") ?? envSslmode ?? (systemRoots ? "verify-full" : hosts.every((h) => isLocalHost(h.host)) ? "disable" : "prefer");
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
     const where = options.sslmode === undefined && params.sslmode === undefined ? "PGSSLMODE" : "the URL";
     throw new ConfigError(`Invalid sslmode ${JSON.stringify(sslmode)} in ${where}; valid modes: ${SSL_MODES.join(", ")}`);

@@ -256,6 +256,13 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       faultAt = Date.now();
       primary.stop("immediate");
       const deadAt = Date.now();
+      // Before the promotion no host is writable: a new write is refused (never sent), naming each host.
+      const down = await db.insert("acks", { id: -2, via: "between" }).catch((e: unknown) => e);
+      expect(down, String(down)).toBeInstanceOf(ConnectionError);
+      expect(down, String(down)).not.toBeInstanceOf(AmbiguousCommitError);
+      expect(String((down as Error).message)).toContain(`Could not connect to a read-write server on any of the hosts: ${at(primary.port)}: `);
+      expect(String((down as Error).message)).toContain(`${at(standby.port)}: the session is read-only`);
+      refused.push(-2);
       await standby.promote();
       const promotedAt = Date.now();
       // Write on for a while on the new primary.

@@ -631,10 +631,10 @@ describe("resolveConfig: errors", () => {
     const accepted = `accepted: ${URL_QUERY_PARAMETERS.join(", ")}`;
     expect(URL_QUERY_PARAMETERS).toEqual(expect.arrayContaining(["sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "passfile", "password"]));
     expect(errorMessage("postgres://u:hunter2@h/db?sslmode=require&foo=1")).toBe(
-      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "sslmode"? ${accepted}`,
+      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "host"? ${accepted}`,
     );
-    expect(errorMessage("postgres://h/db?password=hunter2&host=x")).toBe(
-      `Invalid url postgres://h/db?password=***&host=***: unknown query parameter "host"; did you mean "sslmode"? ${accepted}`,
+    expect(errorMessage("postgres://h/db?password=hunter2&hots=x")).toBe(
+      `Invalid url postgres://h/db?password=***&hots=***: unknown query parameter "hots"; did you mean "host"? ${accepted}`,
     );
     expect(errorMessage("postgres://h/db?sslmdoe=require")).toContain('unknown query parameter "sslmdoe"; did you mean "sslmode"?');
     expect(errorMessage("postgres://h/db?connectTimeoutMs=5")).toContain('did you mean "connect_timeout"?');

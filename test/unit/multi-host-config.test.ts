@@ -72,6 +72,30 @@ describe("multi-host URLs and fields", () => {
   });
 });
 
+describe("libpq's host and port parameters, node-postgres's ssl", () => {
+  it("host= replaces the URL's hosts (a socket directory, or a list); port= gives one port or one per host", () => {
+    expect(server("postgres:///app?host=/var/run/postgresql")).toMatchObject({ host: "/var/run/postgresql", port: 5432, database: "app", sslmode: "disable" });
+    const config = server("postgres://u@ignored/app?host=h1,h2&port=5433,5434&target_session_attrs=primary");
+    expect(config.hosts).toEqual([
+      { host: "h1", port: 5433 },
+      { host: "h2", port: 5434 },
+    ]);
+    expect(server("postgres://u@/app?host=h1,h2&port=6000").hosts).toEqual([
+      { host: "h1", port: 6000 },
+      { host: "h2", port: 6000 },
+    ]);
+    expect(configError(() => server("postgres://u@/app?host=h1,h2,h3&port=1,2"))).toContain("port lists 2 ports for 3 hosts");
+    expect(configError(() => server("postgres://u@/app?port=99999"))).toContain("the port must be an integer from 1 to 65535");
+  });
+
+  it("ssl=true is verify-full (what node-postgres does with it), ssl=false is disable; sslmode wins", () => {
+    expect(server("postgres://db.example.com/app?ssl=true").sslmode).toBe("verify-full");
+    expect(server("postgres://db.example.com/app?ssl=false").sslmode).toBe("disable");
+    expect(server("postgres://db.example.com/app?ssl=true&sslmode=require").sslmode).toBe("require");
+    expect(configError(() => server("postgres://h/app?ssl=yes"))).toContain("ssl must be true or false");
+  });
+});
+
 describe("replicas", () => {
   it("reads replica URLs, which inherit the fields given next to url", () => {
     const config = server({ url: "postgres://u:pw@primary/app", replicas: ["postgres://u:pw@r1:5433/app", { host: "r2" }], maxConnections: 4, maxReplicaLagMs: 2000 });
