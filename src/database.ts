@@ -414,7 +414,10 @@ export class Database extends Queryable {
    * CockroachDB restarts, deadlocks, SQLite BUSY) re-run the whole callback with exponential
    * backoff and jitter, up to `maxRetries` (default 5) times, then throw
    * {@link TransactionRetryError}. A commit whose outcome is unknown throws
-   * {@link AmbiguousCommitError} and is never retried. Calls made on this Database inside the
+   * {@link AmbiguousCommitError} and is never retried. With several hosts and
+   * `targetSessionAttrs` `read-write` or `primary` (a failover topology), a connection lost before
+   * COMMIT was sent also re-runs the callback, on whichever host is writable by then, for up to
+   * `connectTimeoutMs` after the loss (see docs/scaling.md). Calls made on this Database inside the
    * callback join the transaction; called inside another transaction, this opens a savepoint.
    *
    * ```ts
