@@ -172,6 +172,15 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       expect(primary.psql("SELECT sync_state FROM pg_stat_replication").trim()).toBe("sync");
     });
 
+    it("a replica that never answers: reads and table streams run on the primary, the caller sees no error", async () => {
+      await using db = new Database({ url: primary.url(), replicas: [`postgres://postgres@${at(deadPort)}/test`], connectTimeoutMs: 2_000 });
+      expect(await db.count("items")).toBe(1000);
+      let streamed = 0;
+      for await (const _ of db.stream("items", { batchSize: 400 })) streamed++;
+      expect(streamed).toBe(1000);
+      expect(db.replicaStats()).toMatchObject({ replicas: [{ health: "down", reads: 0 }], primaryReads: 2 });
+    });
+
     it("a replica lagging beyond maxReplicaLagMs is skipped until it catches up", { timeout: 60_000 }, async () => {
       await using db = new Database({ url: primary.url(), replicas: [standby.url()], maxReplicaLagMs: 300 });
       expect(await db.count("items")).toBe(1000);
@@ -222,7 +231,10 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       );
 
       // A steady write load: autocommit inserts and one-insert transactions.
-      const acked: { id: number; at: number }[] = [];
+      // `startedAt`: when the call began; `at`: when it was acknowledged. PgCluster.stop blocks the
+      // event loop, so acknowledgements received before the death may be handled just after it:
+      // the first write on the new primary is the first one *started* after the death.
+      const acked: { id: number; startedAt: number; at: number }[] = [];
       const refused: number[] = [];
       const ambiguous: number[] = [];
       let started = 0;
@@ -232,11 +244,12 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       const writers = Array.from({ length: 4 }, async (_, w) => {
         while (writing) {
           const id = nextId++;
+          const startedAt = Date.now();
           started++;
           try {
             if (w % 2 === 0) await db.insert("acks", { id, via: "insert" });
             else await db.transaction((tx) => tx.insert("acks", { id, via: "transaction" }));
-            acked.push({ id, at: Date.now() });
+            acked.push({ id, startedAt, at: Date.now() });
           } catch (error) {
             if (error instanceof AmbiguousCommitError) ambiguous.push(id);
             else {
@@ -263,6 +276,7 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       expect(String((down as Error).message)).toContain(`Could not connect to a read-write server on any of the hosts: ${at(primary.port)}: `);
       expect(String((down as Error).message)).toContain(`${at(standby.port)}: the session is read-only`);
       refused.push(-2);
+      const promoteAt = Date.now();
       await standby.promote();
       const promotedAt = Date.now();
       // Write on for a while on the new primary.
@@ -287,11 +301,13 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       expect(await db.fetchOne(sql`SELECT via FROM acks WHERE id = -1`)).toEqual({ via: "transaction attempt 2" });
       expect(await reached(db)).toBe(standby.port);
 
-      const firstWrite = Math.min(...acked.filter((a) => a.at > deadAt).map((a) => a.at));
+      const firstWrite = Math.min(...acked.filter((a) => a.startedAt >= deadAt).map((a) => a.at));
+      // No write started after the death was acknowledged before the promotion began.
+      expect(firstWrite).toBeGreaterThanOrEqual(promoteAt);
       console.log(
-        `[failover] ${primary.replicaMethod}: ${acked.length} writes acknowledged (${acked.length - ackedBefore} after the fault), all on the new primary; ` +
+        `[failover] ${primary.replicaMethod}: ${acked.length} writes acknowledged (${acked.filter((a) => a.startedAt >= deadAt).length} started after the death), all on the new primary; ` +
           `${refused.length} refused (ConnectionError, none stored), ${ambiguous.length} AmbiguousCommitError; ${started} calls, ${settled} settled; ` +
-          `stop -m immediate took ${deadAt - faultAt} ms, promote ${promotedAt - deadAt} ms; first acknowledged write on the new primary ${firstWrite - deadAt} ms after the primary's death`,
+          `stop -m immediate took ${deadAt - faultAt} ms, promote ${promotedAt - promoteAt} ms (began ${promoteAt - deadAt} ms after the death); first acknowledged write on the new primary ${firstWrite - deadAt} ms after the primary's death`,
       );
       expect(await within(db.close().then(() => "closed"), SETTLE_BOUND_MS)).toBe("closed");
       await watch.expectNone();
