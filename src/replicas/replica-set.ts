@@ -6,7 +6,8 @@
  * - A replica whose read fails with a {@link ConnectionError} (down, unreachable, restarting) is
  *   marked down and the read runs on the primary instead (a read is safe to run twice); while it
  *   is down, reads go to the primary and, at most once a second, a check in the background
- *   (never in a caller's way) finds out whether it is back.
+ *   (never in a caller's way) finds out whether it is back. A read a hot standby cancels (a
+ *   conflict with recovery, SQLSTATE 40001) also runs again on the primary.
  * - With `maxReplicaLagMs`, a replica is checked before its first read and then at most once a
  *   second (in the background): one whose replay lags more than the bound is skipped until it
  *   catches up. Lag is 0 when everything received is replayed, else the time since the last
@@ -21,7 +22,21 @@
 import type { ServerConfig } from "../config/connection-config.js";
 import type { Driver, DriverConnection, QueryResult, Row } from "../dialect/dialect.js";
 import { PostgresDriver } from "../dialect/postgres/postgres-driver.js";
-import { ConnectionError } from "../errors/errors.js";
+import { AmbiguousCommitError, ConnectionError, SerializationError } from "../errors/errors.js";
+
+/**
+ * What a replica's failure means for the read: `down` (the connection failed: the read runs on
+ * the primary and the replica is left alone for a while), `retry` (a hot standby cancelled it
+ * because of a conflict with recovery, SQLSTATE 40001, or a schema change: the read runs on the
+ * primary), or `throw` (the read itself is wrong, and would be on the primary too).
+ */
+function replicaFailure(error: unknown): "down" | "retry" | "throw" {
+  // A read cannot have an unknown outcome; AmbiguousCommitError would only come from a
+  // misclassified statement, and means the connection failed.
+  if (error instanceof ConnectionError || error instanceof AmbiguousCommitError) return "down";
+  if (error instanceof SerializationError) return "retry";
+  return "throw";
+}
 
 /** How long a replica is left alone after a connection failure before it is checked again, in ms. */
 const RECHECK_MS = 1_000;
@@ -107,8 +122,9 @@ export class ReplicaSet {
       replica.reads++;
       return result;
     } catch (error) {
-      if (!(error instanceof ConnectionError)) throw error;
-      this.#markDown(replica);
+      const failure = replicaFailure(error);
+      if (failure === "throw") throw error;
+      if (failure === "down") this.#markDown(replica);
       this.primaryReads++;
       return primary.query(sql, params, single);
     }
@@ -128,8 +144,9 @@ export class ReplicaSet {
     try {
       first = await batches.next();
     } catch (error) {
-      if (!(error instanceof ConnectionError)) throw error;
-      this.#markDown(replica);
+      const failure = replicaFailure(error);
+      if (failure === "throw") throw error;
+      if (failure === "down") this.#markDown(replica);
       this.primaryReads++;
       yield* primary.stream(sql, params, batchSize);
       return;

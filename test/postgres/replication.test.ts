@@ -181,6 +181,26 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       expect(db.replicaStats()).toMatchObject({ replicas: [{ health: "down", reads: 0 }], primaryReads: 2 });
     });
 
+    it("a read the hot standby cancels (conflict with recovery) runs again on the primary", { timeout: 30_000 }, async () => {
+      primary.psql("CREATE VIEW slow_items AS SELECT id, pg_sleep(0.5)::text AS z FROM items WHERE id <= 4", "test");
+      await caughtUp();
+      standby.psql("ALTER SYSTEM SET max_standby_streaming_delay = 0");
+      standby.psql("SELECT pg_reload_conf()");
+      try {
+        await using db = new Database({ url: primary.url(), replicas: [standby.url()] });
+        const reading = db.select("slow_items", { columns: ["id"], orderBy: "id" }); // ~2 s on the standby
+        await sleep(400);
+        // Replaying this lock conflicts with the standby's read, which is cancelled at once (SQLSTATE 40001).
+        primary.psql("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; COMMIT", "test");
+        expect(await reading).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
+        expect(db.replicaStats()).toMatchObject({ replicas: [{ health: "up", reads: 0 }], primaryReads: 1 });
+        expect(standby.log()).toMatch(/canceling statement due to conflict with recovery/);
+      } finally {
+        standby.psql("ALTER SYSTEM RESET max_standby_streaming_delay");
+        standby.psql("SELECT pg_reload_conf()");
+      }
+    });
+
     it("a replica lagging beyond maxReplicaLagMs is skipped until it catches up", { timeout: 60_000 }, async () => {
       await using db = new Database({ url: primary.url(), replicas: [standby.url()], maxReplicaLagMs: 300 });
       expect(await db.count("items")).toBe(1000);
