@@ -20,7 +20,7 @@ import type { TableOptions } from "./table/types.js";
 import type { RelationMap } from "./table/relations.js";
 import { type Migrate, createMigrate } from "./migrate/migrator.js";
 import { compareSchema, diffText } from "./migrate/schema-diff.js";
-import { ReplicaSet, type ReplicaStats } from "./replicas/replica-set.js";
+import { type ReplicaReport, ReplicaSet } from "./replicas/replica-set.js";
 import { onPrimary, runOnPrimary } from "./replicas/primary-scope.js";
 
 /**
@@ -371,7 +371,7 @@ export class Database extends Queryable {
    * The read replicas' state (`server`, `health`, `lagMs`, `reads` served) and the reads that
    * went to the primary because no replica was usable; undefined without replicas.
    */
-  replicaStats(): { replicas: ReplicaStats[]; primaryReads: number } | undefined {
+  replicaStats(): ReplicaReport | undefined {
     const set = this.#replicas;
     return set === undefined ? undefined : { replicas: set.stats(), primaryReads: set.primaryReads };
   }

@@ -68,7 +68,15 @@ export interface HostPort {
  * port) that shares everything else (user, password, database, TLS, pool and timeouts) with the
  * primary.
  */
-export type ReplicaOption = string | { host: string; port?: number };
+export type ReplicaOption = string | HostOption;
+
+/** A server given by fields in {@link DatabaseOptions.hosts} or {@link DatabaseOptions.replicas}. */
+export interface HostOption {
+  /** Host name, IP address, or Unix-socket directory (starts with `/`). */
+  host: string;
+  /** Port, 1..65535. Default: the `port` option, else 5432 (26257 for CockroachDB). */
+  port?: number;
+}
 
 /** Every valid {@link Int64Mode}. */
 export const INT64_MODES: readonly Int64Mode[] = Object.freeze(["number", "bigint", "string"]);
@@ -287,7 +295,7 @@ export interface DatabaseOptions {
    * defaults to `port`, else 5432 (26257 for CockroachDB). Which host a connection keeps is
    * `targetSessionAttrs`'s choice. Not together with `host`. See docs/scaling.md.
    */
-  hosts?: readonly { host: string; port?: number }[];
+  hosts?: readonly HostOption[];
   /**
    * Server backends: which host of `hosts` a new connection keeps, libpq's `target_session_attrs`
    * (see {@link TargetSessionAttrs}). Default: `PGTARGETSESSIONATTRS` (postgres only), else

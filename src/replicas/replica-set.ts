@@ -49,12 +49,13 @@ const LAG_SQL =
 /** CockroachDB's follower reads: a read-only transaction at the follower read timestamp. */
 const FOLLOWER_BEGIN = "BEGIN TRANSACTION AS OF SYSTEM TIME follower_read_timestamp()";
 
-type Health = "unknown" | "up" | "down" | "lagging";
+/** What is known of a replica: `up`, `down`, `lagging` (beyond `maxReplicaLagMs`), or `unknown` before its first use. */
+export type ReplicaHealth = "unknown" | "up" | "down" | "lagging";
 
 /** One replica: its driver and what is known of it. */
 class Replica {
   readonly driver: PostgresDriver;
-  health: Health = "unknown";
+  health: ReplicaHealth = "unknown";
   /** When the health was last established (ms since the epoch). */
   checkedAt = 0;
   /** The check in progress, if any. */
@@ -68,16 +69,24 @@ class Replica {
   }
 }
 
-/** What {@link ReplicaSet.stats} reports for each replica. */
+/** One replica's state, as `db.replicaStats()` reports it. */
 export interface ReplicaStats {
   /** `host:port` of the replica. */
   readonly server: string;
   /** What is known: `up`, `down`, `lagging`, or `unknown` before its first use. */
-  readonly health: Health;
+  readonly health: ReplicaHealth;
   /** The last measured replay lag in ms (measured only with `maxReplicaLagMs`). */
   readonly lagMs: number;
   /** Reads it served. */
   readonly reads: number;
+}
+
+/** What `db.replicaStats()` reports. */
+export interface ReplicaReport {
+  /** Each replica's state, in the order given. */
+  readonly replicas: ReplicaStats[];
+  /** Reads that went to the primary because no replica was usable (down, lagging, or a read it cancelled). */
+  readonly primaryReads: number;
 }
 
 /** The replicas of one Database. See the module documentation. */
