@@ -283,7 +283,12 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
         }
       });
 
-      await sleep(700);
+      // Both sleep on the primary before the fault (and the writers run meanwhile).
+      const sleeping = () => Number(primary.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'test' AND state = 'active' AND query LIKE '%pg_sleep(30)%'").trim());
+      const ready = Date.now() + 10_000;
+      while (sleeping() < 2 && Date.now() < ready) await sleep(50);
+      expect(sleeping(), "the in-flight read and transaction are running").toBe(2);
+      await sleep(300);
       expect(inFlightRead.done() || lostTransaction.done(), "in-flight calls finished before the fault").toBe(false);
       const ackedBefore = acked.length;
       faultAt = Date.now();
