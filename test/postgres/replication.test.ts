@@ -76,6 +76,14 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
       expect(error).toBeInstanceOf(ConnectionError);
       expect(String((error as Error).message)).toMatch(new RegExp(`Could not connect to a standby server on any of the hosts: 127\\.0\\.0\\.1:${deadPort}: .*; 127\\.0\\.0\\.1:${primary.port}: the server is not a standby`));
     });
+
+    it("the same failure on every host keeps its SQLSTATE (database does not exist: 3D000)", async () => {
+      await using db = new Database({ url: `postgres://postgres@${at(primary.port)},${at(standby.port)}/no_such_db`, minConnections: 0 });
+      const error = await db.execute(sql`SELECT 1`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).code).toBe("3D000");
+      expect((error as Error).message).toMatch(new RegExp(`Could not connect to any server on any of the hosts: 127\\.0\\.0\\.1:${primary.port}: .*no_such_db.*; 127\\.0\\.0\\.1:${standby.port}: `));
+    });
   });
 
   /** Waits until the standby has replayed everything the primary has written so far. */

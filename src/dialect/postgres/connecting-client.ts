@@ -129,6 +129,8 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
      */
     _connect(callback: Callback): void {
       const failures: string[] = [];
+      /** The SQLSTATE of each host's failure (undefined for a wrong kind of session or a socket error). */
+      const codes: (string | undefined)[] = [];
       let lastError: Error | undefined;
       let pass = 0;
       let hostIndex = 0;
@@ -139,7 +141,9 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
           pass++;
         }
         if (pass >= passes.length) {
-          callback(noServerError(describeCheck(attrs), failures, lastError, secrets()));
+          // The same SQLSTATE everywhere (a wrong password on every host) is kept as the error's code.
+          const code = codes.length > 0 && codes.every((c) => c !== undefined && c === codes[0]) ? codes[0] : undefined;
+          callback(noServerError(describeCheck(attrs), failures, lastError, secrets(), code));
           return;
         }
         const target = hosts[hostIndex]!;
@@ -158,6 +162,7 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
             }
             lastError = error;
             failures.push(`${hostLabel(target)}: ${error.message}`);
+            codes.push((error as { code?: string }).code);
             next();
             return;
           }
@@ -172,11 +177,13 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
                 return;
               }
               failures.push(`${hostLabel(target)}: ${mismatch}`);
+              codes.push(undefined);
               next();
             },
             (checkError: unknown) => {
               lastError = checkError instanceof Error ? checkError : new Error(String(checkError));
               failures.push(`${hostLabel(target)}: ${lastError.message}`);
+              codes.push(undefined);
               next();
             },
           );
@@ -319,8 +326,8 @@ function asConnectionError(error: Error, secrets: readonly (string | undefined)[
  * The error when no host gave a session of the wanted kind: each host and what happened there
  * (secrets scrubbed), the last connection error as cause.
  */
-function noServerError(wanted: string, failures: readonly string[], cause: Error | undefined, secrets: readonly (string | undefined)[]): Error {
+function noServerError(wanted: string, failures: readonly string[], cause: Error | undefined, secrets: readonly (string | undefined)[], code: string | undefined): Error {
   let message = `Could not connect to ${wanted} on any of the ${failures.length === 1 ? "host" : "hosts"}: ${failures.join("; ")}`;
   for (const secret of secrets) if (secret !== undefined && secret.length > 0) message = message.split(secret).join("***");
-  return new ConnectionError(message, cause === undefined ? {} : { cause });
+  return new ConnectionError(message, { ...(cause === undefined ? {} : { cause }), ...(code === undefined ? {} : { code }) });
 }
