@@ -25,13 +25,26 @@ import type { PoolStats } from "./diagnostics/pool-stats.js";
 import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
 import { type BatchSource, OpenStreams } from "./lifecycle/open-streams.js";
 import { currentScope, runInScope } from "./transaction/context.js";
-import { resolveRetryOptions, withRetries } from "./transaction/retry.js";
+import { type FailoverRetry, resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
 import { Table } from "./table/table.js";
 import type { TableOptions } from "./table/types.js";
 import type { RelationMap } from "./table/relations.js";
 import { type Migrate, createMigrate } from "./migrate/migrator.js";
 import { compareSchema, diffText } from "./migrate/schema-diff.js";
+import { type ReplicaReport, ReplicaSet } from "./replicas/replica-set.js";
+import { onPrimary, runOnPrimary } from "./replicas/primary-scope.js";
+
+/**
+ * The failover retry of a config (see `withRetries`): for several hosts with
+ * `targetSessionAttrs` `read-write` or `primary`, a transaction whose connection was lost before
+ * COMMIT was sent runs again, for up to connectTimeoutMs (10 s when that is 0) after the loss.
+ */
+function failoverRetry(config: ResolvedConfig, stopped: () => boolean): FailoverRetry | undefined {
+  if (config.dialect === "sqlite" || config.hosts === undefined) return undefined;
+  if (config.targetSessionAttrs !== "read-write" && config.targetSessionAttrs !== "primary") return undefined;
+  return { windowMs: config.connectTimeoutMs > 0 ? config.connectTimeoutMs : 10_000, stopped };
+}
 
 const ISOLATION_LEVELS = new Set(["serializable", "repeatable read", "read committed"]);
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -53,7 +66,11 @@ export class Database extends Queryable {
   readonly #events = new QueryEvents();
   readonly #streams = new OpenStreams();
   readonly #host: TransactionHost;
+  /** Set for multi-host configs that want a writable host: transactions lost before COMMIT run again. */
+  readonly #failover: FailoverRetry | undefined;
   #driver: Driver | undefined;
+  /** The read replicas, when configured (server backends). */
+  readonly #replicas: ReplicaSet | undefined;
   #connecting: Promise<void> | undefined;
   #state: State = "new";
   #active = 0;
@@ -73,6 +90,9 @@ export class Database extends Queryable {
   constructor(options?: DatabaseOptions | string) {
     super();
     this.#config = resolveConfig(options);
+    this.#failover = failoverRetry(this.#config, () => this.closed);
+    const replicas = this.#config.dialect === "sqlite" ? undefined : this.#config.replicas;
+    this.#replicas = replicas === undefined || replicas.length === 0 ? undefined : new ReplicaSet(replicas, this.#config.dialect === "sqlite" ? 0 : (this.#config.maxReplicaLagMs ?? 0));
     const db = this;
     this.#host = {
       owner: this,
@@ -159,7 +179,7 @@ export class Database extends Queryable {
     const driver = this.#driver;
     this.#driver = undefined;
     this.#state = "closed";
-    await driver?.close();
+    await Promise.all([driver?.close(), this.#replicas?.close()]);
   }
 
   /** Closes the Database at the end of an `await using` scope. */
@@ -403,6 +423,63 @@ export class Database extends Queryable {
     return this.#observed ? this.#timed(driver, sql, params, false, single) : driver.query(sql, params, single);
   }
 
+  /** Whether a read run now may go to a replica: replicas configured, outside a transaction and outside `primary()`. */
+  #mayUseReplica(): boolean {
+    if (this.#replicas === undefined) return false;
+    if (this.#openTransactions > 0 && currentScope<TxScope>(this)?.active === true) return false;
+    return !onPrimary(this);
+  }
+
+  /** @internal Reads tablekit built go to a replica when one may serve them (see `replicas`). */
+  protected override runRead(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    if (!this.#mayUseReplica()) return this.runStatement(sql, params, single);
+    return this.#readOnReplica(sql, params, single);
+  }
+
+  async #readOnReplica(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    if (this.closed) throw new ConnectionError("The Database is closed");
+    const driver = this.#state === "open" && this.#driver !== undefined ? this.#driver : await this.driver();
+    return this.#timed(this.#replicas!.reader(driver), sql, params, false, single);
+  }
+
+  /** @internal */
+  protected override async *streamRead(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
+    if (!this.#mayUseReplica()) {
+      yield* this.streamStatement(sql, params, batchSize);
+      return;
+    }
+    this.#enter();
+    try {
+      yield* this.#timedStream(this.#replicas!.reader(await this.driver()), sql, params, batchSize, false);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  /**
+   * Runs `fn` with every read it makes on this Database (and on Tables and KVStores over it) sent
+   * to the primary instead of a replica: read-your-writes where the caller needs it. Without
+   * replicas it just runs `fn`. Transactions always run on the primary anyway.
+   *
+   * ```ts
+   * await users.update(id, { name: "Ann" });
+   * const fresh = await db.primary(() => users.get(id));   // not a replica that may lag
+   * ```
+   */
+  primary<T>(fn: () => T): T {
+    if (typeof fn !== "function") throw new ValidationError("primary needs a callback function");
+    return runOnPrimary(this, fn);
+  }
+
+  /**
+   * The read replicas' state (`server`, `health`, `lagMs`, `reads` served) and the reads that
+   * went to the primary because no replica was usable; undefined without replicas.
+   */
+  replicaStats(): ReplicaReport | undefined {
+    const set = this.#replicas;
+    return set === undefined ? undefined : { replicas: set.stats(), primaryReads: set.primaryReads };
+  }
+
   /** @internal */
   override [ownDriver](): Driver | undefined {
     return this.#state === "open" ? this.#driver : undefined;
@@ -443,7 +520,10 @@ export class Database extends Queryable {
    * CockroachDB restarts, deadlocks, SQLite BUSY) re-run the whole callback with exponential
    * backoff and jitter, up to `maxRetries` (default 5) times, then throw
    * {@link TransactionRetryError}. A commit whose outcome is unknown throws
-   * {@link AmbiguousCommitError} and is never retried. Calls made on this Database inside the
+   * {@link AmbiguousCommitError} and is never retried. With several hosts and
+   * `targetSessionAttrs` `read-write` or `primary` (a failover topology), a connection lost before
+   * COMMIT was sent also re-runs the callback, on whichever host is writable by then, for up to
+   * `connectTimeoutMs` after the loss (see docs/scaling.md). Calls made on this Database inside the
    * callback join the transaction; called inside another transaction, this opens a savepoint.
    *
    * ```ts
@@ -466,13 +546,13 @@ export class Database extends Queryable {
     this.#openTransactions++;
     try {
       const driver = this.#driver ?? (await this.driver());
-      if (!transactionChannel.hasSubscribers) return await withRetries(() => this.#attempt(driver, fn, options), retry, this.#retryTrace);
+      if (!transactionChannel.hasSubscribers) return await withRetries(() => this.#attempt(driver, fn, options), retry, this.#failover, this.#retryTrace);
       const context: TransactionTraceContext = {
         ...this.#traceTarget(),
         ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
         attempts: 0,
       };
-      const run = (): Promise<T> => withRetries(() => this.#attempt(driver, fn, options, context), retry, { target: () => this.#traceTarget(), transaction: context });
+      const run = (): Promise<T> => withRetries(() => this.#attempt(driver, fn, options, context), retry, this.#failover, { target: () => this.#traceTarget(), transaction: context });
       return await transactionChannel.tracePromise(run, context);
     } finally {
       this.#openTransactions--;

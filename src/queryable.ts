@@ -144,6 +144,13 @@ export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement")
 export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
 
 /**
+ * The key of {@link Queryable}'s method for reads tablekit composes itself (a Table's pages);
+ * not exported from the package.
+ * @internal
+ */
+export const executeRead: unique symbol = Symbol("tablekit.executeRead");
+
+/**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
  * number, text that is not a timestamp, bad bytea hex; SQLSTATE 22P02/22003/22007/22008/22023): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
@@ -177,6 +184,18 @@ export abstract class Queryable {
   }
   /** @internal Streams a query's rows in batches in this object's context. */
   protected abstract streamStatement(sql: string, params: readonly unknown[], batchSize: number): BatchSource;
+  /**
+   * @internal Runs a read that tablekit built (select, selectOne, count, table pages, KV scans):
+   * a Database with replicas may send it to one outside a transaction; elsewhere it is
+   * {@link Queryable.runStatement}.
+   */
+  protected runRead(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
+    return this.runStatement(sql, params, single);
+  }
+  /** @internal Streams a read that tablekit built, like {@link Queryable.runRead}. */
+  protected streamRead(sql: string, params: readonly unknown[], batchSize: number): BatchSource {
+    return this.streamStatement(sql, params, batchSize);
+  }
   /** @internal The SQL dialect used to build statements. */
   protected abstract get sqlDialect(): SqlDialect;
 
@@ -494,10 +513,20 @@ export abstract class Queryable {
    * Returns the result itself when the statement ran synchronously (see {@link Queryable.runNow}),
    * so a caller that checks for a promise saves an await.
    */
-  [runOwnStatement](sql: string, params: unknown[], single?: boolean): QueryResult | Promise<QueryResult> {
+  [runOwnStatement](sql: string, params: unknown[], single?: boolean, read = false): QueryResult | Promise<QueryResult> {
     const encode = this.sqlDialect.encodeValue;
     for (let i = 0; i < params.length; i++) params[i] = encode(params[i]);
-    return this.runNow(sql, params, single) ?? this.runStatement(sql, params, single);
+    return this.runNow(sql, params, single) ?? (read ? this.runRead(sql, params, single) : this.runStatement(sql, params, single));
+  }
+
+  /**
+   * @internal Runs a read that tablekit composed with the `sql` tag (a Table's keyset pages and
+   * streams, eager loads): like {@link Queryable.execute}, but a read replicas may serve.
+   */
+  async [executeRead]<R extends object = Row>(query: SqlFragment): Promise<R[]> {
+    const prepared = this.#prepare(query, undefined);
+    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runRead(prepared.sql, prepared.params));
+    return result.rows as R[];
   }
 
   /** @internal Bulk-loads COPY text lines; only transactions on backends with COPY support it. */
@@ -711,7 +740,7 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
     return result.rows as R[];
   }
 
@@ -729,7 +758,7 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runRead(statement.sql, statement.params, true));
     return (result.rows[0] ?? null) as R | null;
   }
 
@@ -816,7 +845,7 @@ export abstract class Queryable {
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
     const filter = this.#filterContext(table, where);
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
     const value = result.rows[0]?.["count"];
     return Number(value);
   }
@@ -1028,7 +1057,8 @@ export abstract class Queryable {
     const statement = isSqlFragment(source)
       ? this.#prepare(source, undefined)
       : selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions);
-    const batches: BatchSource = this.streamStatement(statement.sql, statement.params, batchSize);
+    // A table's rows are a read tablekit built (replicas may serve it); SQL text goes to the primary.
+    const batches: BatchSource = isSqlFragment(source) ? this.streamStatement(statement.sql, statement.params, batchSize) : this.streamRead(statement.sql, statement.params, batchSize);
     for await (const batch of batches) {
       for (const row of batch) {
         yield row as R;

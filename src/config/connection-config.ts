@@ -61,6 +61,44 @@ export type PoolerMode = "auto" | "transaction" | "session" | "none";
 /** Every valid {@link PoolerMode}. */
 export const POOLER_MODES: readonly PoolerMode[] = Object.freeze(["auto", "transaction", "session", "none"]);
 
+/**
+ * libpq's `target_session_attrs`: which of the listed hosts a new connection keeps (hosts are tried
+ * in order; see docs/scaling.md):
+ * - `any`: the first that accepts the connection;
+ * - `read-write`: the first whose `SHOW transaction_read_only` is `off`;
+ * - `read-only`: the first whose `SHOW transaction_read_only` is `on`;
+ * - `primary`: the first where `pg_is_in_recovery()` is false;
+ * - `standby`: the first where `pg_is_in_recovery()` is true;
+ * - `prefer-standby`: a standby if any, else (a second pass over the hosts) any host.
+ */
+export type TargetSessionAttrs = "any" | "read-write" | "read-only" | "primary" | "standby" | "prefer-standby";
+
+/** Every valid {@link TargetSessionAttrs}, in libpq's order. */
+export const TARGET_SESSION_ATTRS: readonly TargetSessionAttrs[] = Object.freeze(["any", "read-write", "read-only", "primary", "standby", "prefer-standby"]);
+
+/** One server of a multi-host configuration. */
+export interface HostPort {
+  /** Host name, IP address (IPv6 without brackets) or Unix-socket directory (starts with `/`). */
+  readonly host: string;
+  /** Port, 1..65535. */
+  readonly port: number;
+}
+
+/**
+ * A read replica in {@link DatabaseOptions.replicas}: a URL of the same backend, or a host (and
+ * port) that shares everything else (user, password, database, TLS, pool and timeouts) with the
+ * primary.
+ */
+export type ReplicaOption = string | HostOption;
+
+/** A server given by fields in {@link DatabaseOptions.hosts} or {@link DatabaseOptions.replicas}. */
+export interface HostOption {
+  /** Host name, IP address, or Unix-socket directory (starts with `/`). */
+  host: string;
+  /** Port, 1..65535. Default: the `port` option, else 5432 (26257 for CockroachDB). */
+  port?: number;
+}
+
 /** Every valid {@link Int64Mode}. */
 export const INT64_MODES: readonly Int64Mode[] = Object.freeze(["number", "bigint", "string"]);
 
@@ -92,6 +130,12 @@ export const URL_QUERY_PARAMETERS: readonly string[] = Object.freeze([
   "keepalives",
   "keepalives_idle",
   "pooler",
+  "target_session_attrs",
+  "replicas",
+  "max_replica_lag",
+  "host",
+  "port",
+  "ssl",
 ]);
 
 /**
@@ -130,6 +174,10 @@ export const OPTION_NAMES = Object.freeze([
   "keepAlive",
   "keepAliveInitialDelayMs",
   "pooler",
+  "hosts",
+  "targetSessionAttrs",
+  "replicas",
+  "maxReplicaLagMs",
 ] as const satisfies readonly (keyof DatabaseOptions)[]);
 
 /** Compile-time check: every DatabaseOptions field is in OPTION_NAMES (this type must be `never`). */
@@ -158,7 +206,9 @@ export interface DatabaseOptions {
    * User names, passwords and database names must be percent-encoded when they contain reserved
    * characters (`:/?#[]@` and `%`); an `@` anywhere after the host (e.g. in a query value) must be
    * written `%40`. IPv6 hosts go in brackets (`[::1]`); a percent-encoded path as host
-   * (`%2Fvar%2Frun%2Fpostgresql`) is a Unix-socket directory; one host only. See {@link URL_QUERY_PARAMETERS} for the accepted query parameters.
+   * (`%2Fvar%2Frun%2Fpostgresql`) is a Unix-socket directory. Several hosts, each with its own
+   * port, are separated by commas (`postgres://u@h1:5432,h2:5433/app?target_session_attrs=read-write`):
+   * see `hosts` and `targetSessionAttrs`. See {@link URL_QUERY_PARAMETERS} for the accepted query parameters.
    * Fields given next to `url` override the URL's values.
    */
   url?: string;
@@ -270,6 +320,38 @@ export interface DatabaseOptions {
    * `pooler` (`auto`, `transaction`, `session`, `none`).
    */
   pooler?: PoolerMode;
+  /**
+   * Server backends: several servers to try in order for each new connection (libpq's multi-host
+   * connection strings; the URL form is `postgres://u@h1:5432,h2:5433/app`). Each entry's `port`
+   * defaults to `port`, else 5432 (26257 for CockroachDB). Which host a connection keeps is
+   * `targetSessionAttrs`'s choice. Not together with `host`. See docs/scaling.md.
+   */
+  hosts?: readonly HostOption[];
+  /**
+   * Server backends: which host of `hosts` a new connection keeps, libpq's `target_session_attrs`
+   * (see {@link TargetSessionAttrs}). Default: `PGTARGETSESSIONATTRS` (postgres only), else
+   * `"any"`. With `"read-write"` (or `"primary"`) and several hosts, a `db.transaction` whose
+   * connection was lost before COMMIT was sent is run again (on whichever host is the primary by
+   * then). URL: `target_session_attrs`.
+   */
+  targetSessionAttrs?: TargetSessionAttrs;
+  /**
+   * Server backends: read replicas. Reads built by tablekit outside a transaction (`select`,
+   * `selectOne`, `count`, table streams, and the Table and KVStore reads) go to the replicas in
+   * turn; writes, raw SQL and everything inside a transaction go to the primary. A replica that
+   * cannot be reached, or lags more than `maxReplicaLagMs`, is skipped (the read goes to the
+   * primary). `db.primary(fn)` sends the reads of `fn` to the primary (read-your-writes). Each
+   * entry is a URL of the same backend (fields given next to `url`, except the hosts, apply to it
+   * too) or `{ host, port }` sharing everything else with the primary. On CockroachDB the same
+   * option means follower reads instead (see docs/scaling.md). URL: `replicas=h2:5432,h3:5432`.
+   */
+  replicas?: readonly ReplicaOption[];
+  /**
+   * Server backends: the most a replica may lag behind the primary (replay delay, in ms) and
+   * still serve reads; a replica lagging more is skipped until it catches up. Checked at most
+   * once a second per replica. Default 0 = no bound. URL: `max_replica_lag` (ms).
+   */
+  maxReplicaLagMs?: number;
   /** SQLite `busy_timeout`, in ms. Default 5 000. */
   busyTimeoutMs?: number;
   /**
@@ -315,10 +397,18 @@ export interface SqliteConfig {
 export interface ServerConfig {
   /** `"postgres"` or `"cockroachdb"`. */
   readonly dialect: "postgres" | "cockroachdb";
-  /** Host name, IP address (IPv6 without brackets) or Unix-socket directory (starts with `/`). */
+  /** Host name, IP address (IPv6 without brackets) or Unix-socket directory (starts with `/`); the first of `hosts`. */
   readonly host: string;
-  /** Port, 1..65535. */
+  /** Port, 1..65535; the first host's. */
   readonly port: number;
+  /** Every host to try, in order, when more than one was given (absent for one host). */
+  readonly hosts?: readonly HostPort[];
+  /** libpq's `target_session_attrs`, when not `"any"`. */
+  readonly targetSessionAttrs?: TargetSessionAttrs;
+  /** The read replicas (or, on CockroachDB, the follower-read setting), when given. */
+  readonly replicas?: readonly ServerConfig[];
+  /** The replica lag bound in ms, when given (> 0). */
+  readonly maxReplicaLagMs?: number;
   /** Database name. */
   readonly database: string;
   /** User name. */
@@ -412,6 +502,13 @@ interface UrlParams {
   keepAlive?: boolean;
   keepAliveInitialDelayMs?: number;
   pooler?: string;
+  ssl?: boolean;
+  targetSessionAttrs?: string;
+  /** libpq's `host` and `port` parameters (comma-separated lists), which replace the URL's hosts. */
+  hosts?: { host: string | undefined; port: number | undefined }[];
+  ports?: (number | undefined)[];
+  replicas?: { host: string | undefined; port: number | undefined }[];
+  maxReplicaLagMs?: number;
 }
 
 type ParsedUrl =
@@ -419,8 +516,8 @@ type ParsedUrl =
   | {
       readonly family: "server";
       readonly dialect: "postgres" | "cockroachdb";
-      readonly host: string | undefined;
-      readonly port: number | undefined;
+      /** The hosts in order (one entry, possibly empty, for a single host). */
+      readonly hosts: readonly { host: string | undefined; port: number | undefined }[];
       readonly user: string | undefined;
       readonly password: string | undefined;
       readonly database: string | undefined;
@@ -548,8 +645,27 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
   const path = question === -1 ? tail : tail.slice(0, question);
   const query = question === -1 ? "" : tail.slice(question + 1);
 
-  // Host and port. Never echo them: with an unencoded "/" in a password they may hold part of it.
-  if (hostport.includes(",")) urlError(source, raw, "multiple hosts are not supported", secrets);
+  // Hosts and ports. Never echo them: with an unencoded "/" in a password they may hold part of it.
+  const hosts = hostport.split(",").map((item) => parseHostPort(item, source, raw, secrets));
+  // Database: one path segment.
+  let database: string | undefined;
+  const encodedDatabase = path.startsWith("/") ? path.slice(1) : path;
+  if (encodedDatabase.includes("/")) {
+    urlError(source, raw, 'the database name must be a single path segment (percent-encode "/" as %2F)', secrets);
+  }
+  if (encodedDatabase.length > 0) database = decodePart(source, raw, encodedDatabase, "database name", secrets);
+
+  const params = parseQuery(query, raw, source, secrets);
+  const listed = params.hosts ?? hosts;
+  if (params.ports !== undefined && params.ports.length !== 1 && params.ports.length !== listed.length) {
+    urlError(source, raw, `port lists ${params.ports.length} ports for ${listed.length} hosts; give one port, or one per host`, secrets);
+  }
+  const withPorts = params.ports === undefined ? listed : listed.map((h, i) => ({ host: h.host, port: params.ports![params.ports!.length === 1 ? 0 : i] ?? h.port }));
+  return { family: "server", dialect, hosts: withPorts, user, password, database, params };
+}
+
+/** One `host[:port]` (or `[IPv6][:port]`) of a URL's host list; either part may be empty. */
+function parseHostPort(hostport: string, source: string, raw: string, secrets: readonly string[]): { host: string | undefined; port: number | undefined } {
   let encodedHost: string;
   let portText: string | undefined;
   if (hostport.startsWith("[")) {
@@ -576,17 +692,7 @@ function parseServerUrl(raw: string, schemeLength: number, dialect: "postgres" |
       urlError(source, raw, "the port must be an integer from 1 to 65535", secrets);
     }
   }
-
-  // Database: one path segment.
-  let database: string | undefined;
-  const encodedDatabase = path.startsWith("/") ? path.slice(1) : path;
-  if (encodedDatabase.includes("/")) {
-    urlError(source, raw, 'the database name must be a single path segment (percent-encode "/" as %2F)', secrets);
-  }
-  if (encodedDatabase.length > 0) database = decodePart(source, raw, encodedDatabase, "database name", secrets);
-
-  const params = parseQuery(query, raw, source, secrets);
-  return { family: "server", dialect, host, port, user, password, database, params };
+  return { host, port };
 }
 
 function parseQuery(query: string, raw: string, source: string, secrets: string[]): UrlParams {
@@ -659,6 +765,39 @@ function parseQuery(query: string, raw: string, source: string, secrets: string[
       case "pooler":
         params.pooler = value;
         break;
+      case "target_session_attrs":
+        if (!(TARGET_SESSION_ATTRS as readonly string[]).includes(value)) {
+          urlError(source, raw, `target_session_attrs must be one of ${TARGET_SESSION_ATTRS.join(", ")}, got "${value}"`, secrets);
+        }
+        params.targetSessionAttrs = value;
+        break;
+      case "host":
+        // libpq: `?host=/var/run/postgresql` (a socket directory) or `?host=h1,h2`, replacing the URL's hosts.
+        params.hosts = value.split(",").map((h) => ({ host: h.length > 0 ? h : undefined, port: undefined }));
+        break;
+      case "port":
+        params.ports = value.split(",").map((text) => {
+          if (text.length === 0) return undefined;
+          const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+          if (!Number.isInteger(port) || port < 1 || port > 65535) urlError(source, raw, "the port must be an integer from 1 to 65535", secrets);
+          return port;
+        });
+        break;
+      case "ssl":
+        // node-postgres's `ssl=true`: TLS with the certificate and host name verified (sslmode
+        // verify-full); `ssl=false` turns TLS off. An explicit sslmode wins.
+        if (!["true", "1", "false", "0"].includes(value)) urlError(source, raw, `ssl must be true or false (or use sslmode), got "${value}"`, secrets);
+        params.ssl = value === "true" || value === "1";
+        break;
+      case "replicas":
+        // host[:port] items separated by commas, as in the URL's host list.
+        params.replicas = value.split(",").filter((item) => item.length > 0).map((item) => parseHostPort(item, source, raw, secrets));
+        break;
+      case "max_replica_lag": {
+        if (!/^\d+$/.test(value)) urlError(source, raw, `max_replica_lag must be a non-negative integer number of milliseconds, got "${value}"`, secrets);
+        params.maxReplicaLagMs = Number(value);
+        break;
+      }
       case "min_connections":
       case "max_connections": {
         if (!/^\d+$/.test(value)) urlError(source, raw, `${key} must be a non-negative integer, got "${value}"`, secrets);
@@ -799,6 +938,29 @@ function validateFields(options: DatabaseOptions): void {
   if (options.readonly !== undefined && typeof options.readonly !== "boolean") {
     throw new ConfigError(`readonly must be a boolean, got ${describeValue(options.readonly)}`);
   }
+  if (options.hosts !== undefined) {
+    if (!Array.isArray(options.hosts) || options.hosts.length === 0) throw new ConfigError("hosts must be a non-empty array of { host, port? }");
+    options.hosts.forEach((entry: unknown, i) => {
+      if (typeof entry !== "object" || entry === null) throw new ConfigError(`hosts[${i}] must be an object { host, port? }, got ${describeValue(entry)}`);
+      for (const key of Object.keys(entry)) if (key !== "host" && key !== "port") throw new ConfigError(`hosts[${i}] has an unknown field ${JSON.stringify(key)}; the fields are host and port`);
+      const { host, port } = entry as { host?: unknown; port?: unknown };
+      if (host === undefined) throw new ConfigError(`hosts[${i}].host is missing`);
+      checkString(`hosts[${i}].host`, host, true);
+      checkInteger(`hosts[${i}].port`, port, 1, 65535);
+    });
+  }
+  checkOneOf("targetSessionAttrs", options.targetSessionAttrs, TARGET_SESSION_ATTRS);
+  if (options.replicas !== undefined) {
+    if (!Array.isArray(options.replicas)) throw new ConfigError("replicas must be an array of URLs or { host, port? }");
+    options.replicas.forEach((entry: unknown, i) => {
+      if (typeof entry === "string") return;
+      if (typeof entry !== "object" || entry === null) throw new ConfigError(`replicas[${i}] must be a URL or { host, port? }, got ${describeValue(entry)}`);
+      for (const key of Object.keys(entry)) if (key !== "host" && key !== "port") throw new ConfigError(`replicas[${i}] has an unknown field ${JSON.stringify(key)}; the fields are host and port (or give a URL)`);
+      checkString(`replicas[${i}].host`, (entry as { host?: unknown }).host ?? "", true);
+      checkInteger(`replicas[${i}].port`, (entry as { port?: unknown }).port, 1, 65535);
+    });
+  }
+  checkInteger("maxReplicaLagMs", options.maxReplicaLagMs, 0, MAX_TIMEOUT_MS);
 }
 
 /** Whether `host` is a loopback address or a Unix-socket directory (where TLS is pointless). */
@@ -860,11 +1022,12 @@ export function resolveConfig(
 
   validateFields(options);
   const { dialect } = options;
+  const givenHost = options.host ?? options.hosts?.[0]?.host;
   const wantsServer = dialect === "postgres" || dialect === "cockroachdb";
 
   if (options.filename !== undefined) {
     if (options.url !== undefined) throw new ConfigError("Give either url or filename, not both");
-    if (options.host !== undefined) throw new ConfigError("Give either host or filename, not both");
+    if (givenHost !== undefined) throw new ConfigError("Give either host or filename, not both");
     if (wantsServer) throw new ConfigError(`filename is for SQLite, but dialect is "${dialect}"`);
     return sqliteConfig(options, options.filename);
   }
@@ -872,7 +1035,7 @@ export function resolveConfig(
   let parsed: ParsedUrl | undefined;
   if (options.url !== undefined) {
     parsed = parseUrl(options.url, "url");
-  } else if (options.host === undefined) {
+  } else if (givenHost === undefined) {
     const envUrl = nonEmpty(env["DATABASE_URL"]?.trim());
     if (envUrl !== undefined) {
       const fromEnv = parseUrl(envUrl, "DATABASE_URL");
@@ -883,10 +1046,10 @@ export function resolveConfig(
 
   if (parsed?.family === "sqlite") {
     if (wantsServer) throw new ConfigError(`The URL is a SQLite URL, but dialect is "${dialect}"`);
-    if (options.host !== undefined) throw new ConfigError("host cannot be combined with a SQLite URL");
+    if (givenHost !== undefined) throw new ConfigError("host cannot be combined with a SQLite URL");
     return sqliteConfig(options, parsed.filename, parsed.readonly);
   }
-  if (parsed === undefined && options.host === undefined && !wantsServer) {
+  if (parsed === undefined && givenHost === undefined && !wantsServer) {
     return sqliteConfig(options, DEFAULT_SQLITE_FILENAME);
   }
   if (dialect === "sqlite") {
@@ -898,7 +1061,41 @@ export function resolveConfig(
       `readonly is supported for SQLite only; for ${serverDialect} use a role without write privileges or default_transaction_read_only`,
     );
   }
-  return serverConfig(options, serverDialect, parsed, env);
+  const replicas = replicaConfigs(options, serverDialect, parsed, env);
+  return serverConfig(options, serverDialect, parsed, env, replicas);
+}
+
+/** Fields of the primary's options that replicas do not inherit (they name the primary or the topology). */
+const NOT_INHERITED = new Set(["url", "host", "hosts", "port", "replicas", "maxReplicaLagMs", "targetSessionAttrs", "dialect"]);
+
+/**
+ * The replicas' configs: a URL entry is parsed like `url` (it must name the same backend) with the
+ * primary's other fields applied to it; a `{ host, port }` entry (or the URL's `replicas=h:p,…`)
+ * is the primary's config on another host. Replicas keep any host (`target_session_attrs`
+ * `any`, unless a replica URL says otherwise); `PGTARGETSESSIONATTRS` does not apply to them.
+ */
+function replicaConfigs(
+  options: DatabaseOptions,
+  dialect: "postgres" | "cockroachdb",
+  parsed: Extract<ParsedUrl, { family: "server" }> | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConfig[] | undefined {
+  const entries: readonly ReplicaOption[] | undefined = options.replicas ?? parsed?.params.replicas?.map((r) => ({ host: r.host ?? "localhost", ...(r.port === undefined ? {} : { port: r.port }) }));
+  if (entries === undefined) return undefined;
+  const inherited: DatabaseOptions = {};
+  for (const [key, value] of Object.entries(options)) if (!NOT_INHERITED.has(key)) (inherited as Record<string, unknown>)[key] = value;
+  const replicaEnv = { ...env, PGTARGETSESSIONATTRS: undefined };
+  return entries.map((entry, i) => {
+    if (typeof entry === "string") {
+      const replica = parseUrl(entry, `replicas[${i}]`);
+      if (replica.family !== "server" || replica.dialect !== dialect) {
+        throw new ConfigError(`replicas[${i}] must be a ${dialect === "cockroachdb" ? "cockroachdb://" : "postgres://"} URL like the primary's`);
+      }
+      return serverConfig(inherited, dialect, replica, replicaEnv);
+    }
+    const base = parsed === undefined ? undefined : { ...parsed, params: { ...parsed.params, targetSessionAttrs: undefined, replicas: undefined, maxReplicaLagMs: undefined } };
+    return serverConfig({ ...inherited, host: entry.host, ...(entry.port === undefined ? {} : { port: entry.port }) }, dialect, base, replicaEnv);
+  });
 }
 
 function sqliteConfig(options: DatabaseOptions, filename: string, urlReadonly?: boolean): SqliteConfig {
@@ -932,11 +1129,29 @@ function serverConfig(
   dialect: "postgres" | "cockroachdb",
   parsed: Extract<ParsedUrl, { family: "server" }> | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  replicas?: readonly ServerConfig[],
 ): ServerConfig {
   const params = parsed?.params ?? {};
   const cockroach = dialect === "cockroachdb";
-  const host = options.host ?? parsed?.host ?? "localhost";
-  const port = options.port ?? parsed?.port ?? (cockroach ? COCKROACH_PORT : POSTGRES_PORT);
+  if (options.hosts !== undefined && options.host !== undefined) throw new ConfigError("Give either host or hosts, not both");
+  const defaultPort = options.port ?? (cockroach ? COCKROACH_PORT : POSTGRES_PORT);
+  // Fields override the URL: `host` (with `port`) replaces the URL's hosts, `hosts` too; a lone
+  // `port` applies to every URL host that has none of its own.
+  const hosts: HostPort[] =
+    options.hosts !== undefined
+      ? options.hosts.map((h) => ({ host: h.host, port: h.port ?? defaultPort }))
+      : options.host !== undefined
+        ? [{ host: options.host, port: defaultPort }]
+        : (parsed?.hosts ?? [{ host: undefined, port: undefined }]).map((h) => ({
+            host: h.host ?? "localhost",
+            port: options.port ?? h.port ?? (cockroach ? COCKROACH_PORT : POSTGRES_PORT),
+          }));
+  const { host, port } = hosts[0]!;
+  const targetSessionAttrs = options.targetSessionAttrs ?? params.targetSessionAttrs ?? (cockroach ? undefined : nonEmpty(env["PGTARGETSESSIONATTRS"])) ?? "any";
+  if (!(TARGET_SESSION_ATTRS as readonly string[]).includes(targetSessionAttrs)) {
+    throw new ConfigError(`Invalid target_session_attrs ${JSON.stringify(targetSessionAttrs)} in PGTARGETSESSIONATTRS; valid values: ${TARGET_SESSION_ATTRS.join(", ")}`);
+  }
+  const maxReplicaLagMs = options.maxReplicaLagMs ?? params.maxReplicaLagMs ?? 0;
   const user = options.user ?? parsed?.user ?? (cockroach ? "root" : (nonEmpty(env["PGUSER"]) ?? "postgres"));
   const database = options.database ?? parsed?.database ?? (cockroach ? "defaultdb" : user);
   const password =
@@ -947,7 +1162,7 @@ function serverConfig(
   const sslrootcert = options.sslrootcert ?? params.sslrootcert ?? fromEnv("PGSSLROOTCERT");
   const systemRoots = sslrootcert === "system";
   const envSslmode = fromEnv("PGSSLMODE");
-  const sslmode = options.sslmode ?? params.sslmode ?? envSslmode ?? (systemRoots ? "verify-full" : isLocalHost(host) ? "disable" : "prefer");
+  const sslmode = options.sslmode ?? params.sslmode ?? (params.ssl === undefined ? undefined : params.ssl ? "verify-full" : "disable") ?? envSslmode ?? (systemRoots ? "verify-full" : hosts.every((h) => isLocalHost(h.host)) ? "disable" : "prefer");
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
     const where = options.sslmode === undefined && params.sslmode === undefined ? "PGSSLMODE" : "the URL";
     throw new ConfigError(`Invalid sslmode ${JSON.stringify(sslmode)} in ${where}; valid modes: ${SSL_MODES.join(", ")}`);
@@ -989,6 +1204,10 @@ function serverConfig(
     dialect,
     host,
     port,
+    ...(hosts.length > 1 ? { hosts: Object.freeze(hosts.map((h) => Object.freeze(h))) } : {}),
+    ...(targetSessionAttrs === "any" ? {} : { targetSessionAttrs: targetSessionAttrs as TargetSessionAttrs }),
+    ...(replicas === undefined ? {} : { replicas: Object.freeze([...replicas]) }),
+    ...(maxReplicaLagMs > 0 ? { maxReplicaLagMs } : {}),
     database,
     user,
     sslmode: sslmode as SslMode,
@@ -1036,9 +1255,10 @@ function serverConfig(
  */
 export function describeConfig(config: ResolvedConfig): string {
   if (config.dialect === "sqlite") return `sqlite:${config.filename}${config.readonly ? "?mode=ro" : ""}`;
-  const { host } = config;
-  const shownHost = host.startsWith("/") ? encodeURIComponent(host) : host.includes(":") ? `[${host}]` : host;
-  return `${config.dialect}://${encodeURIComponent(config.user)}@${shownHost}:${config.port}/${encodeURIComponent(config.database)}`;
+  const shown = (config.hosts ?? [{ host: config.host, port: config.port }])
+    .map(({ host, port }) => `${host.startsWith("/") ? encodeURIComponent(host) : host.includes(":") ? `[${host}]` : host}:${port}`)
+    .join(",");
+  return `${config.dialect}://${encodeURIComponent(config.user)}@${shown}/${encodeURIComponent(config.database)}`;
 }
 
 function readTlsFile(option: "sslrootcert" | "sslcert" | "sslkey", path: string): Buffer {
@@ -1120,12 +1340,13 @@ function tlsFiles(config: ServerConfig, home: string): { root?: string; cert?: s
  *
  * @param config - A resolved server config.
  * @param home - The home directory for libpq's default files. Default: `HOME`, else the account's.
+ * @param host - The host connected to (multi-host configs): the name verify-full checks. Default `config.host`.
  * @returns `false` or Node TLS connection options.
  * @throws {ConfigError} When a file is missing or unreadable, the key is group/world-accessible
  *   or cannot be decrypted with `sslpassword`, or `verify-ca` has no root certificate. Messages
  *   name the option and the path, never a file's contents or the passphrase.
  */
-export function tlsOptions(config: ServerConfig, home: string = homeDirectory()): false | ConnectionOptions {
+export function tlsOptions(config: ServerConfig, home: string = homeDirectory(), host: string = config.host): false | ConnectionOptions {
   if (config.sslmode === "disable") return false;
   const files = tlsFiles(config, home);
   const options: ConnectionOptions = {};
@@ -1143,8 +1364,8 @@ export function tlsOptions(config: ServerConfig, home: string = homeDirectory())
     options.rejectUnauthorized = false;
   }
   if (config.sslmode === "verify-full") {
-    if (isIP(config.host) === 0) options.servername = config.host;
-    else options.host = config.host;
+    if (isIP(host) === 0) options.servername = host;
+    else options.host = host;
   }
   if (files.cert !== undefined && files.key !== undefined) {
     options.cert = readTlsFile("sslcert", files.cert);
@@ -1187,19 +1408,20 @@ export type ConnectionAttempt = false | ConnectionOptions;
  *
  * @param config - A resolved server config.
  * @param home - The home directory for libpq's default files (see {@link tlsOptions}).
+ * @param host - The host connected to (multi-host configs): its name is the one verify-full checks. Default `config.host`.
  * @returns One or two attempts.
  * @throws {ConfigError} As {@link tlsOptions}.
  */
-export function connectionAttempts(config: ServerConfig, home: string = homeDirectory()): readonly ConnectionAttempt[] {
-  const socket = config.host.startsWith("/");
+export function connectionAttempts(config: ServerConfig, home: string = homeDirectory(), host: string = config.host): readonly ConnectionAttempt[] {
+  const socket = host.startsWith("/");
   switch (config.sslmode) {
     case "disable":
       return [false];
     case "allow":
-      return socket ? [false] : [false, tlsOptions(config, home)];
+      return socket ? [false] : [false, tlsOptions(config, home, host)];
     case "prefer":
-      return socket ? [false] : [tlsOptions(config, home), false];
+      return socket ? [false] : [tlsOptions(config, home, host), false];
     default:
-      return [tlsOptions(config, home)];
+      return [tlsOptions(config, home, host)];
   }
 }

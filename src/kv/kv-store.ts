@@ -391,10 +391,14 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * Runs one of the store's own statements (from {@link KvSql}: native placeholders, parameters
    * that are keys, JSON text, numbers and null) on the store's Database, or on `on` (a transaction
    * of a batch), without `execute`'s per-call checks. `params` must be a fresh array.
+   *
+   * `read`: a read replicas may serve (scan, keys, count, all). Point reads and loadAll stay on
+   * the primary: they fill the cache, which must never hold a value older than this process's
+   * own writes.
    */
-  #run(sql: string, params: unknown[], on: Queryable = this.#db, single = false): Promise<QueryResult> {
+  #run(sql: string, params: unknown[], on: Queryable = this.#db, single = false, read = false): Promise<QueryResult> {
     try {
-      const result = on[runOwnStatement](sql, params, single);
+      const result = on[runOwnStatement](sql, params, single, read);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       // A statement that ran synchronously fails synchronously; callers (and the sequencer's
@@ -545,13 +549,13 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
 
   async #allRows(): Promise<Row[]> {
     this.#checkOpen();
-    return (await this.#whole(() => this.#run(this.#sql.all, [Date.now()]))).rows;
+    return (await this.#whole(() => this.#run(this.#sql.all, [Date.now()], this.#db, false, true))).rows;
   }
 
   /** Number of keys (expired ones excluded). */
   async size(): Promise<number> {
     this.#checkOpen();
-    const { rows } = await this.#whole(() => this.#run(this.#sql.count, [Date.now()]));
+    const { rows } = await this.#whole(() => this.#run(this.#sql.count, [Date.now()], this.#db, false, true));
     return Number(rows[0]?.["n"] ?? 0);
   }
 
@@ -559,7 +563,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   async keys(): Promise<string[]> {
     this.#checkOpen();
     if (this.#ring?.hashesNames === true) return (await this.#allRows()).map((row) => this.#unsealRow(row)[0]);
-    const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()]));
+    const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()], this.#db, false, true));
     return rows.map((row) => row["key"] as string);
   }
 
@@ -613,7 +617,7 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
     for (;;) {
       this.#checkOpen();
       const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
-      const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()]);
+      const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()], this.#db, false, true);
       for (const row of rows) {
         const [key, text] = this.#unsealRow(row);
         yield [key, decodeValue(text) as V];

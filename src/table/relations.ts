@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { executeRead } from "../queryable.js";
 import type { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
 import { IdentifierError, ValidationError } from "../errors/errors.js";
@@ -373,7 +374,7 @@ async function loadOne(db: Database, plan: IncludePlan, parents: Row[]): Promise
   const values = [...keys.values()];
   for (let start = 0; start < values.length; start += IN_LIST_CHUNK) {
     const chunk = values.slice(start, start + IN_LIST_CHUNK);
-    const rows = plan.kind === "manyToMany" ? await db.execute(joinQuery(db, plan, chunk)) : await db.select(plan.target.name, {
+    const rows = plan.kind === "manyToMany" ? await db[executeRead](joinQuery(db, plan, chunk)) : await db.select(plan.target.name, {
       where: plan.where === undefined ? { [plan.childKey]: { in: chunk } } : { AND: [plan.where, { [plan.childKey]: { in: chunk } }] },
       ...(plan.orderBy === undefined ? {} : { orderBy: plan.orderBy }),
       ...(plan.fetch === undefined ? {} : { columns: plan.fetch }),

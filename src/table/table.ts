@@ -6,6 +6,7 @@
  * @module
  */
 import { Database } from "../database.js";
+import { executeRead } from "../queryable.js";
 import type { Row } from "../dialect/dialect.js";
 import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
@@ -709,7 +710,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     if (problems.length > 0) throw new ValidationError(`Invalid getOrCreate filter for table ${formatForMessage(this.name)}: ${problems.map((p) => p.path[1]).join(", ")} must be column values`, problems);
     checkData(meta, where, "getOrCreate where");
     checkData(meta, defaults, "getOrCreate defaults");
-    const find = () => this.db.selectOne<Row>(this.name, meta.visible === undefined ? { where: where as Where } : { where: where as Where, columns: meta.visible });
+    // On the primary: a replica that lags would miss the row the insert below then conflicts with.
+    const find = () => this.db.primary(() => this.db.selectOne<Row>(this.name, meta.visible === undefined ? { where: where as Where } : { where: where as Where, columns: meta.visible }));
     const existing = await find();
     if (existing !== null) return { row: existing as never, created: false };
     const data = await this.#input(meta, { ...(defaults as Row), ...(where as Row) }, "getOrCreate data");
@@ -789,7 +791,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
     const filter = whereFragment(dialectOf(this.db), options["where"], meta.context);
-    const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, limit + 1));
+    const rows = await this.db[executeRead]<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, limit + 1));
     const more = rows.length > limit;
     if (more) rows.length = limit;
     const last = takeKeys(terms, rows);
@@ -828,7 +830,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
     let values: unknown[] | undefined;
     for (;;) {
-      const rows = await this.db.execute<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, batchSize));
+      const rows = await this.db[executeRead]<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, batchSize));
       if (rows.length === 0) return;
       values = takeKeys(terms, rows);
       await this.#finish(rows, plans, sel);

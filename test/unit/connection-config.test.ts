@@ -634,10 +634,10 @@ describe("resolveConfig: errors", () => {
     const accepted = `accepted: ${URL_QUERY_PARAMETERS.join(", ")}`;
     expect(URL_QUERY_PARAMETERS).toEqual(expect.arrayContaining(["sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "passfile", "password"]));
     expect(errorMessage("postgres://u:hunter2@h/db?sslmode=require&foo=1")).toBe(
-      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "pooler"? ${accepted}`,
+      `Invalid url postgres://u:***@h/db?sslmode=require&foo=***: unknown query parameter "foo"; did you mean "host"? ${accepted}`,
     );
-    expect(errorMessage("postgres://h/db?password=hunter2&host=x")).toBe(
-      `Invalid url postgres://h/db?password=***&host=***: unknown query parameter "host"; did you mean "pooler"? ${accepted}`,
+    expect(errorMessage("postgres://h/db?password=hunter2&hots=x")).toBe(
+      `Invalid url postgres://h/db?password=***&hots=***: unknown query parameter "hots"; did you mean "host"? ${accepted}`,
     );
     expect(errorMessage("postgres://h/db?sslmdoe=require")).toContain('unknown query parameter "sslmdoe"; did you mean "sslmode"?');
     expect(errorMessage("postgres://h/db?connectTimeoutMs=5")).toContain('did you mean "connect_timeout"?');
@@ -652,7 +652,7 @@ describe("resolveConfig: errors", () => {
   });
 
   it("every listed URL parameter is parsed (the list and the parser agree)", () => {
-    const values: Record<string, string> = { sslmode: "require", pooler: "transaction" };
+    const values: Record<string, string> = { sslmode: "require", pooler: "transaction", target_session_attrs: "read-write" };
     for (const key of URL_QUERY_PARAMETERS) {
       const query = `${key}=${values[key] ?? "1"}`;
       const extra = key === "sslcert" ? "&sslkey=k" : key === "sslkey" ? "&sslcert=c" : "";
@@ -721,8 +721,8 @@ describe("resolveConfig: errors", () => {
 
   it("rejects other malformed server URLs", () => {
     expect(errorMessage("postgres://h/db/extra")).toBe('Invalid url postgres://h/db/extra: the database name must be a single path segment (percent-encode "/" as %2F)');
-    expect(errorMessage("postgres://h1,h2/db")).toBe("Invalid url postgres://h1,h2/db: multiple hosts are not supported");
-    expect(errorMessage("postgres://h1:5432,h2:5433/db")).toBe("Invalid url postgres://h1:5432,h2:5433/db: multiple hosts are not supported");
+    expect(errorMessage("postgres://h1,h2:0/db")).toBe("Invalid url postgres://h1,h2:0/db: the port must be an integer from 1 to 65535");
+    expect(errorMessage("postgres://h1,fe80::1/db")).toBe("Invalid url postgres://h1,fe80::1/db: IPv6 addresses must be written in brackets, e.g. [::1]");
     expect(errorMessage("postgres://fe80::1/db")).toBe("Invalid url postgres://fe80::1/db: IPv6 addresses must be written in brackets, e.g. [::1]");
     expect(errorMessage("postgres://[::1/db")).toBe("Invalid url postgres://[::1/db: unterminated [IPv6 address]");
     expect(errorMessage("postgres://[::1]x/db")).toBe("Invalid url postgres://[::1]x/db: unexpected text after the [IPv6 address]");

@@ -21,6 +21,12 @@
  * Nothing is remembered between connections: each new pooled connection decides anew (a server
  * may turn TLS on or off; see docs/decisions.md).
  *
+ * Several hosts (libpq's multi-host connection strings): the hosts are tried in order, each with
+ * its own sslmode attempts and its own connectTimeoutMs (as libpq's connect_timeout, per host);
+ * with a `target_session_attrs` other than `any`, a connected session is checked
+ * (host-selection.ts) and closed when it is the wrong kind, and the next host is tried. The pool's
+ * client object is the one that ends up connected, whichever host that is.
+ *
  * This relies on pg 8's Client internals (`_connect`, `connection`, `_connecting`, …); the live
  * tests in test/postgres/tls-modes.test.ts exercise every path.
  *
@@ -28,17 +34,25 @@
  */
 import type { EventEmitter } from "node:events";
 import pg from "pg";
-import type { ConnectionAttempt, ServerConfig } from "../../config/connection-config.js";
+import type { ConnectionAttempt, HostPort, ServerConfig } from "../../config/connection-config.js";
 import { ConfigError, ConnectionError } from "../../errors/errors.js";
 import { mapPostgresError } from "../../errors/map-error.js";
 import { connectFailureMessage } from "../../errors/connection-hints.js";
+import { checkSession, describeCheck, hostLabel, hostsOf, passesFor } from "./host-selection.js";
 
 type Callback = (error: Error | null, client?: unknown) => void;
 
 /** The parts of pg 8's Client this class resets between attempts. */
 interface ClientInternals {
   connection: EventEmitter & { stream: { destroy(): void; once(event: string, listener: () => void): unknown } };
-  connectionParameters: { ssl: unknown; password: unknown };
+  connectionParameters: { ssl: unknown; password: unknown; host: string; port: number };
+  host: string;
+  port: number;
+  readyForQuery: boolean;
+  hasExecuted: boolean;
+  _txStatus: unknown;
+  _queryQueue: unknown[];
+  _sentQueryQueue: unknown[];
   password: unknown;
   ssl: unknown;
   saslSession: unknown;
@@ -67,10 +81,10 @@ const noop = (): void => undefined;
 export interface ConnectingClientOptions {
   /** The resolved config (for the sslmode and the secrets to scrub from errors). */
   readonly config: ServerConfig;
-  /** The attempts, in order (see `connectionAttempts`). */
-  readonly attempts: readonly ConnectionAttempt[];
-  /** The password for a new connection (called when the server asks for one), or undefined for none. */
-  readonly password: () => string | undefined;
+  /** The attempts for a host, in order (see `connectionAttempts`). */
+  readonly attempts: (host: string) => readonly ConnectionAttempt[];
+  /** The password for a new connection to `target` (called when the server asks for one), or undefined for none. */
+  readonly password: (target: HostPort) => string | undefined;
 }
 
 function hideKey(ssl: ConnectionAttempt): void {
@@ -86,25 +100,120 @@ function hideKey(ssl: ConnectionAttempt): void {
  * @returns A subclass of `pg.Client`.
  */
 export function connectingClientClass(options: ConnectingClientOptions): typeof pg.Client {
-  const { config, attempts } = options;
+  const { config } = options;
   const secrets = (): (string | undefined)[] => [config.password, config.sslpassword];
+  const hosts = hostsOf(config);
+  const attrs = config.targetSessionAttrs ?? "any";
+  const passes = passesFor(attrs);
+  // pg calls the password function with its connection parameters, whose host and port are
+  // those of the host being connected to (set for each host below).
+  const password = (parameters?: { host?: string; port?: number }): string | undefined =>
+    options.password({ host: parameters?.host ?? config.host, port: Number(parameters?.port ?? config.port) });
 
   return class ConnectingClient extends pg.Client {
     readonly #settings: pg.ClientConfig;
 
     constructor(settings: pg.ClientConfig = {}) {
-      const first = attempts[0] ?? false;
+      const first = options.attempts(hosts[0]!.host)[0] ?? false;
       // pg reads PGSSLNEGOTIATION from the environment; libpq's default ("postgres") is what the
       // attempts implement, whatever the environment says.
       // connectTimeoutMs bounds opening the connection (all attempts); the pool's own timeout is
       // off, as it would also bound the wait for a free connection (acquireTimeoutMs's job).
-      const full = { ...settings, connectionTimeoutMillis: config.connectTimeoutMs, ssl: first, sslnegotiation: "postgres", password: options.password } as pg.ClientConfig;
+      const full = { ...settings, connectionTimeoutMillis: config.connectTimeoutMs, ssl: first, sslnegotiation: "postgres", password, host: hosts[0]!.host, port: hosts[0]!.port } as pg.ClientConfig;
       super(full);
       this.#settings = full;
     }
 
-    /** Overrides pg's internal connect: one attempt after another, as libpq makes them. */
+    /**
+     * Overrides pg's internal connect: the hosts in order (in one or two passes, see
+     * host-selection.ts), and for each host the attempts libpq makes for its sslmode.
+     */
     _connect(callback: Callback): void {
+      const failures: string[] = [];
+      /** The SQLSTATE of each host's failure (undefined for a wrong kind of session or a socket error). */
+      const codes: (string | undefined)[] = [];
+      let lastError: Error | undefined;
+      let pass = 0;
+      let hostIndex = 0;
+      const next = (): void => {
+        hostIndex++;
+        if (hostIndex >= hosts.length) {
+          hostIndex = 0;
+          pass++;
+        }
+        if (pass >= passes.length) {
+          // The same SQLSTATE everywhere (a wrong password on every host) is kept as the error's code.
+          const code = codes.length > 0 && codes.every((c) => c !== undefined && c === codes[0]) ? codes[0] : undefined;
+          callback(noServerError(describeCheck(attrs), failures, lastError, secrets(), code));
+          return;
+        }
+        const target = hosts[hostIndex]!;
+        this.#reset(options.attempts(target.host)[0] ?? false, config.connectTimeoutMs, target);
+        tryHost();
+      };
+      const tryHost = (): void => {
+        const target = hosts[hostIndex]!;
+        const check = passes[pass]!;
+        this.#connectHost(options.attempts(target.host), target, (error) => {
+          if (error !== undefined) {
+            // One host that cannot be reached, with nothing to check: its own error, as before.
+            if (hosts.length === 1 && attrs === "any") {
+              callback(error);
+              return;
+            }
+            lastError = error;
+            // The driver's own words per host; the one-host message (where, what to check) would repeat itself.
+            failures.push(`${hostLabel(target)}: ${error.cause instanceof Error ? error.cause.message : error.message}`);
+            codes.push((error as { code?: string }).code);
+            next();
+            return;
+          }
+          if (check === "any") {
+            callback(null, this);
+            return;
+          }
+          this.#check(check).then(
+            (mismatch) => {
+              if (mismatch === undefined) {
+                callback(null, this);
+                return;
+              }
+              failures.push(`${hostLabel(target)}: ${mismatch}`);
+              codes.push(undefined);
+              next();
+            },
+            (checkError: unknown) => {
+              lastError = checkError instanceof Error ? checkError : new Error(String(checkError));
+              failures.push(`${hostLabel(target)}: ${lastError.message}`);
+              codes.push(undefined);
+              next();
+            },
+          );
+        });
+      };
+      tryHost();
+    }
+
+    /**
+     * Runs the session check on the connected client, bounded by connectTimeoutMs (past it the
+     * socket is destroyed and the check fails). An "error" the client emits meanwhile (the
+     * connection broke) is not left without a listener: pg's pool listens only from its callback on.
+     */
+    async #check(check: Parameters<typeof checkSession>[1]): Promise<string | undefined> {
+      const self = this as unknown as ClientInternals;
+      this.on("error", noop);
+      const timeout = config.connectTimeoutMs;
+      const timer = timeout > 0 ? setTimeout(() => self.connection.stream.destroy(), timeout) : undefined;
+      try {
+        return await checkSession(this, check);
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+        this.off("error", noop);
+      }
+    }
+
+    /** Opens a connection to the current host: its sslmode attempts, one after another. */
+    #connectHost(attempts: readonly ConnectionAttempt[], target: HostPort, done: (error?: Error) => void): void {
       const self = this as unknown as ClientInternals;
       const connect = (pg.Client.prototype as unknown as ClientInternals)._connect;
       const timeout = self._connectionTimeoutMillis;
@@ -112,9 +221,9 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
       let index = 0;
       const attempt = (): void => {
         const progress = watch(self.connection);
-        connect.call(self, (error, client) => {
+        connect.call(self, (error) => {
           if (error === null || error === undefined) {
-            callback(null, client);
+            done();
             return;
           }
           const next = attempts[index + 1];
@@ -125,19 +234,34 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
             attempt();
             return;
           }
-          callback(asConnectionError(error, secrets(), config));
+          done(asConnectionError(error, secrets(), { ...config, host: target.host, port: target.port }));
         });
       };
       attempt();
     }
 
-    /** A fresh Connection with the next TLS setting; the failed one is silenced and destroyed. */
-    #reset(ssl: ConnectionAttempt, remainingMs: number): void {
+    /**
+     * A fresh Connection with the next TLS setting (and, when `target` is given, to another host);
+     * the previous one (failed, or connected to a host of the wrong kind) is silenced and destroyed.
+     */
+    #reset(ssl: ConnectionAttempt, remainingMs: number, target?: HostPort): void {
       const self = this as unknown as ClientInternals;
       const old = self.connection;
       old.removeAllListeners();
       old.on("error", noop);
       old.stream.destroy();
+      if (target !== undefined) {
+        self.host = target.host;
+        self.port = target.port;
+        self.connectionParameters.host = target.host;
+        self.connectionParameters.port = target.port;
+      }
+      // State a completed connection (and its session check) leaves behind.
+      self.readyForQuery = false;
+      self.hasExecuted = false;
+      self._txStatus = null;
+      self._queryQueue = [];
+      self._sentQueryQueue = [];
       hideKey(ssl);
       const s = this.#settings as pg.ClientConfig & { keepAliveInitialDelayMillis?: number };
       self.connection = new pg.Connection({
@@ -152,8 +276,8 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
       self.connectionParameters.ssl = ssl;
       // pg replaces a password function by its result (or null); a null password would make pg
       // read .pgpass through its deprecated path. Restore the function.
-      self.password = options.password;
-      self.connectionParameters.password = options.password;
+      self.password = password;
+      self.connectionParameters.password = password;
       self.saslSession = null;
       self.processID = null;
       self.secretKey = null;
@@ -163,7 +287,7 @@ export function connectingClientClass(options: ConnectingClientOptions): typeof 
       self._ended = false;
       self._ending = false;
       self._queryable = true;
-      if (Number.isFinite(remainingMs)) self._connectionTimeoutMillis = Math.max(1, Math.ceil(remainingMs));
+      self._connectionTimeoutMillis = Number.isFinite(remainingMs) && remainingMs > 0 ? Math.max(1, Math.ceil(remainingMs)) : 0;
     }
   };
 }
@@ -202,4 +326,14 @@ function asConnectionError(error: Error, secrets: readonly (string | undefined)[
   if (mapped instanceof ConfigError) return mapped;
   const message = connectFailureMessage(config, mapped.code ?? "", mapped.message);
   return new ConnectionError(message, { cause: error, code: mapped.code, detail: mapped.detail, hint: mapped.hint });
+}
+
+/**
+ * The error when no host gave a session of the wanted kind: each host and what happened there
+ * (secrets scrubbed), the last connection error as cause.
+ */
+function noServerError(wanted: string, failures: readonly string[], cause: Error | undefined, secrets: readonly (string | undefined)[], code: string | undefined): Error {
+  let message = `Could not connect to ${wanted} on any of the ${failures.length === 1 ? "host" : "hosts"}: ${failures.join("; ")}`;
+  for (const secret of secrets) if (secret !== undefined && secret.length > 0) message = message.split(secret).join("***");
+  return new ConnectionError(message, { ...(cause === undefined ? {} : { cause }), ...(code === undefined ? {} : { code }) });
 }

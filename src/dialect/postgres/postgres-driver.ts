@@ -12,7 +12,7 @@
 import pg from "pg";
 import Cursor from "pg-cursor";
 import { from as copyFrom } from "pg-copy-streams";
-import type { ServerConfig } from "../../config/connection-config.js";
+import type { HostPort, ServerConfig } from "../../config/connection-config.js";
 import { connectionAttempts } from "../../config/connection-config.js";
 import { defaultPassfile, passwordFromFile } from "../../config/pgpass.js";
 import { AmbiguousCommitError, ConnectionError, QueryTimeoutError, SchemaChangedError, TablekitError } from "../../errors/errors.js";
@@ -23,6 +23,7 @@ import { int64FromText } from "../int64.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { coalesceWrites } from "./coalesce-writes.js";
 import { connectingClientClass } from "./connecting-client.js";
+import { hostsOf } from "./host-selection.js";
 import { type Deadline, Deadlines } from "./deadlines.js";
 import { PipelinedLane, setPipelineMode } from "./pipelined-lane.js";
 
@@ -304,8 +305,8 @@ export class PostgresDriver implements Driver {
       const c = this.#config;
       // libpq's sslmode attempts and password file, per connection (see connecting-client.ts).
       // Reads the certificate files now: a missing or unusable one is a ConfigError.
-      const attempts = connectionAttempts(c);
-      const Client = connectingClientClass({ config: c, attempts, password: () => this.#password() });
+      const attempts = new Map(hostsOf(c).map((h) => [h.host, connectionAttempts(c, undefined, h.host)] as const));
+      const Client = connectingClientClass({ config: c, attempts: (host) => attempts.get(host) ?? [false], password: (target) => this.#password(target) });
       const pool = new pg.Pool({
         Client: Client as unknown as pg.PoolConfig["Client"],
         host: c.host,
@@ -354,11 +355,11 @@ export class PostgresDriver implements Driver {
    * The password of a new connection: the configured one, else (postgres dialect) the first
    * matching line of the password file (`passfile`, else ~/.pgpass), read now, as libpq does.
    */
-  #password(): string | undefined {
+  #password(target: HostPort): string | undefined {
     const c = this.#config;
     if (c.password !== undefined) return c.password;
     if (c.dialect !== "postgres") return undefined;
-    return passwordFromFile(c.passfile ?? defaultPassfile(), c);
+    return passwordFromFile(c.passfile ?? defaultPassfile(), { host: target.host, port: target.port, database: c.database, user: c.user });
   }
 
   async connect(): Promise<void> {
