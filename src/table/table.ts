@@ -882,7 +882,9 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       "updateMany", "deleteMany", "upsert", "getOrCreate", "paginate",
     ] as const;
     for (const name of methods) {
-      const original = Table.prototype[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
+      // `this`, not `Table`: tsc compiles `Table` in a static block to an alias assigned only after
+      // the class is defined (undefined here), which made the built package fail on import.
+      const original = this.prototype[name] as (this: Table, ...args: unknown[]) => Promise<unknown>;
       const recover = async (table: Table, error: unknown, args: unknown[]): Promise<unknown> => {
         if (!isStaleColumnError(error) || table.#meta === undefined) throw error;
         const inTransaction = table.#inTransaction();
@@ -899,7 +901,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       const followed = function (this: Table, ...args: unknown[]): Promise<unknown> {
         return original.apply(this, args).then(undefined, (error: unknown) => recover(this, error, args));
       };
-      Object.defineProperty(Table.prototype, name, { value: followed, writable: true, configurable: true, enumerable: false });
+      Object.defineProperty(this.prototype, name, { value: followed, writable: true, configurable: true, enumerable: false });
     }
   }
 }
