@@ -4,15 +4,13 @@
  * scope (test/docs/doc-examples.ts); a block that declares the same name shadows it. Keep this
  * list short and general: a name only one block needs belongs in that block.
  */
-import type { Database, KVStore, Table } from "tablekit";
+import type { Database, KVStore } from "tablekit";
 
 declare global {
   /** An open database (any backend). */
   const db: Database;
   /** A database on PostgreSQL. */
   const pg: Database;
-  /** A users table, as docs/table.md defines it. */
-  const users: Table<{ id: string; name: string; email: string; age: number | null; created_at: Date }>;
   /** A key-value store. */
   const kv: KVStore;
 }
