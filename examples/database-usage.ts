@@ -6,7 +6,7 @@
  *
  * Run it: npm exec -- tsx examples/database-usage.ts
  */
-import { Database, UniqueViolationError } from "../src/index.js";
+import { Database, UniqueViolationError } from "tablekit";
 
 interface User {
   id: string;

@@ -10,8 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { z } from "zod";
-import { KVStore } from "../src/kv/kv-store.js";
-import { KeyNotFoundError } from "../src/kv/kv-errors.js";
+import { KeyNotFoundError, KVStore } from "tablekit";
 
 const Session = z.object({ userId: z.number().int(), roles: z.set(z.string()), createdAt: z.date() });
 type Session = z.infer<typeof Session>;

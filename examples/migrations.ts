@@ -8,7 +8,7 @@
  * Run it: npm exec -- tsx examples/migrations.ts
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { Database, SchemaMismatchError, Table } from "../src/index.js";
+import { Database, SchemaMismatchError, Table } from "tablekit";
 
 await using db = await Database.open();
 await db.dropTable("example_things");

@@ -18,7 +18,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { z } from "zod";
-import { Database, UniqueViolationError } from "../src/index.js";
+import { Database, UniqueViolationError } from "tablekit";
 
 /** A user as stored. */
 export interface User {

@@ -7,7 +7,7 @@
  *
  * Run it: npm exec -- tsx examples/table-basic-usage.ts
  */
-import { Database, Table } from "../src/index.js";
+import { Database, Table } from "tablekit";
 
 interface User {
   id: string;

@@ -16,7 +16,7 @@
  * PostgreSQL and CockroachDB run them side by side and abort the ones that conflict. The example
  * drops its table at the end.
  */
-import { Database, TransactionRetryError } from "../src/index.js";
+import { Database, TransactionRetryError } from "tablekit";
 
 const TABLE = "example_accounts";
 const ACCOUNTS = 10;

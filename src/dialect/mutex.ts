@@ -40,8 +40,12 @@ export class Mutex {
       next();
     } else {
       this.#locked = false;
-      this.#waiters.length = 0;
-      this.#head = 0;
+      // Only after a queue drained: truncating an empty array on every uncontended release cost
+      // ~40 ns of a ~100 ns acquire/release round trip (bench/hand-written.ts).
+      if (this.#head !== 0) {
+        this.#waiters.length = 0;
+        this.#head = 0;
+      }
     }
   }
 }

@@ -5,7 +5,7 @@
  * once more on PostgreSQL.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +16,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLES = join(ROOT, "examples");
 // Resolved here, since the child's working directory has no node_modules.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+// The examples import "tablekit" by name; tsx maps it to src/index.ts through tsconfig.json's
+// "paths", which it looks up from the working directory (a temporary one here), so name the file.
+const TSCONFIG = join(ROOT, "tsconfig.json");
 
 /** Arguments an example needs to finish by itself (the REST API would otherwise serve forever). */
 const ARGS: Record<string, string[]> = { "rest-api.ts": ["--self-test"] };
@@ -27,7 +30,7 @@ interface Outcome {
 }
 
 function runExample(file: string, env: Record<string, string>, cwd: string): Promise<Outcome> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, ...env };
   if (env["DATABASE_URL"] === undefined) delete childEnv["DATABASE_URL"];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", TSX, join(EXAMPLES, file), ...(ARGS[file] ?? [])], { cwd, env: childEnv });
@@ -49,6 +52,15 @@ const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts")).sort();
 describe.concurrent("examples on the embedded default", () => {
   it("finds the examples", () => {
     expect(files).toEqual(expect.arrayContaining(["rest-api.ts", "transfers.ts"]));
+  });
+
+  it("import tablekit by its package name, never from ../src internals", () => {
+    for (const file of files) {
+      const text = readFileSync(join(EXAMPLES, file), "utf8");
+      const specifiers = [...text.matchAll(/^import[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]);
+      expect(specifiers, file).not.toContainEqual(expect.stringMatching(/(^|\/)src(\/|$)/));
+      expect(specifiers, file).toContain("tablekit");
+    }
   });
 
   it.each(files)("%s exits 0", { timeout: 60_000 }, async (file) => {
