@@ -5,7 +5,10 @@ export default defineConfig({
   resolve: {
     // `tablekit` is this repository's source, as in tsconfig.json "paths": tests that import
     // examples/ (which import the package by name) need no build step.
-    alias: [{ find: /^tablekit$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }],
+    alias: [
+      { find: /^tablekit$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^tablekit\/keyv$/, replacement: fileURLToPath(new URL("./src/keyv.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -10,9 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import Keyv from "keyv";
-import { KeyvTablekit } from "../src/keyv.js";
-import { KVStore } from "../src/kv/kv-store.js";
-import { DecryptionError, EncryptionKeyError } from "../src/kv/kv-errors.js";
+import { KeyvTablekit } from "tablekit/keyv";
+import { KVStore, DecryptionError, EncryptionKeyError } from "tablekit";
 
 const TABLE = "example_encrypted_cache";
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 // #region opentelemetry
 import diagnostics_channel from "node:diagnostics_channel";
 import { type Attributes, type Span, type Tracer, SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
-import { TRACING_CHANNELS, type QueryTraceContext, type TraceTarget } from "../src/index.js";
+import { TRACING_CHANNELS, type QueryTraceContext, type TraceTarget } from "tablekit";
 
 /** Starts an OpenTelemetry span for every tablekit operation; returns the function that stops. */
 export function traceWithOpenTelemetry(tracer: Tracer = trace.getTracer("tablekit")): () => void {
@@ -66,7 +66,7 @@ export function traceWithOpenTelemetry(tracer: Tracer = trace.getTracer("tableki
 
 // #region pino
 import type { Logger } from "pino";
-import type { Database } from "../src/index.js";
+import type { Database } from "tablekit";
 
 /** Logs every statement of `db` with pino: debug on success, warn with the error on failure. */
 export function logQueriesWithPino(db: Database, logger: Logger): void {
