@@ -13,7 +13,7 @@
  * @module
  */
 import { ValidationError } from "../errors/errors.js";
-import { type ValueKind, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
@@ -35,6 +35,8 @@ export interface ColumnType {
   readonly uuid: boolean;
   /** A native array type (`T[]`; stored as JSON text on SQLite). */
   readonly array: boolean;
+  /** For arrays whose declared type names the element type: the element's type (elements are checked and stored by it). */
+  readonly element: ColumnType | undefined;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
@@ -62,7 +64,14 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     float: kind === "other" && FLOAT_TYPE.test(declared),
     uuid: kind === "text" && UUID_TYPE.test(declared),
     array: kind === "json" && ARRAY_TYPE.test(declared),
+    element: elementType(kind, declared),
   };
+}
+
+function elementType(kind: ValueKind, declared: string): ColumnType | undefined {
+  if (kind !== "json") return undefined;
+  const element = arrayElementType(declared);
+  return element === undefined ? undefined : columnType(element, false);
 }
 
 function refuse(column: string, type: ColumnType, value: unknown, why: string): ValidationError {
@@ -299,8 +308,8 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
     }
     case "json": {
       if (type.array) {
-        if (Array.isArray(value)) return value;
-        throw refuse(column, type, value, "an array column takes a JavaScript array");
+        if (!Array.isArray(value)) throw refuse(column, type, value, "an array column takes a JavaScript array");
+        return type.element === undefined ? value : arrayValue(column, type, type.element, value);
       }
       if (typeof value === "boolean") return value ? "true" : "false";
       if (typeof value === "string") {
@@ -322,6 +331,79 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       return bytes;
     }
   }
+}
+
+/**
+ * A JS array bound for an array column whose element type is known, as SQLite stores it (JSON):
+ * the shape checked as PostgreSQL's array input checks it (sub-arrays of one level all arrays, of
+ * equal length, none empty), each element checked and converted as a write to a column of the
+ * element type, then written in JSON form (integers beyond 2^53 and decimals as strings, bytes as
+ * `\x…` hex text, timestamps as ISO text; JSON elements given as text parsed).
+ */
+function arrayValue(column: string, type: ColumnType, element: ColumnType, value: readonly unknown[]): unknown[] {
+  checkShape(column, type, value);
+  const convert = (items: readonly unknown[], path: string): unknown[] =>
+    items.map((item, i) => {
+      if (Array.isArray(item)) return convert(item, `${path}[${i}]`);
+      if (item === null) return null;
+      if (item === undefined) throw refuse(column, type, value, `element ${path}[${i}] is undefined`);
+      try {
+        if (isStructured(item) && element.kind !== "json" && element.kind !== "text") throw refuse(column, element, item, "not a value of the element type");
+        return jsonElement(element, sqliteColumnValue(column, element, item));
+      } catch (error) {
+        if (error instanceof ValidationError) throw refuse(column, type, value, `element ${path}[${i}]: ${error.issues[0]?.message ?? error.message}`);
+        throw error;
+      }
+    });
+  return convert(value, "");
+}
+
+/** The JSON form of an element value as {@link sqliteColumnValue} converted it. */
+function jsonElement(element: ColumnType, v: unknown): unknown {
+  switch (element.kind) {
+    case "integer": {
+      const n = typeof v === "bigint" ? v : BigInt(v as number);
+      return n <= MAX_SAFE && n >= -MAX_SAFE ? Number(n) : n.toString();
+    }
+    case "timestamp":
+      return (v as Date).toISOString();
+    case "bytes":
+      return byteaHex(v as Uint8Array);
+    case "json":
+      // Text (booleans became "true"/"false") is JSON text, stored as the value it encodes.
+      return typeof v === "string" ? (JSON.parse(v) as unknown) : v;
+    case "text":
+      // The element text PostgreSQL's array literal carries (see `postgresArrayLiteral`).
+      if (v instanceof Date) return v.toISOString();
+      if (v instanceof Uint8Array) return byteaHex(v);
+      if (typeof v === "object" && v !== null) return JSON.stringify(v);
+      return typeof v === "number" ? String(v) : v;
+    default:
+      return v;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Bytes as PostgreSQL's bytea hex text (`\\x0102`). */
+function byteaHex(v: Uint8Array): string {
+  return "\\x" + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+}
+
+/** PostgreSQL's array input refuses ragged, mixed and empty sub-arrays ("malformed array literal"). */
+function checkShape(column: string, type: ColumnType, value: readonly unknown[]): void {
+  const shape = (items: readonly unknown[]): string => {
+    const arrays = items.filter((item) => Array.isArray(item)) as unknown[][];
+    if (arrays.length === 0) return `${items.length}`;
+    if (arrays.length !== items.length) throw refuse(column, type, value, "a multidimensional array mixes sub-arrays with other elements");
+    const inner = arrays.map((a) => {
+      if (a.length === 0) throw refuse(column, type, value, "a multidimensional array has an empty sub-array");
+      return shape(a);
+    });
+    if (inner.some((s) => s !== inner[0])) throw refuse(column, type, value, "the sub-arrays of a multidimensional array must have matching dimensions");
+    return `${items.length}x${inner[0]}`;
+  };
+  shape(value);
 }
 
 /** Whether a value is JSON-encoded as an object/array (so it can only go to a JSON, array or text column). */

@@ -90,7 +90,7 @@ export function postgresArrayLiteral(value: readonly unknown[], column: string):
     try {
       if (typeof element === "number") checkNumber(element);
       if (element instanceof Date) checkDate(element);
-      if (element !== null && typeof element === "object" && !(element instanceof Date) && !Buffer.isBuffer(element)) jsonText(element);
+      if (element !== null && typeof element === "object" && !(element instanceof Date) && !(element instanceof Uint8Array)) jsonText(element);
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new ValidationError(`Cannot store element ${i} of column "${column}": ${error.message}`, [{ message: error.message, path: [column, i] }]);
@@ -110,8 +110,9 @@ function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   let text: string;
   if (value instanceof Date) text = value.toISOString();
-  else if (Buffer.isBuffer(value)) text = "\\x" + value.toString("hex");
-  else if (typeof value === "boolean") text = value ? "t" : "f";
+  else if (value instanceof Uint8Array) text = "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+  // "true"/"false", as for a scalar: a TEXT[] element stores the same text as a TEXT column.
+  else if (typeof value === "boolean") text = value ? "true" : "false";
   else if (typeof value === "object") text = JSON.stringify(value);
   else text = String(value);
   return '"' + text.replace(/[\\"]/g, "\\$&") + '"';
