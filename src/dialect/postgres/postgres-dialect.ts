@@ -11,6 +11,7 @@ import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
+import { portableFunctions } from "../portable-functions.js";
 
 const PLACEHOLDERS: string[] = [];
 function placeholder(index: number): string {
@@ -185,7 +186,7 @@ function createTable(rename: boolean) {
   return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
     const list = Object.entries(columns).map(([column, definition]) => {
       let def = definition;
-      if (rename) def = builtinUuidFunction(def);
+      if (rename) def = portableFunctions(builtinUuidFunction(def), "postgres");
       if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
       def = def.replace(TIMESTAMP_TYPE, "$1$2(3)");
       // An integer PRIMARY KEY generates ids on SQLite (the rowid): an identity column does here.

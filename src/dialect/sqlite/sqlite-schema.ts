@@ -58,6 +58,7 @@
  */
 
 import { IdentifierError, ValidationError } from "../../errors/errors.js";
+import { portableFunctions } from "../portable-functions.js";
 
 /** Kinds of lexical token produced by {@link tokenize}. */
 type TokenKind = "word" | "number" | "string" | "ident" | "op" | "group";
@@ -783,7 +784,7 @@ export function translateCreateTable(
     const definition = columns[name] as string;
     let translated: string;
     try {
-      translated = translateColumnDefinition(definition);
+      translated = translateColumnDefinition(portableFunctions(definition, "sqlite"));
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new ValidationError(`Column ${JSON.stringify(name)} of table ${JSON.stringify(table)}: ${error.message}`, [
