@@ -15,8 +15,11 @@
  */
 import { ValidationError } from "../errors/errors.js";
 
-/** Quoted text (kept as is) or a call of one of the functions, with a literal-free argument list. */
-const QUOTED_OR_CALL = /('(?:[^']|'')*'|"(?:[^"]|"")*"|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$)|\b(unique_rowid|gen_random_bytes)\s*\(([^()]*)\)/gi;
+/**
+ * Quoted text (kept as is) or a call of one of the functions: its argument list when it holds no
+ * parentheses, else only the opening one (an argument that is an expression, refused).
+ */
+const QUOTED_OR_CALL = /('(?:[^']|'')*'|"(?:[^"]|"")*"|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$)|\b(unique_rowid|gen_random_bytes)\s*\((?:([^()']*)\))?/gi;
 const UNIQUE_ROWID_DEFAULT = /\bDEFAULT\s+unique_rowid\s*\(\s*\)/i;
 const INTEGER_PRIMARY_KEY = /^\s*(?:INT|INT2|INT4|INT8|INT64|INTEGER|BIGINT|SMALLINT)\b[\s\S]*\bPRIMARY\s+KEY\b/i;
 const MAX_RANDOM_BYTES = 1024;
@@ -57,7 +60,7 @@ export function portableFunctions(definition: string, target: "sqlite" | "postgr
         "unique_rowid() is CockroachDB's and exists on no other backend; write INTEGER PRIMARY KEY for a generated key (the rowid on SQLite, an identity column on PostgreSQL), or UUID DEFAULT gen_random_uuid() for a unique value",
       );
     }
-    const n = /^\s*(\d{1,5})\s*$/.exec(args ?? "");
+    const n = args === undefined ? null : /^\s*(\d{1,5})\s*$/.exec(args);
     if (n === null || Number(n[1]) > MAX_RANDOM_BYTES) {
       throw refuse(definition, `gen_random_bytes(n) needs an integer literal n between 0 and ${MAX_RANDOM_BYTES} in a column definition, e.g. gen_random_bytes(16)`);
     }

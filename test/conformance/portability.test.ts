@@ -7,14 +7,18 @@
  * the same rows in the same order. A fast-check property generates rows, filters and orderings
  * and compares the two backends' answers.
  *
+ * Keyset pagination and `stream` over every ordered column (ASC/DESC, NULLs, ties) visit each row
+ * once, in the order `select` gives, on both; the functions of column definitions are the same on
+ * both (or refused on both).
+ *
  * Not covered here (docs/database.md, "Values and types", lists them as remaining differences):
- * wrong-typed elements inside arrays on SQLite, PostgreSQL-only input spellings (`'now'`,
- * `'infinity'`, `'Jan 8 1999'`, `'NaN'` text), filters on JSON and array columns, ordering by
- * JSON and array columns, keyset pagination and `stream` (issue 17, items 1 and 2).
+ * PostgreSQL-only input spellings (`'now'`, `'infinity'`, `'Jan 8 1999'`, `'NaN'` text), filters on
+ * JSON and array columns, ordering by JSON and array columns.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Database, TablekitError } from "../../src/index.js";
+import { Database, TablekitError, type Row } from "../../src/index.js";
+import { Table } from "../../src/table/index.js";
 import { PG_URL, selectedBackendNames, tempDir, uniqueTable } from "../support/backends.js";
 import { join } from "node:path";
 
@@ -44,7 +48,14 @@ const CASES: ColumnCase[] = [
   { col: "c_big", def: "BIGINT", filter: true, order: true, values: [0, 9007199254740991, -9007199254740991, 12n, "123", "x", 1.5, 2 ** 60] },
   { col: "c_dbl", def: "DOUBLE PRECISION", filter: true, order: true, values: [0, 1.5, -2.25, 1e300, -1e-300, Infinity, -Infinity, "1.5", " 2e3 ", "Infinity", "-inf", "abc", "", true, 7n] },
   { col: "c_dec", def: "DECIMAL(10,2)", filter: true, order: true, values: ["0", "12.345", "9.99", "10", 10, 9.5, "-5.5", "99999999.99", "100000000", "1e3", "abc", "", 123n, true] },
-  { col: "c_num", def: "NUMERIC", filter: true, order: true, values: ["9", "10", "100.125", "-0.5", 2, "x"] },
+  {
+    col: "c_num",
+    def: "NUMERIC",
+    filter: true,
+    order: true,
+    // Beyond a double's ~15 significant digits: stored, compared and ordered exactly on both (item 4).
+    values: ["9", "10", "100.125", "-0.5", 2, "x", "12345678901234567890", "12345678901234567891", "12345678901234567890.000000000001", "-12345678901234567891", "0.1000000000000000000001", "0.1", "1e-30", "99999999999999999999999999999999999999.5"],
+  },
   { col: "c_text", def: "TEXT", filter: true, order: true, values: ["", "hello", "Hello", "ünïcødé", "a\nb", 42, 1.5, true, false, new Date(Date.UTC(2024, 0, 2))] },
   { col: "c_str", def: "STRING", filter: true, order: true, values: ["x", "y", 7] },
   { col: "c_bool", def: "BOOLEAN", filter: true, order: true, values: [true, false, "yes", "f", "TRUE", " on ", 1, 0, 2, "maybe", ""] },
@@ -87,7 +98,19 @@ const CASES: ColumnCase[] = [
   { col: "c_bytes", def: "BYTES", filter: true, order: true, values: [Buffer.from("hi")] },
   { col: "c_texts", def: "TEXT[]", filter: false, order: false, values: [["a", "b"], [], ["x,y", '"q"', "", "{}", "NULL"], ["ünï"]] },
   { col: "c_ints", def: "INTEGER[]", filter: false, order: false, values: [[1, 2, 3], [], [-5]] },
-  { col: "c_uuids", def: "UUID[]", filter: false, order: false, values: [[U1, U2]] },
+  { col: "c_uuids", def: "UUID[]", filter: false, order: false, values: [[U1, U2], [U1.toUpperCase(), null], ["nope"], [5]] },
+  // Elements are checked as the element type on both (item 1) and read back as PostgreSQL gives them (item 2).
+  { col: "c_ints2", def: "INTEGER[]", filter: false, order: false, values: [["42", " 7 "], ["x"], [1.5], [2147483648], [true], [null, 1], [[1, 2], [3, 4]], [[1], [2, 3]], [[1], 2], [[]], [{ a: 1 }]] },
+  { col: "c_bigs", def: "BIGINT[]", filter: false, order: false, values: [[9007199254740991, -9007199254740991], ["12"], [12n], ["x"]] },
+  { col: "c_bools", def: "BOOLEAN[]", filter: false, order: false, values: [[true, false, null], ["yes", "f", 0], ["maybe"], [2]] },
+  { col: "c_dbls", def: "DOUBLE PRECISION[]", filter: false, order: false, values: [[1.5, -2, 0], ["2e3"], ["abc"], [true]] },
+  { col: "c_decs", def: "NUMERIC(6,2)[]", filter: false, order: false, values: [["1.005", 2, "-3.5"], ["12345678901234567890"], ["10000"], ["abc"], [1e300]] },
+  { col: "c_tstzs", def: "TIMESTAMPTZ[]", filter: false, order: false, values: [[new Date(0), "2024-01-01T10:00:00+02:00", null], ["2024-01-01"], ["not a date"], [5]] },
+  { col: "c_tss", def: "TIMESTAMP[]", filter: false, order: false, values: [[new Date(Date.UTC(2024, 0, 1, 10, 0, 0, 123)), "2024-01-01T10:00:00+02:00"], ["x"]] },
+  { col: "c_dates", def: "DATE[]", filter: false, order: false, values: [["2024-02-29", new Date(Date.UTC(2024, 5, 1))], ["2023-02-29"], [5]] },
+  { col: "c_byteas", def: "BYTEA[]", filter: false, order: false, values: [[Buffer.from([0, 1, 255]), new Uint8Array([9]), Buffer.alloc(0)], ["\\x0aff", "hi"], ["\\xzz"]] },
+  { col: "c_texts2", def: "TEXT[]", filter: false, order: false, values: [[true, 5, 1.5, new Date(0), Buffer.from("a"), { k: 1 }]] },
+  { col: "c_jsonbs", def: "JSONB[]", filter: false, order: false, values: [[{ a: 1 }, 42, '"s"', true, null], ["plain"]] },
 ];
 
 /** A comparable form of a value read back: Buffers as hex, Dates as ISO text, everything else as is. */
@@ -226,6 +249,77 @@ if (!BOTH && !REQUIRED) {
         }
       }
       expect(problems).toEqual([]);
+    });
+
+    /** Ids through keyset pages of `limit`, following cursors to the end (guarded against runaways). */
+    async function walk(table: Table<any, any>, orderBy: string, limit: number): Promise<unknown[]> {
+      const ids: unknown[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const page: { items: Row[]; nextCursor: string | null } = await table.paginate({ orderBy, limit, after } as never);
+        for (const row of page.items) ids.push(row["id"]);
+        after = page.nextCursor;
+        if (++pages > 500) throw new Error(`runaway pagination on ${orderBy}`);
+      } while (after !== null);
+      return ids;
+    }
+
+    async function streamed(table: Table<any, any>, orderBy: string, batchSize: number): Promise<unknown[]> {
+      const ids: unknown[] = [];
+      for await (const row of table.stream({ orderBy, batchSize } as never)) {
+        ids.push((row as Row)["id"]);
+        if (ids.length > 5000) throw new Error(`runaway stream on ${orderBy}`);
+      }
+      return ids;
+    }
+
+    it("keyset pagination and stream by each column (ASC, DESC, NULLs, ties) visit every row once, in select's order, on both backends", async () => {
+      const problems: string[] = [];
+      const [tl, tp] = [new Table(t, { db: lite }), new Table(t, { db: pg })];
+      const all = (await lite.select(t, { columns: ["id"], orderBy: "id" })).map((r) => r["id"]);
+      for (const c of CASES) {
+        if (!c.order) continue;
+        for (const direction of ["ASC", "DESC"]) {
+          const orderBy = `${c.col} ${direction}`;
+          const expected = (await pg.select(t, { columns: ["id"], orderBy: `${orderBy}, id` })).map((r) => r["id"]);
+          const runs: [string, unknown[]][] = [
+            ["SQLite pages", await walk(tl, orderBy, 7)],
+            ["PostgreSQL pages", await walk(tp, orderBy, 7)],
+            ["SQLite stream", await streamed(tl, orderBy, 5)],
+            ["PostgreSQL stream", await streamed(tp, orderBy, 5)],
+          ];
+          for (const [what, ids] of runs) {
+            if (JSON.stringify(ids) !== JSON.stringify(expected)) problems.push(`${orderBy}, ${what}: ${JSON.stringify(ids)} instead of ${JSON.stringify(expected)}`);
+          }
+        }
+      }
+      expect(all.length).toBeGreaterThan(100);
+      expect(problems).toEqual([]);
+    });
+
+    it("functions: gen_random_bytes(n) and unique_rowid() as an integer key's default work on both; other uses are refused on both with what to write", async () => {
+      const f = uniqueTable("portable17_fn2");
+      const def = { id: "INT8 PRIMARY KEY DEFAULT unique_rowid()", token: "BYTEA NOT NULL DEFAULT gen_random_bytes(16)", none: "BYTEA DEFAULT gen_random_bytes(0)", n: "INTEGER" };
+      try {
+        for (const db of [lite, pg]) {
+          await db.createTable(f, def);
+          const a = await db.insert(f, { n: 1 });
+          const b = await db.insert(f, { n: 2 });
+          await db.insert(f, { id: 10, n: 3 });
+          const c = await db.insert(f, { n: 4 });
+          expect([a["id"], b["id"], c["id"]]).toEqual([1, 2, 11]);
+          expect(Buffer.isBuffer(a["token"]) && (a["token"] as Buffer).length).toBe(16);
+          expect((a["token"] as Buffer).equals(b["token"] as Buffer)).toBe(false);
+          expect(Buffer.from(a["none"] as Uint8Array).length).toBe(0);
+          for (const bad of [{ x: "INT8 DEFAULT unique_rowid()" }, { x: "TEXT DEFAULT (unique_rowid()::text)" }, { x: "BYTEA DEFAULT gen_random_bytes(4096)" }, { x: "BYTEA DEFAULT gen_random_bytes(length('ab'))" }]) {
+            const result = await outcome(() => db.createTable(uniqueTable("portable17_fnbad"), { id: "INTEGER PRIMARY KEY", ...bad }));
+            expect(result, JSON.stringify(bad)).toEqual({ ok: false, error: "ValidationError" });
+          }
+        }
+      } finally {
+        await pg.dropTable(f);
+      }
     });
 
     it("functions: uuid_generate_v4() in a column default gives a UUID on both backends (gen_random_uuid() on PostgreSQL); quoted text is left alone", async () => {
