@@ -316,6 +316,22 @@ export abstract class Queryable {
     return parts.length === 0 ? undefined : `SELECT ${parts.join(", ")}`;
   }
 
+  /** Whether `records` write explicit values (≥ 1) into a sequence-generated column and leave it out (generated) in others. */
+  async #mixesGenerated(table: string, records: readonly Row[]): Promise<boolean> {
+    const sequences = await this.#sequenceColumnsOf(table);
+    for (const column of sequences.keys()) {
+      let explicit = false;
+      let generated = false;
+      for (const record of records) {
+        const value = record[column];
+        if (value === undefined) generated = true;
+        else if (value !== null && Number(value) >= 1) explicit = true;
+        if (explicit && generated) return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
    * advances those sequences in the same transaction (one opened here when none is active).
@@ -864,6 +880,10 @@ export abstract class Queryable {
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
     const advance = await this.#sequenceAdvance(table, records as Row[]);
+    // Explicit and generated ids in one batch: the sequence moves after each chunk, so ids
+    // generated after an explicit one continue above it, row order as on SQLite (its rowid), and
+    // never collide with it; COPY (one stream) cannot do that, INSERT chunks can.
+    const mixed = advance !== undefined && (await this.#mixesGenerated(table, records as Row[]));
     return this.transaction(async (tx) => {
       const advanceSequences = async (): Promise<void> => {
         if (advance === undefined) return;
@@ -874,7 +894,7 @@ export abstract class Queryable {
           throw error;
         }
       };
-      if (!returning && dialect.copyLine !== undefined) {
+      if (!returning && dialect.copyLine !== undefined && !mixed) {
         const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
         await advanceSequences();
         return count;
@@ -891,6 +911,7 @@ export abstract class Queryable {
         const statement = insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning);
         const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
         if (returning) for (const row of result.rows) out.push(row as R);
+        if (mixed && end < records.length) await advanceSequences();
         done += end - start;
         start = end;
         options.onProgress?.(done, records.length);

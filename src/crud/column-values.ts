@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { ValidationError } from "../errors/errors.js";
+import { NotNullViolationError, ValidationError } from "../errors/errors.js";
 import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
@@ -37,6 +37,8 @@ export interface ColumnType {
   readonly array: boolean;
   /** For arrays whose declared type names the element type: the element's type (elements are checked and stored by it). */
   readonly element: ColumnType | undefined;
+  /** Part of the primary key: NULL is refused, as PostgreSQL refuses it (SQLite's rowid would generate an id for it). */
+  readonly primaryKey: boolean;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
@@ -65,6 +67,7 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     uuid: kind === "text" && UUID_TYPE.test(declared),
     array: kind === "json" && ARRAY_TYPE.test(declared),
     element: elementType(kind, declared),
+    primaryKey,
   };
 }
 
@@ -424,7 +427,12 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
     const key = keys[i]!;
     const type = types.get(key);
     const value = data[key];
-    if (type === undefined || value === undefined || value === null) continue;
+    if (type === undefined || value === undefined) continue;
+    if (value === null) {
+      // PostgreSQL refuses NULL in a key column (23502); SQLite's rowid would generate an id for it.
+      if (type.primaryKey) throw new NotNullViolationError(`null value in column "${key}" of table "${table}": a primary key column cannot be NULL (leave it out to generate an id)`, { table, columns: [key] });
+      continue;
+    }
     try {
       if (isStructured(value) && type.kind !== "json" && type.kind !== "text" && type.kind !== "other") {
         throw refuse(key, type, value, "objects and arrays are stored as JSON text, which this column cannot hold");

@@ -298,6 +298,33 @@ if (!BOTH && !REQUIRED) {
       expect(problems).toEqual([]);
     });
 
+    it("generated integer keys (INTEGER, BIGINT, SERIAL, BIGSERIAL, unique_rowid() default): the same ids on both, explicit ids mixed in, wrong-typed ids refused alike", async () => {
+      for (const key of ["INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY", "SERIAL PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "INT8 PRIMARY KEY DEFAULT unique_rowid()"]) {
+        const k = uniqueTable("portable17_key");
+        try {
+          const runs: unknown[] = [];
+          for (const db of [lite, pg]) {
+            await db.createTable(k, { id: key, v: "TEXT" });
+            const out: unknown[] = [];
+            out.push((await db.insert(k, { v: "a" }))["id"]);
+            out.push((await db.insert(k, { id: 7, v: "b" }))["id"]);
+            out.push((await db.insert(k, { v: "c" }))["id"]);
+            await db.batchInsert(k, [{ id: 20, v: "d" }, { v: "e" }]);
+            out.push((await db.insert(k, { v: "f" }))["id"]);
+            // Explicit and generated ids in one batch (also without returned rows, PostgreSQL's COPY path).
+            await db.batchInsert(k, [{ v: "g" }, { id: 30, v: "h" }, { v: "i" }, { v: "j" }], { returning: false });
+            out.push((await db.insert(k, { v: "k" }))["id"]);
+            for (const bad of ["x", 1.5, null]) out.push(await outcome(() => db.insert(k, { id: bad, v: "z" })).then((r) => (r.ok ? `stored ${JSON.stringify(r.value["id"])}` : r.error)));
+            out.push((await db.select(k, { columns: ["id"], orderBy: "id" })).map((r) => r["id"]));
+            runs.push(out);
+          }
+          expect(runs[0], key).toEqual(runs[1]);
+        } finally {
+          await pg.dropTable(k);
+        }
+      }
+    });
+
     it("functions: gen_random_bytes(n) and unique_rowid() as an integer key's default work on both; other uses are refused on both with what to write", async () => {
       const f = uniqueTable("portable17_fn2");
       const def = { id: "INT8 PRIMARY KEY DEFAULT unique_rowid()", token: "BYTEA NOT NULL DEFAULT gen_random_bytes(16)", none: "BYTEA DEFAULT gen_random_bytes(0)", n: "INTEGER" };
