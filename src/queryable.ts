@@ -8,7 +8,7 @@
 import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { type ColumnType, columnFilters, columnType, filterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
+import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
 import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
@@ -148,6 +148,20 @@ export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
  * {@link ValidationError} SQLite's checks give for the same input.
  */
 const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023"]);
+
+/**
+ * A read or delete whose filter value the server refused (`{ n: "thirty" }` on an integer column:
+ * 22P02 …) as the {@link ValidationError} SQLite's filter check gives for the same value.
+ */
+function refusedFilterError(error: unknown, operation: string, table: string): unknown {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
+    return new ValidationError(`The ${operation} on table "${table}" was refused (a filter value the column's type does not accept): ${error.message}`, [{ message: error.message, path: [] }], {
+      cause: error,
+      code: error.code,
+    });
+  }
+  return error;
+}
 
 function refusedValueError(error: unknown, operation: string, table: string): unknown {
   if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
@@ -422,7 +436,7 @@ export abstract class Queryable {
     if (this.sqlDialect.name !== "sqlite" || ((where === undefined || where === null) && !ordered)) return undefined;
     if (!ordered && !filterNeedsTypes(where)) {
       const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
-      if (known !== undefined && !Object.keys(where ?? {}).some((k) => known.get(k)?.kind === "decimal")) return undefined;
+      if (known !== undefined && !integerFilterNeedsTypes((where ?? {}) as Record<string, unknown>, known)) return undefined;
     }
     try {
       tableName(table);
@@ -726,8 +740,12 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
-    return result.rows as R[];
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      return result.rows as R[];
+    } catch (error) {
+      throw refusedFilterError(error, "select", table);
+    }
   }
 
   /** Selects the first matching row, or null. */
@@ -744,8 +762,12 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
-    return (result.rows[0] ?? null) as R | null;
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      return (result.rows[0] ?? null) as R | null;
+    } catch (error) {
+      throw refusedFilterError(error, "selectOne", table);
+    }
   }
 
   /**
@@ -812,8 +834,12 @@ export abstract class Queryable {
       shape === undefined
         ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
-    return result.rowCount;
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      return result.rowCount;
+    } catch (error) {
+      throw refusedFilterError(error, "deleteMany", table);
+    }
   }
 
   /**
@@ -831,7 +857,12 @@ export abstract class Queryable {
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
     const filter = this.#filterContext(table, where);
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    let result: QueryResult;
+    try {
+      result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+    } catch (error) {
+      throw refusedFilterError(error, "count", table);
+    }
     const value = result.rows[0]?.["count"];
     return Number(value);
   }

@@ -454,8 +454,9 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
 /**
  * The filter handling of a SQLite table's columns (see `WhereContext.columnValues`): each compared
  * value is converted as a write to the column would store it (an uppercase UUID lowercased,
- * timestamp text as its instant, `"42"` as 42 for an integer column), or left as given when a
- * write would refuse it; DECIMAL columns, stored as text, compare as numbers.
+ * timestamp text as its instant, `"42"` as 42 for an integer column), or refused (a
+ * ValidationError, as PostgreSQL refuses it) when a write would refuse it; DECIMAL columns, stored
+ * as text, compare as exact numbers.
  */
 export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyMap<string, ColumnFilter> {
   const out = new Map<string, ColumnFilter>();
@@ -464,16 +465,35 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
     out.set(name, {
       numeric: type.kind === "decimal",
       list: type.kind === "bytes" ? BYTES_LIST : undefined,
+      // A value a write would refuse is refused as a filter value too, as PostgreSQL refuses it.
       value: (value: unknown): unknown => {
         try {
-          return sqliteColumnValue(name, type, value);
-        } catch {
-          return value;
+          // A compared DECIMAL is exact: PostgreSQL types the parameter as NUMERIC without the
+          // column's precision and scale (`9.999` does not match a stored `10.00`).
+          return type.kind === "decimal" ? filterDecimal(name, type, value) : sqliteColumnValue(name, type, value);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const why = error.issues[0]?.message ?? error.message;
+          throw new ValidationError(`A filter on column "${name}" (${type.declared}) cannot compare ${describeFilterValue(value)}: ${why}`, [{ message: why, path: [name] }]);
         }
       },
     });
   }
   return out;
+}
+
+function filterDecimal(column: string, type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  let text: string | undefined;
+  if (typeof value === "number" && Number.isFinite(value)) text = decimalText(String(value));
+  else if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "string") text = decimalText(value);
+  if (text === undefined) throw refuse(column, type, value, "not a decimal number");
+  return text;
+}
+
+function describeFilterValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value) : describe(value);
 }
 
 /** Bytes in a SQLite `in` list: compared as uppercase hex text (`hex(col)`), since a JSON list holds no blobs. */
@@ -482,6 +502,30 @@ const BYTES_LIST = {
   column: (quoted: string): string => `CASE WHEN ${quoted} IS NULL THEN NULL ELSE hex(${quoted}) END`,
   value: (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex").toUpperCase() : value),
 };
+
+/**
+ * For a filter of `column: integer/null` equalities (see {@link filterNeedsTypes}) on a table whose
+ * column types are known: whether one of them still needs the types, because the column compares
+ * it otherwise than as an integer (DECIMAL, BOOLEAN, DATE, TIMESTAMP, UUID, JSON, bytes, arrays:
+ * converted or refused as PostgreSQL does) or the integer is out of the column's range (PostgreSQL
+ * refuses `2147483648` for an INTEGER). Integer and text columns with an integer in range do not.
+ */
+export function integerFilterNeedsTypes(where: Record<string, unknown>, types: ReadonlyMap<string, ColumnType>): boolean {
+  for (const key of Object.keys(where)) {
+    const value = where[key];
+    const type = types.get(key);
+    if (value === null || value === undefined || type === undefined) continue;
+    if (type.kind === "integer") {
+      const limit = 1n << BigInt(type.bits - 1);
+      const n = BigInt(value as number | bigint);
+      if (n >= limit || n < -limit) return true;
+      continue;
+    }
+    if ((type.kind === "text" && !type.uuid) || (type.kind === "other" && !type.float)) continue;
+    return true;
+  }
+  return false;
+}
 
 /**
  * Whether a filter needs the column types on SQLite: false only for a plain object of

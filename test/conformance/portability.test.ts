@@ -193,6 +193,11 @@ if (!BOTH && !REQUIRED) {
           }
           if (!a.ok || !b.ok) {
             if (!a.ok && !b.ok && a.error !== b.error) problems.push(`${show(value)}: SQLite ${a.error}, PostgreSQL ${b.error}`);
+            // A value a write refuses is refused as a filter value too, alike (PostgreSQL refuses to compare it).
+            if (c.filter && value !== null && typeof value !== "object") {
+              const [fa, fb] = [await outcome(() => lite.count(t, { [c.col]: value })), await outcome(() => pg.count(t, { [c.col]: value }))];
+              if (JSON.stringify(fa) !== JSON.stringify(fb)) problems.push(`filter by ${show(value)}: SQLite ${JSON.stringify(fa)}, PostgreSQL ${JSON.stringify(fb)}`);
+            }
             continue;
           }
           const [fromLite, fromPg] = [a.value[c.col], b.value[c.col]];
