@@ -144,10 +144,11 @@ export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
 
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number, text that is not a timestamp, bad bytea hex; SQLSTATE 22P02/22003/22007/22008/22023): the statement wrote nothing, and the caller gets the
+ * number, text that is not a timestamp, bad bytea hex, text longer than a VARCHAR(n); SQLSTATE
+ * 22P02/22003/22007/22008/22023/22001): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
  */
-const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023"]);
+const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023", "22001"]);
 
 /**
  * A read or delete whose filter value the server refused (`{ n: "thirty" }` on an integer column:

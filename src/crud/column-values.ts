@@ -31,17 +31,64 @@ export interface ColumnType {
   readonly scale: number | undefined;
   /** REAL, DOUBLE PRECISION, FLOAT…: checked as floats. */
   readonly float: boolean;
+  /** REAL, FLOAT4, FLOAT(1–24): PostgreSQL's 4-byte float (values stored as the float4 PostgreSQL returns). */
+  readonly float4: boolean;
+  /** VARCHAR(n) / CHARACTER VARYING(n): the most characters a value may have. */
+  readonly maxLength: number | undefined;
   /** UUID: checked and written in PostgreSQL's canonical form. */
   readonly uuid: boolean;
   /** A native array type (`T[]`; stored as JSON text on SQLite). */
   readonly array: boolean;
   /** For arrays whose declared type names the element type: the element's type (elements are checked and stored by it). */
   readonly element: ColumnType | undefined;
+  /** JSONB: objects are stored with their keys in PostgreSQL's jsonb order (see {@link jsonbOrder}). */
+  readonly jsonb: boolean;
   /** Part of the primary key: NULL is refused, as PostgreSQL refuses it (SQLite's rowid would generate an id for it). */
   readonly primaryKey: boolean;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
+
+function varcharLength(declared: string): number | undefined {
+  const m = /^\s*(?:VARCHAR|CHARACTER\s+VARYING)\s*\(\s*(\d+)\s*\)/i.exec(declared);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * Text for a VARCHAR(n) column as PostgreSQL stores it: longer text is refused (SQLSTATE 22001),
+ * unless the characters beyond `n` are all spaces, which are cut off.
+ */
+function varcharValue(column: string, type: ColumnType, text: string): string {
+  const max = type.maxLength!;
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  if (chars.slice(max).every((c) => c === " ")) return chars.slice(0, max).join("");
+  throw refuse(column, type, text, `longer than ${max} characters`);
+}
+
+/** PostgreSQL's 4-byte float: REAL, FLOAT4, FLOAT(p) with p ≤ 24. */
+function isFloat4(declared: string): boolean {
+  if (/^\s*(?:REAL|FLOAT4)\b/i.test(declared)) return true;
+  const p = /^\s*FLOAT\s*\(\s*(\d+)\s*\)/i.exec(declared);
+  return p !== null && Number(p[1]) >= 1 && Number(p[1]) <= 24;
+}
+
+/**
+ * A number as PostgreSQL's REAL stores and returns it: rounded to the nearest 4-byte float, read
+ * back as the shortest decimal that rounds to that float (`0.1 + 0.2` → `0.3`); beyond the type's
+ * range (`1e39`) or below its smallest non-zero value (`1e-50`) refused, as PostgreSQL refuses it.
+ */
+function float4Value(column: string, type: ColumnType, value: unknown, n: number): number {
+  if (!Number.isFinite(n)) return n;
+  const f = Math.fround(n);
+  if (!Number.isFinite(f) || (f === 0 && n !== 0)) throw refuse(column, type, value, "out of range for a REAL (4-byte float) column; use DOUBLE PRECISION");
+  for (let digits = 1; digits <= 9; digits++) {
+    const shortest = Number(f.toPrecision(digits));
+    if (Math.fround(shortest) === f) return shortest;
+  }
+  return f;
+}
 const UUID_TYPE = /^\s*UUID\b/i;
 const ARRAY_TYPE = /\[\]|\bARRAY\b|_ARRAY\b/i;
 
@@ -64,9 +111,12 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     precision: precision === undefined ? undefined : Number(precision),
     scale: kind === "decimal" ? decimalScale(declared) : undefined,
     float: kind === "other" && FLOAT_TYPE.test(declared),
+    float4: kind === "other" && isFloat4(declared),
+    maxLength: kind === "text" ? varcharLength(declared) : undefined,
     uuid: kind === "text" && UUID_TYPE.test(declared),
     array: kind === "json" && ARRAY_TYPE.test(declared),
     element: elementType(kind, declared),
+    jsonb: kind === "json" && /^\s*JSONB\b/i.test(declared),
     primaryKey,
   };
 }
@@ -243,17 +293,21 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
     case "other": {
       // REAL, DOUBLE PRECISION, FLOAT and unknown types: only the float types are checked.
       if (!type.float) return value;
-      if (typeof value === "number" || typeof value === "bigint") return value;
-      if (typeof value === "string") {
+      let n: number | undefined;
+      if (typeof value === "number") n = value;
+      else if (typeof value === "bigint") n = Number(value);
+      else if (typeof value === "string") {
         const inf = INFINITY_TEXT.exec(value);
-        if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity;
-        if (FLOAT_TEXT.test(value)) {
-          const n = Number(value);
-          if (Number.isFinite(n)) return n;
-          throw refuse(column, type, value, "out of range for a floating-point column");
+        if (inf !== null) n = inf[1] === "-" ? -Infinity : Infinity;
+        else if (FLOAT_TEXT.test(value)) {
+          n = Number(value);
+          // PostgreSQL refuses text beyond the type's range, also below its smallest value ("1e-400").
+          if (!Number.isFinite(n) || (n === 0 && /[1-9]/.test(value.replace(/[eE].*$/, "")))) throw refuse(column, type, value, "out of range for a floating-point column");
         }
       }
-      throw refuse(column, type, value, "not a number");
+      if (n === undefined) throw refuse(column, type, value, "not a number");
+      if (!type.float4) return typeof value === "number" ? value : n;
+      return float4Value(column, type, value, n);
     }
     case "decimal": {
       let text: string | undefined;
@@ -305,8 +359,15 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
         throw refuse(column, type, value, "not a UUID");
       }
       // PostgreSQL stores the text node-postgres sends: "true"/"false" for booleans, String(n).
-      if (typeof value === "boolean") return value ? "true" : "false";
-      if (typeof value === "number" && !Number.isSafeInteger(value)) return String(value);
+      if (typeof value === "boolean") return type.maxLength === undefined ? (value ? "true" : "false") : varcharValue(column, type, value ? "true" : "false");
+      if (typeof value === "number" && !Number.isSafeInteger(value)) return type.maxLength === undefined ? String(value) : varcharValue(column, type, String(value));
+      if (type.maxLength !== undefined) {
+        const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "bigint" ? String(value) : value instanceof Date ? value.toISOString() : undefined;
+        if (text !== undefined) {
+          const stored = varcharValue(column, type, text);
+          return stored === text ? value : stored;
+        }
+      }
       return value;
     }
     case "json": {
@@ -316,15 +377,16 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       }
       if (typeof value === "boolean") return value ? "true" : "false";
       if (typeof value === "string") {
+        let parsed: unknown;
         try {
-          JSON.parse(value);
+          parsed = JSON.parse(value);
         } catch {
           throw refuse(column, type, value, "a string written to a JSON column is JSON text, and this is not valid JSON (write JSON.stringify(value) for a JSON string)");
         }
-        return value;
+        return type.jsonb && typeof parsed === "object" && parsed !== null ? JSON.stringify(jsonbOrder(parsed)) : value;
       }
       if (value instanceof Date || value instanceof Uint8Array) throw refuse(column, type, value, "not a JSON value");
-      return value;
+      return type.jsonb ? jsonbOrder(value) : value;
     }
     case "bytes": {
       if (value instanceof Uint8Array) return value;
@@ -374,7 +436,7 @@ function jsonElement(element: ColumnType, v: unknown): unknown {
       return byteaHex(v as Uint8Array);
     case "json":
       // Text (booleans became "true"/"false") is JSON text, stored as the value it encodes.
-      return typeof v === "string" ? (JSON.parse(v) as unknown) : v;
+      return typeof v === "string" ? (element.jsonb ? jsonbOrder(JSON.parse(v)) : (JSON.parse(v) as unknown)) : v;
     case "text":
       // The element text PostgreSQL's array literal carries (see `postgresArrayLiteral`).
       if (v instanceof Date) return v.toISOString();
@@ -407,6 +469,43 @@ function checkShape(column: string, type: ColumnType, value: readonly unknown[])
     return `${items.length}x${inner[0]}`;
   };
   shape(value);
+}
+
+/**
+ * A JSON value with every object's keys in PostgreSQL's jsonb order — shorter keys (in UTF-8
+ * bytes) first, then by their bytes — so an object written to a JSONB column reads back with its
+ * keys in the same order on SQLite as on PostgreSQL (`{ b: 1, a: 2 }` reads back as `{ a: 2, b: 1 }`).
+ * Values that are not plain objects or arrays (and objects with `toJSON`) are returned as they are;
+ * copies are made only where an order changes or a nested value was copied.
+ */
+export function jsonbOrder(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = jsonbOrder(value[i]);
+      if (next !== value[i]) (out ??= value.slice())[i] = next;
+    }
+    return out ?? value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
+  const keys = Object.keys(value);
+  const sorted = keys.slice().sort(jsonbKeyOrder);
+  let changed = sorted.some((k, i) => k !== keys[i]);
+  const entries: [string, unknown][] = [];
+  for (const key of sorted) {
+    const v = (value as Record<string, unknown>)[key];
+    const next = jsonbOrder(v);
+    if (next !== v) changed = true;
+    entries.push([key, next]);
+  }
+  return changed ? Object.fromEntries(entries) : value;
+}
+
+function jsonbKeyOrder(a: string, b: string): number {
+  const [x, y] = [Buffer.from(a, "utf8"), Buffer.from(b, "utf8")];
+  return x.length - y.length || Buffer.compare(x, y);
 }
 
 /** Whether a value is JSON-encoded as an object/array (so it can only go to a JSON, array or text column). */
@@ -462,6 +561,8 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
   const out = new Map<string, ColumnFilter>();
   for (const [name, type] of types) {
     if (type.kind === "other" && !type.float) continue;
+    // A compared text's length is not checked (PostgreSQL types the parameter without the length).
+    const compared = type.maxLength === undefined ? type : { ...type, maxLength: undefined };
     out.set(name, {
       numeric: type.kind === "decimal",
       list: type.kind === "bytes" ? BYTES_LIST : undefined,
@@ -470,7 +571,7 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
         try {
           // A compared DECIMAL is exact: PostgreSQL types the parameter as NUMERIC without the
           // column's precision and scale (`9.999` does not match a stored `10.00`).
-          return type.kind === "decimal" ? filterDecimal(name, type, value) : sqliteColumnValue(name, type, value);
+          return type.kind === "decimal" ? filterDecimal(name, type, value) : sqliteColumnValue(name, compared, value);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           const why = error.issues[0]?.message ?? error.message;

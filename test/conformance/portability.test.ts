@@ -47,6 +47,7 @@ const CASES: ColumnCase[] = [
   { col: "c_small", def: "SMALLINT", filter: true, order: true, values: [32767, -32768, 32768, "12", "x"] },
   { col: "c_big", def: "BIGINT", filter: true, order: true, values: [0, 9007199254740991, -9007199254740991, 12n, "123", "x", 1.5, 2 ** 60] },
   { col: "c_dbl", def: "DOUBLE PRECISION", filter: true, order: true, values: [0, 1.5, -2.25, 1e300, -1e-300, Infinity, -Infinity, "1.5", " 2e3 ", "Infinity", "-inf", "abc", "", true, 7n] },
+  { col: "c_real", def: "REAL", filter: true, order: true, values: [0, 0.1, 0.1 + 0.2, 1 / 3, 3.4e38, 1e39, -1e39, 1e-40, 1e-50, "1.5", "1e-50", 16777217, -2.5, Infinity, "abc"] },
   { col: "c_dec", def: "DECIMAL(10,2)", filter: true, order: true, values: ["0", "12.345", "9.99", "10", 10, 9.5, "-5.5", "99999999.99", "100000000", "1e3", "abc", "", 123n, true] },
   {
     col: "c_num",
@@ -58,6 +59,7 @@ const CASES: ColumnCase[] = [
   },
   { col: "c_text", def: "TEXT", filter: true, order: true, values: ["", "hello", "Hello", "ünïcødé", "a\nb", 42, 1.5, true, false, new Date(Date.UTC(2024, 0, 2))] },
   { col: "c_str", def: "STRING", filter: true, order: true, values: ["x", "y", 7] },
+  { col: "c_vc", def: "VARCHAR(3)", filter: true, order: true, values: ["abc", "ab", "abcd", "ab   ", "abc  ", "äöü", "äöüß", 123, 1234, true, "🙂🙂🙂", "🙂🙂🙂🙂"] },
   { col: "c_bool", def: "BOOLEAN", filter: true, order: true, values: [true, false, "yes", "f", "TRUE", " on ", 1, 0, 2, "maybe", ""] },
   { col: "c_uuid", def: "UUID", filter: true, order: true, values: [U1, U1.toUpperCase(), `{${U2}}`, U3.replace(/-/g, ""), "nope", "", 5] },
   { col: "c_date", def: "DATE", filter: true, order: true, values: ["2024-02-29", "0001-01-01", "9999-12-31", "2023-02-29", "2024-13-01", new Date(Date.UTC(2024, 5, 1)), "x", 5] },
@@ -86,8 +88,8 @@ const CASES: ColumnCase[] = [
       true,
     ],
   },
-  { col: "c_jsonb", def: "JSONB", filter: false, order: false, values: [{ a: 1 }, [1, "x", null], { n: { d: [true] } }, 42, 1.5, true, false, '"s"', '{"b":2}', "plain", ""] },
-  { col: "c_json", def: "JSON", filter: false, order: false, values: [{ a: 1 }, [], 0, true, '"s"', "nope"] },
+  { col: "c_jsonb", def: "JSONB", filter: false, order: false, values: [{ a: 1 }, [1, "x", null], { n: { d: [true] } }, 42, 1.5, true, false, '"s"', '{"b":2}', "plain", "", { b: 1, a: 2, aa: { z: 1, é: 0, y: [{ d: 1, c: 2 }] }, 10: "n" }, '{"zz": 1, "b": {"y": 1, "x": 2}, "a": 0, "a": 3}'] },
+  { col: "c_json", def: "JSON", filter: false, order: false, values: [{ a: 1 }, [], 0, true, '"s"', "nope", { b: 1, a: 2 }, '{"b": 1, "a": 2}'] },
   {
     col: "c_bytea",
     def: "BYTEA",
@@ -144,10 +146,10 @@ function show(value: unknown): string {
  * difference under a linguistic collation is documented (docs/database.md). When the test
  * database's default collation is linguistic, the text columns compared here are given C.
  */
-async function textInCodePointOrder(pg: Database, table: string, columns: readonly string[]): Promise<void> {
+async function textInCodePointOrder(pg: Database, table: string, columns: readonly string[], type = "TEXT"): Promise<void> {
   const row = await pg.fetchOne<{ c: string }>("SELECT datcollate AS c FROM pg_database WHERE datname = current_database()");
   if (/^(?:C|POSIX|C\.UTF-?8)$/i.test(row?.c ?? "")) return;
-  for (const column of columns) await pg.execute(`ALTER TABLE "${table}" ALTER COLUMN "${column}" TYPE TEXT COLLATE "C"`);
+  for (const column of columns) await pg.execute(`ALTER TABLE "${table}" ALTER COLUMN "${column}" TYPE ${type} COLLATE "C"`);
 }
 
 if (!BOTH && !REQUIRED) {
@@ -170,6 +172,7 @@ if (!BOTH && !REQUIRED) {
       await pg.dropTable(t);
       await pg.createTable(t, columns);
       await textInCodePointOrder(pg, t, ["c_text", "c_str"]);
+      await textInCodePointOrder(pg, t, ["c_vc"], "VARCHAR(3)");
     });
     afterAll(async () => {
       await pg?.dropTable(t);
