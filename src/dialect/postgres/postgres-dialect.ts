@@ -21,8 +21,8 @@ function placeholder(index: number): string {
 /**
  * Values as node-postgres binds them (as text, typed by the server from the statement). Plain
  * objects and arrays become JSON text, the same as on SQLite ({@link jsonText}: NaN, ±Infinity,
- * invalid Dates and bigints inside are a ValidationError): a JS array goes to a JSON/JSONB column,
- * not to a native PostgreSQL array (pg would write an array literal). NaN and Dates outside the
+ * invalid Dates and bigints inside are a ValidationError); for native array columns the CRUD
+ * writes replace that text with {@link postgresArrayLiteral}. NaN and Dates outside the
  * years 0000–9999 are refused as on SQLite.
  */
 export function encodePostgresValue(value: unknown): unknown {

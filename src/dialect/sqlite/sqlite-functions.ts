@@ -11,7 +11,11 @@
  * | `gen_random_bytes(n)`                      | BLOB of `n` random bytes, 0 ≤ n ≤ 1024 (pgcrypto's limit)      |
  * | `tablekit_decimal_key(x)`                  | the exact order key of a DECIMAL value (`decimal-key.ts`), used by filters, `orderBy` and keyset pagination |
  *
- * None is deterministic, and none is direct-only, so all can be used in DEFAULT expressions.
+ * None but `tablekit_decimal_key` is deterministic, and none is direct-only, so all can be used
+ * in DEFAULT expressions. In `createTable` definitions, `unique_rowid()` is accepted only as the
+ * default of an integer primary key and `gen_random_bytes(n)` only with a literal `n`, since
+ * PostgreSQL gets them by translation (`portable-functions.ts`); the functions here also serve raw
+ * SQL and tables created by earlier versions.
  *
  * @module
  */

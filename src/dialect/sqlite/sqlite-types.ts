@@ -19,6 +19,10 @@
  * | `"text"`      | `UUID`, `TIME`, `TIMETZ`, `INET`, `CIDR`, `MACADDR*`, `STRING`, or any type containing `CHAR`, `CLOB` or `TEXT` |
  * | `"other"`     | `null` (expression columns), the empty type, and everything else (`REAL`, `FLOAT8`, unknown types) |
  *
+ * Array columns (`<E> ARRAY JSON TEXT`, see `sqlite-schema.ts`) are JSON-decoded and their elements
+ * decoded by the element type ({@link arrayDecoder}): timestamps as Dates, bytes as Buffers,
+ * 64-bit integers by the `int64` option.
+ *
  * Writing: {@link encodeSqliteValue} turns bound JavaScript values into values SQLite can store.
  *
  * @module
