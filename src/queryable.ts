@@ -8,7 +8,7 @@
 import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { type ColumnType, columnFilters, columnType, filterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
+import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
 import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
@@ -152,10 +152,25 @@ export const executeRead: unique symbol = Symbol("tablekit.executeRead");
 
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number, text that is not a timestamp, bad bytea hex; SQLSTATE 22P02/22003/22007/22008/22023): the statement wrote nothing, and the caller gets the
+ * number, text that is not a timestamp, bad bytea hex, text longer than a VARCHAR(n); SQLSTATE
+ * 22P02/22003/22007/22008/22023/22001): the statement wrote nothing, and the caller gets the
  * {@link ValidationError} SQLite's checks give for the same input.
  */
-const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023"]);
+const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023", "22001"]);
+
+/**
+ * A read or delete whose filter value the server refused (`{ n: "thirty" }` on an integer column:
+ * 22P02 …) as the {@link ValidationError} SQLite's filter check gives for the same value.
+ */
+function refusedFilterError(error: unknown, operation: string, table: string): unknown {
+  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
+    return new ValidationError(`The ${operation} on table "${table}" was refused (a filter value the column's type does not accept): ${error.message}`, [{ message: error.message, path: [] }], {
+      cause: error,
+      code: error.code,
+    });
+  }
+  return error;
+}
 
 function refusedValueError(error: unknown, operation: string, table: string): unknown {
   if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
@@ -336,6 +351,22 @@ export abstract class Queryable {
     return parts.length === 0 ? undefined : `SELECT ${parts.join(", ")}`;
   }
 
+  /** Whether `records` write explicit values (≥ 1) into a sequence-generated column and leave it out (generated) in others. */
+  async #mixesGenerated(table: string, records: readonly Row[]): Promise<boolean> {
+    const sequences = await this.#sequenceColumnsOf(table);
+    for (const column of sequences.keys()) {
+      let explicit = false;
+      let generated = false;
+      for (const record of records) {
+        const value = record[column];
+        if (value === undefined) generated = true;
+        else if (value !== null && Number(value) >= 1) explicit = true;
+        if (explicit && generated) return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
    * advances those sequences in the same transaction (one opened here when none is active).
@@ -426,7 +457,7 @@ export abstract class Queryable {
     if (this.sqlDialect.name !== "sqlite" || ((where === undefined || where === null) && !ordered)) return undefined;
     if (!ordered && !filterNeedsTypes(where)) {
       const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
-      if (known !== undefined && !Object.keys(where ?? {}).some((k) => known.get(k)?.kind === "decimal")) return undefined;
+      if (known !== undefined && !integerFilterNeedsTypes((where ?? {}) as Record<string, unknown>, known)) return undefined;
     }
     try {
       tableName(table);
@@ -740,8 +771,12 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
-    return result.rows as R[];
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
+      return result.rows as R[];
+    } catch (error) {
+      throw refusedFilterError(error, "select", table);
+    }
   }
 
   /** Selects the first matching row, or null. */
@@ -758,8 +793,12 @@ export abstract class Queryable {
       shape === undefined
         ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
-    const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runRead(statement.sql, statement.params, true));
-    return (result.rows[0] ?? null) as R | null;
+    try {
+      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runRead(statement.sql, statement.params, true));
+      return (result.rows[0] ?? null) as R | null;
+    } catch (error) {
+      throw refusedFilterError(error, "selectOne", table);
+    }
   }
 
   /**
@@ -826,8 +865,12 @@ export abstract class Queryable {
       shape === undefined
         ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
-    return result.rowCount;
+    try {
+      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      return result.rowCount;
+    } catch (error) {
+      throw refusedFilterError(error, "deleteMany", table);
+    }
   }
 
   /**
@@ -845,7 +888,12 @@ export abstract class Queryable {
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
     const filter = this.#filterContext(table, where);
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
-    const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
+    let result: QueryResult;
+    try {
+      result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
+    } catch (error) {
+      throw refusedFilterError(error, "count", table);
+    }
     const value = result.rows[0]?.["count"];
     return Number(value);
   }
@@ -894,6 +942,10 @@ export abstract class Queryable {
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
     const advance = await this.#sequenceAdvance(table, records as Row[]);
+    // Explicit and generated ids in one batch: the sequence moves after each chunk, so ids
+    // generated after an explicit one continue above it, row order as on SQLite (its rowid), and
+    // never collide with it; COPY (one stream) cannot do that, INSERT chunks can.
+    const mixed = advance !== undefined && (await this.#mixesGenerated(table, records as Row[]));
     return this.transaction(async (tx) => {
       const advanceSequences = async (): Promise<void> => {
         if (advance === undefined) return;
@@ -904,7 +956,7 @@ export abstract class Queryable {
           throw error;
         }
       };
-      if (!returning && dialect.copyLine !== undefined) {
+      if (!returning && dialect.copyLine !== undefined && !mixed) {
         const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
         await advanceSequences();
         return count;
@@ -921,6 +973,7 @@ export abstract class Queryable {
         const statement = insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning);
         const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
         if (returning) for (const row of result.rows) out.push(row as R);
+        if (mixed && end < records.length) await advanceSequences();
         done += end - start;
         start = end;
         options.onProgress?.(done, records.length);

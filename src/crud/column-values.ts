@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { ValidationError } from "../errors/errors.js";
-import { type ValueKind, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import { NotNullViolationError, ValidationError } from "../errors/errors.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
@@ -31,13 +31,64 @@ export interface ColumnType {
   readonly scale: number | undefined;
   /** REAL, DOUBLE PRECISION, FLOAT…: checked as floats. */
   readonly float: boolean;
+  /** REAL, FLOAT4, FLOAT(1–24): PostgreSQL's 4-byte float (values stored as the float4 PostgreSQL returns). */
+  readonly float4: boolean;
+  /** VARCHAR(n) / CHARACTER VARYING(n): the most characters a value may have. */
+  readonly maxLength: number | undefined;
   /** UUID: checked and written in PostgreSQL's canonical form. */
   readonly uuid: boolean;
   /** A native array type (`T[]`; stored as JSON text on SQLite). */
   readonly array: boolean;
+  /** For arrays whose declared type names the element type: the element's type (elements are checked and stored by it). */
+  readonly element: ColumnType | undefined;
+  /** JSONB: objects are stored with their keys in PostgreSQL's jsonb order (see {@link jsonbOrder}). */
+  readonly jsonb: boolean;
+  /** Part of the primary key: NULL is refused, as PostgreSQL refuses it (SQLite's rowid would generate an id for it). */
+  readonly primaryKey: boolean;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
+
+function varcharLength(declared: string): number | undefined {
+  const m = /^\s*(?:VARCHAR|CHARACTER\s+VARYING)\s*\(\s*(\d+)\s*\)/i.exec(declared);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * Text for a VARCHAR(n) column as PostgreSQL stores it: longer text is refused (SQLSTATE 22001),
+ * unless the characters beyond `n` are all spaces, which are cut off.
+ */
+function varcharValue(column: string, type: ColumnType, text: string): string {
+  const max = type.maxLength!;
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  if (chars.slice(max).every((c) => c === " ")) return chars.slice(0, max).join("");
+  throw refuse(column, type, text, `longer than ${max} characters`);
+}
+
+/** PostgreSQL's 4-byte float: REAL, FLOAT4, FLOAT(p) with p ≤ 24. */
+function isFloat4(declared: string): boolean {
+  if (/^\s*(?:REAL|FLOAT4)\b/i.test(declared)) return true;
+  const p = /^\s*FLOAT\s*\(\s*(\d+)\s*\)/i.exec(declared);
+  return p !== null && Number(p[1]) >= 1 && Number(p[1]) <= 24;
+}
+
+/**
+ * A number as PostgreSQL's REAL stores and returns it: rounded to the nearest 4-byte float, read
+ * back as the shortest decimal that rounds to that float (`0.1 + 0.2` → `0.3`); beyond the type's
+ * range (`1e39`) or below its smallest non-zero value (`1e-50`) refused, as PostgreSQL refuses it.
+ */
+function float4Value(column: string, type: ColumnType, value: unknown, n: number): number {
+  if (!Number.isFinite(n)) return n;
+  const f = Math.fround(n);
+  if (!Number.isFinite(f) || (f === 0 && n !== 0)) throw refuse(column, type, value, "out of range for a REAL (4-byte float) column; use DOUBLE PRECISION");
+  for (let digits = 1; digits <= 9; digits++) {
+    const shortest = Number(f.toPrecision(digits));
+    if (Math.fround(shortest) === f) return shortest;
+  }
+  return f;
+}
 const UUID_TYPE = /^\s*UUID\b/i;
 const ARRAY_TYPE = /\[\]|\bARRAY\b|_ARRAY\b/i;
 
@@ -60,9 +111,20 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     precision: precision === undefined ? undefined : Number(precision),
     scale: kind === "decimal" ? decimalScale(declared) : undefined,
     float: kind === "other" && FLOAT_TYPE.test(declared),
+    float4: kind === "other" && isFloat4(declared),
+    maxLength: kind === "text" ? varcharLength(declared) : undefined,
     uuid: kind === "text" && UUID_TYPE.test(declared),
     array: kind === "json" && ARRAY_TYPE.test(declared),
+    element: elementType(kind, declared),
+    jsonb: kind === "json" && /^\s*JSONB\b/i.test(declared),
+    primaryKey,
   };
+}
+
+function elementType(kind: ValueKind, declared: string): ColumnType | undefined {
+  if (kind !== "json") return undefined;
+  const element = arrayElementType(declared);
+  return element === undefined ? undefined : columnType(element, false);
 }
 
 function refuse(column: string, type: ColumnType, value: unknown, why: string): ValidationError {
@@ -231,17 +293,21 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
     case "other": {
       // REAL, DOUBLE PRECISION, FLOAT and unknown types: only the float types are checked.
       if (!type.float) return value;
-      if (typeof value === "number" || typeof value === "bigint") return value;
-      if (typeof value === "string") {
+      let n: number | undefined;
+      if (typeof value === "number") n = value;
+      else if (typeof value === "bigint") n = Number(value);
+      else if (typeof value === "string") {
         const inf = INFINITY_TEXT.exec(value);
-        if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity;
-        if (FLOAT_TEXT.test(value)) {
-          const n = Number(value);
-          if (Number.isFinite(n)) return n;
-          throw refuse(column, type, value, "out of range for a floating-point column");
+        if (inf !== null) n = inf[1] === "-" ? -Infinity : Infinity;
+        else if (FLOAT_TEXT.test(value)) {
+          n = Number(value);
+          // PostgreSQL refuses text beyond the type's range, also below its smallest value ("1e-400").
+          if (!Number.isFinite(n) || (n === 0 && /[1-9]/.test(value.replace(/[eE].*$/, "")))) throw refuse(column, type, value, "out of range for a floating-point column");
         }
       }
-      throw refuse(column, type, value, "not a number");
+      if (n === undefined) throw refuse(column, type, value, "not a number");
+      if (!type.float4) return typeof value === "number" ? value : n;
+      return float4Value(column, type, value, n);
     }
     case "decimal": {
       let text: string | undefined;
@@ -293,26 +359,34 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
         throw refuse(column, type, value, "not a UUID");
       }
       // PostgreSQL stores the text node-postgres sends: "true"/"false" for booleans, String(n).
-      if (typeof value === "boolean") return value ? "true" : "false";
-      if (typeof value === "number" && !Number.isSafeInteger(value)) return String(value);
+      if (typeof value === "boolean") return type.maxLength === undefined ? (value ? "true" : "false") : varcharValue(column, type, value ? "true" : "false");
+      if (typeof value === "number" && !Number.isSafeInteger(value)) return type.maxLength === undefined ? String(value) : varcharValue(column, type, String(value));
+      if (type.maxLength !== undefined) {
+        const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "bigint" ? String(value) : value instanceof Date ? value.toISOString() : undefined;
+        if (text !== undefined) {
+          const stored = varcharValue(column, type, text);
+          return stored === text ? value : stored;
+        }
+      }
       return value;
     }
     case "json": {
       if (type.array) {
-        if (Array.isArray(value)) return value;
-        throw refuse(column, type, value, "an array column takes a JavaScript array");
+        if (!Array.isArray(value)) throw refuse(column, type, value, "an array column takes a JavaScript array");
+        return type.element === undefined ? value : arrayValue(column, type, type.element, value);
       }
       if (typeof value === "boolean") return value ? "true" : "false";
       if (typeof value === "string") {
+        let parsed: unknown;
         try {
-          JSON.parse(value);
+          parsed = JSON.parse(value);
         } catch {
           throw refuse(column, type, value, "a string written to a JSON column is JSON text, and this is not valid JSON (write JSON.stringify(value) for a JSON string)");
         }
-        return value;
+        return type.jsonb && typeof parsed === "object" && parsed !== null ? JSON.stringify(jsonbOrder(parsed)) : value;
       }
       if (value instanceof Date || value instanceof Uint8Array) throw refuse(column, type, value, "not a JSON value");
-      return value;
+      return type.jsonb ? jsonbOrder(value) : value;
     }
     case "bytes": {
       if (value instanceof Uint8Array) return value;
@@ -322,6 +396,116 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       return bytes;
     }
   }
+}
+
+/**
+ * A JS array bound for an array column whose element type is known, as SQLite stores it (JSON):
+ * the shape checked as PostgreSQL's array input checks it (sub-arrays of one level all arrays, of
+ * equal length, none empty), each element checked and converted as a write to a column of the
+ * element type, then written in JSON form (integers beyond 2^53 and decimals as strings, bytes as
+ * `\x…` hex text, timestamps as ISO text; JSON elements given as text parsed).
+ */
+function arrayValue(column: string, type: ColumnType, element: ColumnType, value: readonly unknown[]): unknown[] {
+  checkShape(column, type, value);
+  const convert = (items: readonly unknown[], path: string): unknown[] =>
+    items.map((item, i) => {
+      if (Array.isArray(item)) return convert(item, `${path}[${i}]`);
+      if (item === null) return null;
+      if (item === undefined) throw refuse(column, type, value, `element ${path}[${i}] is undefined`);
+      try {
+        if (isStructured(item) && element.kind !== "json" && element.kind !== "text") throw refuse(column, element, item, "not a value of the element type");
+        return jsonElement(element, sqliteColumnValue(column, element, item));
+      } catch (error) {
+        if (error instanceof ValidationError) throw refuse(column, type, value, `element ${path}[${i}]: ${error.issues[0]?.message ?? error.message}`);
+        throw error;
+      }
+    });
+  return convert(value, "");
+}
+
+/** The JSON form of an element value as {@link sqliteColumnValue} converted it. */
+function jsonElement(element: ColumnType, v: unknown): unknown {
+  switch (element.kind) {
+    case "integer": {
+      const n = typeof v === "bigint" ? v : BigInt(v as number);
+      return n <= MAX_SAFE && n >= -MAX_SAFE ? Number(n) : n.toString();
+    }
+    case "timestamp":
+      return (v as Date).toISOString();
+    case "bytes":
+      return byteaHex(v as Uint8Array);
+    case "json":
+      // Text (booleans became "true"/"false") is JSON text, stored as the value it encodes.
+      return typeof v === "string" ? (element.jsonb ? jsonbOrder(JSON.parse(v)) : (JSON.parse(v) as unknown)) : v;
+    case "text":
+      // The element text PostgreSQL's array literal carries (see `postgresArrayLiteral`).
+      if (v instanceof Date) return v.toISOString();
+      if (v instanceof Uint8Array) return byteaHex(v);
+      if (typeof v === "object" && v !== null) return JSON.stringify(v);
+      return typeof v === "number" ? String(v) : v;
+    default:
+      return v;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Bytes as PostgreSQL's bytea hex text (`\\x0102`). */
+function byteaHex(v: Uint8Array): string {
+  return "\\x" + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+}
+
+/** PostgreSQL's array input refuses ragged, mixed and empty sub-arrays ("malformed array literal"). */
+function checkShape(column: string, type: ColumnType, value: readonly unknown[]): void {
+  const shape = (items: readonly unknown[]): string => {
+    const arrays = items.filter((item) => Array.isArray(item)) as unknown[][];
+    if (arrays.length === 0) return `${items.length}`;
+    if (arrays.length !== items.length) throw refuse(column, type, value, "a multidimensional array mixes sub-arrays with other elements");
+    const inner = arrays.map((a) => {
+      if (a.length === 0) throw refuse(column, type, value, "a multidimensional array has an empty sub-array");
+      return shape(a);
+    });
+    if (inner.some((s) => s !== inner[0])) throw refuse(column, type, value, "the sub-arrays of a multidimensional array must have matching dimensions");
+    return `${items.length}x${inner[0]}`;
+  };
+  shape(value);
+}
+
+/**
+ * A JSON value with every object's keys in PostgreSQL's jsonb order — shorter keys (in UTF-8
+ * bytes) first, then by their bytes — so an object written to a JSONB column reads back with its
+ * keys in the same order on SQLite as on PostgreSQL (`{ b: 1, a: 2 }` reads back as `{ a: 2, b: 1 }`).
+ * Values that are not plain objects or arrays (and objects with `toJSON`) are returned as they are;
+ * copies are made only where an order changes or a nested value was copied.
+ */
+export function jsonbOrder(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = jsonbOrder(value[i]);
+      if (next !== value[i]) (out ??= value.slice())[i] = next;
+    }
+    return out ?? value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
+  const keys = Object.keys(value);
+  const sorted = keys.slice().sort(jsonbKeyOrder);
+  let changed = sorted.some((k, i) => k !== keys[i]);
+  const entries: [string, unknown][] = [];
+  for (const key of sorted) {
+    const v = (value as Record<string, unknown>)[key];
+    const next = jsonbOrder(v);
+    if (next !== v) changed = true;
+    entries.push([key, next]);
+  }
+  return changed ? Object.fromEntries(entries) : value;
+}
+
+function jsonbKeyOrder(a: string, b: string): number {
+  const [x, y] = [Buffer.from(a, "utf8"), Buffer.from(b, "utf8")];
+  return x.length - y.length || Buffer.compare(x, y);
 }
 
 /** Whether a value is JSON-encoded as an object/array (so it can only go to a JSON, array or text column). */
@@ -342,7 +526,12 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
     const key = keys[i]!;
     const type = types.get(key);
     const value = data[key];
-    if (type === undefined || value === undefined || value === null) continue;
+    if (type === undefined || value === undefined) continue;
+    if (value === null) {
+      // PostgreSQL refuses NULL in a key column (23502); SQLite's rowid would generate an id for it.
+      if (type.primaryKey) throw new NotNullViolationError(`null value in column "${key}" of table "${table}": a primary key column cannot be NULL (leave it out to generate an id)`, { table, columns: [key] });
+      continue;
+    }
     try {
       if (isStructured(value) && type.kind !== "json" && type.kind !== "text" && type.kind !== "other") {
         throw refuse(key, type, value, "objects and arrays are stored as JSON text, which this column cannot hold");
@@ -364,26 +553,48 @@ export function sqliteRowValues(data: Record<string, unknown>, types: ReadonlyMa
 /**
  * The filter handling of a SQLite table's columns (see `WhereContext.columnValues`): each compared
  * value is converted as a write to the column would store it (an uppercase UUID lowercased,
- * timestamp text as its instant, `"42"` as 42 for an integer column), or left as given when a
- * write would refuse it; DECIMAL columns, stored as text, compare as numbers.
+ * timestamp text as its instant, `"42"` as 42 for an integer column), or refused (a
+ * ValidationError, as PostgreSQL refuses it) when a write would refuse it; DECIMAL columns, stored
+ * as text, compare as exact numbers.
  */
 export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyMap<string, ColumnFilter> {
   const out = new Map<string, ColumnFilter>();
   for (const [name, type] of types) {
     if (type.kind === "other" && !type.float) continue;
+    // A compared text's length is not checked (PostgreSQL types the parameter without the length).
+    const compared = type.maxLength === undefined ? type : { ...type, maxLength: undefined };
     out.set(name, {
       numeric: type.kind === "decimal",
       list: type.kind === "bytes" ? BYTES_LIST : undefined,
+      // A value a write would refuse is refused as a filter value too, as PostgreSQL refuses it.
       value: (value: unknown): unknown => {
         try {
-          return sqliteColumnValue(name, type, value);
-        } catch {
-          return value;
+          // A compared DECIMAL is exact: PostgreSQL types the parameter as NUMERIC without the
+          // column's precision and scale (`9.999` does not match a stored `10.00`).
+          return type.kind === "decimal" ? filterDecimal(name, type, value) : sqliteColumnValue(name, compared, value);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const why = error.issues[0]?.message ?? error.message;
+          throw new ValidationError(`A filter on column "${name}" (${type.declared}) cannot compare ${describeFilterValue(value)}: ${why}`, [{ message: why, path: [name] }]);
         }
       },
     });
   }
   return out;
+}
+
+function filterDecimal(column: string, type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  let text: string | undefined;
+  if (typeof value === "number" && Number.isFinite(value)) text = decimalText(String(value));
+  else if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "string") text = decimalText(value);
+  if (text === undefined) throw refuse(column, type, value, "not a decimal number");
+  return text;
+}
+
+function describeFilterValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value) : describe(value);
 }
 
 /** Bytes in a SQLite `in` list: compared as uppercase hex text (`hex(col)`), since a JSON list holds no blobs. */
@@ -392,6 +603,30 @@ const BYTES_LIST = {
   column: (quoted: string): string => `CASE WHEN ${quoted} IS NULL THEN NULL ELSE hex(${quoted}) END`,
   value: (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex").toUpperCase() : value),
 };
+
+/**
+ * For a filter of `column: integer/null` equalities (see {@link filterNeedsTypes}) on a table whose
+ * column types are known: whether one of them still needs the types, because the column compares
+ * it otherwise than as an integer (DECIMAL, BOOLEAN, DATE, TIMESTAMP, UUID, JSON, bytes, arrays:
+ * converted or refused as PostgreSQL does) or the integer is out of the column's range (PostgreSQL
+ * refuses `2147483648` for an INTEGER). Integer and text columns with an integer in range do not.
+ */
+export function integerFilterNeedsTypes(where: Record<string, unknown>, types: ReadonlyMap<string, ColumnType>): boolean {
+  for (const key of Object.keys(where)) {
+    const value = where[key];
+    const type = types.get(key);
+    if (value === null || value === undefined || type === undefined) continue;
+    if (type.kind === "integer") {
+      const limit = 1n << BigInt(type.bits - 1);
+      const n = BigInt(value as number | bigint);
+      if (n >= limit || n < -limit) return true;
+      continue;
+    }
+    if ((type.kind === "text" && !type.uuid) || (type.kind === "other" && !type.float)) continue;
+    return true;
+  }
+  return false;
+}
 
 /**
  * Whether a filter needs the column types on SQLite: false only for a plain object of

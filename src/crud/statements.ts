@@ -10,6 +10,7 @@ import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
+import { DECIMAL_KEY_FUNCTION } from "../dialect/sqlite/decimal-key.js";
 
 /** A statement ready for the driver. */
 export interface Statement {
@@ -293,7 +294,7 @@ export function selectStatement(
 
 /**
  * The ORDER BY terms; a column the context marks numeric (SQLite's DECIMAL, stored as text) is
- * ordered by its number, `CAST("price" AS NUMERIC)`, as PostgreSQL orders NUMERIC.
+ * ordered by its exact number, `tablekit_decimal_key("price")` (decimal-key.ts), as PostgreSQL orders NUMERIC.
  */
 function orderByText(terms: readonly OrderTerm[], context: WhereContext): string {
   const numeric = context.columnValues;
@@ -301,7 +302,7 @@ function orderByText(terms: readonly OrderTerm[], context: WhereContext): string
   return terms
     .map((term) => {
       const text = renderOrderBy([term]);
-      return numeric.get(term.column)?.numeric === true ? text.replace(/^("(?:[^"]|"")*")/, "CAST($1 AS NUMERIC)") : text;
+      return numeric.get(term.column)?.numeric === true ? text.replace(/^("(?:[^"]|"")*")/, `${DECIMAL_KEY_FUNCTION}($1)`) : text;
     })
     .join(", ");
 }

@@ -39,7 +39,7 @@ export interface TableMeta {
   readonly hidden: ReadonlySet<string>;
   /** The columns selected by default: undefined means every column (`*`), when nothing is hidden. */
   readonly visible: readonly string[] | undefined;
-  /** SQLite: DECIMAL/NUMERIC columns (stored as text), which order and compare as numbers (`CAST(… AS NUMERIC)`), as on PostgreSQL. */
+  /** SQLite: DECIMAL/NUMERIC columns (stored as text), which order and compare as exact numbers (`tablekit_decimal_key(…)`), as on PostgreSQL. */
   readonly numeric: ReadonlySet<string>;
 }
 

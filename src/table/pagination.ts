@@ -9,13 +9,14 @@ import type { Row } from "../dialect/dialect.js";
 import { ValidationError } from "../errors/errors.js";
 import type { OrderTerm } from "../sql/order-by.js";
 import { SqlFragment, sql } from "../sql/sql-tag.js";
+import { DECIMAL_KEY_FUNCTION } from "../dialect/sqlite/decimal-key.js";
 
 /** @internal One key of a keyset ordering, with its NULL placement explicit. */
 export interface KeysetTerm {
   readonly column: string;
   readonly direction: "ASC" | "DESC";
   readonly nulls: "FIRST" | "LAST";
-  /** Ordered and compared as a number (`CAST(… AS NUMERIC)`): SQLite DECIMAL columns, stored as text. */
+  /** Ordered and compared as a number (`tablekit_decimal_key(…)`, exact): SQLite DECIMAL columns, stored as text. */
   readonly numeric?: boolean;
 }
 
@@ -112,7 +113,7 @@ const PAGE_ALIAS = "__tablekit_page";
 
 /** The expression a term sorts and compares by: the column, or its number for a numeric term. */
 function sortKey(term: KeysetTerm): SqlFragment {
-  return term.numeric === true ? sql`CAST(${sql.id(term.column)} AS NUMERIC)` : sql.id(term.column);
+  return term.numeric === true ? sql`${sql.raw(DECIMAL_KEY_FUNCTION)}(${sql.id(term.column)})` : sql.id(term.column);
 }
 
 /** A value as stored in a cursor: JSON, with tags for the types JSON cannot carry. */
@@ -205,7 +206,7 @@ export function afterCondition(terms: readonly KeysetTerm[], values: readonly un
   for (let i = 0; i < terms.length; i++) {
     const { direction, nulls, numeric } = terms[i]!;
     const id = sortKey(terms[i]!);
-    const value = numeric === true && values[i] !== null && values[i] !== undefined ? sql`CAST(${values[i]} AS NUMERIC)` : values[i];
+    const value = numeric === true && values[i] !== null && values[i] !== undefined ? sql`${sql.raw(DECIMAL_KEY_FUNCTION)}(${values[i]})` : values[i];
     const isNull = value === null || value === undefined;
     let later: SqlFragment | undefined;
     if (isNull) {

@@ -123,10 +123,11 @@ describe("filters", () => {
     expect(filterNeedsTypes(undefined)).toBe(false);
   });
 
-  it("compared values are converted as writes store them, and left as given when a write would refuse them", () => {
+  it("compared values are converted as writes store them, and refused (ValidationError, as PostgreSQL refuses them) when a write would refuse them", () => {
     const filters = columnFilters(new Map([["u", columnType("UUID TEXT", false)], ["d", columnType("DECIMAL TEXT(10,2)", false)], ["r", columnType("DOUBLE", false)], ["x", columnType("POINT", false)]]));
     expect(filters.get("u")!.value("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")).toBe("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-    expect(filters.get("u")!.value("nope")).toBe("nope");
+    expect(() => filters.get("u")!.value("nope")).toThrow(ValidationError);
+    expect(() => filters.get("d")!.value("abc")).toThrow(/filter on column "d"/);
     expect(filters.get("d")!.numeric).toBe(true);
     expect(filters.get("r")!.numeric).toBe(false);
     expect(filters.has("x")).toBe(false);

@@ -283,7 +283,8 @@ describe("round trip through a real SQLite table", () => {
           age: "INTEGER CHECK (age >= 0)",
           birthday: "DATE",
           tags: "TEXT[] DEFAULT '{}'",
-          rid: "INT8 DEFAULT unique_rowid()",
+          // unique_rowid() outside an integer key is refused (no other backend has it): a 64-bit literal default instead.
+          rid: "INT8 DEFAULT 9007199254740993",
         },
         { ifNotExists: true },
       ),
@@ -350,7 +351,7 @@ describe("round trip through a real SQLite table", () => {
     expect(bob["tags"]).toEqual([]);
     expect(bob["data"]).toBeNull();
     expect(bob["birthday"]).toBeNull();
-    expect(bob["rid"] as bigint).toBeGreaterThan(ada["rid"] as bigint);
+    expect(bob["rid"]).toBe(9007199254740993n);
     expect(bob["id"]).not.toBe(ada["id"]);
     expect(cy["meta"]).toEqual({ nested: { list: [1, 2.5, "x", null, true] } });
 

@@ -11,6 +11,7 @@ import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
+import { portableFunctions } from "../portable-functions.js";
 
 const PLACEHOLDERS: string[] = [];
 function placeholder(index: number): string {
@@ -20,8 +21,8 @@ function placeholder(index: number): string {
 /**
  * Values as node-postgres binds them (as text, typed by the server from the statement). Plain
  * objects and arrays become JSON text, the same as on SQLite ({@link jsonText}: NaN, ±Infinity,
- * invalid Dates and bigints inside are a ValidationError): a JS array goes to a JSON/JSONB column,
- * not to a native PostgreSQL array (pg would write an array literal). NaN and Dates outside the
+ * invalid Dates and bigints inside are a ValidationError); for native array columns the CRUD
+ * writes replace that text with {@link postgresArrayLiteral}. NaN and Dates outside the
  * years 0000–9999 are refused as on SQLite.
  */
 export function encodePostgresValue(value: unknown): unknown {
@@ -90,7 +91,7 @@ export function postgresArrayLiteral(value: readonly unknown[], column: string):
     try {
       if (typeof element === "number") checkNumber(element);
       if (element instanceof Date) checkDate(element);
-      if (element !== null && typeof element === "object" && !(element instanceof Date) && !Buffer.isBuffer(element)) jsonText(element);
+      if (element !== null && typeof element === "object" && !(element instanceof Date) && !(element instanceof Uint8Array)) jsonText(element);
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new ValidationError(`Cannot store element ${i} of column "${column}": ${error.message}`, [{ message: error.message, path: [column, i] }]);
@@ -110,8 +111,9 @@ function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   let text: string;
   if (value instanceof Date) text = value.toISOString();
-  else if (Buffer.isBuffer(value)) text = "\\x" + value.toString("hex");
-  else if (typeof value === "boolean") text = value ? "t" : "f";
+  else if (value instanceof Uint8Array) text = "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+  // "true"/"false", as for a scalar: a TEXT[] element stores the same text as a TEXT column.
+  else if (typeof value === "boolean") text = value ? "true" : "false";
   else if (typeof value === "object") text = JSON.stringify(value);
   else text = String(value);
   return '"' + text.replace(/[\\"]/g, "\\$&") + '"';
@@ -184,7 +186,7 @@ function createTable(rename: boolean) {
   return (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string => {
     const list = Object.entries(columns).map(([column, definition]) => {
       let def = definition;
-      if (rename) def = builtinUuidFunction(def);
+      if (rename) def = portableFunctions(builtinUuidFunction(def), "postgres");
       if (rename) for (const [pattern, replacement] of POSTGRES_TYPE_RENAMES) def = def.replace(pattern, replacement);
       def = def.replace(TIMESTAMP_TYPE, "$1$2(3)");
       // An integer PRIMARY KEY generates ids on SQLite (the rowid): an identity column does here.

@@ -38,7 +38,29 @@ function parseTimestamp(text: string): Date | string {
   return Number.isNaN(date.getTime()) ? text : date;
 }
 
-const OID = { int8: 20, date: 1082, timestamp: 1114 } as const;
+const OID = { int8: 20, date: 1082, timestamp: 1114, int8Array: 1016, timestampArray: 1115, dateArray: 1182, numericArray: 1231, textArray: 1009 } as const;
+
+/** Applies `leaf` to every non-null element of a (nested) array parsed from text, in place. */
+function mapLeaves(value: unknown[], leaf: (text: string) => unknown): unknown[] {
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (Array.isArray(v)) mapLeaves(v, leaf);
+    else if (typeof v === "string") value[i] = leaf(v);
+  }
+  return value;
+}
+
+/**
+ * An array type's parser that reads the elements as text (pg's text[] parser: quoting, escapes,
+ * nesting) and converts each with the scalar rule of its element type, so an array's elements are
+ * the values a column of the element type gives: `BIGINT[]` by the `int64` option (pg's own gives
+ * strings), `TIMESTAMP[]` as UTC (pg's own: local time), `DATE[]` as `"YYYY-MM-DD"` text and
+ * `NUMERIC[]` as exact text (pg's own: Dates at local midnight and rounded numbers).
+ */
+function arrayOf(leaf: ((text: string) => unknown) | undefined): (text: string) => unknown {
+  const parseTextArray = (pg.types.getTypeParser as (oid: number, format: "text") => (text: string) => unknown[])(OID.textArray, "text");
+  return leaf === undefined ? parseTextArray : (text) => mapLeaves(parseTextArray(text), leaf);
+}
 
 /**
  * Types whose pg parser gives the documented value (booleans, numbers, JSON, timestamps, bytes,
@@ -47,7 +69,7 @@ const OID = { int8: 20, date: 1082, timestamp: 1114 } as const;
  */
 const PARSED_BY_PG = new Set([
   16, 17, 21, 23, 26, 114, 700, 701, 1184, 3802, // bool bytea int2 int4 oid json float4 float8 timestamptz jsonb
-  199, 1000, 1001, 1005, 1007, 1009, 1014, 1015, 1021, 1022, 1028, 1115, 1182, 1185, 1231, 2951, 3807, // their arrays
+  199, 1000, 1001, 1005, 1007, 1009, 1014, 1015, 1021, 1022, 1028, 1185, 2951, 3807, // their arrays (int8[], timestamp[], date[], numeric[]: arrayOf)
 ]);
 
 const identity = (text: string): string => text;
@@ -61,6 +83,9 @@ function typeParsers(config: ServerConfig): pg.CustomTypesConfig {
       if (oid === OID.int8) return int8;
       if (oid === OID.date) return identity;
       if (oid === OID.timestamp) return parseTimestamp;
+      if (oid === OID.int8Array) return arrayOf(int8);
+      if (oid === OID.timestampArray) return arrayOf(parseTimestamp);
+      if (oid === OID.dateArray || oid === OID.numericArray) return arrayOf(undefined);
       return PARSED_BY_PG.has(oid) ? pg.types.getTypeParser(oid, "text") : identity;
     }) as pg.CustomTypesConfig["getTypeParser"],
   };

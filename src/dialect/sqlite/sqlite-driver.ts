@@ -16,11 +16,12 @@ import type { PoolStats } from "../../diagnostics/pool-stats.js";
 import { sqliteUniqueConstraint } from "./unique-constraint-name.js";
 import type { Driver, QueryResult, ReservedConnection, Row } from "../dialect.js";
 import { Mutex } from "../mutex.js";
-import { bigintToSafeNumber, int64FromBigint } from "../int64.js";
+import { bigintToSafeNumber, int64FromBigint, int64FromText } from "../int64.js";
 import { registerSqliteFunctions } from "./sqlite-functions.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import {
+  arrayDecoder,
   decimalScale,
   decodeBoolean,
   decodeDecimal,
@@ -84,7 +85,7 @@ function columnDecoder(declared: string | null, int64: SqliteConfig["int64"], ap
     case "boolean":
       return decodeBoolean;
     case "json":
-      return decodeJson;
+      return arrayDecoder(declared, int64FromText(int64)) ?? decodeJson;
     case "timestamp":
       return (v) => decodeTimestamp(typeof v === "bigint" ? Number(v) : v);
     case "decimal": {

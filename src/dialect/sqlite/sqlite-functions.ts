@@ -9,8 +9,13 @@
  * | `now()`, `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()` | current time as ISO-8601 UTC text with milliseconds, e.g. `"2026-11-23T10:00:00.000Z"` |
  * | `unique_rowid()`                           | 64-bit INTEGER, increasing within the process: `(Date.now() << 15) \| counter` (> 2^53) |
  * | `gen_random_bytes(n)`                      | BLOB of `n` random bytes, 0 ≤ n ≤ 1024 (pgcrypto's limit)      |
+ * | `tablekit_decimal_key(x)`                  | the exact order key of a DECIMAL value (`decimal-key.ts`), used by filters, `orderBy` and keyset pagination |
  *
- * None is deterministic, and none is direct-only, so all can be used in DEFAULT expressions.
+ * None but `tablekit_decimal_key` is deterministic, and none is direct-only, so all can be used
+ * in DEFAULT expressions. In `createTable` definitions, `unique_rowid()` is accepted only as the
+ * default of an integer primary key and `gen_random_bytes(n)` only with a literal `n`, since
+ * PostgreSQL gets them by translation (`portable-functions.ts`); the functions here also serve raw
+ * SQL and tables created by earlier versions.
  *
  * @module
  */
@@ -18,6 +23,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { ValidationError } from "../../errors/errors.js";
+import { DECIMAL_KEY_FUNCTION, decimalKey } from "./decimal-key.js";
 
 /** Bits below the millisecond timestamp in a unique_rowid value. */
 const ROWID_COUNTER_BITS = 15n;
@@ -64,4 +70,6 @@ export function registerSqliteFunctions(db: Database): void {
   }
   db.function("unique_rowid", volatile, nextUniqueRowid);
   db.function("gen_random_bytes", { ...volatile, safeIntegers: true }, genRandomBytes);
+  // Exact DECIMAL order (decimal-key.ts): deterministic, so SQLite may evaluate it once per value.
+  db.function(DECIMAL_KEY_FUNCTION, { deterministic: true, varargs: false, safeIntegers: true }, decimalKey);
 }

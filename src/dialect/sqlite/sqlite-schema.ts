@@ -26,12 +26,16 @@
  * | `INET`, `CIDR`, `MACADDR`, `MACADDR8`                       | `<NAME> TEXT`               | TEXT     |
  * | `BYTEA` / `BYTES`                                           | `BYTEA BLOB` / `BYTES BLOB` | BLOB     |
  * | `STRING` / `STRING(n)` (CockroachDB)                        | `TEXT` / `VARCHAR(n)`       | TEXT     |
- * | any array: `T[]`, `T[n][m]`, `T ARRAY`                      | `ARRAY JSON TEXT` (values stored as JSON) | TEXT |
+ * | any array: `T[]`, `T[n][m]`, `T ARRAY`                      | `<E> ARRAY JSON TEXT[(p,s)]` (values stored as JSON; `<E>` names the element type, see below) | TEXT |
  * | `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `BOOL`, `BOOLEAN`, `REAL`, `FLOAT8`, `DOUBLE PRECISION`, unknown types | unchanged | per SQLite rules |
  *
  * Rewritten type names are upper-case with single spaces; type names that are not rewritten keep
- * the user's spelling. Array spellings do not carry the element type, because an element type
- * containing "INT" would give the column INTEGER affinity.
+ * the user's spelling. An array's declared type starts with a word naming its element type, so that
+ * writes check elements as PostgreSQL does and reads decode them to PostgreSQL's JavaScript types
+ * (`TIMESTAMPTZ ARRAY JSON TEXT`, `DECIMAL ARRAY JSON TEXT(10,2)`). Integer elements are spelled
+ * `I16`/`I32`/`I64`, because a declared type containing "INT" would give the column INTEGER
+ * affinity; element types tablekit does not check (`INTERVAL[]`, `POINT[]` …) give the plain
+ * `ARRAY JSON TEXT`.
  *
  * Constraints:
  * - `DEFAULT` expressions that are not SQLite literals are parenthesized (`DEFAULT now()` →
@@ -54,6 +58,7 @@
  */
 
 import { IdentifierError, ValidationError } from "../../errors/errors.js";
+import { portableFunctions } from "../portable-functions.js";
 
 /** Kinds of lexical token produced by {@link tokenize}. */
 type TokenKind = "word" | "number" | "string" | "ident" | "op" | "group";
@@ -135,8 +140,51 @@ const TYPE_REWRITES: ReadonlyMap<string, string> = new Map([
   ["BYTES", "BYTES BLOB"],
 ]);
 
-/** Declared type given to every array column. */
+/** Declared type given to every array column, after its element word. */
 const ARRAY_TYPE = "ARRAY JSON TEXT";
+
+/** Element type names (normalized) → the word naming them in an array's declared type. */
+const ARRAY_ELEMENT_WORDS: ReadonlyMap<string, string> = new Map([
+  ["BOOL", "BOOLEAN"],
+  ["BOOLEAN", "BOOLEAN"],
+  ["SMALLINT", "I16"],
+  ["INT2", "I16"],
+  ["INT", "I32"],
+  ["INT4", "I32"],
+  ["INTEGER", "I32"],
+  ["BIGINT", "I64"],
+  ["INT8", "I64"],
+  ["INT64", "I64"],
+  ["REAL", "REAL"],
+  ["FLOAT4", "REAL"],
+  ["FLOAT", "DOUBLE"],
+  ["FLOAT8", "DOUBLE"],
+  ["DOUBLE PRECISION", "DOUBLE"],
+  ["DECIMAL", "DECIMAL"],
+  ["DEC", "DECIMAL"],
+  ["NUMERIC", "DECIMAL"],
+  ["TEXT", "TEXT"],
+  ["VARCHAR", "TEXT"],
+  ["CHARACTER VARYING", "TEXT"],
+  ["STRING", "TEXT"],
+  ["UUID", "UUID"],
+  ["DATE", "DATE"],
+  ["TIMESTAMP", "TIMESTAMP"],
+  ["TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"],
+  ["TIMESTAMPTZ", "TIMESTAMPTZ"],
+  ["TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"],
+  ["BYTEA", "BYTEA"],
+  ["BYTES", "BYTEA"],
+  ["JSON", "JSON"],
+  ["JSONB", "JSONB"],
+]);
+
+/** The SQLite declared type of an array column whose element type is `info`. */
+function arrayType(info: TypeInfo): string {
+  const word = ARRAY_ELEMENT_WORDS.get(info.name);
+  if (word === undefined) return ARRAY_TYPE;
+  return `${word} ${ARRAY_TYPE}${word === "DECIMAL" ? info.params : ""}`;
+}
 
 /** Expressions that stand for "the current timestamp" and are rewritten to `now()`. */
 const TIMESTAMP_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -639,7 +687,7 @@ function translateDefault(expr: readonly Token[], type: TypeInfo, integerPk: boo
 }
 
 function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: boolean): string {
-  if (info.isArray) return ARRAY_TYPE;
+  if (info.isArray) return arrayType(info);
   if (integerPk || info.isSerial) return "INTEGER";
   if (info.name === "STRING") return info.params === "" ? "TEXT" : `VARCHAR${info.params}`;
   const rewritten = TYPE_REWRITES.get(info.name);
@@ -736,7 +784,7 @@ export function translateCreateTable(
     const definition = columns[name] as string;
     let translated: string;
     try {
-      translated = translateColumnDefinition(definition);
+      translated = translateColumnDefinition(portableFunctions(definition, "sqlite"));
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new ValidationError(`Column ${JSON.stringify(name)} of table ${JSON.stringify(table)}: ${error.message}`, [

@@ -19,6 +19,10 @@
  * | `"text"`      | `UUID`, `TIME`, `TIMETZ`, `INET`, `CIDR`, `MACADDR*`, `STRING`, or any type containing `CHAR`, `CLOB` or `TEXT` |
  * | `"other"`     | `null` (expression columns), the empty type, and everything else (`REAL`, `FLOAT8`, unknown types) |
  *
+ * Array columns (`<E> ARRAY JSON TEXT`, see `sqlite-schema.ts`) are JSON-decoded and their elements
+ * decoded by the element type ({@link arrayDecoder}): timestamps as Dates, bytes as Buffers,
+ * 64-bit integers by the `int64` option.
+ *
  * Writing: {@link encodeSqliteValue} turns bound JavaScript values into values SQLite can store.
  *
  * @module
@@ -354,4 +358,80 @@ export function encodeSqliteValue(v: unknown): unknown {
         { message: `unsupported value type ${typeof v}`, path: [] },
       ]);
   }
+}
+
+/** Element words of array declared types (see `sqlite-schema.ts`) → the element's own declared type. */
+const ARRAY_ELEMENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ["BOOLEAN", "BOOLEAN"],
+  ["I16", "SMALLINT"],
+  ["I32", "INTEGER"],
+  ["I64", "BIGINT"],
+  ["REAL", "REAL"],
+  ["DOUBLE", "DOUBLE PRECISION"],
+  ["DECIMAL", "DECIMAL"],
+  ["TEXT", "TEXT"],
+  ["UUID", "UUID"],
+  ["DATE", "DATE"],
+  ["TIMESTAMP", "TIMESTAMP"],
+  ["TIMESTAMPTZ", "TIMESTAMPTZ"],
+  ["BYTEA", "BYTEA"],
+  ["JSON", "JSON"],
+  ["JSONB", "JSONB"],
+]);
+
+const ARRAY_DECLARED_RE = /^\s*(\w+)\s+ARRAY\s+JSON\s+TEXT\s*(\(\s*\d+\s*(?:,\s*\d+\s*)?\))?\s*$/i;
+
+/**
+ * The element type of an array column's SQLite declared type as `sqlite-schema.ts` writes it
+ * (`TIMESTAMPTZ ARRAY JSON TEXT` → `TIMESTAMPTZ`, `I64 ARRAY JSON TEXT` → `BIGINT`,
+ * `DECIMAL ARRAY JSON TEXT(10,2)` → `DECIMAL(10,2)`), or undefined when the declared type names
+ * none (`ARRAY JSON TEXT`, tables created before element types were kept, other spellings).
+ */
+export function arrayElementType(declared: string | null): string | undefined {
+  if (declared === null) return undefined;
+  const m = ARRAY_DECLARED_RE.exec(declared);
+  if (m === null) return undefined;
+  const element = ARRAY_ELEMENT_TYPES.get(m[1]!.toUpperCase());
+  if (element === undefined) return undefined;
+  return element === "DECIMAL" && m[2] !== undefined ? element + m[2].replace(/\s+/g, "") : element;
+}
+
+/** Applies `leaf` to every non-null non-array element of a (nested) array, in place; returns the array. */
+function mapLeaves(value: unknown[], leaf: (v: unknown) => unknown): unknown[] {
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (Array.isArray(v)) mapLeaves(v, leaf);
+    else if (v !== null) value[i] = leaf(v);
+  }
+  return value;
+}
+
+/**
+ * The decoder of an array column's stored JSON text, by its element type (see
+ * {@link arrayElementType}): elements come back as PostgreSQL's arrays give them — timestamps as
+ * Dates, bytes (stored as `\x…` hex text) as Buffers, 64-bit integers by `int64` (JSON numbers, or
+ * JSON strings beyond 2^53), everything else as stored. Undefined for element types that need no
+ * more than `JSON.parse`.
+ */
+export function arrayDecoder(declared: string | null, int64: (text: string) => unknown): ((v: unknown) => unknown) | undefined {
+  const element = arrayElementType(declared);
+  if (element === undefined) return undefined;
+  let leaf: ((v: unknown) => unknown) | undefined;
+  switch (valueKindOfDeclaredType(element)) {
+    case "timestamp":
+      leaf = (v) => decodeTimestamp(v);
+      break;
+    case "bytes":
+      leaf = (v) => (typeof v === "string" && v.startsWith("\\x") ? Buffer.from(v.slice(2), "hex") : v);
+      break;
+    case "integer":
+      if (element === "BIGINT") leaf = (v) => (typeof v === "number" ? int64(String(v)) : typeof v === "string" ? int64(v) : v);
+      break;
+  }
+  if (leaf === undefined) return undefined;
+  const decodeLeaf = leaf;
+  return (v) => {
+    const parsed = decodeJson(v);
+    return Array.isArray(parsed) ? mapLeaves(parsed, decodeLeaf) : parsed;
+  };
 }

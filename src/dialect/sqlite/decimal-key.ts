@@ -1,0 +1,67 @@
+/**
+ * Exact order of DECIMAL/NUMERIC values on SQLite (issue 17, item 4).
+ *
+ * SQLite stores DECIMAL values as their exact decimal text (see `column-values.ts`), which sorts
+ * as text (`"10" < "9"`), and `CAST(… AS NUMERIC)` turns it into a double (exact to ~15
+ * significant digits; `12345678901234567890` and `…891` compare equal). PostgreSQL's NUMERIC is
+ * exact. {@link decimalKey} maps decimal text to a key whose text order (SQLite's BINARY) is the
+ * numbers' order, exactly, for any number of digits: filters, `orderBy` and keyset pagination
+ * compare `tablekit_decimal_key(column)` (a deterministic SQL function registered on every SQLite
+ * connection, see `sqlite-functions.ts`) with the key of the bound value.
+ *
+ * Key layout: negative numbers `0`, zero `1`, positive numbers `2`, then the decimal exponent
+ * (position of the point relative to the first significant digit) as six digits, then the
+ * significant digits without leading or trailing zeros; for negative numbers the exponent and the
+ * digits are complemented (9 − d) and `:` (above every digit) ends the key, so a larger magnitude
+ * sorts lower. Equal numbers have equal keys (`10`, `10.00`, `1e1`). Text that is not a decimal
+ * number (only raw SQL can store it) gets `3` + the text: after every number, in text order.
+ *
+ * @module
+ */
+
+const DECIMAL_RE = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?\s*$/;
+const EXPONENT_BIAS = 500_000;
+
+function complement(digits: string): string {
+  let out = "";
+  for (let i = 0; i < digits.length; i++) out += String.fromCharCode(105 - digits.charCodeAt(i)); // "9" + "0" − d
+  return out;
+}
+
+/**
+ * The order key of a DECIMAL value: text whose code-point order is the numbers' order.
+ *
+ * @example
+ * decimalKey("9") < decimalKey("10") // true
+ * decimalKey("-1.5") < decimalKey("-1.45") // true
+ * decimalKey("10.00") === decimalKey("1e1") // true
+ *
+ * @param value - Decimal text (`"-12.50"`, `"1e3"`), a number or a bigint; `null`/`undefined` give `null`.
+ * @returns The key, or `null` for `null`/`undefined`.
+ */
+export function decimalKey(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  let text: string;
+  if (typeof value === "string") text = value;
+  else if (typeof value === "number" || typeof value === "bigint") text = String(value);
+  else if (value instanceof Uint8Array) return "4" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+  else text = String(value);
+  const m = DECIMAL_RE.exec(text);
+  if (m === null || (m[2] === "" && (m[3] ?? "") === "")) return "3" + text;
+  const whole = m[2]!;
+  let digits = whole + (m[3] ?? "");
+  let point = whole.length + Number(m[4] ?? 0);
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  point -= start;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  digits = digits.slice(start, end);
+  if (digits === "") return "1";
+  const exponent = String(Math.min(999_999, Math.max(0, point + EXPONENT_BIAS))).padStart(6, "0");
+  if (m[1] !== "-") return "2" + exponent + digits;
+  return "0" + complement(exponent) + complement(digits) + ":";
+}
+
+/** The name of the SQL function that computes {@link decimalKey} on SQLite. */
+export const DECIMAL_KEY_FUNCTION = "tablekit_decimal_key";
