@@ -485,6 +485,7 @@ export class Database extends Queryable {
     return this.#state === "open" ? this.#driver : undefined;
   }
 
+  /** @internal */
   protected override runNow(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined {
     // Not inside a transaction (its statements go to its connection), and not while query events
     // are listened to or traced (they time the statement).

@@ -191,8 +191,8 @@ export abstract class Queryable {
   protected abstract runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
   /**
    * @internal Runs one statement synchronously when this context can (see `Driver.queryNow`), or
-   * returns undefined without running anything. Hot paths write
-   * `this.runNow(…) ?? (await this.runStatement(…))`, saving a promise and an await.
+   * returns undefined without running anything. Statements go through `Queryable.#run`, which
+   * tries this first.
    */
   protected runNow(_sql: string, _params: readonly unknown[], _single?: boolean): QueryResult | undefined {
     return undefined;
@@ -547,7 +547,21 @@ export abstract class Queryable {
   [runOwnStatement](sql: string, params: unknown[], single?: boolean, read = false): QueryResult | Promise<QueryResult> {
     const encode = this.sqlDialect.encodeValue;
     for (let i = 0; i < params.length; i++) params[i] = encode(params[i]);
+    return this.#runSql(sql, params, single, read);
+  }
+
+  /**
+   * Runs a prepared statement: synchronously when this context can ({@link Queryable.runNow}),
+   * else through {@link Queryable.runRead} (`read`: a read replicas may serve) or
+   * {@link Queryable.runStatement}. The one place that chooses between them.
+   */
+  #runSql(sql: string, params: readonly unknown[], single: boolean | undefined, read: boolean): QueryResult | Promise<QueryResult> {
     return this.runNow(sql, params, single) ?? (read ? this.runRead(sql, params, single) : this.runStatement(sql, params, single));
+  }
+
+  /** {@link Queryable.#runSql} for a `{ sql, params }` statement. */
+  #run(statement: { readonly sql: string; readonly params: readonly unknown[] }, single?: boolean, read = false): QueryResult | Promise<QueryResult> {
+    return this.#runSql(statement.sql, statement.params, single, read);
   }
 
   /**
@@ -556,7 +570,7 @@ export abstract class Queryable {
    */
   async [executeRead]<R extends object = Row>(query: SqlFragment): Promise<R[]> {
     const prepared = this.#prepare(query, undefined);
-    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runRead(prepared.sql, prepared.params));
+    const result = await this.#run(prepared, undefined, true);
     return result.rows as R[];
   }
 
@@ -618,14 +632,14 @@ export abstract class Queryable {
    */
   async execute<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R[]> {
     const prepared = this.#prepare(query, params);
-    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runStatement(prepared.sql, prepared.params));
+    const result = await this.#run(prepared);
     return result.rows as R[];
   }
 
   /** Like {@link Queryable.execute}, but returns the number of rows changed (or returned). */
   async executeCount(query: string | SqlFragment, params?: readonly unknown[]): Promise<number> {
     const prepared = this.#prepare(query, params);
-    const result = this.runNow(prepared.sql, prepared.params) ?? (await this.runStatement(prepared.sql, prepared.params));
+    const result = await this.#run(prepared);
     return result.rowCount;
   }
 
@@ -643,7 +657,7 @@ export abstract class Queryable {
   /** Runs a query and returns its first row, or null. */
   async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
     const prepared = this.#prepare(query, params);
-    const result = this.runNow(prepared.sql, prepared.params, true) ?? (await this.runStatement(prepared.sql, prepared.params, true));
+    const result = await this.#run(prepared, true, false);
     return (result.rows[0] ?? null) as R | null;
   }
 
@@ -772,7 +786,7 @@ export abstract class Queryable {
         ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     try {
-      const result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
+      const result = await this.#run(statement, undefined, true);
       return result.rows as R[];
     } catch (error) {
       throw refusedFilterError(error, "select", table);
@@ -794,7 +808,7 @@ export abstract class Queryable {
         ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
     try {
-      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runRead(statement.sql, statement.params, true));
+      const result = await this.#run(statement, true, true);
       return (result.rows[0] ?? null) as R | null;
     } catch (error) {
       throw refusedFilterError(error, "selectOne", table);
@@ -815,7 +829,7 @@ export abstract class Queryable {
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
-      const result = this.runNow(statement.sql, statement.params, true) ?? (await this.runStatement(statement.sql, statement.params, true));
+      const result = await this.#run(statement, true, false);
       return (result.rows[0] ?? null) as R | null;
     } catch (error) {
       throw this.afterWriteError(error, "update", table);
@@ -833,7 +847,7 @@ export abstract class Queryable {
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
-      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      const result = await this.#run(statement);
       return result.rowCount;
     } catch (error) {
       throw this.afterWriteError(error, "updateMany", table);
@@ -866,7 +880,7 @@ export abstract class Queryable {
         ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     try {
-      const result = this.runNow(statement.sql, statement.params) ?? (await this.runStatement(statement.sql, statement.params));
+      const result = await this.#run(statement);
       return result.rowCount;
     } catch (error) {
       throw refusedFilterError(error, "deleteMany", table);
@@ -890,7 +904,7 @@ export abstract class Queryable {
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
     let result: QueryResult;
     try {
-      result = this.runNow(statement.sql, statement.params) ?? (await this.runRead(statement.sql, statement.params));
+      result = await this.#run(statement, undefined, true);
     } catch (error) {
       throw refusedFilterError(error, "count", table);
     }

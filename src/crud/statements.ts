@@ -11,6 +11,7 @@ import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
 import { DECIMAL_KEY_FUNCTION } from "../dialect/sqlite/decimal-key.js";
+import { isPlainObject } from "../util/is-plain-object.js";
 
 /** A statement ready for the driver. */
 export interface Statement {
@@ -39,11 +40,6 @@ export function tableName(table: unknown): string {
   return quoteIdentifier(assertIdentifier(table, "table"));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Whether `object` has own keys besides its `enumerableCount` own enumerable string keys: a symbol

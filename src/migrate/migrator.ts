@@ -224,7 +224,7 @@ function failure(verb: string, m: LoadedMigration, position: Position, error: un
   );
 }
 
-/** `db.migrate(options)`. */
+/** @internal `db.migrate(options)`. */
 export async function migrateUp(host: MigrateHost, given: MigrateOptions): Promise<MigrateResult> {
   const options = checkOptions(given, false);
   const { db } = host;
@@ -262,7 +262,7 @@ export async function migrateUp(host: MigrateHost, given: MigrateOptions): Promi
   return { applied };
 }
 
-/** `db.migrate.status(options)`. */
+/** @internal `db.migrate.status(options)`. */
 export async function migrateStatus(host: MigrateHost, given: MigrateOptions): Promise<MigrationStatus> {
   const options = checkOptions(given, false);
   const table = tableOf(options);
@@ -271,7 +271,7 @@ export async function migrateStatus(host: MigrateHost, given: MigrateOptions): P
   return compare(migrations, applied);
 }
 
-/** `db.migrate.down(options)`. */
+/** @internal `db.migrate.down(options)`. */
 export async function migrateDown(host: MigrateHost, given: MigrateDownOptions): Promise<MigrateDownResult> {
   const options = checkOptions(given, true);
   const { db } = host;
@@ -327,7 +327,7 @@ export async function migrateDown(host: MigrateHost, given: MigrateDownOptions):
   return { reverted };
 }
 
-/** Builds `db.migrate` for a Database. */
+/** @internal Builds `db.migrate` for a Database. */
 export function createMigrate(host: () => MigrateHost): Migrate {
   return Object.assign((options: MigrateOptions) => migrateUp(host(), options), {
     status: (options: MigrateOptions) => migrateStatus(host(), options),

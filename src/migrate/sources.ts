@@ -71,7 +71,7 @@ function functionStep(value: unknown, what: string, name: string): MigrationStep
   return { kind: "function", run: value as (db: Queryable) => unknown };
 }
 
-/** Loads the migrations of a directory, sorted by name (code-point order). */
+/** @internal Loads the migrations of a directory, sorted by name (code-point order). */
 export async function loadDirectory(dir: string, flavor: SqlFlavor): Promise<LoadedMigration[]> {
   const root = resolve(dir);
   let entries: string[];
@@ -113,7 +113,7 @@ export async function loadDirectory(dir: string, flavor: SqlFlavor): Promise<Loa
   return migrations;
 }
 
-/** Checks and sorts migrations given in code. */
+/** @internal Checks and sorts migrations given in code. */
 export function loadList(list: unknown): LoadedMigration[] {
   if (!Array.isArray(list)) throw new MigrationSourceError("migrations must be an array of { name, up, down? }");
   const seen = new Set<string>();

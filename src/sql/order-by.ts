@@ -16,6 +16,7 @@ import {
   quoteIdentifier,
 } from "./identifiers.js";
 import type { IdentifierContext } from "./identifiers.js";
+import { isPlainObject } from "../util/is-plain-object.js";
 
 /** One sort key: a column, its direction and, optionally, where NULLs go. */
 export interface OrderTerm {
@@ -249,11 +250,6 @@ function orderError(message: string, path: readonly (string | number)[]): Valida
   return new ValidationError(message, [issue]);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 function describeType(value: unknown): string {
   if (value === null) return "null";

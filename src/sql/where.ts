@@ -9,6 +9,7 @@ import { ValidationError } from "../errors/errors.js";
 import type { ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage, isIdentifier, quoteIdentifier } from "./identifiers.js";
 import { DECIMAL_KEY_FUNCTION, decimalKey } from "../dialect/sqlite/decimal-key.js";
+import { isPlainObject } from "../util/is-plain-object.js";
 
 /**
  * Comparison operators for one column. Several operators in one object are combined with AND.
@@ -515,11 +516,6 @@ function addIssue(state: State, message: string): void {
   else state.issues.push(issue);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 function describeType(value: unknown): string {
   if (value === null) return "null";

@@ -255,9 +255,5 @@ export function keyOf(value: unknown): string {
   }
 }
 
-/** @internal Whether `value` is a plain object. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
+/** Whether `value` is a plain object (kept here for the table modules that import it). */
+export { isPlainObject } from "../util/is-plain-object.js";

@@ -64,7 +64,7 @@ export interface TransactionHost {
   stream(scope: TxScope, sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
 
-/** Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
+/** @internal Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
 export async function execInScope(
   host: TransactionHost,
   scope: TxScope,

@@ -311,11 +311,6 @@ export class SqliteDriver implements Driver {
     this.#config = config;
   }
 
-  /** The underlying better-sqlite3 handle, for tools that need it (opens the database if needed). */
-  get handle(): SqliteDatabase {
-    return this.#connection().db;
-  }
-
   async connect(): Promise<void> {
     this.#connection();
   }

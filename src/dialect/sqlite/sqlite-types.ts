@@ -30,6 +30,7 @@
 
 import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
+import { isPlainObject } from "../../util/is-plain-object.js";
 
 /** How a value read from a SQLite column must be decoded to match PostgreSQL's JavaScript types. */
 export type ValueKind = "boolean" | "json" | "timestamp" | "decimal" | "bytes" | "integer" | "date" | "text" | "other";
@@ -295,10 +296,6 @@ export function decodeDate(v: unknown): string | unknown {
   return v;
 }
 
-function isPlainObject(v: object): boolean {
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Converts a bound JavaScript value to a value better-sqlite3 can bind.
