@@ -2,7 +2,7 @@
  * Measurements behind two keep-or-replace decisions (issue 19, section 6; docs/decisions.md,
  * "Hand-written pieces: the progress bar and the async mutex stay"):
  *
- * - src/dialect/mutex.ts: an uncontended acquire/release (the cost every SQLite transaction and
+ * - src/backends/sqlite/mutex.ts: an uncontended acquire/release (the cost every SQLite transaction and
  *   every call queued behind one pays), and handing the lock through a queue of N waiters, against
  *   the same lock with an `Array.prototype.shift()` queue, the discipline async-mutex's Semaphore
  *   uses (`_weightedQueues[w].shift()`). async-mutex itself is not a dependency, so it is not run.
@@ -15,7 +15,7 @@
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { createProgress } from "../src/cli/progress.js";
-import { Mutex } from "../src/dialect/mutex.js";
+import { Mutex } from "../src/backends/sqlite/mutex.js";
 
 /** The same FIFO lock with a plain array queue and `shift()`. */
 class ShiftMutex {

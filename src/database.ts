@@ -7,8 +7,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { type DatabaseOptions, type DialectName, type Int64Mode, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
-import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./dialect/dialect.js";
-import { createDriver, sqlDialectFor } from "./dialect/create-driver.js";
+import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./backends/contract.js";
+import { createDriver, sqlDialectFor } from "./backends/registry.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
 import {
@@ -141,7 +141,7 @@ export class Database extends Queryable {
     if (this.#state === "open") return;
     if (this.closed) throw new ConnectionError("The Database is closed");
     this.#connecting ??= (async () => {
-      const driver = createDriver(this.#config);
+      const driver = await createDriver(this.#config);
       try {
         if (connectChannel.hasSubscribers) await connectChannel.tracePromise(() => driver.connect(), this.#traceTarget());
         else await driver.connect();

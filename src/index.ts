@@ -65,7 +65,7 @@ export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
 export type { DatabaseOptions, DialectName, HostOption, HostPort, Int64Mode, ReplicaOption, SslMode, TargetSessionAttrs } from "./config/connection-config.js";
 export type { ReplicaHealth, ReplicaReport, ReplicaStats } from "./replicas/replica-set.js";
-export type { IsolationLevel, Row } from "./dialect/dialect.js";
+export type { IsolationLevel, Row } from "./backends/contract.js";
 export type { QueryEvent, QueryListener } from "./events.js";
 export { ListenerWarning } from "./events.js";
 export { TRACING_CHANNELS, jsonSafeParams } from "./diagnostics/tracing.js";

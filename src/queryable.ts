@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./dialect/dialect.js";
+import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./backends/contract.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
 import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
-import { postgresArrayLiteral } from "./dialect/postgres/postgres-dialect.js";
+import { postgresArrayLiteral } from "./backends/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { hexToBytes, parseJson, toJson } from "./values.js";
 
 /** The families of column types the import converts values for. */

@@ -6,7 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_SQLITE_FILENAME, type Int64Mode } from "../config/connection-config.js";
-import { redactSecrets, redactUrl, urlSecrets } from "../config/redact.js";
+import { redactSecrets, redactUrl, urlSecrets } from "../util/redact.js";
 import { Database } from "../database.js";
 import { ConnectionError } from "../errors/errors.js";
 import { CliError, type CliIo, stderrInteractive } from "./cli-io.js";

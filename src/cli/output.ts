@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { cellText, toJson } from "./values.js";
 
 /** How rows should be printed. */

@@ -16,7 +16,7 @@ import { pipeline } from "node:stream/promises";
 import { TextDecoder } from "node:util";
 import { createGunzip } from "node:zlib";
 import { type CastingFunction, parse } from "csv-parse";
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { parseJson } from "./values.js";
 
 /** The file formats `import` and `export` understand: JSON Lines, CSV, TSV (CSV with tabs) and a JSON array. */

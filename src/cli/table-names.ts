@@ -16,8 +16,8 @@
  * @module
  */
 import type { Database } from "../database.js";
-import { sqlDialectFor } from "../dialect/create-driver.js";
-import type { Row } from "../dialect/dialect.js";
+import { sqlDialectFor } from "../backends/registry.js";
+import type { Row } from "../backends/contract.js";
 import type { ColumnInfo, Queryable } from "../queryable.js";
 import { isIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { CliError } from "./cli-io.js";

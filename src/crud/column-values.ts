@@ -13,7 +13,7 @@
  * @module
  */
 import { NotNullViolationError, ValidationError } from "../errors/errors.js";
-import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */

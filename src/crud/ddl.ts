@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SqlDialect } from "../dialect/dialect.js";
+import type { SqlDialect } from "../backends/contract.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { checkSqlFragment } from "../sql/sql-tokens.js";

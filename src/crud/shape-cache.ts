@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { SqlDialect } from "../dialect/dialect.js";
+import type { SqlDialect } from "../backends/contract.js";
 import { type Statement, hasOtherKeys } from "./statements.js";
 
 const MAX_SHAPES = 2000;

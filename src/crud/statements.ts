@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { Row, SqlDialect } from "../dialect/dialect.js";
+import type { Row, SqlDialect } from "../backends/contract.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
-import { DECIMAL_KEY_FUNCTION } from "../dialect/sqlite/decimal-key.js";
+import { DECIMAL_KEY_FUNCTION } from "../backends/sqlite/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 
 /** A statement ready for the driver. */

@@ -20,7 +20,7 @@
  */
 import diagnostics_channel from "node:diagnostics_channel";
 import type { DialectName, ResolvedConfig } from "../config/connection-config.js";
-import type { IsolationLevel } from "../dialect/dialect.js";
+import type { IsolationLevel } from "../backends/contract.js";
 
 /** Names of tablekit's tracing channels, for `diagnostics_channel.tracingChannel(name)`. */
 export const TRACING_CHANNELS = Object.freeze({

@@ -12,7 +12,7 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { ConnectionError } from "../errors/errors.js";
 
 /**

@@ -22,7 +22,7 @@
  * @module
  */
 import type { Database } from "../database.js";
-import type { ReservedConnection } from "../dialect/dialect.js";
+import type { ReservedConnection } from "../backends/contract.js";
 import type { Queryable } from "../queryable.js";
 import { sql } from "../sql/sql-tag.js";
 import { MigrationLockTimeoutError } from "./migration-errors.js";

@@ -6,7 +6,7 @@
  * @module
  */
 import { createTableSql } from "../crud/ddl.js";
-import { sqlDialectFor } from "../dialect/create-driver.js";
+import { sqlDialectFor } from "../backends/registry.js";
 import { ValidationError } from "../errors/errors.js";
 import type { Queryable } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";

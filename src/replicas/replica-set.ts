@@ -20,8 +20,8 @@
  * @module
  */
 import type { ServerConfig } from "../config/connection-config.js";
-import type { Driver, DriverConnection, QueryResult, Row } from "../dialect/dialect.js";
-import { PostgresDriver } from "../dialect/postgres/postgres-driver.js";
+import type { Driver, DriverConnection, QueryResult, Row } from "../backends/contract.js";
+import { createLoadedDriver } from "../backends/registry.js";
 import { AmbiguousCommitError, ConnectionError, SerializationError } from "../errors/errors.js";
 
 /**
@@ -54,7 +54,7 @@ export type ReplicaHealth = "unknown" | "up" | "down" | "lagging";
 
 /** One replica: its driver and what is known of it. */
 class Replica {
-  readonly driver: PostgresDriver;
+  #driver: Driver | undefined;
   health: ReplicaHealth = "unknown";
   /** When the health was last established (ms since the epoch). */
   checkedAt = 0;
@@ -64,8 +64,19 @@ class Replica {
   lagMs = 0;
   reads = 0;
 
-  constructor(readonly config: ServerConfig) {
-    this.driver = new PostgresDriver(config);
+  constructor(readonly config: ServerConfig) {}
+
+  /**
+   * The replica's driver, made on first use: replicas are used only once the primary connected,
+   * which loaded the backend's driver module.
+   */
+  get driver(): Driver {
+    return (this.#driver ??= createLoadedDriver(this.config));
+  }
+
+  /** Closes the driver if one was made. */
+  close(): Promise<void> {
+    return this.#driver?.close() ?? Promise.resolve();
   }
 }
 
@@ -245,7 +256,7 @@ export class ReplicaSet {
     this.#closed = true;
     await Promise.all(this.#replicas.map(async (r) => {
       await r.checking;
-      await r.driver.close();
+      await r.close();
     }));
   }
 }

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { valueKindOfDeclaredType } from "../dialect/sqlite/sqlite-types.js";
+import { valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
 import type { Database } from "../database.js";
 import type { ColumnInfo } from "../queryable.js";
-import type { Row, SqlDialect } from "../dialect/dialect.js";
-import { sqlDialectFor } from "../dialect/create-driver.js";
+import type { Row, SqlDialect } from "../backends/contract.js";
+import { sqlDialectFor } from "../backends/registry.js";
 import { IdentifierError, TablekitError, ValidationError } from "../errors/errors.js";
 import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { ValidationError } from "../errors/errors.js";
 import type { OrderTerm } from "../sql/order-by.js";
 import { SqlFragment, sql } from "../sql/sql-tag.js";
-import { DECIMAL_KEY_FUNCTION } from "../dialect/sqlite/decimal-key.js";
+import { DECIMAL_KEY_FUNCTION } from "../backends/sqlite/decimal-key.js";
 
 /** @internal One key of a keyset ordering, with its NULL placement explicit. */
 export interface KeysetTerm {

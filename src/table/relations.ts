@@ -7,7 +7,7 @@
  */
 import { executeRead } from "../queryable.js";
 import type { Database } from "../database.js";
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { IdentifierError, ValidationError } from "../errors/errors.js";
 import { formatForMessage } from "../sql/identifiers.js";
 import { type OrderBy, renderOrderBy } from "../sql/order-by.js";

@@ -7,7 +7,7 @@
  */
 import { Database } from "../database.js";
 import { executeRead } from "../queryable.js";
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";

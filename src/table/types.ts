@@ -5,7 +5,7 @@
  * @module
  */
 import type { Database } from "../database.js";
-import type { Row } from "../dialect/dialect.js";
+import type { Row } from "../backends/contract.js";
 import type { OrderBy } from "../sql/order-by.js";
 import type { Where } from "../sql/where.js";
 import type { Model } from "./model.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DialectName, Int64Mode } from "../config/connection-config.js";
-import type { QueryResult, ReservedConnection, Row, SqlDialect } from "../dialect/dialect.js";
+import type { QueryResult, ReservedConnection, Row, SqlDialect } from "../backends/contract.js";
 import { ConnectionError, QueryError, SerializationError, TablekitError } from "../errors/errors.js";
 import { Queryable, type TransactionOptions } from "../queryable.js";
 import type { BatchSource } from "../lifecycle/open-streams.js";

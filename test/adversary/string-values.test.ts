@@ -5,7 +5,7 @@
  * Found by the adversary run: a lone UTF-16 surrogate was silently stored as U+FFFD on both
  * backends, and U+0000 was stored on SQLite but refused by the PostgreSQL server (QueryError).
  * Both are now a ValidationError before any SQL, in column values and inside JSON (strings and
- * keys): see checkString in src/dialect/json-value.ts.
+ * keys): see checkString in src/backends/common/json-value.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database, ValidationError } from "../../src/index.js";

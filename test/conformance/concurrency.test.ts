@@ -2,7 +2,7 @@
  * Many statements at once outside transactions, on few connections: each returns its own result,
  * each commits or fails on its own, a failure is reported as it would be alone, and a steady
  * stream of them does not keep a transaction from getting a connection. (On PostgreSQL these
- * statements share connections in pg's pipeline mode: see src/dialect/postgres/pipelined-lane.ts.)
+ * statements share connections in pg's pipeline mode: see src/backends/postgres/pipelined-lane.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, type Row, UniqueViolationError } from "../../src/index.js";

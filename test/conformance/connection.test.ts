@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConnectionError, Database } from "../../src/index.js";
-import { dialectFromVersion } from "../../src/dialect/postgres/postgres-driver.js";
+import { dialectFromVersion } from "../../src/backends/postgres/postgres-driver.js";
 import { backends, uniqueTable } from "../support/backends.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,9 +7,9 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, Database, QueryError, UniqueViolationError } from "../../src/index.js";
-import { mapPostgresError } from "../../src/errors/map-error.js";
-import { lineAndColumn } from "../../src/errors/server-details.js";
-import { connectFailureMessage } from "../../src/errors/connection-hints.js";
+import { mapPostgresError } from "../../src/backends/postgres/postgres-errors.js";
+import { lineAndColumn } from "../../src/backends/postgres/server-details.js";
+import { connectFailureMessage } from "../../src/backends/postgres/connection-hints.js";
 import { PG_URL, backends, rejection, selectedBackendNames, uniqueTable } from "../support/backends.js";
 
 async function freePort(): Promise<number> {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, Database, QueryError, type Row } from "../../src/index.js";
-import type { QueryResult } from "../../src/dialect/dialect.js";
+import type { QueryResult } from "../../src/backends/contract.js";
 import { KVStore, type KVStoreOptions } from "../../src/kv/kv-store.js";
 import { runOwnStatement } from "../../src/queryable.js";
 import { KeyNotFoundError } from "../../src/kv/kv-errors.js";

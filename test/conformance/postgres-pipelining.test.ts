@@ -1,11 +1,11 @@
 /**
  * PostgreSQL only: statements outside transactions are pipelined over few connections
- * (src/dialect/postgres/pipelined-lane.ts), each still in its own implicit transaction, and the
+ * (src/backends/postgres/pipelined-lane.ts), each still in its own implicit transaction, and the
  * connections go back to the pool out of pipeline mode.
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PipelinedLane } from "../../src/dialect/postgres/pipelined-lane.js";
+import { PipelinedLane } from "../../src/backends/postgres/pipelined-lane.js";
 import { PG_URL, selectedBackendNames } from "../support/backends.js";
 
 type PipelineClient = pg.PoolClient & { pipeline: boolean };

@@ -16,13 +16,12 @@ import {
   resolveConfig,
   OPTION_NAMES,
   URL_QUERY_PARAMETERS,
-  connectionAttempts,
-  tlsOptions,
   type DatabaseOptions,
   type ResolvedConfig,
   type ServerConfig,
   type SqliteConfig,
 } from "../../src/config/connection-config.js";
+import { connectionAttempts, tlsOptions } from "../../src/backends/postgres/tls.js";
 import { ConfigError } from "../../src/errors/errors.js";
 import { Database } from "../../src/database.js";
 

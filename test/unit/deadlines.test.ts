@@ -1,6 +1,6 @@
 /** The queryTimeoutMs bookkeeping: one interval, never early, finished entries dropped anywhere. */
 import { describe, expect, it } from "vitest";
-import { Deadlines } from "../../src/dialect/postgres/deadlines.js";
+import { Deadlines } from "../../src/backends/postgres/deadlines.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

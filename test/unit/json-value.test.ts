@@ -1,11 +1,11 @@
 /**
- * The JSON written to JSON/JSONB columns (src/dialect/json-value.ts): exactly JSON.stringify for
+ * The JSON written to JSON/JSONB columns (src/backends/common/json-value.ts): exactly JSON.stringify for
  * values JSON holds, a ValidationError (with the path) for what JSON would change silently.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors/errors.js";
-import { checkDate, jsonText } from "../../src/dialect/json-value.js";
+import { checkDate, jsonText } from "../../src/backends/common/json-value.js";
 
 describe("jsonText", () => {
   it("property: a value made of JSON types is written as JSON.stringify writes it", () => {

@@ -1,12 +1,12 @@
 /**
- * The SQLite driver's lock (src/dialect/mutex.ts), kept rather than replaced by async-mutex
+ * The SQLite driver's lock (src/backends/sqlite/mutex.ts), kept rather than replaced by async-mutex
  * (docs/decisions.md, "Hand-written pieces: …"): waiters get it in arrival order, it is handed
  * over without ever being free in between (so the driver's synchronous fast path, which runs a
  * statement when `locked` is false, cannot slip in ahead of a queued caller), and the queue's
  * periodic compaction keeps that order past its 1024-entry threshold.
  */
 import { describe, expect, it } from "vitest";
-import { Mutex } from "../../src/dialect/mutex.js";
+import { Mutex } from "../../src/backends/sqlite/mutex.js";
 
 describe("Mutex", () => {
   it("is free, then held, then free again", async () => {

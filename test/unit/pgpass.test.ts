@@ -1,9 +1,9 @@
-/** libpq's password-file rules (src/config/pgpass.ts). */
+/** libpq's password-file rules (src/backends/postgres/pgpass.ts). */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { passwordFromFile } from "../../src/config/pgpass.js";
+import { passwordFromFile } from "../../src/backends/postgres/pgpass.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tablekit-pgpass-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

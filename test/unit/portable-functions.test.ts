@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { portableFunctions } from "../../src/dialect/portable-functions.js";
+import { portableFunctions } from "../../src/backends/common/portable-functions.js";
 import { ValidationError } from "../../src/errors/errors.js";
 
 describe("portableFunctions (issue 17, item 4)", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 
-import { REDACTED, redactSecrets, redactUrl } from "../../src/config/redact.js";
+import { REDACTED, redactSecrets, redactUrl } from "../../src/util/redact.js";
 
 describe("redactSecrets", () => {
   it("replaces every occurrence of a secret", () => {

@@ -1,8 +1,8 @@
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IdentifierError, ValidationError } from "../../src/errors/errors.js";
-import { registerSqliteFunctions } from "../../src/dialect/sqlite/sqlite-functions.js";
-import { translateColumnDefinition, translateCreateTable } from "../../src/dialect/sqlite/sqlite-schema.js";
+import { registerSqliteFunctions } from "../../src/backends/sqlite/sqlite-functions.js";
+import { translateColumnDefinition, translateCreateTable } from "../../src/backends/sqlite/sqlite-schema.js";
 
 describe("translateColumnDefinition", () => {
   const cases: ReadonlyArray<readonly [string, string]> = [

@@ -1,8 +1,8 @@
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors/errors.js";
-import { registerSqliteFunctions } from "../../src/dialect/sqlite/sqlite-functions.js";
-import { translateCreateTable } from "../../src/dialect/sqlite/sqlite-schema.js";
+import { registerSqliteFunctions } from "../../src/backends/sqlite/sqlite-functions.js";
+import { translateCreateTable } from "../../src/backends/sqlite/sqlite-schema.js";
 import {
   decodeBoolean,
   decodeDate,
@@ -12,7 +12,7 @@ import {
   encodeSqliteValue,
   valueKindOfDeclaredType,
   type ValueKind,
-} from "../../src/dialect/sqlite/sqlite-types.js";
+} from "../../src/backends/sqlite/sqlite-types.js";
 
 describe("valueKindOfDeclaredType", () => {
   const cases: ReadonlyArray<readonly [string | null, ValueKind]> = [

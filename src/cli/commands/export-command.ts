@@ -12,7 +12,7 @@ import { createGzip } from "node:zlib";
 import { type Command, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
 import type { Database } from "../../database.js";
-import type { Row } from "../../dialect/dialect.js";
+import type { Row } from "../../backends/contract.js";
 import { isIdentifier, quoteIdentifier } from "../../sql/identifiers.js";
 import { sql } from "../../sql/sql-tag.js";
 import type { Where } from "../../sql/where.js";

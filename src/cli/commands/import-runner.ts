@@ -7,7 +7,7 @@
  * @module
  */
 import type { Database } from "../../database.js";
-import type { Row } from "../../dialect/dialect.js";
+import type { Row } from "../../backends/contract.js";
 import { SerializationError, UniqueViolationError } from "../../errors/errors.js";
 import type { Queryable, TransactionOptions } from "../../queryable.js";
 import { CliError, type CliIo, InterruptedError } from "../cli-io.js";

@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import type { Database } from "../../database.js";
-import type { Row } from "../../dialect/dialect.js";
+import type { Row } from "../../backends/contract.js";
 import type { Queryable } from "../../queryable.js";
 import { SerializationError, TablekitError } from "../../errors/errors.js";
 import { sql } from "../../sql/sql-tag.js";

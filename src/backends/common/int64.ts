@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Int64Mode } from "../config/connection-config.js";
-import { UnsafeIntegerError } from "../errors/errors.js";
+import type { Int64Mode } from "../../config/connection-config.js";
+import { UnsafeIntegerError } from "../../errors/errors.js";
 
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN = -MAX;

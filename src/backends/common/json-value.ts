@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ValidationError } from "../errors/errors.js";
+import { ValidationError } from "../../errors/errors.js";
 
 const MAX_DEPTH = 1000;
 

@@ -29,7 +29,7 @@
  */
 
 import { ValidationError } from "../../errors/errors.js";
-import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
+import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { isPlainObject } from "../../util/is-plain-object.js";
 
 /** How a value read from a SQLite column must be decoded to match PostgreSQL's JavaScript types. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { REDACTED, redactSecrets } from "../config/redact.js";
+import { REDACTED, redactSecrets } from "../../util/redact.js";
 
 /** What the message of an error gains from the server's fields. */
 export interface ServerDetails {

@@ -34,10 +34,11 @@
  */
 import type { EventEmitter } from "node:events";
 import pg from "pg";
-import type { ConnectionAttempt, HostPort, ServerConfig } from "../../config/connection-config.js";
+import type { HostPort, ServerConfig } from "../../config/connection-config.js";
+import type { ConnectionAttempt } from "./tls.js";
 import { ConfigError, ConnectionError } from "../../errors/errors.js";
-import { mapPostgresError } from "../../errors/map-error.js";
-import { connectFailureMessage } from "../../errors/connection-hints.js";
+import { mapPostgresError } from "./postgres-errors.js";
+import { connectFailureMessage } from "./connection-hints.js";
 import { checkSession, describeCheck, hostLabel, hostsOf, passesFor } from "./host-selection.js";
 
 type Callback = (error: Error | null, client?: unknown) => void;

@@ -58,7 +58,7 @@
  */
 
 import { IdentifierError, ValidationError } from "../../errors/errors.js";
-import { portableFunctions } from "../portable-functions.js";
+import { portableFunctions } from "../common/portable-functions.js";
 
 /** Kinds of lexical token produced by {@link tokenize}. */
 type TokenKind = "word" | "number" | "string" | "ident" | "op" | "group";

@@ -6,12 +6,12 @@
  * @module
  */
 import type { DialectName } from "../../config/connection-config.js";
-import type { IsolationLevel, SqlDialect } from "../dialect.js";
+import type { IsolationLevel, SqlDialect } from "../contract.js";
 import { ValidationError } from "../../errors/errors.js";
-import { checkDate, checkNumber, checkString, jsonText } from "../json-value.js";
+import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
-import { portableFunctions } from "../portable-functions.js";
+import { portableFunctions } from "../common/portable-functions.js";
 
 const PLACEHOLDERS: string[] = [];
 function placeholder(index: number): string {

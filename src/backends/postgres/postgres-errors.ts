@@ -1,6 +1,6 @@
 /**
- * The one place where driver errors become tablekit errors. SQLite extended result codes and
- * PostgreSQL SQLSTATEs map to the same classes, so the same failure looks the same on every backend.
+ * PostgreSQL's (and CockroachDB's) error mapping: SQLSTATEs and Node network codes become
+ * tablekit's error classes (src/errors/errors.ts), the same classes SQLite's result codes map to.
  *
  * @module
  */
@@ -17,111 +17,11 @@ import {
   StatementTimeoutError,
   TablekitError,
   UniqueViolationError,
-} from "./errors.js";
-import { redactSecrets } from "../config/redact.js";
+} from "../../errors/errors.js";
+import { asRecord, str } from "../../errors/driver-error.js";
+import { redactSecrets } from "../../util/redact.js";
 import { isTlsErrorCode } from "./connection-hints.js";
 import { serverDetails } from "./server-details.js";
-
-/**
- * Finds the name of the unique index behind a SQLite UNIQUE/PRIMARY KEY failure, from the table
- * and the columns SQLite's message lists (see `sqliteUniqueConstraint` in the SQLite driver).
- */
-export type SqliteConstraintLookup = (table: string, columns: readonly string[], primaryKey: boolean) => string | undefined;
-
-interface DriverErrorLike {
-  message?: unknown;
-  code?: unknown;
-  detail?: unknown;
-  /** node-postgres field names. */
-  table?: unknown;
-  column?: unknown;
-  constraint?: unknown;
-  /** postgres.js field names. */
-  table_name?: unknown;
-  column_name?: unknown;
-  constraint_name?: unknown;
-}
-
-function asRecord(error: unknown): DriverErrorLike {
-  return typeof error === "object" && error !== null ? (error as DriverErrorLike) : {};
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** Parses "UNIQUE constraint failed: users.email, users.org" into its table and columns. */
-function sqliteConstraintTarget(message: string): { table?: string; columns: string[] } {
-  const colon = message.indexOf(": ");
-  if (colon < 0) return { columns: [] };
-  const columns: string[] = [];
-  let table: string | undefined;
-  for (const part of message.slice(colon + 2).split(",")) {
-    const item = part.trim();
-    const dot = item.indexOf(".");
-    if (dot > 0 && /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(item)) {
-      table ??= item.slice(0, dot);
-      columns.push(item.slice(dot + 1));
-    }
-  }
-  return table === undefined ? { columns } : { table, columns };
-}
-
-/**
- * Maps a better-sqlite3 error (or anything thrown while using SQLite) to a {@link TablekitError}.
- * `lookup` names the unique index of a UNIQUE/PRIMARY KEY failure (none: `constraint` stays unset).
- */
-export function mapSqliteError(error: unknown, lookup?: SqliteConstraintLookup): TablekitError {
-  if (error instanceof TablekitError) return error;
-  const e = asRecord(error);
-  const code = str(e.code) ?? "";
-  const message = str(e.message) ?? String(error);
-  const options = { cause: error, code: code || undefined };
-  if (code.startsWith("SQLITE_CONSTRAINT")) {
-    const target = sqliteConstraintTarget(message);
-    const details = { ...options, table: target.table, columns: target.columns };
-    switch (code) {
-      case "SQLITE_CONSTRAINT_UNIQUE":
-      case "SQLITE_CONSTRAINT_PRIMARYKEY": {
-        // An index on expressions is named by SQLite itself: "UNIQUE constraint failed: index 'name'".
-        const named = /constraint failed: index '([^']+)'/.exec(message)?.[1];
-        let constraint = named;
-        if (constraint === undefined && lookup !== undefined && target.table !== undefined && target.columns.length > 0) {
-          try {
-            constraint = lookup(target.table, target.columns, code === "SQLITE_CONSTRAINT_PRIMARYKEY");
-          } catch {
-            // The name is a courtesy: a failed lookup leaves it unset.
-          }
-        }
-        return new UniqueViolationError(message, { ...details, constraint });
-      }
-      case "SQLITE_CONSTRAINT_FOREIGNKEY":
-        return new ForeignKeyViolationError(message, details);
-      case "SQLITE_CONSTRAINT_NOTNULL":
-        return new NotNullViolationError(message, details);
-      case "SQLITE_CONSTRAINT_CHECK": {
-        const constraint = message.slice(message.indexOf(": ") + 2);
-        return new CheckViolationError(message, { ...options, constraint });
-      }
-      default:
-        return new ConstraintError(message, details);
-    }
-  }
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    return new SerializationError(`The database is busy: ${message}`, options);
-  }
-  if (code.startsWith("SQLITE_READONLY")) {
-    return new ReadOnlyError(`The database is read-only: ${message}`, options);
-  }
-  if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_IOERR")) {
-    return new ConnectionError(message, options);
-  }
-  if (error instanceof RangeError || error instanceof TypeError) {
-    // better-sqlite3 raises these for bad bindings (wrong parameter count, unsupported value types).
-    return new QueryError(message, options);
-  }
-  return new QueryError(message, options);
-}
 
 /** Node and postgres.js codes that mean the connection is unusable or could not be made. */
 const CONNECTION_CODES = new Set([

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SqlDialect } from "../dialect.js";
+import type { SqlDialect } from "../contract.js";
 import { translateCreateTable } from "./sqlite-schema.js";
 import { encodeSqliteValue } from "./sqlite-types.js";
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { ValidationError } from "../errors/errors.js";
+import { ValidationError } from "../../errors/errors.js";
 
 /**
  * Quoted text (kept as is) or a call of one of the functions: its argument list when it holds no

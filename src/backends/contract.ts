@@ -1,0 +1,134 @@
+/**
+ * What a backend provides to the core. The core never asks "is this SQLite?": it talks to a
+ * {@link Driver} (connections, statements, transactions) and a {@link SqlDialect} (the SQL text and
+ * value encodings that differ between backends).
+ *
+ * @module
+ */
+import type { DialectName, ResolvedConfig } from "../config/connection-config.js";
+import type { WhereDialect } from "../sql/where.js";
+import type { PoolStats } from "../diagnostics/pool-stats.js";
+
+/** A row as returned by tablekit: a plain object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** The outcome of one statement. */
+export interface QueryResult {
+  /** Decoded rows (empty for statements that return none). */
+  rows: Row[];
+  /** Rows returned, or rows changed for INSERT/UPDATE/DELETE without RETURNING. */
+  rowCount: number;
+}
+
+/** One connection's worth of statement execution. SQL uses the dialect's own placeholders. */
+export interface DriverConnection {
+  /** Runs one statement and returns its decoded rows; `single` means only the first row is wanted. */
+  query(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
+  /** Runs a query and yields its rows in batches of about `batchSize`, holding at most two batches in memory (PostgreSQL requests the next while the caller handles the current one). */
+  stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
+}
+
+/** A connection held exclusively, for a transaction. */
+export interface ReservedConnection extends DriverConnection {
+  /**
+   * Bulk-loads rows with `COPY … FROM STDIN` (text format, one line per row), where the backend
+   * has it; returns the number of rows loaded.
+   */
+  copyIn?(sql: string, lines: Iterable<string>): Promise<number>;
+  /**
+   * True once the connection is known to be lost (the server ended the session, the socket
+   * failed): nothing more can be sent on it, so a transaction on it cannot commit.
+   */
+  readonly lost?: boolean;
+  /** Returns the connection to the pool; `broken` discards it instead (its state is unknown). */
+  release(broken?: boolean): void;
+}
+
+/** A backend's connection management. */
+export interface Driver extends DriverConnection {
+  /** The backend; a PostgreSQL driver may report "cockroachdb" once connected to one. */
+  readonly dialect: DialectName;
+  /**
+   * True when statements may reach a different server session each: a transaction-mode
+   * connection pooler (PgBouncer `pool_mode = transaction`) sits in front of the server, so
+   * session state (SET, session-level advisory locks, LISTEN) does not outlast one transaction.
+   * Known once connected; absent or false otherwise.
+   */
+  readonly transactionPooler?: boolean;
+  /** Opens the connection or pool. Idempotent. */
+  connect(): Promise<void>;
+  /** Waits for a connection of its own (SQLite: the single writer slot). */
+  acquire(): Promise<ReservedConnection>;
+  /** Lets in-flight work finish, then closes every connection. */
+  close(): Promise<void>;
+  /** The connections' counts right now (see `Database.stats`). */
+  stats?(): PoolStats;
+  /**
+   * Runs one statement synchronously when the backend can do so right now (an embedded database
+   * whose connection no transaction holds), or returns undefined without running anything, and the
+   * caller uses {@link DriverConnection.query}. Saves a promise and a microtask per statement.
+   */
+  queryNow?(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined;
+  /**
+   * The schema version (SQLite's `PRAGMA schema_version`), read synchronously and without a query
+   * event, or undefined when it cannot be read now; absent on server backends. Lets tablekit's
+   * value checks keep per-table column types current (src/crud/column-values.ts).
+   */
+  schemaVersion?(): number | undefined;
+  /** A table's columns with their declared types (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}. */
+  tableColumns?(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined;
+}
+
+/** The SQL that differs between backends. Everything else is shared. */
+export interface SqlDialect extends WhereDialect {
+  /** Backend name. */
+  readonly name: DialectName;
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParameters: number;
+  /**
+   * Whether LIMIT/OFFSET values are written into the SQL text (validated integers) instead of being
+   * bound. SQLite plans `LIMIT ?` three times slower than `LIMIT 1` (measured: 73k vs 227k point
+   * reads/s); PostgreSQL binds them so that paging does not prepare a statement per offset.
+   */
+  readonly inlineLimits: boolean;
+  /** The LIMIT value meaning "no limit" (SQLite -1, PostgreSQL NULL), for OFFSET without LIMIT. */
+  readonly unlimited: unknown;
+  /** Whether this backend has databases that `CREATE DATABASE` can make. */
+  readonly supportsCreateDatabase: boolean;
+  /** `CREATE TABLE` for portable (PostgreSQL-style) column definitions. */
+  createTable(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string;
+  /** A query returning one row with a `name` column per user table, ordered by name. */
+  listTablesSql(): string;
+  /** A query returning a row when the table (bound as the first parameter) exists. */
+  tableExistsSql(): string;
+  /** A query returning `{ name, type, notnull, pk }` rows describing a table's columns (table bound as first parameter). */
+  columnsSql(): string;
+  /** Statements that compact the database, or none where the backend does it itself. */
+  vacuumSql(): string[];
+  /**
+   * One row in COPY text format (tab-separated, `\N` for NULL, escaped), on backends whose
+   * drivers can `copyIn`; absent elsewhere.
+   */
+  copyLine?(values: readonly unknown[]): string;
+  /** The statement that starts a transaction. */
+  beginSql(options: { isolation?: IsolationLevel | undefined }): string;
+}
+
+/** Transaction isolation levels. SQLite transactions are always serializable. */
+export type IsolationLevel = "serializable" | "repeatable read" | "read committed";
+
+/** Makes a backend's driver for a resolved configuration of that backend. */
+export type DriverFactory = (config: ResolvedConfig) => Driver;
+
+/**
+ * What one backend folder (src/backends/<name>/index.ts) gives the registry. The descriptor is
+ * light: loading it loads the dialects, not the database library, which comes with the driver.
+ */
+export interface Backend {
+  /** The URL schemes this backend serves, lower case (its dialect names among them). */
+  readonly schemes: readonly string[];
+  /** The SQL dialects of this backend, by dialect name (PostgreSQL's includes CockroachDB's variant). */
+  readonly dialects: Readonly<Partial<Record<DialectName, SqlDialect>>>;
+  /** Imports the driver module (and its database library) and returns its factory. */
+  loadDriver(): Promise<DriverFactory>;
+}

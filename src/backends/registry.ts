@@ -1,0 +1,64 @@
+/**
+ * The one place the core reaches a backend: a registry keyed by URL scheme (and by dialect name,
+ * which is a scheme too). Each backend's driver module, and with it its database library
+ * (better-sqlite3, pg), is imported on the first connect that needs it, so importing tablekit
+ * loads neither.
+ *
+ * @module
+ */
+import type { DialectName, ResolvedConfig } from "../config/connection-config.js";
+import type { Backend, Driver, DriverFactory, SqlDialect } from "./contract.js";
+import { postgresBackend } from "./postgres/index.js";
+import { sqliteBackend } from "./sqlite/index.js";
+
+const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
+
+const BY_SCHEME: ReadonlyMap<string, Backend> = new Map(BACKENDS.flatMap((backend) => backend.schemes.map((scheme) => [scheme, backend] as const)));
+
+const loaded = new Map<Backend, DriverFactory>();
+const loading = new Map<Backend, Promise<DriverFactory>>();
+
+/** The backend of a URL scheme or dialect name (`"sqlite"`, `"postgresql"`, `"cockroachdb"` …). */
+export function backendFor(scheme: string): Backend {
+  const backend = BY_SCHEME.get(scheme.toLowerCase());
+  if (backend === undefined) throw new Error(`No tablekit backend for "${scheme}"`);
+  return backend;
+}
+
+/** The SQL dialect of a backend. */
+export function sqlDialectFor(name: DialectName): SqlDialect {
+  return backendFor(name).dialects[name] as SqlDialect;
+}
+
+/** Loads (once) the driver module of `config`'s backend and returns its factory. */
+function driverFactory(backend: Backend): DriverFactory | Promise<DriverFactory> {
+  const factory = loaded.get(backend);
+  if (factory !== undefined) return factory;
+  let pending = loading.get(backend);
+  if (pending === undefined) {
+    pending = backend.loadDriver().then((f) => {
+      loaded.set(backend, f);
+      return f;
+    });
+    loading.set(backend, pending);
+    // A failed import may be retried by the next connect.
+    pending.catch(() => loading.delete(backend));
+  }
+  return pending;
+}
+
+/** A new, unconnected driver for `config`, its backend's driver module loaded first if needed. */
+export async function createDriver(config: ResolvedConfig): Promise<Driver> {
+  const factory = driverFactory(backendFor(config.dialect));
+  return (factory instanceof Promise ? await factory : factory)(config);
+}
+
+/**
+ * A new, unconnected driver for `config` when its backend's driver module is already loaded (a
+ * replica's driver: the primary's connect loaded it); throws otherwise.
+ */
+export function createLoadedDriver(config: ResolvedConfig): Driver {
+  const factory = loaded.get(backendFor(config.dialect));
+  if (factory === undefined) throw new Error(`The ${config.dialect} driver is not loaded yet`);
+  return factory(config);
+}
