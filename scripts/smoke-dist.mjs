@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { Database, Table, KVStore } from "../dist/index.js";
 import { KeyvTablekit } from "../dist/keyv.js";
+import * as sqliteEntry from "../dist/sqlite.js";
+import * as postgresEntry from "../dist/postgres.js";
 
 const db = await Database.open(":memory:");
 const todos = new Table("todos", { db, schema: { id: "INTEGER PRIMARY KEY", title: "TEXT NOT NULL" } });
@@ -16,4 +18,10 @@ const store = new KeyvTablekit({ db });
 await store.set("tablekit:x", "y");
 assert.equal(await store.get("tablekit:x"), "y");
 await db.close();
-console.log("dist: Database, Table, KVStore and tablekit/keyv load and run");
+// tablekit/sqlite and tablekit/postgres export the same names as the main entry point.
+assert.equal(sqliteEntry.Database, Database);
+assert.equal(postgresEntry.Database, Database);
+const viaSqlite = await sqliteEntry.Database.open(":memory:");
+assert.deepEqual(await viaSqlite.execute("SELECT 1 AS one"), [{ one: 1 }]);
+await viaSqlite.close();
+console.log("dist: Database, Table, KVStore, tablekit/keyv, tablekit/sqlite and tablekit/postgres load and run");

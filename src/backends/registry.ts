@@ -47,6 +47,14 @@ function driverFactory(backend: Backend): DriverFactory | Promise<DriverFactory>
   return pending;
 }
 
+/**
+ * Registers a backend's driver factory up front (the `tablekit/sqlite` and `tablekit/postgres`
+ * entry points do, having imported the driver statically): connects then skip the dynamic import.
+ */
+export function preloadDriver(backend: Backend, factory: DriverFactory): void {
+  loaded.set(backend, factory);
+}
+
 /** A new, unconnected driver for `config`, its backend's driver module loaded first if needed. */
 export async function createDriver(config: ResolvedConfig): Promise<Driver> {
   const factory = driverFactory(backendFor(config.dialect));

@@ -158,7 +158,12 @@ function compilerOptions(): ts.CompilerOptions {
     // Unused names are fine in an example.
     noUnusedLocals: false,
     noUnusedParameters: false,
-    paths: { tablekit: [join(ROOT, "src/index.ts")], "tablekit/keyv": [join(ROOT, "src/keyv.ts")] },
+    paths: {
+      tablekit: [join(ROOT, "src/index.ts")],
+      "tablekit/keyv": [join(ROOT, "src/keyv.ts")],
+      "tablekit/sqlite": [join(ROOT, "src/sqlite.ts")],
+      "tablekit/postgres": [join(ROOT, "src/postgres.ts")],
+    },
   };
 }
 
