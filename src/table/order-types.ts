@@ -16,8 +16,13 @@ import type { OrderDirection } from "../sql/order-by.js";
 /** How many comma-separated terms a string ordering is checked for; later terms are checked at runtime only. */
 export type MAX_ORDER_TERMS = 32;
 
-type Blank = "\n" | "\t" | "\r";
-type Spaced<S extends string> = S extends `${infer A}${Blank}${infer B}` ? Spaced<`${A} ${B}`> : S;
+type Spaced<S extends string> = S extends `${infer A}\n${infer B}`
+  ? Spaced<`${A} ${B}`>
+  : S extends `${infer A}\t${infer B}`
+    ? Spaced<`${A} ${B}`>
+    : S extends `${infer A}\r${infer B}`
+      ? Spaced<`${A} ${B}`>
+      : S;
 
 type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} ${infer Rest}`
   ? Words<Rest, W extends "" ? Acc : [...Acc, W]>

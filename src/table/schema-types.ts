@@ -49,10 +49,14 @@ export function typedColumn<T>(): <const D extends string>(definition: D) => Typ
 
 // ------------------------------------------------------------------ lexing
 
-type Blank = "\n" | "\t" | "\r";
-
 /** Whitespace made single spaces, upper-cased. */
-type Normalize<S extends string> = S extends `${infer A}${Blank}${infer B}` ? Normalize<`${A} ${B}`> : Uppercase<S>;
+type Normalize<S extends string> = S extends `${infer A}\n${infer B}`
+  ? Normalize<`${A} ${B}`>
+  : S extends `${infer A}\t${infer B}`
+    ? Normalize<`${A} ${B}`>
+    : S extends `${infer A}\r${infer B}`
+      ? Normalize<`${A} ${B}`>
+      : Uppercase<S>;
 
 /** Space-separated words, empty ones dropped (tail-recursive). */
 type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} ${infer Rest}`
@@ -205,9 +209,14 @@ type AnalyzeWith<TW extends string[], B extends string, F extends Flags, M exten
   writable: F["generatedAlways"] extends true ? false : true;
 };
 
+/** The definition without the type a {@link typedColumn} gave it. */
+type Unbrand<D extends string> = D extends TypedColumn<any, infer L> ? (string extends L ? D : L) : D;
+
+type IsBranded<D> = D extends { readonly [COLUMN_TYPE]?: infer O } ? (unknown extends O ? false : true) : false;
+
 type Override<D, T> = D extends { readonly [COLUMN_TYPE]?: infer O } ? (unknown extends O ? T : O) : T;
 
-type ColumnOf<D extends string, M extends Int64Mode> = Analyze<D, M> extends infer C extends ColumnInfo
+type ColumnOf<D extends string, M extends Int64Mode> = Analyze<Unbrand<D>, M> extends infer C extends ColumnInfo
   ? { read: Override<D, C["read"]>; write: Override<D, C["write"]>; nullable: C["nullable"]; optional: C["optional"]; writable: C["writable"] }
   : never;
 
@@ -218,7 +227,7 @@ export type IsLiteralSchema<S> = [S] extends [SchemaShape]
     : string extends keyof S
       ? false
       : // A definition that is `string` or a pattern (`${string} PRIMARY KEY`) has an index-signature Record.
-        [{ [K in keyof S]: {} extends Record<S[K] & string, 1> ? K : never }[keyof S]] extends [never]
+        [{ [K in keyof S]: IsBranded<S[K]> extends true ? never : {} extends Record<S[K] & string, 1> ? K : never }[keyof S]] extends [never]
         ? true
         : false
   : false;

@@ -58,6 +58,9 @@ export type TableInsertOf<R extends object, I extends object, S, Mo, M extends I
     ? In
     : Partial<Row>;
 
+/** The column names of the row type, never a source of inference. */
+type ColumnNames<R extends object, S, Mo, M extends Int64Mode, PK extends string> = NoInfer<keyof TableRowOf<R, S, Mo, M, PK> & string>;
+
 /**
  * The options of `new Table(name, options)` as the constructor reads them; the same fields as
  * {@link TableOptions}, with the type arguments they are inferred into.
@@ -77,9 +80,9 @@ export interface TableInit<R extends object, Rels extends RelationMap, H extends
   /** Relations available to `include`. */
   relations?: Rels | undefined;
   /** Columns left out of returned rows unless a call names them in `columns`. */
-  hidden?: readonly (H & keyof TableRowOf<R, S, Mo, M, PK>)[] | undefined;
+  hidden?: readonly (H extends ColumnNames<R, S, Mo, M, PK> ? H : ColumnNames<R, S, Mo, M, PK>)[] | undefined;
   /** The key column of read/update/delete/paginate. Default: the table's single-column primary key. */
-  primaryKey?: (PK & keyof TableRowOf<R, S, Mo, M, PK>) | ([R] extends [FromOptions] ? never : keyof R & string) | undefined;
+  primaryKey?: ([R] extends [FromOptions] ? (PK extends ColumnNames<R, S, Mo, M, PK> ? PK : ColumnNames<R, S, Mo, M, PK>) : NoInfer<keyof R & string>) | undefined;
 }
 
 /**
