@@ -74,6 +74,7 @@ export {
   type CheckOrderString,
   type OrderArrayTerm,
   type LooseOrderBy,
+  type OrderObjectOrArray,
   type MAX_ORDER_TERMS,
 } from "./table/index.js";
 export type { RetryOptions } from "./transaction/retry.js";

@@ -15,7 +15,7 @@ export {
   type IsLiteralSchema,
   type SchemaFilledColumns,
 } from "./schema-types.js";
-export { type TableOrderBy, type CheckOrderString, type OrderArrayTerm, type LooseOrderBy, type MAX_ORDER_TERMS } from "./order-types.js";
+export { type TableOrderBy, type CheckOrderString, type OrderArrayTerm, type LooseOrderBy, type OrderObjectOrArray, type MAX_ORDER_TERMS } from "./order-types.js";
 export {
   belongsTo,
   hasOne,

@@ -88,10 +88,16 @@ export type OrderArrayTerm<Cols extends string> = Cols | `${Cols} ${string}` | r
  * The `orderBy` of a table whose columns are `Cols`, with `O` the string given (inferred by the
  * method): a checked string, `{ column: "asc" | "desc" }`, or an array of terms.
  */
-export type TableOrderBy<Cols extends string, O extends string = never> =
-  | ([O] extends [never] ? never : CheckOrderString<O, Cols>)
-  | { readonly [K in Cols]?: OrderDirection }
-  | readonly OrderArrayTerm<Cols>[];
+export type TableOrderBy<Cols extends string, O extends string = never> = [O] extends [never]
+  ? OrderObjectOrArray<Cols>
+  : string extends O
+    ? // Not a literal (or an object or array was given, and O fell back to string).
+      string | OrderObjectOrArray<Cols>
+    : // A literal string: only the checked string, so the error message names the problem.
+      CheckOrderString<O, Cols>;
+
+/** The object and array forms of an ordering of the columns `Cols`. */
+export type OrderObjectOrArray<Cols extends string> = { readonly [K in Cols]?: OrderDirection } | readonly OrderArrayTerm<Cols>[];
 
 /** An `orderBy` checked by its first column only (where the string cannot be inferred, e.g. `db.select<R>`). */
 export type LooseOrderBy<Cols extends string> = string extends Cols

@@ -758,7 +758,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async paginate<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
     options?: PageOptions<R, C, Inc, O>,
   ): Promise<Page<ResultRow<R, H, Rels, C, Inc>>>;
-  async paginate(given: PageOptions<R, any, any> | KeysetOptions<R, any, any> = {}): Promise<KeysetPage<unknown> | Page<unknown>> {
+  async paginate(given: PageOptions<R, any, any, any> | KeysetOptions<R, any, any, any> = {}): Promise<KeysetPage<unknown> | Page<unknown>> {
     const meta = this.#current() ?? (await this.#ready());
     const options = given as Record<string, unknown>;
     if (!isPlainObject(options)) throw new ValidationError("paginate needs an options object", [{ message: "must be an object", path: [] }]);
