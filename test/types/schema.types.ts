@@ -7,7 +7,7 @@
  */
 import { expectTypeOf } from "vitest";
 import { z } from "zod";
-import { Database, Table, belongsTo, hasMany, typedColumn, type Row, type SchemaInsert, type SchemaRow } from "../../src/index.js";
+import { Database, Table, belongsTo, hasMany, typedColumn, type CheckOrderString, type Row, type SchemaInsert, type SchemaRow } from "../../src/index.js";
 
 const db = new Database({ url: "sqlite::memory:" });
 
@@ -214,6 +214,9 @@ async function typedOrderBy(): Promise<void> {
   await users.paginate({ orderBy: "nmae", limit: 10 });
   // @ts-expect-error -- in stream
   users.stream({ orderBy: "nmae" });
+  // The compiler's message names the problem.
+  expectTypeOf<CheckOrderString<"name, nmae DESC", "name" | "id">>().toEqualTypeOf<'orderBy: unknown column "nmae"'>();
+  expectTypeOf<CheckOrderString<"name DSC", "name">>().toEqualTypeOf<'orderBy: expected ASC, DESC, NULLS FIRST or NULLS LAST after "name" in "name DSC"'>();
   // Many terms are checked; past 32 the rest is left to the runtime check.
   await users.list({ orderBy: "id, name, id, name, id, name, id, name, id, name, id, name, id, name, id, name" });
   // @ts-expect-error -- a bad 16th term
@@ -269,6 +272,8 @@ async function relationsInBothDirections(): Promise<void> {
   expectTypeOf(todo!.owner!.todos[0]!.done).toEqualTypeOf<boolean>();
   // @ts-expect-error -- a misspelled column in the lazily typed target's filter
   await todos.list({ include: { owner: { where: { nmae: "x" } } } });
+  // @ts-expect-error -- an include's orderBy checks its first column
+  await users.list({ include: { todos: { orderBy: "titel DESC" } } });
   // @ts-expect-error -- an unknown relation of the lazily typed target
   await todos.list({ include: { owner: { include: { todo: true } } } });
 
