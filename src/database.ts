@@ -199,7 +199,7 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
     const S extends SchemaShape = SchemaShape,
     Mo extends Model<any, any> = never,
     const PK extends string = never,
-  >(name: string, options: Omit<TableInit<R, Rels, H, S, Mo, M, PK>, "db"> = {}): Table<TableRowOf<R, S, Mo, M, PK>, Rels, H, TableInsertOf<R, I, S, Mo, M>> {
+  >(name: string, options: Omit<TableInit<R, Rels, H, S, Mo, M, PK, I>, "db"> = {}): Table<TableRowOf<R, S, Mo, M, PK>, Rels, H, TableInsertOf<R, I, S, Mo, M>> {
     // The signature above types the result; re-inferring it from the spread options here cost
     // ~17,000 type instantiations per compile (measured with --extendedDiagnostics).
     return new Table(name, { ...(options as object), db: this as Database }) as never;

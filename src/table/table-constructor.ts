@@ -65,7 +65,7 @@ type ColumnNames<R extends object, S, Mo, M extends Int64Mode, PK extends string
  * The options of `new Table(name, options)` as the constructor reads them; the same fields as
  * {@link TableOptions}, with the type arguments they are inferred into.
  */
-export interface TableInit<R extends object, Rels extends RelationMap, H extends string, S, Mo, M extends Int64Mode, PK extends string> {
+export interface TableInit<R extends object, Rels extends RelationMap, H extends string, S, Mo, M extends Int64Mode, PK extends string, I extends object = Partial<R>> {
   /** The Database. Default: `new Database()` (DATABASE_URL, else ./tablekit.db), closed by the Table's dispose. */
   db?: Database<M> | undefined;
   /**
@@ -76,7 +76,7 @@ export interface TableInit<R extends object, Rels extends RelationMap, H extends
   /** `"add"`: on first use, add the `schema` columns the live table lacks. */
   sync?: "add" | undefined;
   /** A Standard Schema validator for create/update/upsert/batch input; rows are typed from its output. */
-  model?: Mo | undefined;
+  model?: Mo | NoInfer<[R] extends [FromOptions] ? never : Model<I, R>> | undefined;
   /** Relations available to `include`. */
   relations?: Rels | undefined;
   /** Columns left out of returned rows unless a call names them in `columns`. */
@@ -113,7 +113,7 @@ export interface TableConstructor {
     const PK extends string = never,
   >(
     name: string,
-    options?: TableInit<R, Rels, H, S, Mo, M, PK>,
+    options?: TableInit<R, Rels, H, S, Mo, M, PK, I>,
   ): TableClass<TableRowOf<R, S, Mo, M, PK>, Rels, H, TableInsertOf<R, I, S, Mo, M>>;
   /** @internal */
   readonly prototype: TableClass<any, any, any, any>;
@@ -136,7 +136,7 @@ export interface TableConstructor {
     const PK extends string = never,
   >(
     name: string,
-    options?: TableInit<R, Rels, H, S, Mo, M, PK>,
+    options?: TableInit<R, Rels, H, S, Mo, M, PK, I>,
   ): Promise<TableClass<TableRowOf<R, S, Mo, M, PK>, Rels, H, TableInsertOf<R, I, S, Mo, M>>>;
 }
 

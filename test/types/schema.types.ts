@@ -147,6 +147,11 @@ async function whatWinsOverTheSchema(): Promise<void> {
   expectTypeOf(await explicit.read("x")).toEqualTypeOf<Named | null>();
   expectTypeOf<Parameters<typeof explicit.create>[0]>().toEqualTypeOf<Partial<Named>>();
 
+  // An explicit row type with a model whose output is that type.
+  const NamedModel = z.object({ id: z.string(), name: z.string() });
+  const explicitModel = new Table<Named>("named", { db, model: NamedModel });
+  expectTypeOf(await explicitModel.read("x")).toEqualTypeOf<Named | null>();
+
   // A schema of non-literal strings falls back to Row.
   const loose: Record<string, string> = { id: "INTEGER PRIMARY KEY" };
   expectTypeOf(await new Table("loose", { db, schema: loose }).read(1)).toEqualTypeOf<Row | null>();
