@@ -123,7 +123,6 @@ type ScanFlags<W extends string[], F extends Flags = NoFlags, P extends string =
 
 type IntegerName = "INT" | "INTEGER" | "INT2" | "INT4" | "SMALLINT" | "TINYINT" | "MEDIUMINT" | "SERIAL" | "SERIAL2" | "SERIAL4" | "SMALLSERIAL";
 type Int64Name = "BIGINT" | "INT8" | "INT64" | "BIGSERIAL" | "SERIAL8";
-type SerialName = "SERIAL" | "SERIAL2" | "SERIAL4" | "SMALLSERIAL" | "BIGSERIAL" | "SERIAL8";
 type FloatName = "REAL" | "DOUBLE" | "FLOAT" | "FLOAT4" | "FLOAT8";
 type DecimalName = "DECIMAL" | "DEC" | "NUMERIC";
 type TextName = "UUID" | "TIME" | "TIMETZ" | "INET" | "CIDR" | "MACADDR" | "MACADDR8" | "STRING" | "NAME" | `${string}CHAR${string}` | `${string}TEXT${string}` | `${string}CLOB${string}`;
@@ -194,18 +193,18 @@ type Analyze<D extends string, M extends Int64Mode, W extends string[] = Words<N
 type AnalyzeWith<TW extends string[], B extends string, F extends Flags, M extends Int64Mode> = {
   read: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M, F["primaryKey"]>;
   write: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M, F["primaryKey"]> | WriteExtra<B>;
-  nullable: F["explicitNull"] extends true ? true : F["notNull"] | F["primaryKey"] | F["default"] extends false ? (B extends SerialName ? false : true) : false;
+  nullable: F["explicitNull"] extends true ? true : F["notNull"] | F["primaryKey"] | F["default"] extends false ? true : false;
+  // An integer key (SERIAL included) generates its values on every backend; a SERIAL that is not
+  // the key is a plain INTEGER on SQLite (NULL unless written), so it is typed as one.
   optional: F["default"] extends true
     ? true
-    : B extends SerialName
-      ? true
-      : F["primaryKey"] extends true
-        ? B extends IntegerName | Int64Name
-          ? true
-          : false
-        : F["notNull"] extends true
-          ? false
-          : true;
+    : F["primaryKey"] extends true
+      ? B extends IntegerName | Int64Name
+        ? true
+        : false
+      : F["notNull"] extends true
+        ? false
+        : true;
   writable: F["generatedAlways"] extends true ? false : true;
 };
 

@@ -133,6 +133,9 @@ async function int64Policy(): Promise<void> {
   void anyDb;
   expectTypeOf<SchemaRow<typeof schema, "bigint">["n"]>().toEqualTypeOf<bigint>();
   expectTypeOf<SchemaInsert<typeof schema>["n"]>().toEqualTypeOf<number | bigint>();
+  // SERIAL generates values on every backend only as the key (SQLite leaves another SERIAL NULL).
+  expectTypeOf<SchemaRow<{ id: "SERIAL PRIMARY KEY"; s: "SERIAL" }>>().toEqualTypeOf<{ id: number; s: number | null }>();
+  expectTypeOf<SchemaInsert<{ id: "SERIAL PRIMARY KEY"; s: "SERIAL" }>>().toEqualTypeOf<{ id?: number | bigint; s?: number | bigint | null }>();
 }
 
 async function whatWinsOverTheSchema(): Promise<void> {
