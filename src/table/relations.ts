@@ -73,7 +73,10 @@ export type AnyRelation = Relation<RelationKind, any, any, any>;
  * read only where rows are typed (`include`), so two tables may name each other in their
  * `relations` without either becoming `any`.
  */
-export type LazyRelation<K extends RelationKind, F> = Relation<K, any, any, any> & { readonly "~target"?: F };
+export type LazyRelation<K extends RelationKind, F> = Relation<K, any, any, any> & {
+  /** Type-level only: the target function's type, read where rows are typed. Never set at runtime. */
+  readonly "~target"?: F;
+};
 
 /** The `relations` option of a Table: relation name → relation. */
 export type RelationMap = { readonly [name: string]: AnyRelation };

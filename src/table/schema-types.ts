@@ -28,7 +28,10 @@ declare const COLUMN_TYPE: unique symbol;
  * A column definition with its JavaScript type given: what {@link typedColumn} returns. The
  * nullability, defaults and keys still come from the definition.
  */
-export type TypedColumn<T, D extends string = string> = D & { readonly [COLUMN_TYPE]?: T };
+export type TypedColumn<T, D extends string = string> = D & {
+  /** Type-level only: the column's JavaScript type. Never set at runtime. */
+  readonly [COLUMN_TYPE]?: T;
+};
 
 /**
  * Gives a column's JavaScript type where the definition alone cannot (JSON documents, a string

@@ -25,7 +25,10 @@ import type { Model } from "./model.js";
 declare const FROM_OPTIONS: unique symbol;
 
 /** The default of a Table's row type argument: the row type comes from the options (model or schema). */
-export type FromOptions = { readonly [FROM_OPTIONS]: true };
+export type FromOptions = {
+  /** Type-level only: marks the default. */
+  readonly [FROM_OPTIONS]: true;
+};
 
 /** Any model. */
 type AnyModel = Model<any, any>;
