@@ -14,6 +14,7 @@ import { type OrderBy, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { questionToDollar } from "../sql/placeholders.js";
 import { type SqlFragment, isSqlFragment, sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
+import type { WriteData } from "../queryable.js";
 
 /**
  * A filter for the raw helpers: a SQL condition with `?` placeholders (values go in `parameters`),
@@ -217,7 +218,7 @@ export abstract class KVSqlHelpers {
    */
   async sqlInsert<R extends object = Row>(table: string, data: Row): Promise<R> {
     try {
-      return await this.database.insert<R>(table, data);
+      return await this.database.insert<R>(table, data as WriteData<R>);
     } finally {
       this.tableChanged(table);
     }
