@@ -27,6 +27,7 @@ import { type BatchSource, OpenStreams } from "./lifecycle/open-streams.js";
 import { currentScope, runInScope } from "./transaction/context.js";
 import { type FailoverRetry, resolveRetryOptions, withRetries } from "./transaction/retry.js";
 import { Transaction, type TransactionHost, TxScope, execInScope } from "./transaction/transaction.js";
+import { registerDatabaseClass } from "./table/database-hook.js";
 import { Table, type FromOptions, type TableInit, type TableInsertOf, type TableRowOf } from "./table/table-constructor.js";
 import type { SchemaShape } from "./table/schema-types.js";
 import type { Model } from "./table/model.js";
@@ -637,3 +638,6 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
     }
   }
 }
+
+// The Table module reaches the Database class through this registration (see src/table/database-hook.ts).
+registerDatabaseClass(Database);

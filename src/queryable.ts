@@ -150,6 +150,13 @@ export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement")
 export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
 
 /**
+ * The key of {@link Queryable}'s method that gives the SQL dialect it builds statements for (a
+ * Table's filters and pages); not exported from the package.
+ * @internal
+ */
+export const dialectOf: unique symbol = Symbol("tablekit.dialectOf");
+
+/**
  * The key of {@link Queryable}'s method for reads tablekit composes itself (a Table's pages);
  * not exported from the package.
  * @internal
@@ -219,6 +226,11 @@ export abstract class Queryable {
   }
   /** @internal The SQL dialect used to build statements. */
   protected abstract get sqlDialect(): SqlDialect;
+
+  /** @internal The SQL dialect used to build statements, for other tablekit modules. */
+  [dialectOf](): SqlDialect {
+    return this.sqlDialect;
+  }
 
   /** @internal The Database's int64 policy (see {@link refuseUnsafeBigints}). */
   protected get int64Mode(): Int64Mode {

@@ -21,9 +21,19 @@
  *
  * @module
  */
-import type { Database } from "../database.js";
-import type { ReservedConnection } from "../backends/contract.js";
+import type { Driver, ReservedConnection } from "../backends/contract.js";
 import type { Queryable } from "../queryable.js";
+
+/**
+ * @internal What migrations and table sync need from a Database: its query API, and its driver
+ * (the run lock holds a connection of its own). A Database is one; migrate does not import it.
+ */
+export interface MigrationDatabase extends Queryable {
+  /** Connects (idempotent). */
+  connect(): Promise<void>;
+  /** The connected driver. */
+  driver(): Promise<Driver>;
+}
 import { sql } from "../sql/sql-tag.js";
 import { MigrationLockTimeoutError } from "./migration-errors.js";
 
@@ -62,7 +72,7 @@ export async function lockStep(tx: Queryable, table: string, timeoutMs: number =
  * Takes the run lock (PostgreSQL with a pool of two or more connections) and returns the function
  * that releases it; a no-op elsewhere. Waits while another instance's run holds it.
  */
-export async function lockRun(db: Database, table: string, poolSize: number, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<() => Promise<void>> {
+export async function lockRun(db: MigrationDatabase, table: string, poolSize: number, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<() => Promise<void>> {
   if (db.dialect !== "postgres" || poolSize < 2) return async () => undefined;
   const driver = await db.driver();
   if (driver.dialect !== "postgres") return async () => undefined;

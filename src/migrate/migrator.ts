@@ -5,12 +5,11 @@
  *
  * @module
  */
-import type { Database } from "../database.js";
 import { ValidationError } from "../errors/errors.js";
 import type { Queryable } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
-import { DEFAULT_LOCK_TIMEOUT_MS, lockRun, lockStep } from "./migration-lock.js";
+import { DEFAULT_LOCK_TIMEOUT_MS, type MigrationDatabase, lockRun, lockStep } from "./migration-lock.js";
 import {
   MigrationChecksumError,
   MigrationFailedError,
@@ -100,7 +99,7 @@ export interface Migrate {
 
 /** @internal What the migrator needs from a Database besides its public API. */
 export interface MigrateHost {
-  readonly db: Database;
+  readonly db: MigrationDatabase;
   /** Connections the pool may open (the run lock needs one of its own). */
   readonly poolSize: number;
 }
@@ -134,7 +133,7 @@ function checkOptions(options: unknown, down: boolean): MigrateDownOptions {
   return given as MigrateDownOptions;
 }
 
-async function load(db: Database, options: MigrateOptions): Promise<LoadedMigration[]> {
+async function load(db: MigrationDatabase, options: MigrateOptions): Promise<LoadedMigration[]> {
   if (options.dir !== undefined) {
     await db.connect();
     return loadDirectory(options.dir, db.dialect === "sqlite" ? "sqlite" : "postgres");
@@ -149,7 +148,7 @@ async function readApplied(q: Queryable, table: string): Promise<AppliedMigratio
   return rows.map((r) => ({ name: String(r.name), checksum: r.checksum === null ? null : String(r.checksum), appliedAt: String(r.applied_at) }));
 }
 
-async function ensureTable(db: Database, table: string, timeoutMs: number): Promise<void> {
+async function ensureTable(db: MigrationDatabase, table: string, timeoutMs: number): Promise<void> {
   if (await db.tableExists(table)) return;
   // Under the step lock, so two instances creating it at once do not collide (PostgreSQL's
   // CREATE TABLE IF NOT EXISTS is not safe against a concurrent one).

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import type { Database } from "../database.js";
 import { ValidationError } from "../errors/errors.js";
 import type { ColumnInfo } from "../queryable.js";
 import { formatForMessage } from "../sql/identifiers.js";
-import { lockStep } from "./migration-lock.js";
+import { type MigrationDatabase, lockStep } from "./migration-lock.js";
 import { SchemaMismatchError } from "./migration-errors.js";
 import { compareSchema, diffText } from "./schema-diff.js";
 
@@ -25,7 +24,7 @@ export function checkSyncOption(sync: unknown): "add" | undefined {
  * missing columns (`sync: "add"`) and returns the new columns, or throws {@link SchemaMismatchError}.
  */
 export async function syncColumns(
-  db: Database,
+  db: MigrationDatabase,
   table: string,
   schema: Readonly<Record<string, string>>,
   live: readonly ColumnInfo[],

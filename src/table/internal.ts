@@ -7,9 +7,8 @@
  */
 import { valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
 import type { Database } from "../database.js";
-import type { ColumnInfo } from "../queryable.js";
+import { type ColumnInfo, dialectOf as queryableDialect } from "../queryable.js";
 import type { Row, SqlDialect } from "../backends/contract.js";
-import { sqlDialectFor } from "../backends/registry.js";
 import { IdentifierError, TablekitError, ValidationError } from "../errors/errors.js";
 import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
@@ -220,7 +219,7 @@ export function hideColumns<T extends Row>(meta: TableMeta, row: T): T {
 
 /** @internal The SQL dialect of a connected Database. */
 export function dialectOf(db: Database): SqlDialect {
-  return sqlDialectFor(db.dialect);
+  return db[queryableDialect]();
 }
 
 /**

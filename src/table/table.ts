@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Database } from "../database.js";
+import type { Database } from "../database.js";
+import { isDatabase, newDefaultDatabase } from "./database-hook.js";
 import { executeRead } from "../queryable.js";
 import type { Row } from "../backends/contract.js";
 import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
@@ -175,11 +176,11 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   constructor(name: string, options: TableOptions<R, Rels, H, I> = {}) {
     this.name = assertIdentifier(name, "table");
     if (!isPlainObject(options)) throw new ValidationError("Table options must be an object", [{ message: "must be an object", path: [] }]);
-    if (options.db !== undefined && !(options.db instanceof Database)) {
+    if (options.db !== undefined && !isDatabase(options.db)) {
       throw new ValidationError("The db option must be a Database", [{ message: "must be a Database", path: ["db"] }]);
     }
     this.#ownsDb = options.db === undefined;
-    this.db = options.db ?? new Database();
+    this.db = options.db ?? newDefaultDatabase();
     if (options.schema !== undefined && !isPlainObject(options.schema)) {
       throw new ValidationError("schema must be an object of column definitions", [{ message: "must be an object", path: ["schema"] }]);
     }
