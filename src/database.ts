@@ -43,7 +43,7 @@ import { onPrimary, runOnPrimary } from "./replicas/primary-scope.js";
  * COMMIT was sent runs again, for up to connectTimeoutMs (10 s when that is 0) after the loss.
  */
 function failoverRetry(config: ResolvedConfig, stopped: () => boolean): FailoverRetry | undefined {
-  if (config.dialect === "sqlite" || config.hosts === undefined) return undefined;
+  if (!("hosts" in config) || config.hosts === undefined) return undefined;
   if (config.targetSessionAttrs !== "read-write" && config.targetSessionAttrs !== "primary") return undefined;
   return { windowMs: config.connectTimeoutMs > 0 ? config.connectTimeoutMs : 10_000, stopped };
 }
@@ -101,8 +101,9 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
     super();
     this.#config = resolveConfig(options);
     this.#failover = failoverRetry(this.#config, () => this.closed);
-    const replicas = this.#config.dialect === "sqlite" ? undefined : this.#config.replicas;
-    this.#replicas = replicas === undefined || replicas.length === 0 ? undefined : new ReplicaSet(replicas, this.#config.dialect === "sqlite" ? 0 : (this.#config.maxReplicaLagMs ?? 0));
+    const config = this.#config;
+    const replicas = "replicas" in config ? config.replicas : undefined;
+    this.#replicas = replicas === undefined || replicas.length === 0 ? undefined : new ReplicaSet(replicas, ("maxReplicaLagMs" in config ? config.maxReplicaLagMs : undefined) ?? 0);
     const db = this;
     this.#host = {
       owner: this,

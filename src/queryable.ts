@@ -9,7 +9,6 @@ import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./bac
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
 import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
-import { postgresArrayLiteral } from "./backends/postgres/postgres-dialect.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -346,7 +345,7 @@ export abstract class Queryable {
    * next generated id would collide with a row written with an explicit one.
    */
   async #sequenceAdvance(table: string, records: readonly Row[]): Promise<string | undefined> {
-    if (this.sqlDialect.name === "sqlite" || !records.some(hasPositiveInteger)) return undefined;
+    if (this.sqlDialect.keysFollowExplicitValues || !records.some(hasPositiveInteger)) return undefined;
     const sequences = await this.#sequenceColumnsOf(table);
     if (sequences.size === 0) return undefined;
     const parts: string[] = [];
@@ -422,11 +421,13 @@ export abstract class Queryable {
    * leaves anything but a plain object alone (the statement builders refuse it).
    */
   #valueChecker(table: string, rows: readonly unknown[]): ((data: Row) => Row) | undefined | Promise<((data: Row) => Row) | undefined> {
-    if (this.sqlDialect.name === "sqlite") {
+    if (this.sqlDialect.checksValuesByDeclaredType) {
       const types = this.#columnTypesOf(table);
       const check = (t: ReadonlyMap<string, ColumnType>) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table));
       return types instanceof Promise ? types.then(check) : check(types);
     }
+    const arrayLiteral = this.sqlDialect.arrayLiteral;
+    if (arrayLiteral === undefined) return undefined;
     const hasArray = rows.some((row) => typeof row === "object" && row !== null && Object.values(row).some(Array.isArray));
     if (!hasArray) return undefined;
     return this.#postgresArrayColumns(table).then((arrays) => (data: Row): Row => {
@@ -434,7 +435,7 @@ export abstract class Queryable {
       let out: Row | undefined;
       for (const column of arrays) {
         const value = data[column];
-        if (Array.isArray(value)) (out ??= { ...data })[column] = postgresArrayLiteral(value, column);
+        if (Array.isArray(value)) (out ??= { ...data })[column] = arrayLiteral(value, column);
       }
       return out ?? data;
     });
@@ -472,7 +473,7 @@ export abstract class Queryable {
    * columns), and for filters of integer equalities only on columns the cache knows are not DECIMAL.
    */
   #filterContext(table: string, where: unknown, ordered = false): WhereContext | undefined | Promise<WhereContext | undefined> {
-    if (this.sqlDialect.name !== "sqlite" || ((where === undefined || where === null) && !ordered)) return undefined;
+    if (!this.sqlDialect.checksValuesByDeclaredType || ((where === undefined || where === null) && !ordered)) return undefined;
     if (!ordered && !filterNeedsTypes(where)) {
       const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
       if (known !== undefined && !integerFilterNeedsTypes((where ?? {}) as Record<string, unknown>, known)) return undefined;
@@ -627,7 +628,7 @@ export abstract class Queryable {
       throw new ValidationError("params must be an array", [{ message: "must be an array", path: ["params"] }]);
     }
     let text = query;
-    if (dialect.name !== "sqlite") {
+    if (dialect.rewritesQuestionMarks) {
       let translated = PLACEHOLDER_CACHE.get(query);
       if (translated === undefined) {
         translated = questionToDollar(query).sql;

@@ -7,6 +7,7 @@
  */
 import type { DialectName, ResolvedConfig } from "../config/connection-config.js";
 import type { WhereDialect } from "../sql/where.js";
+import type { SqlFlavor } from "../sql/sql-tokens.js";
 import type { PoolStats } from "../diagnostics/pool-stats.js";
 
 /** A row as returned by tablekit: a plain object keyed by column name. */
@@ -112,6 +113,46 @@ export interface SqlDialect extends WhereDialect {
   copyLine?(values: readonly unknown[]): string;
   /** The statement that starts a transaction. */
   beginSql(options: { isolation?: IsolationLevel | undefined }): string;
+
+  // Capabilities: what the core asks instead of "is this SQLite?".
+
+  /** The lexical rules of the backend's SQL text (quotes, comments, dollar quotes), for splitting scripts and checking fragments. */
+  readonly sqlFlavor: SqlFlavor;
+  /** Whether `?` placeholders in SQL text a caller passes must be rewritten to the dialect's own (`$1` …). */
+  readonly rewritesQuestionMarks: boolean;
+  /**
+   * Whether generated keys continue above explicitly written ones by themselves (SQLite's rowid);
+   * where not, tablekit advances the column's sequence after such a write.
+   */
+  readonly keysFollowExplicitValues: boolean;
+  /**
+   * Whether column types leave values unchecked (SQLite's type affinity): tablekit then checks and
+   * converts written values by declared type, and filters compare values as the columns store them.
+   */
+  readonly checksValuesByDeclaredType: boolean;
+  /** The clause that locks the selected rows for the transaction (` FOR UPDATE`); empty where a write transaction locks the whole database. */
+  readonly lockRowsClause: string;
+  /** The select-list expression giving a column's value exactly as stored, for keyset cursors (`quoted` is the quoted column name). */
+  exactValue(quoted: string): string;
+  /**
+   * The SQL function that orders a column's exact decimals by number, for the declared types whose
+   * values the column stores as text or numbers mixed (SQLite's DECIMAL); undefined where the
+   * column type orders them itself.
+   */
+  decimalOrder(declaredType: string): string | undefined;
+  /** The width of a key column's integers by its declared type, or undefined for other types. */
+  integerBits(declaredType: string): 16 | 32 | 64 | undefined;
+  /** Whether the backend has session and transaction advisory locks (the migration run lock). */
+  readonly advisoryLocks: boolean;
+  /** Whether `ALTER TABLE … ADD COLUMN` accepts `PRIMARY KEY` and `UNIQUE`. */
+  readonly addColumnWithKeys: boolean;
+  /**
+   * A JS array written to a native array column as the backend's array literal (PostgreSQL's
+   * `{…}` text), where the backend has array columns; absent elsewhere (arrays are JSON there).
+   */
+  arrayLiteral?(value: readonly unknown[], column: string): string;
+  /** Whether replicas serve reads as follower reads at a past timestamp (CockroachDB) rather than by replication lag checks. */
+  readonly followerReads: boolean;
 }
 
 /** Transaction isolation levels. SQLite transactions are always serializable. */

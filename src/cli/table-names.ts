@@ -16,9 +16,8 @@
  * @module
  */
 import type { Database } from "../database.js";
-import { sqlDialectFor } from "../backends/registry.js";
 import type { Row } from "../backends/contract.js";
-import type { ColumnInfo, Queryable } from "../queryable.js";
+import { type ColumnInfo, type Queryable, dialectOf } from "../queryable.js";
 import { isIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { CliError } from "./cli-io.js";
 
@@ -97,7 +96,7 @@ export async function requireTable(db: Queryable, given: string): Promise<TableR
 /** The columns of an existing table, whatever its name (the library's `columns()` takes plain names only). */
 export async function tableColumns(db: Database, table: TableRef): Promise<ColumnInfo[]> {
   if (table.plain) return db.columns(table.name);
-  const rows = await db.execute<Row>(sqlDialectFor(db.dialect).columnsSql(), [table.name]);
+  const rows = await db.execute<Row>(db[dialectOf]().columnsSql(), [table.name]);
   return rows.map((r) => {
     const primaryKey = r["pk"] === true || Number(r["pk"]) > 0;
     return { name: String(r["name"]), type: String(r["type"] ?? ""), notNull: primaryKey || r["not_null"] === true || Number(r["not_null"]) === 1, primaryKey };

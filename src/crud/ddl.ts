@@ -76,7 +76,7 @@ export function createTableSql(dialect: SqlDialect, table: string, columns: unkn
   const statement = dialect.createTable(table, definitions, options.ifNotExists ?? true);
   // The statement as the target database will read it (SQLite's translation re-renders each
   // definition, and SQLite quotes with [..] and `..` too): still one statement, nothing after it.
-  const problem = checkSqlFragment(statement, dialect.name === "sqlite" ? "sqlite" : "postgres");
+  const problem = checkSqlFragment(statement, dialect.sqlFlavor);
   if (problem !== undefined) {
     throw new ValidationError(`createTable("${table}"): the column definitions do not make one CREATE TABLE statement (it would hold ${problem})`, [
       { message: `invalid column definitions: ${problem}`, path: ["columns"] },

@@ -104,7 +104,7 @@ export const connectChannel = diagnostics_channel.tracingChannel<unknown, Connec
 
 /** @internal The target fields of a config (no password). */
 export function traceTarget(config: ResolvedConfig, dialect: DialectName): TraceTarget {
-  if (config.dialect === "sqlite") return { dialect, database: config.filename };
+  if ("filename" in config) return { dialect, database: config.filename };
   return { dialect, database: config.database, host: config.host, port: config.port };
 }
 

@@ -22,7 +22,7 @@
  * @module
  */
 import type { Driver, ReservedConnection } from "../backends/contract.js";
-import type { Queryable } from "../queryable.js";
+import { type Queryable, dialectOf } from "../queryable.js";
 
 /**
  * @internal What migrations and table sync need from a Database: its query API, and its driver
@@ -55,9 +55,9 @@ function key(table: string, what: "run" | "step"): string {
   return `tablekit.migrate.${what}:${table}`;
 }
 
-/** Takes the per-migration lock inside `tx` (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds it. */
+/** Takes the per-migration lock inside `tx` where the backend has advisory locks (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds it. */
 export async function lockStep(tx: Queryable, table: string, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<void> {
-  if (tx.dialect !== "postgres") return;
+  if (!tx[dialectOf]().advisoryLocks) return;
   // lock_timeout bounds the wait for the lock only: reset to the session's value right after.
   await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.trunc(timeoutMs)}`));
   try {
@@ -73,9 +73,10 @@ export async function lockStep(tx: Queryable, table: string, timeoutMs: number =
  * that releases it; a no-op elsewhere. Waits while another instance's run holds it.
  */
 export async function lockRun(db: MigrationDatabase, table: string, poolSize: number, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<() => Promise<void>> {
-  if (db.dialect !== "postgres" || poolSize < 2) return async () => undefined;
+  if (!db[dialectOf]().advisoryLocks || poolSize < 2) return async () => undefined;
   const driver = await db.driver();
-  if (driver.dialect !== "postgres") return async () => undefined;
+  // Connected, the dialect is known for sure (a postgres:// URL may reach CockroachDB).
+  if (!db[dialectOf]().advisoryLocks) return async () => undefined;
   const connection = await driver.acquire();
   if (driver.transactionPooler === true) return lockRunInTransaction(connection, table, timeoutMs);
   try {

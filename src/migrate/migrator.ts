@@ -6,7 +6,7 @@
  * @module
  */
 import { ValidationError } from "../errors/errors.js";
-import type { Queryable } from "../queryable.js";
+import { type Queryable, dialectOf } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, type MigrationDatabase, lockRun, lockStep } from "./migration-lock.js";
@@ -136,7 +136,7 @@ function checkOptions(options: unknown, down: boolean): MigrateDownOptions {
 async function load(db: MigrationDatabase, options: MigrateOptions): Promise<LoadedMigration[]> {
   if (options.dir !== undefined) {
     await db.connect();
-    return loadDirectory(options.dir, db.dialect === "sqlite" ? "sqlite" : "postgres");
+    return loadDirectory(options.dir, db[dialectOf]().sqlFlavor);
   }
   return loadList(options.migrations);
 }

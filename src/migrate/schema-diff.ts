@@ -6,9 +6,8 @@
  * @module
  */
 import { createTableSql } from "../crud/ddl.js";
-import { sqlDialectFor } from "../backends/registry.js";
 import { ValidationError } from "../errors/errors.js";
-import type { Queryable } from "../queryable.js";
+import { type Queryable, dialectOf } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 
 /** @internal The result of comparing a declared schema with the live table. */
@@ -25,7 +24,7 @@ export interface SchemaComparison {
 
 /** The definition of `column` as `dialect` reads it (SQLite: translated like `createTable` does). */
 function columnDefinition(db: Queryable, table: string, column: string, definition: string): string {
-  const statement = createTableSql(sqlDialectFor(db.dialect), table, { [column]: definition }, { ifNotExists: false });
+  const statement = createTableSql(db[dialectOf](), table, { [column]: definition }, { ifNotExists: false });
   const match = /^CREATE TABLE \S+ \(([\s\S]*)\)$/.exec(statement);
   if (match === null) throw new ValidationError(`Cannot read the definition of column "${column}"`);
   return match[1] as string;
@@ -39,7 +38,7 @@ export async function compareSchema(db: Queryable, table: string, schema: Readon
   }
   const live = await db.columns(table);
   if (live.length === 0) {
-    return { exists: false, missing: Object.keys(schema), statements: [createTableSql(sqlDialectFor(db.dialect), table, schema, { ifNotExists: false })], notes: [] };
+    return { exists: false, missing: Object.keys(schema), statements: [createTableSql(db[dialectOf](), table, schema, { ifNotExists: false })], notes: [] };
   }
   const liveNames = new Set(live.map((c) => c.name));
   const missing: string[] = [];
@@ -50,7 +49,7 @@ export async function compareSchema(db: Queryable, table: string, schema: Readon
     if (liveNames.has(column)) continue;
     missing.push(column);
     const def = columnDefinition(db, table, column, definition);
-    if (db.dialect === "sqlite" && /\b(PRIMARY\s+KEY|UNIQUE)\b/i.test(def)) {
+    if (!db[dialectOf]().addColumnWithKeys && /\b(PRIMARY\s+KEY|UNIQUE)\b/i.test(def)) {
       notes.push(
         `-- column "${column}" (${definition}): SQLite cannot ADD a PRIMARY KEY or UNIQUE column; it needs a table rebuild ` +
           "(SQLite's 12-step ALTER procedure), which tablekit does not do: write that migration by hand",

@@ -21,7 +21,7 @@
  */
 import type { ServerConfig } from "../config/connection-config.js";
 import type { Driver, DriverConnection, QueryResult, Row } from "../backends/contract.js";
-import { createLoadedDriver } from "../backends/registry.js";
+import { createLoadedDriver, sqlDialectFor } from "../backends/registry.js";
 import { AmbiguousCommitError, ConnectionError, SerializationError } from "../errors/errors.js";
 
 /**
@@ -48,6 +48,11 @@ const LAG_SQL =
 
 /** CockroachDB's follower reads: a read-only transaction at the follower read timestamp. */
 const FOLLOWER_BEGIN = "BEGIN TRANSACTION AS OF SYSTEM TIME follower_read_timestamp()";
+
+/** Whether the primary's backend serves replica reads as follower reads (CockroachDB), not by lag checks. */
+function followerReads(primary: Driver): boolean {
+  return sqlDialectFor(primary.dialect).followerReads;
+}
 
 /** What is known of a replica: `up`, `down`, `lagging` (beyond `maxReplicaLagMs`), or `unknown` before its first use. */
 export type ReplicaHealth = "unknown" | "up" | "down" | "lagging";
@@ -138,7 +143,7 @@ export class ReplicaSet {
       return primary.query(sql, params, single);
     }
     try {
-      const result = primary.dialect === "cockroachdb" ? await this.#followerRead(replica, sql, params) : await replica.driver.query(sql, params, single);
+      const result = followerReads(primary) ? await this.#followerRead(replica, sql, params) : await replica.driver.query(sql, params, single);
       replica.reads++;
       return result;
     } catch (error) {
@@ -153,7 +158,7 @@ export class ReplicaSet {
   /** Streams a read from a usable replica, else from `primary`; falls back only before the first batch. */
   async *stream(primary: Driver, sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     const replica = await this.#pick(primary);
-    if (replica === undefined || primary.dialect === "cockroachdb") {
+    if (replica === undefined || followerReads(primary)) {
       // CockroachDB: streams keep to the gateway (a follower read would need a transaction held open).
       this.primaryReads++;
       yield* primary.stream(sql, params, batchSize);
@@ -190,7 +195,7 @@ export class ReplicaSet {
       const replica = this.#replicas[(this.#next + i) % count]!;
       if (replica.health === "unknown") {
         // The lag must be known before the first read; without a bound there is nothing to check.
-        if (this.#maxLagMs > 0 && primary.dialect !== "cockroachdb") await this.#check(replica, primary);
+        if (this.#maxLagMs > 0 && !followerReads(primary)) await this.#check(replica, primary);
         else replica.health = "up";
       } else if (now - replica.checkedAt >= RECHECK_MS && this.#needsChecks(replica, primary)) {
         void this.#check(replica, primary);
@@ -206,14 +211,14 @@ export class ReplicaSet {
   /** Whether `replica` is checked in the background: when down or lagging, and (with a lag bound) when up. */
   #needsChecks(replica: Replica, primary: Driver): boolean {
     if (replica.health !== "up") return true;
-    return this.#maxLagMs > 0 && primary.dialect !== "cockroachdb";
+    return this.#maxLagMs > 0 && !followerReads(primary);
   }
 
   /** Measures whether `replica` answers (and its lag); never rejects. */
   #check(replica: Replica, primary: Driver): Promise<void> {
     replica.checking ??= (async () => {
       try {
-        if (primary.dialect === "cockroachdb") {
+        if (followerReads(primary)) {
           await replica.driver.query("SELECT 1", []);
           replica.health = "up";
         } else {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
 import type { Database } from "../database.js";
 import { type ColumnInfo, dialectOf as queryableDialect } from "../queryable.js";
 import type { Row, SqlDialect } from "../backends/contract.js";
@@ -38,8 +37,8 @@ export interface TableMeta {
   readonly hidden: ReadonlySet<string>;
   /** The columns selected by default: undefined means every column (`*`), when nothing is hidden. */
   readonly visible: readonly string[] | undefined;
-  /** SQLite: DECIMAL/NUMERIC columns (stored as text), which order and compare as exact numbers (`tablekit_decimal_key(…)`), as on PostgreSQL. */
-  readonly numeric: ReadonlySet<string>;
+  /** Columns that order and compare as exact numbers through a function, by column (SQLite's DECIMAL/NUMERIC, stored as text: the dialect's `decimalOrder`), as on PostgreSQL. */
+  readonly numeric: ReadonlyMap<string, string>;
 }
 
 /** @internal What the relation loader needs from a Table. */
@@ -60,7 +59,7 @@ export interface TableInternals {
 export function buildMeta(
   table: string,
   infos: readonly ColumnInfo[],
-  dialect: string,
+  dialect: SqlDialect,
   options: { primaryKey?: string | undefined; hidden?: readonly string[] | undefined },
 ): TableMeta {
   const columnNames = infos.map((c) => c.name);
@@ -85,18 +84,15 @@ export function buildMeta(
     keyKind: keyKindOf(type, dialect),
     hidden,
     visible: hidden.size === 0 ? undefined : columnNames.filter((c) => !hidden.has(c)),
-    numeric: new Set(dialect === "sqlite" ? infos.filter((c) => valueKindOfDeclaredType(c.type) === "decimal").map((c) => c.name) : []),
+    numeric: new Map(infos.flatMap((c) => { const order = dialect.decimalOrder(c.type); return order === undefined ? [] : [[c.name, order] as const]; })),
   });
 }
 
-function keyKindOf(type: string, dialect: string): KeyKind {
+function keyKindOf(type: string, dialect: SqlDialect): KeyKind {
   const t = type.toLowerCase();
   if (/\buuid\b/.test(t)) return "uuid";
-  if (dialect === "sqlite") return /int/.test(t) ? "int64" : "other";
-  if (t === "smallint" || t === "int2") return "int16";
-  if (t === "integer" || t === "int4" || t === "int") return "int32";
-  if (t === "bigint" || t === "int8") return "int64";
-  return "other";
+  const bits = dialect.integerBits(t);
+  return bits === undefined ? "other" : `int${bits}`;
 }
 
 const UUID = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;

@@ -5,19 +5,19 @@
  *
  * @module
  */
-import type { Row } from "../backends/contract.js";
+import type { Row, SqlDialect } from "../backends/contract.js";
+import { quoteIdentifier } from "../sql/identifiers.js";
 import { ValidationError } from "../errors/errors.js";
 import type { OrderTerm } from "../sql/order-by.js";
 import { SqlFragment, sql } from "../sql/sql-tag.js";
-import { DECIMAL_KEY_FUNCTION } from "../backends/sqlite/decimal-key.js";
 
 /** @internal One key of a keyset ordering, with its NULL placement explicit. */
 export interface KeysetTerm {
   readonly column: string;
   readonly direction: "ASC" | "DESC";
   readonly nulls: "FIRST" | "LAST";
-  /** Ordered and compared as a number (`tablekit_decimal_key(…)`, exact): SQLite DECIMAL columns, stored as text. */
-  readonly numeric?: boolean;
+  /** The function it is ordered and compared through, as an exact number (SQLite DECIMAL columns, stored as text: the dialect's `decimalOrder`). */
+  readonly numeric?: string | undefined;
 }
 
 /**
@@ -25,15 +25,15 @@ export interface KeysetTerm {
  * placement (default as PostgreSQL: NULLs last ascending, first descending, on every backend), then
  * the primary key ascending as the tiebreaker unless it is ordered already.
  */
-export function keysetTerms(terms: readonly OrderTerm[], primaryKey: string, numeric: ReadonlySet<string> = new Set()): KeysetTerm[] {
+export function keysetTerms(terms: readonly OrderTerm[], primaryKey: string, numeric: ReadonlyMap<string, string> = new Map()): KeysetTerm[] {
   const out: KeysetTerm[] = [];
   const seen = new Set<string>();
   for (const term of terms) {
     if (seen.has(term.column)) continue; // a repeated column adds nothing to the ordering
     seen.add(term.column);
-    out.push({ column: term.column, direction: term.direction, nulls: term.nulls ?? (term.direction === "ASC" ? "LAST" : "FIRST"), numeric: numeric.has(term.column) });
+    out.push({ column: term.column, direction: term.direction, nulls: term.nulls ?? (term.direction === "ASC" ? "LAST" : "FIRST"), numeric: numeric.get(term.column) });
   }
-  if (!seen.has(primaryKey)) out.push({ column: primaryKey, direction: "ASC", nulls: "LAST", numeric: numeric.has(primaryKey) });
+  if (!seen.has(primaryKey)) out.push({ column: primaryKey, direction: "ASC", nulls: "LAST", numeric: numeric.get(primaryKey) });
   return out;
 }
 
@@ -64,10 +64,10 @@ export function keyAlias(i: number): string {
  * reads back to the same value, and the bound text is typed by the server from the column);
  * SQLite returns the stored value itself (`+column`: an expression, so no declared-type decoding).
  */
-export function keyColumns(dialect: string, terms: readonly KeysetTerm[]): SqlFragment {
+export function keyColumns(dialect: SqlDialect, terms: readonly KeysetTerm[]): SqlFragment {
   return sql.join(
     terms.map((t, i) =>
-      dialect === "sqlite" ? sql`+${sql.id(t.column)} AS ${sql.id(keyAlias(i))}` : sql`${sql.id(t.column)}::text AS ${sql.id(keyAlias(i))}`,
+      sql`${sql.raw(dialect.exactValue(quoteIdentifier(t.column)))} AS ${sql.id(keyAlias(i))}`,
     ),
   );
 }
@@ -91,7 +91,7 @@ export function takeKeys(terms: readonly KeysetTerm[], rows: readonly Row[]): un
  * unindexed timestamp took 2.2 s instead of 0.3–0.5 s.) `columns` must include the terms' columns.
  */
 export function keysetQuery(
-  dialect: string,
+  dialect: SqlDialect,
   table: string,
   terms: readonly KeysetTerm[],
   columns: readonly string[] | undefined,
@@ -113,7 +113,7 @@ const PAGE_ALIAS = "__tablekit_page";
 
 /** The expression a term sorts and compares by: the column, or its number for a numeric term. */
 function sortKey(term: KeysetTerm): SqlFragment {
-  return term.numeric === true ? sql`${sql.raw(DECIMAL_KEY_FUNCTION)}(${sql.id(term.column)})` : sql.id(term.column);
+  return term.numeric !== undefined ? sql`${sql.raw(term.numeric)}(${sql.id(term.column)})` : sql.id(term.column);
 }
 
 /** A value as stored in a cursor: JSON, with tags for the types JSON cannot carry. */
@@ -206,7 +206,7 @@ export function afterCondition(terms: readonly KeysetTerm[], values: readonly un
   for (let i = 0; i < terms.length; i++) {
     const { direction, nulls, numeric } = terms[i]!;
     const id = sortKey(terms[i]!);
-    const value = numeric === true && values[i] !== null && values[i] !== undefined ? sql`${sql.raw(DECIMAL_KEY_FUNCTION)}(${values[i]})` : values[i];
+    const value = numeric !== undefined && values[i] !== null && values[i] !== undefined ? sql`${sql.raw(numeric)}(${values[i]})` : values[i];
     const isNull = value === null || value === undefined;
     let later: SqlFragment | undefined;
     if (isNull) {

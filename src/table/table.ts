@@ -279,7 +279,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       throw new QueryError(`Table ${formatForMessage(this.name)} does not exist; pass a schema to create it`);
     }
     if (this.schema !== undefined) infos = [...(await syncColumns(this.db, this.name, this.schema, infos, this.#sync))];
-    const meta = buildMeta(this.name, infos, this.db.dialect, { primaryKey: this.#primaryKey, hidden: this.#hidden });
+    const meta = buildMeta(this.name, infos, dialectOf(this.db), { primaryKey: this.#primaryKey, hidden: this.#hidden });
     this.#meta = meta;
     this.#tentative = inTransaction;
     return meta;
@@ -319,7 +319,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   /** Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB (SQLite transactions hold the write lock). */
   async #lockedRows(tx: Transaction, meta: TableMeta, where: unknown): Promise<Row[]> {
     const filter = whereFragment(dialectOf(this.db), where, meta.context);
-    const lock = this.db.dialect === "sqlite" ? sql.empty : sql` FOR UPDATE`;
+    const lock = sql.raw(dialectOf(this.db).lockRowsClause);
     return tx.execute<Row>(sql`SELECT * FROM ${sql.id(this.name)}${filter === undefined ? sql.empty : sql` WHERE ${filter}`}${lock}`);
   }
 
@@ -793,7 +793,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
     const filter = whereFragment(dialectOf(this.db), options["where"], meta.context);
-    const rows = await this.db[executeRead]<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, limit + 1));
+    const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, limit + 1));
     const more = rows.length > limit;
     if (more) rows.length = limit;
     const last = takeKeys(terms, rows);
@@ -832,7 +832,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
     let values: unknown[] | undefined;
     for (;;) {
-      const rows = await this.db[executeRead]<Row>(keysetQuery(this.db.dialect, this.name, terms, sel.fetch, filter, values, batchSize));
+      const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, batchSize));
       if (rows.length === 0) return;
       values = takeKeys(terms, rows);
       await this.#finish(rows, plans, sel);
@@ -868,7 +868,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const before = this.#meta;
     const infos = await this.db.columns(this.name);
     if (infos.length === 0) return false;
-    const meta = buildMeta(this.name, infos, this.db.dialect, { primaryKey: this.#primaryKey, hidden: this.#hidden });
+    const meta = buildMeta(this.name, infos, dialectOf(this.db), { primaryKey: this.#primaryKey, hidden: this.#hidden });
     this.#meta = meta;
     this.#tentative = this.#inTransaction();
     return before === undefined || before.columnNames.join("\u0000") !== meta.columnNames.join("\u0000") || before.keyKind !== meta.keyKind;

@@ -201,6 +201,14 @@ function beginSql(options: { isolation?: IsolationLevel | undefined }): string {
   return options.isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`;
 }
 
+function integerBits(declaredType: string): 16 | 32 | 64 | undefined {
+  const t = declaredType.toLowerCase();
+  if (t === "smallint" || t === "int2") return 16;
+  if (t === "integer" || t === "int4" || t === "int") return 32;
+  if (t === "bigint" || t === "int8") return 64;
+  return undefined;
+}
+
 function dialect(name: DialectName): SqlDialect {
   return Object.freeze({
     name,
@@ -232,6 +240,20 @@ function dialect(name: DialectName): SqlDialect {
     // CockroachDB compacts storage by itself and has no VACUUM.
     vacuumSql: (): string[] => (name === "postgres" ? ["VACUUM"] : []),
     beginSql,
+    sqlFlavor: "postgres" as const,
+    rewritesQuestionMarks: true,
+    keysFollowExplicitValues: false,
+    checksValuesByDeclaredType: false,
+    lockRowsClause: " FOR UPDATE",
+    // Every type's text form reads back as the same value, typed by the server from the column.
+    exactValue: (quoted: string): string => `${quoted}::text`,
+    decimalOrder: (): undefined => undefined,
+    integerBits,
+    // CockroachDB has no session-level advisory locks.
+    advisoryLocks: name === "postgres",
+    addColumnWithKeys: true,
+    followerReads: name === "cockroachdb",
+    arrayLiteral: postgresArrayLiteral,
   });
 }
 

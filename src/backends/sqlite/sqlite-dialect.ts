@@ -6,7 +6,8 @@
  */
 import type { SqlDialect } from "../contract.js";
 import { translateCreateTable } from "./sqlite-schema.js";
-import { encodeSqliteValue } from "./sqlite-types.js";
+import { encodeSqliteValue, valueKindOfDeclaredType } from "./sqlite-types.js";
+import { DECIMAL_KEY_FUNCTION } from "./decimal-key.js";
 
 /** SQLite's {@link SqlDialect}. */
 export const sqliteDialect: SqlDialect = Object.freeze({
@@ -32,6 +33,20 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     "SELECT name, type, \"notnull\" AS not_null, pk FROM pragma_table_info(?) ORDER BY cid",
   vacuumSql: (): string[] => ["VACUUM", "PRAGMA optimize"],
   beginSql: (): string => "BEGIN IMMEDIATE",
+  sqlFlavor: "sqlite" as const,
+  rewritesQuestionMarks: false,
+  keysFollowExplicitValues: true,
+  checksValuesByDeclaredType: true,
+  // BEGIN IMMEDIATE takes the database's write lock: there are no row locks to ask for.
+  lockRowsClause: "",
+  // An expression (unary plus) reads the stored value without the declared type's decoding.
+  exactValue: (quoted: string): string => `+${quoted}`,
+  decimalOrder: (declaredType: string): string | undefined => (valueKindOfDeclaredType(declaredType) === "decimal" ? DECIMAL_KEY_FUNCTION : undefined),
+  // Every integer column holds 64-bit integers.
+  integerBits: (declaredType: string): 64 | undefined => (/int/i.test(declaredType) ? 64 : undefined),
+  advisoryLocks: false,
+  addColumnWithKeys: false,
+  followerReads: false,
 });
 
 /**

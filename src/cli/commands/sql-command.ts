@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import type { Database } from "../../database.js";
 import type { Row } from "../../backends/contract.js";
-import type { Queryable } from "../../queryable.js";
+import { type Queryable, dialectOf } from "../../queryable.js";
 import { SerializationError, TablekitError } from "../../errors/errors.js";
 import { sql } from "../../sql/sql-tag.js";
 import type { SqlFlavor } from "../../sql/sql-tokens.js";
@@ -175,7 +175,7 @@ export function tagLine(tag: string, count: number): string {
 }
 
 async function runStatements(db: Database, statements: readonly ScriptStatement[], where: string | undefined, options: SqlOptions, io: CliIo): Promise<void> {
-  const flavor: SqlFlavor = db.dialect === "sqlite" ? "sqlite" : "postgres";
+  const flavor: SqlFlavor = db[dialectOf]().sqlFlavor;
   const format: SqlFormat = options.json === true ? "json" : (options.format ?? (io.isTTY ? "table" : "tsv"));
   const params = options.params ?? [];
   const out = new OutputWriter(io.stdout);
@@ -257,7 +257,7 @@ export function registerSqlCommand(program: Command, io: CliIo): void {
     // Where a failing statement is: FILE:LINE, stdin:LINE, or "line N" of a statement given as an argument.
     const where = fromStdin ? "stdin" : options.file;
     await withDatabase(options, io, async (db) => {
-      const flavor: SqlFlavor = db.dialect === "sqlite" ? "sqlite" : "postgres";
+      const flavor: SqlFlavor = db[dialectOf]().sqlFlavor;
       const statements = splitScript(text, flavor, where);
       if (statements.length === 0) throw new UsageError("no SQL statement to run");
       if (statements.length > 1 && (options.params ?? []).length > 0) throw new UsageError("--params applies to a single statement, not to a script");
