@@ -104,6 +104,10 @@ export interface SqlDialect extends WhereDialect {
   tableExistsSql(): string;
   /** A query returning `{ name, type, notnull, pk }` rows describing a table's columns (table bound as first parameter). */
   columnsSql(): string;
+  /** A query listing a table's indexes (table bound as the first parameter), for {@link SqlDialect.indexes}. */
+  indexesSql(): string;
+  /** The indexes, sorted by name, of the rows {@link SqlDialect.indexesSql} returned. */
+  indexes(rows: readonly Row[]): IndexInfo[];
   /** Statements that compact the database, or none where the backend does it itself. */
   vacuumSql(): string[];
   /**
@@ -153,6 +157,20 @@ export interface SqlDialect extends WhereDialect {
   arrayLiteral?(value: readonly unknown[], column: string): string;
   /** Whether replicas serve reads as follower reads at a past timestamp (CockroachDB) rather than by replication lag checks. */
   readonly followerReads: boolean;
+}
+
+/** One index of a table. */
+export interface IndexInfo {
+  /** Index name (SQLite names the indexes of UNIQUE and PRIMARY KEY constraints `sqlite_autoindex_…`). */
+  name: string;
+  /** Indexed columns (or expressions) in order; on PostgreSQL as the index definition writes them. */
+  columns: string[];
+  /** Whether the index enforces uniqueness. */
+  unique: boolean;
+  /** Whether the index is the table's primary key. */
+  primary: boolean;
+  /** Whether the index covers only the rows matching a WHERE clause. */
+  partial: boolean;
 }
 
 /** Transaction isolation levels. SQLite transactions are always serializable. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CoercionError, coerceValue, columnKind, inferColumnTypes } from "../../src/cli/column-kinds.js";
 import { redactForOutput } from "../../src/cli/common.js";
 import { csvLine } from "../../src/cli/commands/export-command.js";
-import { parseIndexDefinition } from "../../src/cli/commands/indexes.js";
+import { parseIndexDefinition } from "../../src/backends/postgres/postgres-indexes.js";
 import { valueFromText } from "../../src/cli/commands/kv-commands.js";
 import { renderTable, renderTsv } from "../../src/cli/output.js";
 import { createProgress, formatDuration, progressLine } from "../../src/cli/progress.js";

@@ -12,6 +12,7 @@ import { checkDate, checkNumber, checkString, jsonText } from "../common/json-va
 import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
 import { portableFunctions } from "../common/portable-functions.js";
+import { POSTGRES_INDEXES_SQL, postgresIndexes } from "./postgres-indexes.js";
 
 const PLACEHOLDERS: string[] = [];
 function placeholder(index: number): string {
@@ -237,6 +238,8 @@ function dialect(name: DialectName): SqlDialect {
        FROM information_schema.columns c
        WHERE c.table_schema = current_schema() AND c.table_name = $1
        ORDER BY c.ordinal_position`,
+    indexesSql: (): string => POSTGRES_INDEXES_SQL,
+    indexes: postgresIndexes,
     // CockroachDB compacts storage by itself and has no VACUUM.
     vacuumSql: (): string[] => (name === "postgres" ? ["VACUUM"] : []),
     beginSql,

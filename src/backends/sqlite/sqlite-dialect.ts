@@ -8,6 +8,7 @@ import type { SqlDialect } from "../contract.js";
 import { translateCreateTable } from "./sqlite-schema.js";
 import { encodeSqliteValue, valueKindOfDeclaredType } from "./sqlite-types.js";
 import { DECIMAL_KEY_FUNCTION } from "./decimal-key.js";
+import { SQLITE_INDEXES_SQL, sqliteIndexes } from "./sqlite-indexes.js";
 
 /** SQLite's {@link SqlDialect}. */
 export const sqliteDialect: SqlDialect = Object.freeze({
@@ -31,6 +32,8 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   tableExistsSql: (): string => "SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = ?",
   columnsSql: (): string =>
     "SELECT name, type, \"notnull\" AS not_null, pk FROM pragma_table_info(?) ORDER BY cid",
+  indexesSql: (): string => SQLITE_INDEXES_SQL,
+  indexes: sqliteIndexes,
   vacuumSql: (): string[] => ["VACUUM", "PRAGMA optimize"],
   beginSql: (): string => "BEGIN IMMEDIATE",
   sqlFlavor: "sqlite" as const,
