@@ -14,6 +14,7 @@ export {
   type ColumnInfo,
   type StreamOptions,
   type TransactionOptions,
+  type WriteData,
 } from "./queryable.js";
 export { Transaction } from "./transaction/transaction.js";
 export {
@@ -54,6 +55,27 @@ export {
   type RelationRow,
   type RelationRelations,
   type Columns,
+  type LazyRelation,
+  type TableConstructor,
+  type TableInit,
+  type TableRowOf,
+  type TableInsertOf,
+  type FromOptions,
+  typedColumn,
+  type TypedColumn,
+  type SchemaShape,
+  type SchemaRow,
+  type SchemaInsert,
+  type ModelRow,
+  type Int64Value,
+  type IsLiteralSchema,
+  type SchemaFilledColumns,
+  type TableOrderBy,
+  type CheckOrderString,
+  type OrderArrayTerm,
+  type LooseOrderBy,
+  type OrderObjectOrArray,
+  type MAX_ORDER_TERMS,
 } from "./table/index.js";
 export type { RetryOptions, RetryListener } from "./transaction/retry.js";
 export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVClearOptions, type KVCacheStats } from "./kv/kv-store.js";

@@ -19,6 +19,7 @@ import { questionToDollar } from "../sql/placeholders.js";
 import { type SqlFragment, isSqlFragment, sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
 import { sqlDialectFor } from "../dialect/create-driver.js";
+import type { WriteData } from "../queryable.js";
 
 /**
  * A filter for the raw helpers: a SQL condition with `?` placeholders (values go in `parameters`),
@@ -229,7 +230,7 @@ export abstract class KVSqlHelpers {
    */
   async sqlInsert<R extends object = Row>(table: string, data: Row): Promise<R> {
     try {
-      return await this.database.insert<R>(table, data);
+      return await this.database.insert<R>(table, data as WriteData<R>);
     } finally {
       this.tableChanged(table);
     }
