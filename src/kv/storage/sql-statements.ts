@@ -10,7 +10,7 @@
  * ```sql
  * CREATE TABLE "data" (
  *   "key"        TEXT PRIMARY KEY,      -- PostgreSQL: TEXT COLLATE "C" PRIMARY KEY (code point order)
- *   "value"      TEXT NOT NULL,         -- JSON text, see codec.ts
+ *   "value"      TEXT NOT NULL,         -- JSON text, see src/kv/codec.ts
  *   "expires_at" BIGINT                 -- epoch milliseconds, NULL for no expiry
  * );
  * CREATE INDEX "data_expires_at" ON "data" ("expires_at") WHERE "expires_at" IS NOT NULL;
