@@ -6,6 +6,7 @@ import { Database, Table, KVStore } from "../dist/index.js";
 import { KeyvTablekit } from "../dist/keyv.js";
 import * as sqliteEntry from "../dist/sqlite.js";
 import * as postgresEntry from "../dist/postgres.js";
+import { KVSql } from "../dist/kv-sql.js";
 
 const db = await Database.open(":memory:");
 const todos = new Table("todos", { db, schema: { id: "INTEGER PRIMARY KEY", title: "TEXT NOT NULL" } });
@@ -17,6 +18,7 @@ assert.deepEqual(await kv.get("k"), { n: 1 });
 const store = new KeyvTablekit({ db });
 await store.set("tablekit:x", "y");
 assert.equal(await store.get("tablekit:x"), "y");
+assert.deepEqual(await new KVSql(db).query({ table: "todos", columns: ["title"] }), [{ title: "ship" }]);
 await db.close();
 // tablekit/sqlite and tablekit/postgres export the same names as the main entry point.
 assert.equal(sqliteEntry.Database, Database);
@@ -24,4 +26,4 @@ assert.equal(postgresEntry.Database, Database);
 const viaSqlite = await sqliteEntry.Database.open(":memory:");
 assert.deepEqual(await viaSqlite.execute("SELECT 1 AS one"), [{ one: 1 }]);
 await viaSqlite.close();
-console.log("dist: Database, Table, KVStore, tablekit/keyv, tablekit/sqlite and tablekit/postgres load and run");
+console.log("dist: Database, Table, KVStore, tablekit/keyv, tablekit/kv-sql, tablekit/sqlite and tablekit/postgres load and run");

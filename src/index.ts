@@ -82,7 +82,7 @@ export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, ty
 export { KeyNotFoundError, DecryptionError, EncryptionKeyError } from "./kv/kv-errors.js";
 export type { KVEncryptionOptions } from "./kv/encryption.js";
 export type { KVRotateOptions, KVRotateProgress } from "./kv/rotation.js";
-export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/kv-sql-helpers.js";
+export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/raw-sql.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
 export type { DatabaseOptions, DialectName, HostOption, HostPort, Int64Mode, ReplicaOption, SslMode, TargetSessionAttrs } from "./config/connection-config.js";

@@ -161,6 +161,7 @@ function compilerOptions(): ts.CompilerOptions {
     paths: {
       tablekit: [join(ROOT, "src/index.ts")],
       "tablekit/keyv": [join(ROOT, "src/keyv.ts")],
+      "tablekit/kv-sql": [join(ROOT, "src/kv-sql.ts")],
       "tablekit/sqlite": [join(ROOT, "src/sqlite.ts")],
       "tablekit/postgres": [join(ROOT, "src/postgres.ts")],
     },

@@ -134,6 +134,7 @@ describe("src/ module graph", () => {
   it.each([
     ["src/index.ts", [...SQLITE, ...POSTGRES]],
     ["src/keyv.ts", [...SQLITE, ...POSTGRES]],
+    ["src/kv-sql.ts", [...SQLITE, ...POSTGRES]],
     ["src/sqlite.ts", POSTGRES],
     ["src/postgres.ts", SQLITE],
   ])("%s does not load %j when imported (drivers load on first connect)", (entry, libraries) => {
