@@ -10,6 +10,8 @@ import type { ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage, isIdentifier, quoteIdentifier } from "./identifiers.js";
 import { DECIMAL_KEY_FUNCTION, decimalKey } from "../backends/sqlite/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
+import { SqlFragment } from "./sql-tag.js";
+import { TablekitError } from "../errors/errors.js";
 
 /**
  * Comparison operators for one column. Several operators in one object are combined with AND.
@@ -163,6 +165,30 @@ export function compileWhere(
   }
   return parts.length === 0 ? "" : parts.length === 1 ? (parts[0] as string) : parts.join(" AND ");
 }
+
+/**
+ * A `where` filter as a `sql` fragment: the SQL a statement composes with the `sql` tag, its
+ * values bound and its placeholders left to the dialect when the whole statement is rendered.
+ * The dialect supplies value encoding, `IN` lists and case-insensitive `LIKE`; undefined for an
+ * empty filter. Throws like {@link compileWhere}.
+ *
+ * ```ts
+ * const filter = compileWhereFragment({ age: { gte: 30 } }, dialect, { table: "users", columns });
+ * sql`SELECT * FROM ${sql.id("users")} WHERE ${filter}`;
+ * ```
+ */
+export function compileWhereFragment(where: Where<any> | undefined | null, dialect: WhereDialect, context?: WhereContext): SqlFragment | undefined {
+  const params: unknown[] = [];
+  // Each value's place is marked by a NUL, which compiled filter text cannot hold otherwise
+  // (identifiers are [A-Za-z0-9_], values are bound), and the text is cut there.
+  const text = compileWhere(where, { ...dialect, placeholder: () => PLACE }, params, context);
+  if (text === "") return undefined;
+  const strings = text.split(PLACE);
+  if (strings.length !== params.length + 1) throw new TablekitError("tablekit could not compile a filter into a fragment (placeholder mismatch)");
+  return new SqlFragment(strings, params);
+}
+
+const PLACE = "\u0000";
 
 /** Compiles the keys of one filter object, pushing each condition onto `out` (to be ANDed). */
 function collectObject(state: State, object: Record<string, unknown>, out: string[], depth: number): void {

@@ -13,7 +13,7 @@ import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy } from "../sql/order-by.js";
 import { SqlFragment } from "../sql/sql-tag.js";
-import { type Where, type WhereDialect, compileWhere } from "../sql/where.js";
+import { type Where, type WhereDialect, compileWhere, compileWhereFragment } from "../sql/where.js";
 
 /** @internal The key under which a Table exposes {@link TableInternals} to the relation loader. */
 export const TABLE_INTERNALS: unique symbol = Symbol("tablekit.table.internals");
@@ -218,19 +218,9 @@ export function dialectOf(db: Database): SqlDialect {
   return db[queryableDialect]();
 }
 
-/**
- * @internal Compiles a filter into a `sql` fragment for statements the Table builds itself. The
- * compiler writes `?` for each parameter; compiled text holds no other `?` (identifiers are plain),
- * so splitting on it pairs each placeholder with its value. Values are encoded once here and again
- * by `execute`, which leaves encoded values unchanged.
- */
+/** @internal A filter as a `sql` fragment (see `compileWhereFragment`). */
 export function whereFragment(dialect: SqlDialect, where: unknown, context: IdentifierContext): SqlFragment | undefined {
-  const params: unknown[] = [];
-  const text = compileWhere(where as Where, { ...dialect, placeholder: () => "?" }, params, context);
-  if (text === "") return undefined;
-  const strings = text.split("?");
-  if (strings.length !== params.length + 1) throw new TablekitError("tablekit could not compile a filter into a fragment (placeholder mismatch)");
-  return new SqlFragment(strings, params);
+  return compileWhereFragment(where as Where, dialect, context);
 }
 
 /** @internal A map key for a column value, equal for equal database values (1 and 1n alike). */

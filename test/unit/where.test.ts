@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { IdentifierError, TablekitError, ValidationError } from "../../src/errors/errors.js";
 import type { ValidationIssue } from "../../src/errors/errors.js";
-import { compileWhere, MAX_WHERE_DEPTH } from "../../src/sql/where.js";
+import { compileWhere, compileWhereFragment, MAX_WHERE_DEPTH } from "../../src/sql/where.js";
 import type { Where, WhereContext, WhereDialect } from "../../src/sql/where.js";
 
 /** A SQLite-like dialect: ? placeholders, booleans as 0/1, dates as ISO text, lists as JSON. */
@@ -594,5 +594,22 @@ describe("compileWhere: properties", () => {
         expect(params).toHaveLength(5);
       }),
     );
+  });
+});
+
+describe("compileWhereFragment", () => {
+  it("gives the filter as a sql fragment whose placeholders the dialect renders at the edge", () => {
+    const where: Where = { name: { ilike: "a%" }, age: { gte: 30 }, id: { in: [1, 2] } };
+    const fragment = compileWhereFragment(where, pg)!;
+    const params: unknown[] = [];
+    expect(fragment.render((i) => `$${i}`)).toEqual({ sql: compileWhere(where, pg, params), params });
+    const sqliteParams: unknown[] = [];
+    expect(compileWhereFragment(where, sqlite)!.render(() => "?")).toEqual({ sql: compileWhere(where, sqlite, sqliteParams), params: sqliteParams });
+  });
+
+  it("is undefined for an empty filter and refuses what compileWhere refuses", () => {
+    expect(compileWhereFragment({}, pg)).toBeUndefined();
+    expect(compileWhereFragment(undefined, pg)).toBeUndefined();
+    expect(() => compileWhereFragment({ age: { nope: 1 } } as never, pg)).toThrow(ValidationError);
   });
 });
