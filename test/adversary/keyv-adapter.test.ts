@@ -1,0 +1,63 @@
+/**
+ * Adversary (issue 22): the Keyv adapter and KVStore TTLs under an operator's inputs.
+ *
+ * Found by the adversary run:
+ * - `new KeyvTablekit({ url })` kept the URL, password included, in `adapter.opts.url`; Keyv keeps
+ *   the adapter in its own `opts.store`, so `util.inspect(keyv)`/`JSON.stringify(adapter)` (a logged
+ *   Keyv instance) printed the database password. The URL is now kept with its password as `***`.
+ * - A huge ttl (`1e20`, `Number.MAX_SAFE_INTEGER`) was stored on SQLite but rejected on PostgreSQL
+ *   with an untyped QueryError ("invalid input syntax for type bigint: 1.0000000179630704e+20"):
+ *   KVStore now refuses a ttl whose expiry is beyond 2^53 ms with a ValidationError on every
+ *   backend, and the Keyv adapter stores such a ttl without a database expiry (Keyv's own
+ *   `expires` still applies), as it already did for Infinity.
+ */
+import { inspect } from "node:util";
+import Keyv from "keyv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KVStore, ValidationError } from "../../src/index.js";
+import { KeyvTablekit } from "../../src/keyv.js";
+import { backends, uniqueTable } from "../support/backends.js";
+
+describe("the Keyv adapter keeps passwords out of what it shows", () => {
+  it("util.inspect and JSON.stringify of the adapter and of Keyv do not show the URL's password", async () => {
+    const adapter = new KeyvTablekit({ url: "postgres://app:Sup3rS3cret@127.0.0.1:1/app?connect_timeout=1" });
+    const keyv = new Keyv({ store: adapter });
+    keyv.on("error", () => {});
+    const shown = [inspect(adapter, { depth: 8 }), inspect(keyv, { depth: 8 }), JSON.stringify(adapter)].join("\n");
+    expect(shown).not.toContain("Sup3rS3cret");
+    expect(adapter.opts.url).toBe("postgres://app:***@127.0.0.1:1/app?connect_timeout=1");
+    await adapter.disconnect();
+  });
+});
+
+for (const backend of backends()) {
+  describe(`huge TTLs [${backend.name}]`, () => {
+    let kv: KVStore<unknown>;
+    beforeAll(async () => {
+      kv = await KVStore.open({ db: backend.open(), table: uniqueTable("adv_kv_ttl") });
+    });
+    afterAll(async () => {
+      const db = kv?.db;
+      await kv?.close();
+      await db?.dropTable(kv.tableName, { ifExists: true });
+      await db?.close();
+    });
+
+    it("KVStore.set with a ttl beyond 2^53 ms is a ValidationError on every backend, and writes nothing", async () => {
+      for (const ttl of [1e20, Number.MAX_SAFE_INTEGER]) {
+        await expect(kv.set("huge", 1, { ttl })).rejects.toBeInstanceOf(ValidationError);
+      }
+      expect(await kv.has("huge")).toBe(false);
+      await kv.set("long", 1, { ttl: 1e12 }); // 31 years: fine
+      expect(await kv.get("long")).toBe(1);
+    });
+
+    it("Keyv's set with a huge ttl stores the value on every backend", async () => {
+      const keyv = new Keyv({ store: new KeyvTablekit({ store: kv }), throwOnErrors: true });
+      for (const ttl of [1e20, Number.MAX_SAFE_INTEGER, 2 ** 31]) {
+        expect(await keyv.set(`t${ttl}`, "v", ttl)).toBe(true);
+        expect(await keyv.get(`t${ttl}`)).toBe("v");
+      }
+    });
+  });
+}
