@@ -49,6 +49,13 @@ export class KvSql {
   /** `"table"`. */
   readonly quoted: string;
   readonly #dialect: DialectName;
+  /**
+   * The key as ranges and ORDER BY compare it: on PostgreSQL `"key" COLLATE "C"`, so that a table
+   * made by another tool (@keyv/postgres's `keyv`, under a linguistic database collation) still
+   * orders and prefix-matches keys by code point; on tablekit's own tables (`COLLATE "C"`) it
+   * changes nothing and the primary key index is used as before.
+   */
+  readonly #key: string;
   readonly #upserts = new Map<number, string>();
   readonly #deletes = new Map<number, string>();
   readonly #scans = new Map<string, string>();
@@ -58,6 +65,7 @@ export class KvSql {
     this.table = assertIdentifier(table, "table");
     this.quoted = quoteIdentifier(table);
     this.#dialect = dialect;
+    const k = (this.#key = dialect === "postgres" ? `"key" COLLATE "C"` : `"key"`);
     const t = this.quoted;
     const native = (text: string): string => this.#native(text);
     const live = `("expires_at" IS NULL OR "expires_at" > ?)`;
@@ -70,11 +78,11 @@ export class KvSql {
     this.deleteOne = native(`DELETE FROM ${t} WHERE "key" = ? RETURNING "expires_at"`);
     this.pop = native(`DELETE FROM ${t} WHERE "key" = ? RETURNING "value", "expires_at"`);
     this.count = native(`SELECT count(*) AS "n" FROM ${t} WHERE ${live}`);
-    this.all = native(`SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live} ORDER BY "key"`);
-    this.keys = native(`SELECT "key" FROM ${t} WHERE ${live} ORDER BY "key"`);
+    this.all = native(`SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live} ORDER BY ${k}`);
+    this.keys = native(`SELECT "key" FROM ${t} WHERE ${live} ORDER BY ${k}`);
     this.clear = `DELETE FROM ${t}`;
     this.purge = native(`DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ?`);
-    this.anySealed = native(`SELECT "key", "value" FROM ${t} WHERE "value" LIKE ? ORDER BY "key" LIMIT 1`);
+    this.anySealed = native(`SELECT "key", "value" FROM ${t} WHERE "value" LIKE ? ORDER BY ${k} LIMIT 1`);
     this.countAll = `SELECT count(*) AS "n" FROM ${t}`;
     this.compareAndSet = native(`UPDATE ${t} SET "value" = ? WHERE "key" = ? AND "value" = ?`);
     this.getAny = native(`SELECT "value" FROM ${t} WHERE "key" = ?`);
@@ -91,7 +99,7 @@ export class KvSql {
 
   /** One keyset page of every row (expired too), key and value, in key order: (lower bound); `>=` on the first page, `>` after. */
   page(first: boolean, limit: number): string {
-    return this.#native(`SELECT "key", "value" FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ? ORDER BY "key" LIMIT ${limit}`);
+    return this.#native(`SELECT "key", "value" FROM ${this.quoted} WHERE ${this.#key} ${first ? ">=" : ">"} ? ORDER BY ${this.#key} LIMIT ${limit}`);
   }
 
   /** `SELECT value, expires_at` of one key. */
@@ -140,7 +148,7 @@ export class KvSql {
 
   /** Delete every key starting with a prefix: (lower) or (lower, upper) when `bounded` (see {@link prefixUpperBound}). */
   clearRange(bounded: boolean): string {
-    return this.#native(`DELETE FROM ${this.quoted} WHERE "key" >= ?${bounded ? ` AND "key" < ?` : ""}`);
+    return this.#native(`DELETE FROM ${this.quoted} WHERE ${this.#key} >= ?${bounded ? ` AND ${this.#key} < ?` : ""}`);
   }
 
   /** A multi-row upsert of `rows` rows: (key, value, expires_at) × rows. */
@@ -177,9 +185,9 @@ export class KvSql {
     if (text === undefined) {
       const columns = keysOnly ? `"key", "expires_at"` : `"key", "value", "expires_at"`;
       text = this.#native(
-        `SELECT ${columns} FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ?` +
-          (bounded ? ` AND "key" < ?` : "") +
-          ` AND ("expires_at" IS NULL OR "expires_at" > ?) ORDER BY "key" LIMIT ${limit}`,
+        `SELECT ${columns} FROM ${this.quoted} WHERE ${this.#key} ${first ? ">=" : ">"} ?` +
+          (bounded ? ` AND ${this.#key} < ?` : "") +
+          ` AND ("expires_at" IS NULL OR "expires_at" > ?) ORDER BY ${this.#key} LIMIT ${limit}`,
       );
       if (this.#scans.size >= 64) this.#scans.clear();
       this.#scans.set(id, text);
