@@ -14,7 +14,7 @@
 import { inspect } from "node:util";
 import Keyv from "keyv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KVStore, ValidationError } from "../../src/index.js";
+import { KVStore, ValidationError, sql } from "../../src/index.js";
 import { KeyvTablekit } from "../../src/keyv.js";
 import { backends, uniqueTable } from "../support/backends.js";
 
@@ -58,6 +58,40 @@ for (const backend of backends()) {
         expect(await keyv.set(`t${ttl}`, "v", ttl)).toBe(true);
         expect(await keyv.get(`t${ttl}`)).toBe("v");
       }
+    });
+  });
+}
+
+for (const backend of backends()) {
+  describe(`a keyv table written by @keyv/postgres or @keyv/sqlite [${backend.name}]`, () => {
+    let db: ReturnType<typeof backend.open>;
+    let table: string;
+    beforeAll(async () => {
+      db = backend.open();
+      table = uniqueTable("adv_keyv_legacy");
+      // What @keyv/postgres and @keyv/sqlite store: Keyv's serialized text, as is.
+      await db.execute(sql.raw(`CREATE TABLE ${table} (key VARCHAR(255) PRIMARY KEY, value TEXT)`));
+      await db.execute(sql`INSERT INTO ${sql.id(table)} (key, value) VALUES ('app:user', '{"value":{"name":"Nana"},"expires":null}')`);
+    });
+    afterAll(async () => {
+      await db?.dropTable(table, { ifExists: true });
+      await db?.close();
+    });
+
+    it("get reads the old rows", async () => {
+      const keyv = new Keyv({ store: new KeyvTablekit({ db, table }), namespace: "app", throwOnErrors: true });
+      expect(await keyv.get("user")).toEqual({ name: "Nana" });
+    });
+
+    // NOT FIXED: the adapter hands Keyv the old row's text decoded (an object, since it is JSON),
+    // which Keyv's get accepts but Keyv's iterator does not (it deserializes strings only, then reads
+    // `undefined.expires`): a TypeError from inside Keyv. The adapter cannot tell an old row from a
+    // value stored with Keyv's serializer turned off (both are { value, expires } objects).
+    it.fails("keyv.iterator() over the old rows yields them", async () => {
+      const keyv = new Keyv({ store: new KeyvTablekit({ db, table }), namespace: "app", throwOnErrors: true });
+      const seen: unknown[] = [];
+      for await (const entry of keyv.iterator!(undefined)) seen.push(entry);
+      expect(seen).toEqual([["user", { name: "Nana" }]]);
     });
   });
 }
