@@ -169,7 +169,12 @@ export class KeyvTablekit extends EventEmitter {
   async setMany(entries: KeyvTablekitEntry[]): Promise<boolean[]> {
     const store = this.#store ?? (await this.#ready);
     const groups = new Map<number | undefined, Map<string, unknown>>();
-    for (const { key, value, ttl } of entries) {
+    // A key given twice keeps its last entry (as set() in turn would), whichever ttl group comes first.
+    const last = new Map<string, KeyvTablekitEntry>();
+    for (const entry of entries) last.set(entry.key, entry);
+    for (const entry of entries) {
+      if (last.get(entry.key) !== entry) continue;
+      const { key, value, ttl } = entry;
       const group = ttlOptions(ttl)?.ttl;
       let pairs = groups.get(group);
       if (pairs === undefined) groups.set(group, (pairs = new Map()));

@@ -95,3 +95,32 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`Keyv setMany with a key given twice [${backend.name}]`, () => {
+    // Found by the adversary run: the adapter grouped entries by ttl and wrote the groups in the
+    // order their ttl first appeared, so a key given twice with different ttls kept its FIRST value
+    // when the later entry's ttl group came first (Keyv's own Map store keeps the last, as set() in
+    // turn does). Fixed in KeyvTablekit.setMany: only each key's last entry is written.
+    it("keeps the last entry, as set() in turn and Keyv's Map store do", async () => {
+      const kv = await KVStore.open({ db: backend.open(), table: uniqueTable("adv_keyv_setmany") });
+      try {
+        const keyv = new Keyv({ store: new KeyvTablekit({ store: kv }), throwOnErrors: true });
+        const entries = [
+          { key: "a", value: 1, ttl: 60_000 },
+          { key: "k", value: "first", ttl: 120_000 },
+          { key: "k", value: "last", ttl: 60_000 },
+        ];
+        await keyv.setMany(entries);
+        expect(await keyv.get("k")).toBe("last");
+        const map = new Keyv();
+        await map.setMany(entries);
+        expect(await map.get("k")).toBe("last");
+      } finally {
+        await kv.close();
+        await kv.db.dropTable(kv.tableName, { ifExists: true });
+        await kv.db.close();
+      }
+    });
+  });
+}
