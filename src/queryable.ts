@@ -150,6 +150,9 @@ export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
  */
 export const executeRead: unique symbol = Symbol("tablekit.executeRead");
 
+/** @internal The key of {@link Queryable}'s filter context for statements a Table builds itself. */
+export const filterContextFor: unique symbol = Symbol("tablekit.filterContextFor");
+
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
  * number, text that is not a timestamp, bad bytea hex, text longer than a VARCHAR(n); SQLSTATE
@@ -548,6 +551,14 @@ export abstract class Queryable {
     const encode = this.sqlDialect.encodeValue;
     for (let i = 0; i < params.length; i++) params[i] = encode(params[i]);
     return this.runNow(sql, params, single) ?? (read ? this.runRead(sql, params, single) : this.runStatement(sql, params, single));
+  }
+
+  /**
+   * @internal The filter context of `table` for a filter a Table compiles itself (keyset pages,
+   * streams, locked rows): on SQLite, values compared as the columns store them, as in `select`.
+   */
+  async [filterContextFor](table: string, where: unknown): Promise<WhereContext | undefined> {
+    return this.#filterContext(table, where);
   }
 
   /**

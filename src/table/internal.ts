@@ -15,7 +15,7 @@ import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy } from "../sql/order-by.js";
 import { SqlFragment } from "../sql/sql-tag.js";
-import { type Where, type WhereDialect, compileWhere } from "../sql/where.js";
+import { type Where, type WhereContext, type WhereDialect, compileWhere } from "../sql/where.js";
 
 /** @internal The key under which a Table exposes {@link TableInternals} to the relation loader. */
 export const TABLE_INTERNALS: unique symbol = Symbol("tablekit.table.internals");
@@ -229,7 +229,7 @@ export function dialectOf(db: Database): SqlDialect {
  * so splitting on it pairs each placeholder with its value. Values are encoded once here and again
  * by `execute`, which leaves encoded values unchanged.
  */
-export function whereFragment(dialect: SqlDialect, where: unknown, context: IdentifierContext): SqlFragment | undefined {
+export function whereFragment(dialect: SqlDialect, where: unknown, context: WhereContext): SqlFragment | undefined {
   const params: unknown[] = [];
   const text = compileWhere(where as Where, { ...dialect, placeholder: () => "?" }, params, context);
   if (text === "") return undefined;
