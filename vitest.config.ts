@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^tablekit$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
       { find: /^tablekit\/keyv$/, replacement: fileURLToPath(new URL("./src/keyv.ts", import.meta.url)) },
+      { find: /^tablekit\/kv-sql$/, replacement: fileURLToPath(new URL("./src/kv-sql.ts", import.meta.url)) },
     ],
   },
   test: {

@@ -24,6 +24,7 @@ import { writeReport } from "./harness/report.js";
 import { runKv } from "./kv/section.js";
 import { runPooler } from "./pooler/section.js";
 import { runPostgres } from "./postgres/section.js";
+import { runReplicas } from "./replicas/section.js";
 import { runSqlite } from "./sqlite/section.js";
 
 /** The commit measured, with a mark when the working tree differs from it (read-only git calls). */
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
         postgresVersion = r.version;
       } else if (section === "pooler") {
         results.push(...(await runPooler(config)));
+      } else if (section === "replicas") {
+        results.push(...(await runReplicas(config)));
       } else {
         results.push(...(await runKv(config)));
         sqliteVersion ??= "(see better-sqlite3)";

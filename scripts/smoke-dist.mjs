@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { Database, Table, KVStore } from "../dist/index.js";
 import { KeyvTablekit } from "../dist/keyv.js";
+import { KVSql } from "../dist/kv-sql.js";
 
 const db = await Database.open(":memory:");
 const todos = new Table("todos", { db, schema: { id: "INTEGER PRIMARY KEY", title: "TEXT NOT NULL" } });
@@ -15,5 +16,6 @@ assert.deepEqual(await kv.get("k"), { n: 1 });
 const store = new KeyvTablekit({ db });
 await store.set("tablekit:x", "y");
 assert.equal(await store.get("tablekit:x"), "y");
+assert.deepEqual(await new KVSql(db).query({ table: "todos", columns: ["title"] }), [{ title: "ship" }]);
 await db.close();
-console.log("dist: Database, Table, KVStore and tablekit/keyv load and run");
+console.log("dist: Database, Table, KVStore, tablekit/keyv and tablekit/kv-sql load and run");

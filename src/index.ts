@@ -14,6 +14,7 @@ export {
   type ColumnInfo,
   type StreamOptions,
   type TransactionOptions,
+  type WriteData,
 } from "./queryable.js";
 export { Transaction } from "./transaction/transaction.js";
 export {
@@ -54,13 +55,34 @@ export {
   type RelationRow,
   type RelationRelations,
   type Columns,
+  type LazyRelation,
+  type TableConstructor,
+  type TableInit,
+  type TableRowOf,
+  type TableInsertOf,
+  type FromOptions,
+  typedColumn,
+  type TypedColumn,
+  type SchemaShape,
+  type SchemaRow,
+  type SchemaInsert,
+  type ModelRow,
+  type Int64Value,
+  type IsLiteralSchema,
+  type SchemaFilledColumns,
+  type TableOrderBy,
+  type CheckOrderString,
+  type OrderArrayTerm,
+  type LooseOrderBy,
+  type OrderObjectOrArray,
+  type MAX_ORDER_TERMS,
 } from "./table/index.js";
 export type { RetryOptions, RetryListener } from "./transaction/retry.js";
 export { KVStore, type KVStoreOptions, type KVSetOptions, type KVScanOptions, type KVClearOptions, type KVCacheStats } from "./kv/kv-store.js";
 export { KeyNotFoundError, DecryptionError, EncryptionKeyError } from "./kv/kv-errors.js";
 export type { KVEncryptionOptions } from "./kv/encryption.js";
 export type { KVRotateOptions, KVRotateProgress } from "./kv/rotation.js";
-export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/kv-sql-helpers.js";
+export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/raw-sql.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
 export type { DatabaseOptions, DialectName, HostOption, HostPort, Int64Mode, ReplicaOption, SslMode, TargetSessionAttrs } from "./config/connection-config.js";

@@ -42,6 +42,12 @@ import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.j
 import type { Transaction } from "./transaction/transaction.js";
 import type { BatchSource } from "./lifecycle/open-streams.js";
 
+/**
+ * The data a CRUD write takes for row type `R`: its columns, each optional (so a misspelled key is
+ * a compile error with `db.insert<User>(…)`); any record when `R` is the default `Row`.
+ */
+export type WriteData<R extends object> = string extends keyof R ? Row : Partial<R>;
+
 /** Options of `db.transaction`. */
 export interface TransactionOptions extends RetryOptions {
   /** Isolation level (PostgreSQL/CockroachDB). Default: the server's default. SQLite is always serializable. */
@@ -733,7 +739,7 @@ export abstract class Queryable {
    * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
    * are left out, so column defaults apply.
    */
-  async insert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row): Promise<R> {
+  async insert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>): Promise<R> {
     const dialect = this.sqlDialect;
     const shape = dataShape(given);
     const build = (data: Row): Statement =>
@@ -816,7 +822,7 @@ export abstract class Queryable {
    * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
    * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
    */
-  async update<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<R | null> {
+  async update<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<R | null> {
     let statement = this.#updateStatement(table, given as Row, where, true);
     const flags = writeValueFlags(given);
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
@@ -834,7 +840,7 @@ export abstract class Queryable {
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
-  async updateMany<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, where: NoInfer<Where<R>>): Promise<number> {
+  async updateMany<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<number> {
     let statement = this.#updateStatement(table, given as Row, where, false);
     const flags = writeValueFlags(given);
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
@@ -891,7 +897,7 @@ export abstract class Queryable {
    * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
    * ```
    */
-  async upsert<R extends object = Row>(table: string, given: NoInfer<Partial<R>> | Row, options: UpsertOptions): Promise<R> {
+  async upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
     return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options));
   }
 
@@ -916,9 +922,9 @@ export abstract class Queryable {
    * bound-parameter limit. Returns the inserted rows, or their count with `returning: false`.
    * All rows are validated before any SQL runs; records may leave different columns out.
    */
-  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
-  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options?: BatchInsertOptions): Promise<R[]>;
-  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], given?: BatchInsertOptions): Promise<R[] | number> {
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options?: BatchInsertOptions): Promise<R[]>;
+  async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], given?: BatchInsertOptions): Promise<R[] | number> {
     tableName(table);
     const options = checkOptions(given, ["chunkSize", "returning", "onProgress"], "batchInsert");
     checkBoolean(options.returning, "returning", "batchInsert");
@@ -1050,9 +1056,9 @@ export abstract class Queryable {
    * "id"). Returns the updated rows (records whose key matches nothing are skipped), or their count
    * with `returning: false`.
    */
-  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
-  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
-  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<Partial<R>> | Row)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
+  async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
     const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
     checkBoolean(options.returning, "returning", "batchUpdate");
     checkFunction(options.onProgress, "onProgress", "batchUpdate");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** The sections of the benchmark; `--only` picks some of them. */
-export const SECTIONS = ["sqlite", "postgres", "kv", "pooler"] as const;
+export const SECTIONS = ["sqlite", "postgres", "kv", "pooler", "replicas"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Everything a workload needs to know about the run. */
@@ -47,7 +47,7 @@ export interface BenchConfig {
   readonly outDir: string;
 }
 
-const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv[,…]] [--workload ID[,…]] [--out DIR]
+const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv|pooler|replicas[,…]] [--workload ID[,…]] [--out DIR]
 
   --quick        reduced sizes, 3 repetitions (under two minutes)
   --only LIST    run only these sections (comma-separated): ${SECTIONS.join(", ")}

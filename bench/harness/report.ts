@@ -24,7 +24,13 @@ export interface ReportInput {
   results: readonly WorkloadResult[];
 }
 
-const SECTION_TITLES: Record<Section, string> = { sqlite: "SQLite", postgres: "PostgreSQL", kv: "Key-value", pooler: "PostgreSQL through PgBouncer" };
+const SECTION_TITLES: Record<Section, string> = {
+  sqlite: "SQLite",
+  postgres: "PostgreSQL",
+  kv: "Key-value",
+  pooler: "PostgreSQL through PgBouncer",
+  replicas: "PostgreSQL read replicas",
+};
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|");
 
@@ -155,7 +161,7 @@ export function writeReport(input: ReportInput): string {
     "```sh",
     "npm run bench                      # the full run: writes docs/benchmarks.md and docs/benchmarks/*.svg (about 16 minutes on 2 cores)",
     "npm run bench -- --quick           # reduced sizes, 3 repetitions, under two minutes; writes .tmp/bench/",
-    "npm run bench -- --only sqlite,kv  # some sections: sqlite, postgres, kv, pooler (writes .tmp/bench/ unless --out docs)",
+    "npm run bench -- --only sqlite,kv  # some sections: sqlite, postgres, kv, pooler, replicas (writes .tmp/bench/ unless --out docs)",
     "npm run bench -- --workload postgres-read-c32,kv-set  # only the workloads whose id contains one of these (ids are printed with each title)",
     "```",
     "",

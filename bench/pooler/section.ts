@@ -97,7 +97,7 @@ export async function runPooler(config: BenchConfig): Promise<WorkloadResult[]> 
       delete w.targets;
       w.note =
         "Same machine: PgBouncer adds a hop and a process on the same 2 cores, so this shows its cost, not a gain. " +
-        "Through PgBouncer, tablekit detects the pooler and runs unnamed statements without pipelining (docs/scaling-poolers.md).";
+        "Through PgBouncer, tablekit detects the pooler and runs unnamed statements without pipelining (docs/scaling.md#connection-poolers).";
       await rows.prepare(w);
       try {
         results.push(await runWorkload(config, w));

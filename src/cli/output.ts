@@ -5,6 +5,7 @@
  * @module
  */
 import type { Row } from "../dialect/dialect.js";
+import stringWidth from "string-width";
 import { cellText, toJson } from "./values.js";
 
 /** How rows should be printed. */
@@ -23,11 +24,12 @@ export function columnsOf(rows: readonly Row[]): string[] {
   return [...seen];
 }
 
-/** Display width of a terminal cell: code points, so accented letters count once. */
+/**
+ * Display width of a terminal cell in columns: East Asian wide characters and most emoji take two,
+ * combining marks and zero-width characters none (string-width, which follows Unicode's tables).
+ */
 function width(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
+  return stringWidth(text);
 }
 
 function pad(text: string, to: number, right: boolean): string {

@@ -41,7 +41,7 @@ export const DIALECT_NAMES: readonly DialectName[] = Object.freeze(["sqlite", "p
 export const SSL_MODES: readonly SslMode[] = Object.freeze(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
 
 /**
- * What sits between tablekit and PostgreSQL (see docs/scaling-poolers.md):
+ * What sits between tablekit and PostgreSQL (see docs/scaling.md#connection-poolers):
  * - `"auto"` (the default): tablekit checks at connect whether the server session it talks to is
  *   the one it connected to (the backend process id of the connection's key data against
  *   `pg_backend_pid()`); when they differ, a pooler multiplexes connections, and tablekit
@@ -314,7 +314,7 @@ export interface DatabaseOptions {
   keepAliveInitialDelayMs?: number;
   /**
    * Server backends: the connection pooler between tablekit and the server, if any (see
-   * {@link PoolerMode} and docs/scaling-poolers.md). Use `"transaction"` behind PgBouncer in
+   * {@link PoolerMode} and docs/scaling.md#connection-poolers). Use `"transaction"` behind PgBouncer in
    * transaction mode (or any pooler that multiplexes transactions): statements then run unnamed,
    * which a pooler cannot mix up between sessions. Default `"auto"`: detected at connect. URL:
    * `pooler` (`auto`, `transaction`, `session`, `none`).
@@ -1196,7 +1196,7 @@ function serverConfig(
     throw new ConfigError(
       `${statementTimeoutMs > 0 ? "statementTimeoutMs (statement_timeout)" : "idleInTransactionTimeoutMs (idle_in_transaction_session_timeout)"} cannot be used with pooler "transaction": ` +
         `it is a session setting, and a transaction-mode pooler hands each transaction to any server session (PgBouncer 1.18 refuses it at connect). ` +
-        `Set it on the server for the role instead: ALTER ROLE <user> SET ${name} = <ms>; (see docs/scaling-poolers.md)`,
+        `Set it on the server for the role instead: ALTER ROLE <user> SET ${name} = <ms>; (see docs/scaling.md#connection-poolers)`,
     );
   }
 

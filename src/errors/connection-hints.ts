@@ -64,6 +64,11 @@ export function connectAdvice(target: ConnectTarget, code: string, message: stri
       return `Check the user ("${target.user}") and its password (the URL, the password option, PGPASSWORD or ~/.pgpass).`;
     case "28000":
       return `The server's pg_hba.conf refuses this user, database or address${/SSL|encryption/i.test(message) ? ", or this TLS setting (sslmode)" : ""}: check pg_hba.conf on the server, or sslmode.`;
+    case "08P01":
+      // PgBouncer (1.18) reports a database the server does not have as a protocol violation
+      // with the server's message, not as 3D000.
+      if (!/database ".*" does not exist/.test(message)) break;
+      return `Does the database "${target.database}" exist? Create it (createdb, or db.createDatabase from another database) or fix the name in the URL.`;
     case "3D000":
       return `Does the database "${target.database}" exist? Create it (createdb, or db.createDatabase from another database) or fix the name in the URL.`;
     case "53300":

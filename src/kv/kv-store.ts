@@ -2,191 +2,34 @@
  * `KVStore`: an async, dict-like key-value store with a write-through, byte-bounded LRU cache, on
  * any tablekit {@link Database} — embedded SQLite by default, PostgreSQL and CockroachDB alike.
  *
+ * The store is split the way Keyv splits its core from its storage adapters: this class is the
+ * public API; store-core.ts, reads.ts and writes.ts are the core (cache, write ordering, codec,
+ * TTL, encryption); storage/ holds the per-backend storage adapters behind a small interface
+ * (storage/storage.ts); raw-sql.ts the seed's raw SQL helpers the store inherits.
+ *
  * @module
  */
-import { checkOptions } from "../crud/statements.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { Database } from "../database.js";
-import type { QueryResult, Row } from "../dialect/dialect.js";
-import { CommittedButUnreadableError, ConnectionError, UniqueViolationError, ValidationError } from "../errors/errors.js";
-import { type Queryable, runOwnStatement } from "../queryable.js";
 import { assertIdentifier } from "../sql/identifiers.js";
-import { currentScope } from "../transaction/context.js";
-import { type CacheEntry, ValueCache, entrySize, entryValue } from "./cache.js";
-import { decodeValue, encodeValue, isImmutable } from "./codec.js";
-import { type KVEncryptionOptions, KVKeyring, SEALED_PREFIX, sealedKeyId } from "./encryption.js";
-import { KeyNotFoundError } from "./kv-errors.js";
-import { type KVRotateOptions, type KVRotateProgress, checkRotateOptions, rotateValues } from "./rotation.js";
-import { KVSqlHelpers } from "./kv-sql-helpers.js";
-import { DELETE_CHUNK, KvSql, UPSERT_CHUNK, prefixUpperBound } from "./kv-sql.js";
+import { checkKey, invalid } from "./input.js";
+import { type KVRotateOptions, type KVRotateProgress, rotateStore } from "./rotation.js";
+import { KVSqlHelpers } from "./raw-sql.js";
 import { validateModel } from "./models.js";
-import { type ScopeLike, Sequencer } from "./sequencer.js";
+import { MISSING, allEntries, allKeys, countKeys, fetchValue, getValue, isCachedLive, loadAll, scanEntries } from "./reads.js";
+import { StoreCore } from "./store-core.js";
+import type { KVCacheStats, KVClearOptions, KVScanOptions, KVSetOptions, KVStoreOptions, ResolvedOptions } from "./store-options.js";
+import { openTarget } from "./store-options.js";
+import { kvBackendFor } from "./storage/backends.js";
+import type { KVBackend } from "./storage/storage.js";
+import { SubStores } from "./sub-stores.js";
+import { startPurgeTimer } from "./ttl.js";
+import { batchDelete, batchUpdate, clearKeys, deleteKey, popKey, purgeExpired, setDefault, setValue } from "./writes.js";
 
-/** The state of a store's cache, from {@link KVStore.cacheStats}. */
-export interface KVCacheStats {
-  /** Keys held in the cache. */
-  keys: number;
-  /** Estimated bytes the cached entries take. */
-  bytes: number;
-  /** The cache's bound in bytes (`cacheSizeMb`). */
-  maxBytes: number;
-}
-
-/**
- * Options of {@link KVStore.open}. Give at most one of `path`, `url` and `db`; with none, the store
- * opens tablekit's embedded default (`DATABASE_URL` if set, else the SQLite file ./tablekit.db).
- */
-export interface KVStoreOptions {
-  /** A SQLite file the store opens, and closes with itself (`":memory:"` for an in-memory database). */
-  path?: string | undefined;
-  /** A database URL (`sqlite:…`, `postgres://…`, `cockroachdb://…`) the store opens, and closes with itself. */
-  url?: string | undefined;
-  /** An existing Database, on any backend. The store never closes it. */
-  db?: Database | undefined;
-  /** The table holding the pairs, created when missing. Default `"data"`. */
-  table?: string | undefined;
-  /** Load the whole table into the cache when the store opens (up to `cacheSizeMb`). Default false. */
-  bulkLoad?: boolean | undefined;
-  /**
-   * SQLite tuning when the store opened the Database itself: 256 MiB memory-mapped I/O, a 16 MiB
-   * page cache, in-memory temp storage, and `PRAGMA optimize` at close (the Database already runs
-   * WAL with synchronous=NORMAL). No effect on PostgreSQL/CockroachDB or on a Database passed as `db`. Default true.
-   */
-  optimize?: boolean | undefined;
-  /** Size of the value cache in MiB, counted in bytes (approximately; see docs/kv.md); 0 disables it. Default 64. */
-  cacheSizeMb?: number | undefined;
-  /** How often expired rows are deleted in the background, in ms; 0 turns the timer off. The timer never keeps the process alive. Default 60,000. */
-  purgeIntervalMs?: number | undefined;
-  /**
-   * Encrypt stored values at rest (AES-256-GCM) with a 32-byte `key`; see docs/kv.md. Key names stay
-   * plaintext. The cache holds decrypted values, in memory only. Default: no encryption.
-   */
-  encryption?: KVEncryptionOptions | undefined;
-}
-
-/** Options of {@link KVStore.set} and the other writes. */
-export interface KVSetOptions {
-  /** Time to live in milliseconds: the key reads as absent once it has passed. Default: no expiry. */
-  ttl?: number | undefined;
-}
-
-/** Options of {@link KVStore.clear}. */
-export interface KVClearOptions {
-  /** Only keys starting with this text. Default: every key. */
-  prefix?: string | undefined;
-}
-
-/** Options of {@link KVStore.scan}. */
-export interface KVScanOptions {
-  /** Only keys starting with this text. Default: every key. */
-  prefix?: string | undefined;
-  /** Rows fetched per query. Default 500. */
-  batchSize?: number | undefined;
-}
+export type { KVCacheStats, KVClearOptions, KVScanOptions, KVSetOptions, KVStoreOptions } from "./store-options.js";
 
 /** A value of a Standard Schema's output type. */
 type Output<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
-
-const MISSING: unique symbol = Symbol("missing");
-
-/** A cached entry's value as a promise; a stored text that cannot be decoded becomes a rejection. */
-async function decodeEntry(entry: CacheEntry): Promise<unknown> {
-  return entryValue(entry);
-}
-
-const DEFAULT_TABLE = "data";
-const DEFAULT_CACHE_MB = 64;
-const DEFAULT_PURGE_MS = 60_000;
-const DEFAULT_SCAN_BATCH = 500;
-const SQLITE_TUNING = ["PRAGMA mmap_size = 268435456", "PRAGMA cache_size = -16384", "PRAGMA temp_store = MEMORY"];
-
-interface Resolved {
-  table: string;
-  bulkLoad: boolean;
-  optimize: boolean;
-  cacheBytes: number;
-  cacheSizeMb: number;
-  purgeIntervalMs: number;
-  keyring: KVKeyring | undefined;
-}
-
-function invalid(message: string, path: (string | number)[]): ValidationError {
-  return new ValidationError(message, [{ message, path }]);
-}
-
-function checkKey(key: unknown, path: (string | number)[] = ["key"]): asserts key is string {
-  if (typeof key !== "string") throw invalid(`A key must be a string, not ${key === null ? "null" : typeof key}`, path);
-  if (key.indexOf("\u0000") !== -1) throw invalid("A key cannot contain the character U+0000 (PostgreSQL cannot store it)", path);
-  if (!(key as string & { isWellFormed(): boolean }).isWellFormed()) throw invalid("A key cannot contain a lone UTF-16 surrogate", path);
-}
-
-function expiryOf(options: KVSetOptions | undefined): number {
-  if (options === undefined || options === null) return 0;
-  if (typeof options !== "object") throw invalid("options must be an object such as { ttl: 60_000 }", ["options"]);
-  checkOptions(options, ["ttl"], "KVStore writes"); // a misspelled { tll } must not store without expiry
-  const ttl = options.ttl;
-  if (ttl === undefined) return 0;
-  if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) throw invalid("ttl must be a positive, finite number of milliseconds", ["options", "ttl"]);
-  const expires = Date.now() + Math.ceil(ttl);
-  // Beyond 2^53 ms the expiry is no exact integer (PostgreSQL's BIGINT refused its exponent text).
-  if (!Number.isSafeInteger(expires)) throw invalid("ttl is too large: the expiry time must stay below 2^53 ms since 1970 (about 285,000 years)", ["options", "ttl"]);
-  return expires;
-}
-
-function expiresAtOf(row: Row): number {
-  const raw = row["expires_at"];
-  return raw === null || raw === undefined ? 0 : Number(raw);
-}
-
-function isLive(expiresAt: number, now: number): boolean {
-  return expiresAt === 0 || expiresAt > now;
-}
-
-function resolveOptions(options: KVStoreOptions): Resolved {
-  const table = assertIdentifier(options.table ?? DEFAULT_TABLE, "table");
-  const cacheSizeMb = options.cacheSizeMb ?? DEFAULT_CACHE_MB;
-  if (typeof cacheSizeMb !== "number" || !Number.isFinite(cacheSizeMb) || cacheSizeMb < 0) {
-    throw invalid("cacheSizeMb must be a non-negative number of MiB (0 disables the cache)", ["cacheSizeMb"]);
-  }
-  const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_MS;
-  if (typeof purgeIntervalMs !== "number" || !Number.isFinite(purgeIntervalMs) || purgeIntervalMs < 0) {
-    throw invalid("purgeIntervalMs must be a non-negative number of milliseconds (0 turns the purge timer off)", ["purgeIntervalMs"]);
-  }
-  return {
-    table,
-    bulkLoad: options.bulkLoad ?? false,
-    optimize: options.optimize ?? true,
-    cacheSizeMb,
-    cacheBytes: Math.floor(cacheSizeMb * 1024 * 1024),
-    purgeIntervalMs,
-    keyring: options.encryption === undefined ? undefined : KVKeyring.from(options.encryption),
-  };
-}
-
-/** The pairs of `update`/`batchUpdate`, validated and encoded before any SQL runs (last value of a repeated key wins). */
-function encodeEntries<V>(entries: Readonly<Record<string, V>> | Iterable<readonly [string, V]>): Map<string, { text: string; value: V }> {
-  const out = new Map<string, { text: string; value: V }>();
-  const add = (key: unknown, value: V, path: (string | number)[]): void => {
-    checkKey(key, path);
-    try {
-      out.set(key, { text: encodeValue(value), value });
-    } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] })));
-      throw error;
-    }
-  };
-  if (typeof entries !== "object" || entries === null) throw invalid("Pass an object of key/value pairs, a Map, or an iterable of [key, value] pairs", []);
-  if (Symbol.iterator in entries) {
-    let i = 0;
-    for (const pair of entries as Iterable<readonly [string, V]>) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw invalid("Each entry must be a [key, value] pair", [i]);
-      add(pair[0], pair[1], [i++]);
-    }
-  } else {
-    for (const key of Object.keys(entries)) add(key, (entries as Record<string, V>)[key] as V, [key]);
-  }
-  return out;
-}
 
 /**
  * A persistent key-value store with a dict-like async API (the seed's AsyncNanaSQLite), on a
@@ -209,30 +52,20 @@ function encodeEntries<V>(entries: Readonly<Record<string, V>> | Iterable<readon
  * ```
  */
 export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposable {
-  readonly #db: Database;
+  readonly #core: StoreCore;
+  readonly #backend: KVBackend;
   readonly #owns: boolean;
-  readonly #options: Resolved;
-  readonly #sql: KvSql;
-  readonly #cache: ValueCache;
-  readonly #seq = new Sequencer();
-  readonly #children = new Map<string, KVStore<unknown>>();
-  readonly #opening = new Map<string, Promise<KVStore<unknown>>>();
+  readonly #children = new SubStores<KVStore<unknown>>();
   readonly #parent: KVStore<unknown> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  /** The encryption keys (undefined: values are stored plain). */
-  #ring: KVKeyring | undefined;
-  #closed = false;
+  #stopPurge: () => void = () => undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(db: Database, owns: boolean, options: Resolved, parent: KVStore<unknown> | undefined) {
+  private constructor(core: StoreCore, backend: KVBackend, owns: boolean, parent: KVStore<unknown> | undefined) {
     super();
-    this.#db = db;
+    this.#core = core;
+    this.#backend = backend;
     this.#owns = owns;
-    this.#options = options;
-    this.#sql = new KvSql(options.table, db.dialect);
-    this.#cache = new ValueCache(options.cacheBytes);
     this.#parent = parent;
-    this.#ring = options.keyring;
   }
 
   /**
@@ -247,182 +80,61 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * ```
    */
   static async open<V = unknown>(target?: string | KVStoreOptions, options: Omit<KVStoreOptions, "path" | "url" | "db"> = {}): Promise<KVStore<V>> {
-    const given: KVStoreOptions = typeof target === "string" ? { ...options, path: target } : { ...(target ?? {}), ...options };
-    if (target !== undefined && typeof target !== "string" && (typeof target !== "object" || target === null)) {
-      throw invalid("KVStore.open takes a SQLite path or an options object", []);
-    }
-    const sources = [given.path, given.url, given.db].filter((s) => s !== undefined).length;
-    if (sources > 1) throw invalid("Give only one of path, url and db", []);
-    if (given.db !== undefined && !(given.db instanceof Database)) throw invalid("db must be a tablekit Database", ["db"]);
-    if (given.path !== undefined && (typeof given.path !== "string" || given.path === "")) throw invalid("path must be a non-empty string", ["path"]);
-    const resolved = resolveOptions(given);
-    const owns = given.db === undefined;
-    const db =
-      given.db ?? (given.url !== undefined ? new Database({ url: given.url }) : given.path !== undefined ? new Database({ filename: given.path }) : new Database());
+    const { db, owns, resolved } = openTarget(target, options);
     try {
       await db.connect();
-      if (owns && resolved.optimize && db.dialect === "sqlite") for (const pragma of SQLITE_TUNING) await db.execute(pragma);
-      return await KVStore.#attach<V>(db, owns, resolved, undefined);
+      // Known once connected: a postgres:// URL may turn out to be CockroachDB.
+      const backend = kvBackendFor(db);
+      if (owns && resolved.optimize) await backend.tune(db);
+      return await KVStore.#attach<V>(db, backend, owns, resolved, undefined);
     } catch (error) {
       if (owns) await db.close().catch(() => undefined);
       throw error;
     }
   }
 
-  static async #attach<V>(db: Database, owns: boolean, options: Resolved, parent: KVStore<unknown> | undefined): Promise<KVStore<V>> {
-    const store = new KVStore<V>(db, owns, options, parent);
-    await store.#prepareTable();
+  static async #attach<V>(db: Database, backend: KVBackend, owns: boolean, options: ResolvedOptions, parent: KVStore<unknown> | undefined): Promise<KVStore<V>> {
+    const core = new StoreCore(db, backend.storage(db, options.table), options);
+    const store = new KVStore<V>(core, backend, owns, parent);
+    await core.storage.prepare();
+    await core.checkKeyring();
     if (options.bulkLoad) await store.loadAll();
-    store.#startTimer();
+    store.#stopPurge = startPurgeTimer(options.purgeIntervalMs, () => (core.closed || db.closed ? undefined : purgeExpired(core)));
     return store;
-  }
-
-  async #prepareTable(): Promise<void> {
-    const db = this.#db;
-    const table = this.#sql.table;
-    try {
-      await db.execute(this.#sql.createTable());
-    } catch (error) {
-      // Two PostgreSQL sessions racing on CREATE TABLE IF NOT EXISTS: one of them gets a unique violation in the catalog.
-      if (!(error instanceof UniqueViolationError) || !(await db.tableExists(table))) throw error;
-    }
-    const columns = new Map((await db.columns(table)).map((c) => [c.name, c]));
-    if (columns.get("key")?.primaryKey !== true || !columns.has("value")) {
-      throw new ValidationError(`The table "${table}" exists but is not a key-value table: it needs the columns key (primary key) and value`, [
-        { message: "not a key-value table", path: ["table"] },
-      ]);
-    }
-    if (!columns.has("expires_at")) await db.execute(this.#sql.addExpiryColumn());
-    try {
-      await db.execute(this.#sql.createExpiryIndex());
-    } catch (error) {
-      if (!(error instanceof UniqueViolationError)) throw error;
-    }
-    await this.#checkKey();
-  }
-
-  /** An encrypted store's first read: one encrypted row must carry a key id the store holds (else {@link EncryptionKeyError}, before any write). */
-  async #checkKey(): Promise<void> {
-    const ring = this.#ring;
-    if (ring === undefined) return;
-    const { rows } = await this.#run(this.#sql.anySealed, [`${SEALED_PREFIX}%`]);
-    const stored = rows[0]?.["value"];
-    if (typeof stored !== "string") return;
-    const id = sealedKeyId(stored);
-    if (id !== undefined && !ring.knows(id)) ring.open(rows[0]!["key"] as string, stored, this.#sql.table);
-  }
-
-  /** The stored form of a key name: the name, or its keyed hash when the store hashes names. */
-  #id(key: string): string {
-    const ring = this.#ring;
-    return ring === undefined || !ring.hashesNames ? key : ring.storedKey(key);
-  }
-
-  /** The stored text of the codec text of `key`'s value (stored as `id`): encrypted when the store has a key. */
-  #seal(id: string, key: string, text: string): string {
-    return this.#ring === undefined ? text : this.#ring.seal(id, key, text);
-  }
-
-  /** The codec text of the value stored under `id`: decrypted (and authenticated) when the store has a key. */
-  #unseal(id: string, stored: string): string {
-    return this.#ring === undefined ? stored : this.#ring.open(id, stored, this.#sql.table);
-  }
-
-  /** A row's key name and codec text (with hashed names, the name comes out of the ciphertext). */
-  #unsealRow(row: Row): [string, string] {
-    const id = row["key"] as string;
-    const stored = row["value"] as string;
-    return this.#ring === undefined ? [id, stored] : this.#ring.openEntry(id, stored, this.#sql.table);
-  }
-
-  /** Prefix scans need plain names: with hashed names only the empty prefix is allowed. */
-  #checkPrefix(prefix: string): void {
-    if (prefix !== "" && this.#ring?.hashesNames === true) throw invalid("A store with hashed key names (encryption.nameKey) cannot select keys by prefix", ["prefix"]);
-  }
-
-  #startTimer(): void {
-    const interval = this.#options.purgeIntervalMs;
-    if (interval === 0) return;
-    this.#timer = setInterval(() => {
-      if (this.#closed || this.#db.closed) return;
-      this.purgeExpired().catch(() => undefined);
-    }, interval);
-    this.#timer.unref();
   }
 
   // ------------------------------------------------------------------ state
 
   /** The Database the store runs on (shared with `table()` stores). */
   get db(): Database {
-    return this.#db;
+    return this.#core.db;
   }
 
   /** The table holding the pairs. */
   get tableName(): string {
-    return this.#sql.table;
+    return this.#core.table;
   }
 
   /** Whether {@link KVStore.close} has been called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /** The cache's state: cached keys, bytes counted and the byte limit. */
   get cacheStats(): KVCacheStats {
-    return { keys: this.#cache.count, bytes: this.#cache.bytes, maxBytes: this.#cache.maxBytes };
+    const cache = this.#core.cache;
+    return { keys: cache.count, bytes: cache.bytes, maxBytes: cache.maxBytes };
   }
 
   /** @internal */
   protected get database(): Database {
-    this.#checkOpen();
-    return this.#db;
+    this.#core.checkOpen();
+    return this.#core.db;
   }
 
   /** @internal */
   protected tableChanged(table: string): void {
-    if (table === this.#sql.table) {
-      this.#cache.clear();
-      this.#seq.writtenAll();
-    }
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw new ConnectionError("The KVStore is closed");
-  }
-
-  /**
-   * Runs one of the store's own statements (from {@link KvSql}: native placeholders, parameters
-   * that are keys, JSON text, numbers and null) on the store's Database, or on `on` (a transaction
-   * of a batch), without `execute`'s per-call checks. `params` must be a fresh array.
-   *
-   * `read`: a read replicas may serve (scan, keys, count, all). Point reads and loadAll stay on
-   * the primary: they fill the cache, which must never hold a value older than this process's
-   * own writes.
-   */
-  #run(sql: string, params: unknown[], on: Queryable = this.#db, single = false, read = false): Promise<QueryResult> {
-    try {
-      const result = on[runOwnStatement](sql, params, single, read);
-      return result instanceof Promise ? result : Promise.resolve(result);
-    } catch (error) {
-      // A statement that ran synchronously fails synchronously; callers (and the sequencer's
-      // callbacks) expect a rejected promise.
-      return Promise.reject(error);
-    }
-  }
-
-  /**
-   * Like {@link KVStore.#run} on the store's Database, but returns the result itself when the
-   * statement ran synchronously (embedded SQLite outside a transaction): the hot paths await only a
-   * promise, which saves a microtask per call.
-   */
-  #runNow(sql: string, params: unknown[], single = false): QueryResult | Promise<QueryResult> {
-    return this.#db[runOwnStatement](sql, params, single);
-  }
-
-  /** The ambient transaction on this store's Database, if the caller is inside one. */
-  #scope(): ScopeLike | undefined {
-    const scope = currentScope<ScopeLike>(this.#db);
-    return scope !== undefined && scope.active ? scope : undefined;
+    if (table === this.#core.table) this.#core.invalidate();
   }
 
   // ------------------------------------------------------------------ reads
@@ -439,57 +151,19 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   get(key: string): Promise<V | undefined>;
   get<F>(key: string, fallback: F): Promise<V | F>;
   get(key: string, fallback?: unknown): Promise<unknown> {
-    const entry = this.#cache.get(key);
-    if (entry !== undefined && (entry.expiresAt === 0 || entry.expiresAt > Date.now())) {
-      return entry.text === undefined ? Promise.resolve(entry.value) : decodeEntry(entry);
-    }
-    return this.#fetch(key, fallback);
-  }
-
-  /**
-   * Reads `key` from the database and returns its value, or `fallback`. The value is cached unless
-   * a write that finished meanwhile (or an open transaction) could make it stale.
-   */
-  async #fetch<F>(key: string, fallback: F): Promise<V | F> {
-    checkKey(key);
-    this.#checkOpen();
-    const seq = this.#seq;
-    const start = seq.beginRead();
-    try {
-      const id = this.#id(key);
-      let result = this.#runNow(this.#sql.get, [id], true);
-      if (result instanceof Promise) result = await result;
-      const row = result.rows[0];
-      if (row === undefined) {
-        this.#cache.delete(key);
-        return fallback;
-      }
-      const expiresAt = expiresAtOf(row);
-      if (expiresAt !== 0 && expiresAt <= Date.now()) {
-        this.#cache.delete(key);
-        return fallback;
-      }
-      const text = this.#unseal(id, row["value"] as string);
-      const value = decodeValue(text) as V;
-      if (seq.mayFill(key, start) && this.#scope() === undefined) this.#cache.set(key, text, value, true, expiresAt);
-      return value;
-    } finally {
-      seq.endRead();
-    }
+    return getValue(this.#core, key, fallback);
   }
 
   /** Whether `key` is present (and not expired). */
   async has(key: string): Promise<boolean> {
-    const entry = this.#cache.peek(key);
-    if (entry !== undefined && (entry.expiresAt === 0 || entry.expiresAt > Date.now())) return true;
-    return (await this.#fetch(key, MISSING)) !== MISSING;
+    return isCachedLive(this.#core, key) || (await fetchValue(this.#core, key, MISSING)) !== MISSING;
   }
 
   /** Reads `key` from the database (never the cache), updates the cache, and returns the value or `fallback`. Sees other processes' writes. */
   getFresh(key: string): Promise<V | undefined>;
   getFresh<F>(key: string, fallback: F): Promise<V | F>;
   getFresh(key: string, fallback?: unknown): Promise<unknown> {
-    return this.#fetch(key, fallback);
+    return fetchValue(this.#core, key, fallback);
   }
 
   /**
@@ -497,90 +171,46 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * without a key, the whole cache is emptied (and refilled when the store was opened with `bulkLoad`).
    */
   async refresh(key?: string): Promise<void> {
-    this.#checkOpen();
+    this.#core.checkOpen();
     if (key !== undefined) {
-      await this.#fetch(key, undefined);
+      await fetchValue(this.#core, key, undefined);
       return;
     }
-    this.#cache.clear();
-    this.#seq.writtenAll();
-    if (this.#options.bulkLoad) await this.loadAll();
+    this.#core.invalidate();
+    if (this.#core.options.bulkLoad) await this.loadAll();
   }
 
   /** Whether `key` is in the cache now (and not expired). Does not touch the database. */
   async isCached(key: string): Promise<boolean> {
-    const entry = this.#cache.peek(key);
-    return entry !== undefined && (entry.expiresAt === 0 || entry.expiresAt > Date.now());
+    return isCachedLive(this.#core, key);
   }
 
   /**
    * Loads the table into the cache in key order, until the cache is full; returns how many keys
    * were loaded. Runs alone: writes called meanwhile wait for it.
    */
-  async loadAll(): Promise<number> {
-    this.#checkOpen();
-    // Inside a transaction the rows may still roll back: nothing is cached.
-    if (!this.#cache.enabled || this.#scope() !== undefined) return 0;
-    return this.#whole(() => this.#loadAll());
-  }
-
-  async #loadAll(): Promise<number> {
-    let loaded = 0;
-    let lower = "";
-    let first = true;
-    const limit = DEFAULT_SCAN_BATCH;
-    for (;;) {
-      const { rows } = await this.#run(this.#sql.scan(first, false, limit, false), [lower, Date.now()]);
-      for (const row of rows) {
-        const [key, text] = this.#unsealRow(row);
-        if (this.#cache.bytes + entrySize(key, text) > this.#cache.maxBytes) return loaded;
-        this.#cache.set(key, text, undefined, false, expiresAtOf(row));
-        loaded++;
-      }
-      if (rows.length < limit) return loaded;
-      lower = rows[rows.length - 1]!["key"] as string;
-      first = false;
-    }
-  }
-
-  /** Runs a whole-table operation alone (or directly inside a transaction, which already orders it). */
-  #whole<T>(op: () => Promise<T>): Promise<T> {
-    const scope = this.#scope();
-    if (scope !== undefined) return op();
-    return this.#seq.exclusive(op);
-  }
-
-  async #allRows(): Promise<Row[]> {
-    this.#checkOpen();
-    return (await this.#whole(() => this.#run(this.#sql.all, [Date.now()], this.#db, false, true))).rows;
+  loadAll(): Promise<number> {
+    return loadAll(this.#core);
   }
 
   /** Number of keys (expired ones excluded). */
-  async size(): Promise<number> {
-    this.#checkOpen();
-    const { rows } = await this.#whole(() => this.#run(this.#sql.count, [Date.now()], this.#db, false, true));
-    return Number(rows[0]?.["n"] ?? 0);
+  size(): Promise<number> {
+    return countKeys(this.#core);
   }
 
   /** Every key, in key order (Unicode code point order). */
-  async keys(): Promise<string[]> {
-    this.#checkOpen();
-    if (this.#ring?.hashesNames === true) return (await this.#allRows()).map((row) => this.#unsealRow(row)[0]);
-    const { rows } = await this.#whole(() => this.#run(this.#sql.keys, [Date.now()], this.#db, false, true));
-    return rows.map((row) => row["key"] as string);
+  keys(): Promise<string[]> {
+    return allKeys(this.#core);
   }
 
   /** Every value, in key order. */
   async values(): Promise<V[]> {
-    return (await this.#allRows()).map((row) => decodeValue(this.#unsealRow(row)[1]) as V);
+    return (await allEntries<V>(this.#core)).map((entry) => entry[1]);
   }
 
   /** Every `[key, value]` pair, in key order. */
-  async entries(): Promise<[string, V][]> {
-    return (await this.#allRows()).map((row) => {
-      const [key, text] = this.#unsealRow(row);
-      return [key, decodeValue(text) as V];
-    });
+  entries(): Promise<[string, V][]> {
+    return allEntries<V>(this.#core);
   }
 
   /** The whole store as a plain object (keys in key order; a key such as `"__proto__"` is an own property). */
@@ -606,29 +236,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * for await (const [key, user] of kv.scan({ prefix: "user:" })) console.log(key, user);
    * ```
    */
-  async *scan(options: KVScanOptions = {}): AsyncGenerator<[string, V], void, undefined> {
-    checkOptions(options, ["prefix", "batchSize"], "scan");
-    const prefix = options.prefix ?? "";
-    checkKey(prefix, ["prefix"]);
-    this.#checkPrefix(prefix);
-    const batchSize = options.batchSize ?? DEFAULT_SCAN_BATCH;
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalid("batchSize must be a positive integer", ["batchSize"]);
-    this.#checkOpen();
-    const upper = prefixUpperBound(prefix);
-    let lower = prefix;
-    let first = true;
-    for (;;) {
-      this.#checkOpen();
-      const text = this.#sql.scan(first, upper !== undefined, batchSize, false);
-      const { rows } = await this.#run(text, upper === undefined ? [lower, Date.now()] : [lower, upper, Date.now()], this.#db, false, true);
-      for (const row of rows) {
-        const [key, text] = this.#unsealRow(row);
-        yield [key, decodeValue(text) as V];
-      }
-      if (rows.length < batchSize) return;
-      lower = rows[rows.length - 1]!["key"] as string;
-      first = false;
-    }
+  scan(options: KVScanOptions = {}): AsyncGenerator<[string, V], void, undefined> {
+    return scanEntries<V>(this.#core, options);
   }
 
   /** Iterates over every `[key, value]` pair: `for await (const [k, v] of kv)`; see {@link KVStore.scan}. */
@@ -648,66 +257,13 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * await kv.set("otp:42", "123456", { ttl: 30_000 });
    * ```
    */
-  async set(key: string, value: V, options?: KVSetOptions): Promise<void> {
-    checkKey(key);
-    const expiresAt = expiryOf(options);
-    const text = encodeValue(value);
-    this.#checkOpen();
-    const scope = this.#scope();
-    if (scope !== undefined) {
-      const id = this.#id(key);
-      await this.#inTransaction(scope, [key], () => this.#run(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]));
-      return;
-    }
-    const seq = this.#seq;
-    const slot = seq.enter(key);
-    try {
-      if (slot.ready !== undefined) await slot.ready;
-      try {
-        const id = this.#id(key);
-        const done = this.#runNow(this.#sql.upsert, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt]);
-        if (done instanceof Promise) await done;
-      } catch (error) {
-        this.#cache.delete(key);
-        throw error;
-      }
-      const immutable = isImmutable(value);
-      this.#cache.set(key, text, immutable ? value : undefined, immutable, expiresAt);
-    } finally {
-      seq.written(key);
-      seq.leave(key, slot);
-    }
-  }
-
-  /** A write inside the caller's transaction: its outcome is unknown until the transaction ends, so the keys leave the cache. */
-  async #inTransaction<T>(scope: ScopeLike, keys: Iterable<string> | "all", op: () => Promise<T>): Promise<T> {
-    this.#seq.writtenInTransaction(scope);
-    try {
-      return await op();
-    } finally {
-      if (keys === "all") this.#cache.clear();
-      else for (const key of keys) this.#cache.delete(key);
-    }
+  set(key: string, value: V, options?: KVSetOptions): Promise<void> {
+    return setValue(this.#core, key, value, options);
   }
 
   /** Deletes `key`; throws {@link KeyNotFoundError} when it is absent (or expired). */
-  async delete(key: string): Promise<void> {
-    checkKey(key);
-    this.#checkOpen();
-    const now = Date.now();
-    const run = async (): Promise<void> => {
-      let rows: Row[];
-      try {
-        rows = (await this.#run(this.#sql.deleteOne, [this.#id(key)])).rows;
-      } finally {
-        this.#cache.delete(key);
-        this.#seq.written(key);
-      }
-      if (rows.length === 0 || !isLive(expiresAtOf(rows[0]!), now)) throw new KeyNotFoundError(key, this.#sql.table);
-    };
-    const scope = this.#scope();
-    if (scope !== undefined) return this.#inTransaction(scope, [key], run);
-    return this.#seq.keyed(key, run);
+  delete(key: string): Promise<void> {
+    return deleteKey(this.#core, key);
   }
 
   /**
@@ -718,38 +274,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    */
   pop(key: string): Promise<V>;
   pop<F>(key: string, fallback: F): Promise<V | F>;
-  async pop(key: string, ...fallback: unknown[]): Promise<unknown> {
-    checkKey(key);
-    this.#checkOpen();
-    const now = Date.now();
-    const scope = this.#scope();
-    const run = async (): Promise<unknown> => {
-      let rows: Row[];
-      try {
-        rows = (await this.#run(this.#sql.pop, [this.#id(key)])).rows;
-      } finally {
-        this.#cache.delete(key);
-        this.#seq.written(key);
-      }
-      const row = rows[0];
-      if (row !== undefined && isLive(expiresAtOf(row), now)) {
-        try {
-          return decodeValue(this.#unseal(this.#id(key), row["value"] as string));
-        } catch (error) {
-          // Outside a transaction the DELETE has committed: the error must not read as "nothing popped".
-          if (scope !== undefined) throw error;
-          throw new CommittedButUnreadableError(
-            // The key stays out of the message, as in KeyNotFoundError (keys can be session ids).
-            `pop deleted the key from table "${this.#sql.table}", but its stored value could not be decoded: ${(error as Error).message}. Do not retry: the key is gone.`,
-            { cause: error },
-          );
-        }
-      }
-      if (fallback.length > 0) return fallback[0];
-      throw new KeyNotFoundError(key, this.#sql.table);
-    };
-    if (scope !== undefined) return this.#inTransaction(scope, [key], run);
-    return this.#seq.keyed(key, run);
+  pop(key: string, ...fallback: unknown[]): Promise<unknown> {
+    return popKey(this.#core, key, fallback);
   }
 
   /**
@@ -757,33 +283,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * insert is atomic (`INSERT … ON CONFLICT`), so of two racing callers, even in two processes,
    * both get the value that was stored.
    */
-  async setDefault(key: string, value: V, options?: KVSetOptions): Promise<V> {
-    checkKey(key);
-    const expiresAt = expiryOf(options);
-    const text = encodeValue(value);
-    this.#checkOpen();
-    const run = async (): Promise<V> => {
-      const cached = this.#cache.get(key);
-      if (cached !== undefined && isLive(cached.expiresAt, Date.now())) return entryValue(cached) as V;
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const id = this.#id(key);
-        const { rows } = await this.#run(this.#sql.insertIfAbsent, [id, this.#seal(id, key, text), expiresAt === 0 ? null : expiresAt, Date.now()]);
-        if (rows.length > 0) {
-          if (this.#scope() === undefined) {
-            const immutable = isImmutable(value);
-            this.#cache.set(key, text, immutable ? value : undefined, immutable, expiresAt);
-          }
-          this.#seq.written(key);
-          return value;
-        }
-        const found = await this.#fetch(key, MISSING);
-        if (found !== MISSING) return found;
-      }
-      throw new ConnectionError("setDefault could not settle: the key kept appearing and disappearing under concurrent writers");
-    };
-    const scope = this.#scope();
-    if (scope !== undefined) return this.#inTransaction(scope, [key], run);
-    return this.#seq.keyed(key, run);
+  setDefault(key: string, value: V, options?: KVSetOptions): Promise<V> {
+    return setDefault(this.#core, key, value, options);
   }
 
   /**
@@ -796,46 +297,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * await kv.batchUpdate(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 });
    * ```
    */
-  async batchUpdate(entries: Readonly<Record<string, V>> | Iterable<readonly [string, V]>, options?: KVSetOptions): Promise<number> {
-    const encoded = encodeEntries(entries);
-    const expiresAt = expiryOf(options);
-    this.#checkOpen();
-    if (encoded.size === 0) return 0;
-    const expiry = expiresAt === 0 ? null : expiresAt;
-    const chunk = UPSERT_CHUNK[this.#db.dialect];
-    const run = async (): Promise<number> => {
-      try {
-        await this.#db.transaction(async (tx) => {
-          let params: unknown[] = [];
-          let rows = 0;
-          for (const [key, { text }] of encoded) {
-            const id = this.#id(key);
-            params.push(id, this.#seal(id, key, text), expiry);
-            if (++rows === chunk) {
-              await this.#run(this.#sql.upsertMany(rows), params, tx);
-              params = [];
-              rows = 0;
-            }
-          }
-          if (rows > 0) await this.#run(this.#sql.upsertMany(rows), params, tx);
-        });
-      } catch (error) {
-        for (const key of encoded.keys()) this.#cache.delete(key);
-        this.#seq.writtenAll();
-        throw error;
-      }
-      if (this.#scope() === undefined) {
-        for (const [key, { text, value }] of encoded) {
-          const immutable = isImmutable(value);
-          this.#cache.set(key, text, immutable ? value : undefined, immutable, expiresAt);
-        }
-      }
-      this.#seq.writtenAll();
-      return encoded.size;
-    };
-    const scope = this.#scope();
-    if (scope !== undefined) return this.#inTransaction(scope, encoded.keys(), run);
-    return this.#seq.exclusive(run);
+  batchUpdate(entries: Readonly<Record<string, V>> | Iterable<readonly [string, V]>, options?: KVSetOptions): Promise<number> {
+    return batchUpdate(this.#core, entries, options);
   }
 
   /** Stores many pairs at once, in one transaction: the same as {@link KVStore.batchUpdate} (Python's `dict.update`). */
@@ -844,40 +307,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   }
 
   /** Deletes many keys in one transaction; absent keys are skipped. Returns how many keys were deleted. */
-  async batchDelete(keys: Iterable<string>): Promise<number> {
-    if (typeof keys !== "object" || keys === null || !(Symbol.iterator in keys) || typeof keys === "string") {
-      throw invalid("batchDelete takes an array (or iterable) of keys", []);
-    }
-    const unique = new Set<string>();
-    let i = 0;
-    for (const key of keys) {
-      checkKey(key, [i++]);
-      unique.add(key);
-    }
-    this.#checkOpen();
-    if (unique.size === 0) return 0;
-    const list = [...unique];
-    const run = async (): Promise<number> => {
-      const now = Date.now();
-      try {
-        return await this.#db.transaction(async (tx) => {
-          let deleted = 0;
-          for (let start = 0; start < list.length; start += DELETE_CHUNK) {
-            const part = list.slice(start, start + DELETE_CHUNK);
-            const ids = this.#ring?.hashesNames === true ? part.map((key) => this.#id(key)) : part;
-            const { rows } = await this.#run(this.#sql.deleteMany(part.length), ids, tx);
-            for (const row of rows) if (isLive(expiresAtOf(row), now)) deleted++;
-          }
-          return deleted;
-        });
-      } finally {
-        for (const key of list) this.#cache.delete(key);
-        this.#seq.writtenAll();
-      }
-    };
-    const scope = this.#scope();
-    if (scope !== undefined) return this.#inTransaction(scope, list, run);
-    return this.#seq.exclusive(run);
+  batchDelete(keys: Iterable<string>): Promise<number> {
+    return batchDelete(this.#core, keys);
   }
 
   /**
@@ -888,25 +319,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * await kv.clear({ prefix: "session:" });
    * ```
    */
-  async clear(options: KVClearOptions = {}): Promise<void> {
-    checkOptions(options, ["prefix"], "clear");
-    const prefix = options.prefix ?? "";
-    checkKey(prefix, ["prefix"]);
-    this.#checkPrefix(prefix);
-    this.#checkOpen();
-    const upper = prefixUpperBound(prefix);
-    const [text, params] = prefix === "" ? [this.#sql.clear, []] : [this.#sql.clearRange(upper !== undefined), upper === undefined ? [prefix] : [prefix, upper]];
-    const run = async (): Promise<void> => {
-      try {
-        await this.#run(text, params);
-      } finally {
-        this.#cache.clear();
-        this.#seq.writtenAll();
-      }
-    };
-    const scope = this.#scope();
-    if (scope !== undefined) return this.#inTransaction(scope, "all", run);
-    return this.#seq.exclusive(run);
+  clear(options: KVClearOptions = {}): Promise<void> {
+    return clearKeys(this.#core, options);
   }
 
   /**
@@ -914,11 +328,8 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * expired cache entries; returns how many rows were deleted. Expired keys read as absent whether
    * or not they were purged.
    */
-  async purgeExpired(): Promise<number> {
-    this.#checkOpen();
-    const now = Date.now();
-    this.#cache.dropExpired(now);
-    return (await this.#run(this.#sql.purge, [now])).rowCount;
+  purgeExpired(): Promise<number> {
+    return purgeExpired(this.#core);
   }
 
   // ------------------------------------------------------------------ encryption
@@ -936,28 +347,18 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * await kv.rotate(newKey, { batchSize: 1000, onProgress: (p) => console.log(`${p.examined}/${p.total}`) });
    * ```
    */
-  async rotate(newKey: Uint8Array, options: KVRotateOptions = {}): Promise<KVRotateProgress> {
-    const checked = checkRotateOptions(options);
-    this.#checkOpen();
-    const ring = this.#ring;
-    if (ring === undefined) throw invalid("rotate() needs a store opened with { encryption: { key } }", ["newKey"]);
-    const next = ring.rotatedTo(newKey);
-    if (this.#scope() !== undefined) throw invalid("rotate() cannot run inside a transaction: it commits a transaction per page", []);
-    // Writes already called finish with the old key; every later write seals with the new one.
-    await this.#seq.exclusive(async () => {
-      this.#ring = next;
-    });
-    return rotateValues({ db: this.#db, sql: this.#sql, ring: next, run: (text, params, on) => this.#run(text, params, on) }, checked);
+  rotate(newKey: Uint8Array, options: KVRotateOptions = {}): Promise<KVRotateProgress> {
+    return rotateStore(this.#core, newKey, options);
   }
 
   /** Whether key names are stored as keyed hashes (`encryption.nameKey`): prefix selections are then refused. */
   get hashesKeyNames(): boolean {
-    return this.#ring?.hashesNames === true;
+    return this.#core.hashesNames;
   }
 
   /** The id (a public fingerprint, never the key) of the key that encrypts new values, or undefined for a plain store. */
   get encryptionKeyId(): string | undefined {
-    return this.#ring?.currentId;
+    return this.#core.ring?.currentId;
   }
 
   // ------------------------------------------------------------------ models
@@ -1005,26 +406,14 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
    * ```
    */
   async table<W = unknown>(name: string): Promise<KVStore<W>> {
-    this.#checkOpen();
+    const core = this.#core;
+    core.checkOpen();
     assertIdentifier(name, "table");
-    if (name === this.#sql.table) return this as unknown as KVStore<W>;
-    const existing = this.#children.get(name);
-    if (existing !== undefined && !existing.closed) return existing as KVStore<W>;
-    // Concurrent calls for the same table share one opening.
-    let opening = this.#opening.get(name);
-    if (opening === undefined) {
-      // The same keys as this store has now (after a rotate, the new key seals the sub-table's writes too).
-      const options: Resolved = { ...this.#options, table: name, bulkLoad: false, keyring: this.#ring };
-      opening = KVStore.#attach<unknown>(this.#db, false, options, this as KVStore<unknown>);
-      this.#opening.set(name, opening);
-      try {
-        const child = await opening;
-        this.#children.set(name, child);
-      } finally {
-        this.#opening.delete(name);
-      }
-    }
-    return (await opening) as KVStore<W>;
+    if (name === core.table) return this as unknown as KVStore<W>;
+    // The same keys as this store has now (after a rotate, the new key seals the sub-table's writes too).
+    const options: ResolvedOptions = { ...core.options, table: name, bulkLoad: false, keyring: core.ring };
+    const child = await this.#children.get(name, () => KVStore.#attach<unknown>(core.db, this.#backend, false, options, this as KVStore<unknown>));
+    return child as KVStore<W>;
   }
 
   /**
@@ -1038,16 +427,16 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
   }
 
   async #close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#cache.clear();
-    if (this.#parent !== undefined && this.#parent.#children.get(this.#sql.table) === this) this.#parent.#children.delete(this.#sql.table);
-    await Promise.all([...this.#children.values()].map((child) => child.close()));
-    await this.#seq.exclusive(async () => undefined);
-    if (!this.#owns || this.#db.closed) return;
-    if (this.#options.optimize && this.#db.dialect === "sqlite") await this.#db.execute("PRAGMA optimize").catch(() => undefined);
-    await this.#db.close();
+    const core = this.#core;
+    core.closed = true;
+    this.#stopPurge();
+    core.cache.clear();
+    if (this.#parent !== undefined) this.#parent.#children.forget(core.table, this as KVStore<unknown>);
+    await this.#children.closeAll();
+    await core.seq.exclusive(async () => undefined);
+    if (!this.#owns || core.db.closed) return;
+    if (core.options.optimize) await this.#backend.beforeClose(core.db);
+    await core.db.close();
   }
 
   /** Closes the store at the end of an `await using` scope. */
@@ -1057,6 +446,6 @@ export class KVStore<V = unknown> extends KVSqlHelpers implements AsyncDisposabl
 
   /** `KVStore(table "data" on Database(sqlite:mydata.db))`. */
   override toString(): string {
-    return `KVStore(table "${this.#sql.table}" on ${String(this.#db)})`;
+    return `KVStore(table "${this.#core.table}" on ${String(this.#core.db)})`;
   }
 }

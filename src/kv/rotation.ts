@@ -8,12 +8,11 @@
  *
  * @module
  */
-import type { Database } from "../database.js";
-import type { QueryResult } from "../dialect/dialect.js";
-import { SerializationError, ValidationError } from "../errors/errors.js";
-import type { Queryable } from "../queryable.js";
+import { SerializationError } from "../errors/errors.js";
+import { invalid } from "./input.js";
 import { type KVKeyring, sealedKeyId } from "./encryption.js";
-import type { KvSql } from "./kv-sql.js";
+import type { KVStorage } from "./storage/storage.js";
+import type { StoreCore } from "./store-core.js";
 
 /** Progress of a {@link KVStore.rotate}, reported after each page. */
 export interface KVRotateProgress {
@@ -37,20 +36,14 @@ export interface KVRotateOptions {
   onProgress?: ((progress: KVRotateProgress) => void) | undefined;
 }
 
-/** What a rotation needs from its store. */
+/** What a rotation needs from its store: the table's storage and the keys to rotate to. */
 export interface RotationContext {
-  db: Database;
-  sql: KvSql;
+  storage: KVStorage;
   ring: KVKeyring;
-  run(text: string, params: unknown[], on?: Queryable): Promise<QueryResult>;
 }
 
 const DEFAULT_BATCH = 500;
 const ATTEMPTS = 5;
-
-function invalid(message: string, path: string[]): ValidationError {
-  return new ValidationError(message, [{ message, path }]);
-}
 
 /** Checks rotate's options before anything runs. */
 export function checkRotateOptions(options: KVRotateOptions): Required<Pick<KVRotateOptions, "batchSize">> & KVRotateOptions {
@@ -67,19 +60,19 @@ export function checkRotateOptions(options: KVRotateOptions): Required<Pick<KVRo
 
 /** Re-seals every row of the table not on `ring`'s current key; see the module comment. */
 export async function rotateValues(ctx: RotationContext, options: ReturnType<typeof checkRotateOptions>): Promise<KVRotateProgress> {
-  const { db, sql, ring } = ctx;
-  const table = sql.table;
-  const total = Number((await ctx.run(sql.countAll, [])).rows[0]?.["n"] ?? 0);
+  const { storage, ring } = ctx;
+  const table = storage.table;
+  const total = await storage.countAll();
   const progress: KVRotateProgress = { examined: 0, reencrypted: 0, total, lastKey: options.after };
   let lower = options.after ?? "";
   let first = options.after === undefined;
   for (;;) {
-    const { rows } = await ctx.run(sql.page(first, options.batchSize), [lower]);
+    const rows = await storage.page({ lower, first }, options.batchSize);
     if (rows.length === 0) break;
-    await db.transaction(async (tx) => {
+    await storage.transaction(async (tx) => {
       for (const row of rows) {
-        const key = row["key"] as string;
-        let stored = row["value"] as string;
+        const key = row.key;
+        let stored = row.value;
         for (let attempt = 0; sealedKeyId(stored) !== ring.currentId; attempt++) {
           // A plaintext row (written before encryption was turned on) is encrypted as it is; with
           // hashed names it would also need a new key, which a rotation does not do.
@@ -87,25 +80,41 @@ export async function rotateValues(ctx: RotationContext, options: ReturnType<typ
           let text = stored;
           if (sealedKeyId(stored) !== undefined) [name, text] = ring.openEntry(key, stored, table);
           else if (ring.hashesNames) throw invalid("rotate() cannot encrypt values stored in plain under plain names in a store with hashed key names: copy them with set()", []);
-          const { rowCount } = await ctx.run(sql.compareAndSet, [ring.seal(key, name, text), key, stored], tx);
-          if (rowCount > 0) {
+          if (await storage.compareAndSet(key, ring.seal(key, name, text), stored, tx)) {
             progress.reencrypted++;
             break;
           }
           // Changed since it was read: by a write (already on the new key) or a delete.
-          const now = (await ctx.run(sql.getAny, [key], tx)).rows[0]?.["value"];
-          if (typeof now !== "string") break;
+          const now = await storage.valueOf(key, tx);
+          if (now === undefined) break;
           if (attempt === ATTEMPTS) throw new SerializationError(`rotate could not settle a key of table "${table}" under concurrent writes; call rotate() again`);
           stored = now;
         }
       }
     });
     progress.examined += rows.length;
-    lower = rows[rows.length - 1]!["key"] as string;
+    lower = rows[rows.length - 1]!.key;
     progress.lastKey = lower;
     first = false;
     options.onProgress?.({ ...progress });
     if (rows.length < options.batchSize) break;
   }
   return progress;
+}
+
+/**
+ * A store's `rotate(newKey)`: checks, then switches the store to the new key once the writes
+ * already called have finished (every later write seals with the new key), then re-seals the rows.
+ */
+export async function rotateStore(core: StoreCore, newKey: Uint8Array, options: KVRotateOptions): Promise<KVRotateProgress> {
+  const checked = checkRotateOptions(options);
+  core.checkOpen();
+  const ring = core.ring;
+  if (ring === undefined) throw invalid("rotate() needs a store opened with { encryption: { key } }", ["newKey"]);
+  const next = ring.rotatedTo(newKey);
+  if (core.scope() !== undefined) throw invalid("rotate() cannot run inside a transaction: it commits a transaction per page", []);
+  await core.seq.exclusive(async () => {
+    core.ring = next;
+  });
+  return rotateValues({ storage: core.storage, ring: next }, checked);
 }

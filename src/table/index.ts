@@ -3,7 +3,19 @@
  *
  * @module
  */
-export { Table } from "./table.js";
+export { Table, type TableConstructor, type TableInit, type TableRowOf, type TableInsertOf, type FromOptions } from "./table-constructor.js";
+export {
+  typedColumn,
+  type TypedColumn,
+  type SchemaShape,
+  type SchemaRow,
+  type SchemaInsert,
+  type ModelRow,
+  type Int64Value,
+  type IsLiteralSchema,
+  type SchemaFilledColumns,
+} from "./schema-types.js";
+export { type TableOrderBy, type CheckOrderString, type OrderArrayTerm, type LooseOrderBy, type OrderObjectOrArray, type MAX_ORDER_TERMS } from "./order-types.js";
 export {
   belongsTo,
   hasOne,
@@ -15,6 +27,7 @@ export {
   type RelationMap,
   type RelationTarget,
   type AnyRelation,
+  type LazyRelation,
   type BelongsToOptions,
   type HasOptions,
   type ManyToManyOptions,

@@ -68,6 +68,17 @@ export interface Relation<K extends RelationKind = RelationKind, T extends objec
 /** Any relation. */
 export type AnyRelation = Relation<RelationKind, any, any, any>;
 
+/**
+ * A relation whose target is a function returning a Table (a table declared further down, or two
+ * tables that refer to each other). The function's type is kept as it is and its return type is
+ * read only where rows are typed (`include`), so two tables may name each other in their
+ * `relations` without either becoming `any`.
+ */
+export type LazyRelation<K extends RelationKind, F> = Relation<K, any, any, any> & {
+  /** Type-level only: the target function's type, read where rows are typed. Never set at runtime. */
+  readonly "~target"?: F;
+};
+
 /** The `relations` option of a Table: relation name → relation. */
 export type RelationMap = { readonly [name: string]: AnyRelation };
 
@@ -129,11 +140,13 @@ function relation<K extends RelationKind>(kind: K, target: RelationTarget, field
  * const list = await posts.list({ include: { author: true } });   // list[0].author: user row | null
  * ```
  */
-export function belongsTo<T extends object, TRels extends RelationMap, TH extends keyof T & string = never>(
-  target: Table<T, TRels, TH, any> | (() => Table<T, TRels, TH, any>),
+export function belongsTo<T extends object, TRels extends RelationMap, TH extends string = never>(
+  target: Table<T, TRels, TH, any>,
   foreignKey: string,
   options?: BelongsToOptions,
 ): Relation<"belongsTo", T, TRels, TH>;
+/** A belongsTo relation to a table returned by a function (declared further down, or referring back to this one). */
+export function belongsTo<F extends Function>(target: F, foreignKey: string, options?: BelongsToOptions): LazyRelation<"belongsTo", F>;
 /** A belongsTo relation to a table given by name: its rows are typed `Row`. */
 export function belongsTo(target: string, foreignKey: string, options?: BelongsToOptions): Relation<"belongsTo", Row, RelationMap, never>;
 /** A belongsTo relation to a table given by name, with its row type given: `belongsTo<Tag>(…)`. */
@@ -150,11 +163,13 @@ export function belongsTo(target: RelationTarget, foreignKey: string, options: B
  * const users = new Table("users", { db, relations: { profile: hasOne(profiles, "user_id") } });
  * ```
  */
-export function hasOne<T extends object, TRels extends RelationMap, TH extends keyof T & string = never>(
-  target: Table<T, TRels, TH, any> | (() => Table<T, TRels, TH, any>),
+export function hasOne<T extends object, TRels extends RelationMap, TH extends string = never>(
+  target: Table<T, TRels, TH, any>,
   foreignKey: string,
   options?: HasOptions,
 ): Relation<"hasOne", T, TRels, TH>;
+/** A hasOne relation to a table returned by a function (declared further down, or referring back to this one). */
+export function hasOne<F extends Function>(target: F, foreignKey: string, options?: HasOptions): LazyRelation<"hasOne", F>;
 /** A hasOne relation to a table given by name: its rows are typed `Row`. */
 export function hasOne(target: string, foreignKey: string, options?: HasOptions): Relation<"hasOne", Row, RelationMap, never>;
 /** A hasOne relation to a table given by name, with its row type given: `hasOne<Tag>(…)`. */
@@ -172,11 +187,13 @@ export function hasOne(target: RelationTarget, foreignKey: string, options: HasO
  * await users.list({ include: { posts: { where: { published: true }, orderBy: "created_at DESC" } } });
  * ```
  */
-export function hasMany<T extends object, TRels extends RelationMap, TH extends keyof T & string = never>(
-  target: Table<T, TRels, TH, any> | (() => Table<T, TRels, TH, any>),
+export function hasMany<T extends object, TRels extends RelationMap, TH extends string = never>(
+  target: Table<T, TRels, TH, any>,
   foreignKey: string,
   options?: HasOptions,
 ): Relation<"hasMany", T, TRels, TH>;
+/** A hasMany relation to a table returned by a function (declared further down, or referring back to this one). */
+export function hasMany<F extends Function>(target: F, foreignKey: string, options?: HasOptions): LazyRelation<"hasMany", F>;
 /** A hasMany relation to a table given by name: its rows are typed `Row`. */
 export function hasMany(target: string, foreignKey: string, options?: HasOptions): Relation<"hasMany", Row, RelationMap, never>;
 /** A hasMany relation to a table given by name, with its row type given: `hasMany<Tag>(…)`. */
@@ -196,10 +213,12 @@ export function hasMany(target: RelationTarget, foreignKey: string, options: Has
  * });
  * ```
  */
-export function manyToMany<T extends object, TRels extends RelationMap, TH extends keyof T & string = never>(
-  target: Table<T, TRels, TH, any> | (() => Table<T, TRels, TH, any>),
+export function manyToMany<T extends object, TRels extends RelationMap, TH extends string = never>(
+  target: Table<T, TRels, TH, any>,
   options: ManyToManyOptions,
 ): Relation<"manyToMany", T, TRels, TH>;
+/** A manyToMany relation to a table returned by a function (declared further down, or referring back to this one). */
+export function manyToMany<F extends Function>(target: F, options: ManyToManyOptions): LazyRelation<"manyToMany", F>;
 /** A manyToMany relation to a table given by name: its rows are typed `Row`. */
 export function manyToMany(target: string, options: ManyToManyOptions): Relation<"manyToMany", Row, RelationMap, never>;
 /** A manyToMany relation to a table given by name, with its row type given: `manyToMany<Tag>(…)`. */

@@ -12,6 +12,7 @@ import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeInteger
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
 import type { Where, WhereContext } from "../sql/where.js";
+import type { OrderBy } from "../sql/order-by.js";
 import type { Transaction, TxScope } from "../transaction/transaction.js";
 import { currentScope } from "../transaction/context.js";
 import {
@@ -143,7 +144,7 @@ function refusedKeysetRead(error: unknown, table: string): unknown {
  * await users.update(user.id, { name: "Jane Doe" });
  * ```
  */
-export class Table<R extends object = Row, Rels extends RelationMap = RelationMap, H extends keyof R & string = never, I extends object = Partial<R>> {
+export class Table<R extends object = Row, Rels extends RelationMap = RelationMap, H extends string = never, I extends object = Partial<R>> {
   /** The table name. */
   readonly name: string;
   /** The Database every call runs on (and joins the ambient transaction of). */
@@ -230,7 +231,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    * await using users = await Table.open("users", { schema: { id: "INTEGER PRIMARY KEY", name: "TEXT" } });
    * ```
    */
-  static async open<R extends object = Row, Rels extends RelationMap = RelationMap, H extends keyof R & string = never, I extends object = Partial<R>>(
+  static async open<R extends object = Row, Rels extends RelationMap = RelationMap, H extends string = never, I extends object = Partial<R>>(
     name: string,
     options: TableOptions<R, Rels, H, I> = {},
   ): Promise<Table<R, Rels, H, I>> {
@@ -460,8 +461,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    * await users.list({ where: { active: true }, orderBy: "created_at DESC", limit: 5, include: { team: true } });
    * ```
    */
-  async list<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}>(
-    options: ListOptions<R, C, Inc> = {},
+  async list<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
+    options: ListOptions<R, C, Inc, O> = {},
   ): Promise<ResultRow<R, H, Rels, C, Inc>[]> {
     const meta = this.#current() ?? (await this.#ready());
     checkOptions(options, ["where", "orderBy", "limit", "offset", "columns", "include"], "list");
@@ -469,9 +470,9 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   }
 
   /** The first row matching `where` (by `orderBy` when given), or null. */
-  async findOne<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}>(
+  async findOne<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
     where: Where<R>,
-    options: FindOneOptions<C, Inc> = {},
+    options: FindOneOptions<C, Inc, keyof R & string, O> = {},
   ): Promise<ResultRow<R, H, Rels, C, Inc> | null> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "findOne");
@@ -770,13 +771,13 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    * page = await users.paginate({ orderBy: "created_at DESC", limit: 20, after: page.nextCursor });
    * ```
    */
-  async paginate<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}>(
-    options: KeysetOptions<R, C, Inc>,
+  async paginate<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
+    options: KeysetOptions<R, C, Inc, O>,
   ): Promise<KeysetPage<ResultRow<R, H, Rels, C, Inc>>>;
-  async paginate<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}>(
-    options?: PageOptions<R, C, Inc>,
+  async paginate<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
+    options?: PageOptions<R, C, Inc, O>,
   ): Promise<Page<ResultRow<R, H, Rels, C, Inc>>>;
-  async paginate(given: PageOptions<R, any, any> | KeysetOptions<R, any, any> = {}): Promise<KeysetPage<unknown> | Page<unknown>> {
+  async paginate(given: PageOptions<R, any, any, any> | KeysetOptions<R, any, any, any> = {}): Promise<KeysetPage<unknown> | Page<unknown>> {
     const meta = this.#current() ?? (await this.#ready());
     const options = given as Record<string, unknown>;
     if (!isPlainObject(options)) throw new ValidationError("paginate needs an options object", [{ message: "must be an object", path: [] }]);
@@ -828,8 +829,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    * for await (const user of users.stream({ where: { active: true }, batchSize: 500 })) { … }
    * ```
    */
-  async *stream<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}>(
-    options: TableStreamOptions<R, C, Inc> = {},
+  async *stream<const C extends Columns<R> = undefined, const Inc extends Include<Rels> = {}, const O extends string = never>(
+    options: TableStreamOptions<R, C, Inc, O> = {},
   ): AsyncGenerator<ResultRow<R, H, Rels, C, Inc>, void, undefined> {
     const meta = this.#current() ?? (await this.#ready());
     checkOptions(options, ["where", "orderBy", "columns", "include", "batchSize"], "stream");
@@ -838,13 +839,13 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     if (meta.primaryKey === undefined) {
       const { plans, sel } = await this.#plan(meta, options);
       if (plans.length > 0) requireKey(meta, "stream with include");
-      for await (const row of this.db.stream<Row>(this.name, { where: userWhere, orderBy: options.orderBy, columns: sel.fetch, batchSize })) {
+      for await (const row of this.db.stream<Row>(this.name, { where: userWhere, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
         stripColumns([row], sel.strip);
         yield row as never;
       }
       return;
     }
-    const terms = keysetTerms(checkOrderBy(meta, options.orderBy), meta.primaryKey, meta.numeric);
+    const terms = keysetTerms(checkOrderBy(meta, options.orderBy as OrderBy | undefined), meta.primaryKey, meta.numeric);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
     const filter = whereFragment(dialectOf(this.db), userWhere, await this.#whereContext(meta, userWhere));
     let values: unknown[] | undefined;

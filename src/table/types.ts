@@ -6,9 +6,10 @@
  */
 import type { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
-import type { OrderBy } from "../sql/order-by.js";
+import type { LooseOrderBy, TableOrderBy } from "./order-types.js";
 import type { Where } from "../sql/where.js";
 import type { Model } from "./model.js";
+import type { Table } from "./table.js";
 import type { AnyRelation, Relation, RelationKind, RelationMap } from "./relations.js";
 
 /** Flattens an intersection into one object type, for readable editor hovers. */
@@ -25,19 +26,26 @@ export type SelectedRow<R, H extends PropertyKey, C> = C extends readonly (infer
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 
+/** The Table a relation's `"~target"` function returns (`unknown` for relations made without one). */
+type LazyTable<Rl> = Rl extends { readonly "~target"?: infer F } ? (F extends () => infer T ? T : unknown) : unknown;
+
+/** What a relation's target is typed as: its row, relations and hidden columns. */
+type TargetTypes<Rl> =
+  IsAny<Rl> extends true
+    ? { row: Row; relations: RelationMap; hidden: never }
+    : LazyTable<Rl> extends Table<infer T, infer TR, infer TH, any>
+      ? { row: IsAny<T> extends true ? Row : T; relations: IsAny<TR> extends true ? RelationMap : TR; hidden: IsAny<TH> extends true ? never : TH }
+      : Rl extends Relation<any, infer T, infer TR, infer TH>
+        ? { row: IsAny<T> extends true ? Row : T; relations: IsAny<TR> extends true ? RelationMap : TR; hidden: IsAny<TH> extends true ? never : TH }
+        : { row: Row; relations: RelationMap; hidden: never };
+
 /** The row type of a relation's target. */
-export type RelationRow<Rl> = IsAny<Rl> extends true ? Row : Rl extends Relation<any, infer T, any, any> ? (IsAny<T> extends true ? Row : T) : Row;
+export type RelationRow<Rl> = TargetTypes<Rl>["row"];
 
 /** The relations of a relation's target (for nested includes). */
-export type RelationRelations<Rl> = IsAny<Rl> extends true
-  ? RelationMap
-  : Rl extends Relation<any, any, infer TR, any>
-    ? IsAny<TR> extends true
-      ? RelationMap
-      : TR
-    : RelationMap;
+export type RelationRelations<Rl> = TargetTypes<Rl>["relations"];
 
-type RelationHidden<Rl> = IsAny<Rl> extends true ? never : Rl extends Relation<any, any, any, infer TH> ? (IsAny<TH> extends true ? never : TH) : never;
+type RelationHidden<Rl> = TargetTypes<Rl>["hidden"];
 type RelationKindOf<Rl> = IsAny<Rl> extends true ? RelationKind : Rl extends Relation<infer K, any, any, any> ? K : RelationKind;
 
 /**
@@ -54,8 +62,8 @@ export type Include<Rels> = { readonly [K in keyof Rels]?: boolean | IncludeOpti
 export interface IncludeOptions<Rl = AnyRelation> {
   /** Filter on the related rows (ANDed with the relation's key). */
   where?: Where<RelationRow<Rl>>;
-  /** Order of the related rows in each parent's array (hasMany, manyToMany) or which one wins (hasOne). */
-  orderBy?: OrderBy;
+  /** Order of the related rows in each parent's array (hasMany, manyToMany) or which one wins (hasOne); the first column of a string is checked. */
+  orderBy?: LooseOrderBy<keyof RelationRow<Rl> & string>;
   /** Columns of the related rows; default their visible columns. */
   columns?: readonly (keyof RelationRow<Rl> & string)[];
   /** Relations of the related rows to load too, batched the same way. */
@@ -118,17 +126,17 @@ export interface FindOptions<C, Inc> {
 }
 
 /** Options of `findOne`. */
-export interface FindOneOptions<C, Inc> extends FindOptions<C, Inc> {
+export interface FindOneOptions<C, Inc, Cols extends string = string, O extends string = never> extends FindOptions<C, Inc> {
   /** Which matching row comes first. */
-  orderBy?: OrderBy | undefined;
+  orderBy?: TableOrderBy<Cols, O> | undefined;
 }
 
 /** Options of `list`. */
-export interface ListOptions<R extends object, C, Inc> extends FindOptions<C, Inc> {
+export interface ListOptions<R extends object, C, Inc, O extends string = never> extends FindOptions<C, Inc> {
   /** Filter; see {@link Where}. */
   where?: Where<R> | undefined;
   /** Ordering: `"name, created_at DESC"`, `{ name: "asc" }` or `[["name", "asc"]]`. */
-  orderBy?: OrderBy | undefined;
+  orderBy?: TableOrderBy<keyof R & string, O> | undefined;
   /** Maximum number of rows. */
   limit?: number | undefined;
   /** Rows to skip. */
@@ -136,11 +144,11 @@ export interface ListOptions<R extends object, C, Inc> extends FindOptions<C, In
 }
 
 /** Options of page-number pagination: `paginate({ page, perPage })`. */
-export interface PageOptions<R extends object, C, Inc> extends FindOptions<C, Inc> {
+export interface PageOptions<R extends object, C, Inc, O extends string = never> extends FindOptions<C, Inc> {
   /** Filter. */
   where?: Where<R> | undefined;
   /** Ordering. Default: the primary key, so pages neither overlap nor skip rows. */
-  orderBy?: OrderBy | undefined;
+  orderBy?: TableOrderBy<keyof R & string, O> | undefined;
   /** 1-based page number. Default 1. */
   page?: number | undefined;
   /** Rows per page. Default 20. */
@@ -152,11 +160,11 @@ export interface PageOptions<R extends object, C, Inc> extends FindOptions<C, In
 }
 
 /** Options of keyset pagination: `paginate({ orderBy, after, limit })`. */
-export interface KeysetOptions<R extends object, C, Inc> extends FindOptions<C, Inc> {
+export interface KeysetOptions<R extends object, C, Inc, O extends string = never> extends FindOptions<C, Inc> {
   /** Filter. */
   where?: Where<R> | undefined;
   /** Ordering; the primary key is added as the final tiebreaker. Default: the primary key. */
-  orderBy?: OrderBy | undefined;
+  orderBy?: TableOrderBy<keyof R & string, O> | undefined;
   /** The `nextCursor` of the previous page; omit (or null) for the first page. */
   after?: string | null | undefined;
   /** Rows per page. */
@@ -190,11 +198,11 @@ export interface KeysetPage<T> {
 }
 
 /** Options of `Table.stream`. */
-export interface TableStreamOptions<R extends object, C, Inc> extends FindOptions<C, Inc> {
+export interface TableStreamOptions<R extends object, C, Inc, O extends string = never> extends FindOptions<C, Inc> {
   /** Filter. */
   where?: Where<R> | undefined;
   /** Ordering; the primary key is added as the final tiebreaker. Default: the primary key. */
-  orderBy?: OrderBy | undefined;
+  orderBy?: TableOrderBy<keyof R & string, O> | undefined;
   /** Rows read per query (and per batch of relation queries). Default 1000. */
   batchSize?: number | undefined;
 }

@@ -108,6 +108,11 @@ describe("column kinds", () => {
 });
 
 describe("output", () => {
+  it("renderTable aligns by display width: wide CJK characters take two columns, combining accents none", () => {
+    const out = renderTable(["name", "n"], [{ name: "東京", n: 1 }, { name: "e\u0301te\u0301", n: 2 }, { name: "abcd", n: 3 }]);
+    expect(out).toBe(" name | n\n------+---\n 東京 | 1\n e\u0301te\u0301  | 2\n abcd | 3\n(3 rows)\n");
+  });
+
   it("renderTable right-aligns number columns and counts rows", () => {
     expect(renderTable(["n", "name"], [{ n: 5, name: "a" }, { n: 120, name: null }])).toBe(" n   | name\n-----+------\n   5 | a\n 120 | NULL\n(2 rows)\n");
     expect(renderTable([], [])).toBe("(0 rows)\n");

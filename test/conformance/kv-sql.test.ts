@@ -7,6 +7,7 @@ import { z } from "zod";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Database, IdentifierError, ValidationError, sql } from "../../src/index.js";
 import { KVStore } from "../../src/kv/kv-store.js";
+import { KVSql, KVSqlHelpers } from "tablekit/kv-sql";
 import { backends, uniqueTable } from "../support/backends.js";
 
 interface User {
@@ -64,6 +65,12 @@ for (const backend of backends()) {
       expect(rows).toEqual([{ id: 3, name: "Charlie" }, { id: 1, name: "Alice" }]);
       expect(await kv.query({ table: users, columns: ["name"], orderBy: "age", limit: 1, offset: 1 })).toEqual([{ name: "Alice" }]);
       expect(await kv.query({ table: users, columns: ["name"], orderBy: "age", offset: 2 })).toEqual([{ name: "Charlie" }]);
+      // OFFSET without LIMIT after a string where (its parameters come first) and after a sql fragment.
+      const adults = [{ name: "Alice" }, { name: "Charlie" }];
+      expect(await kv.query({ table: users, columns: ["name"], where: "age > ?", parameters: [0], orderBy: "age", offset: 1 })).toEqual(adults);
+      expect(await kv.query({ table: users, columns: ["name"], where: sql`age > ${0}`, orderBy: "age", offset: 1 })).toEqual(adults);
+      expect(await kv.query({ table: users, columns: ["name"], where: sql`age > ${0}`, orderBy: "age", limit: 1, offset: 1 })).toEqual([{ name: "Alice" }]);
+      expect(await kv.query({ table: users, columns: ["name"], where: sql`age > ${0}`, orderBy: "age", limit: 1 })).toEqual([{ name: "Bob" }]);
       expect(await kv.query({ table: users, columns: ["name"], where: { age: { lt: 18 } } })).toEqual([{ name: "Bob" }]);
       expect(await kv.query({ table: users, columns: ["name"], where: sql`name LIKE ${"C%"}` })).toEqual([{ name: "Charlie" }]);
       expect(await kv.query({ table: users, where: "name = ? OR name = ?", parameters: ["it's; DROP TABLE x", "Bob"] })).toHaveLength(1);
@@ -103,6 +110,19 @@ for (const backend of backends()) {
       expect(await kv.get("k")).toBe("changed");
       await kv.sqlDelete(kv.tableName, "1 = 1");
       expect(await kv.get("k")).toBeUndefined();
+    });
+
+    it("the same helpers run on any Database from tablekit/kv-sql, and stay the store's own methods", async () => {
+      const helpers = new KVSql(db);
+      expect(helpers.db).toBe(db);
+      expect(kv).toBeInstanceOf(KVSqlHelpers);
+      expect(helpers).toBeInstanceOf(KVSqlHelpers);
+      expect(await helpers.query({ table: users, columns: ["name"], where: "age > ?", parameters: [20], orderBy: "name" })).toEqual([{ name: "Alice" }, { name: "Charlie" }]);
+      expect(await helpers.sqlUpdate(users, { age: 18 }, "name = ?", ["Bob"])).toBe(1);
+      expect(await helpers.sqlDelete(users, { age: { lt: 20 } })).toBe(1);
+      expect(await helpers.fetchOne(`SELECT count(*) AS n FROM "${users}"`)).toEqual({ n: 2 });
+      await expect(helpers.query({ table: users, where: "age > ?", parameters: [] })).rejects.toBeInstanceOf(ValidationError);
+      expect(() => new KVSql({} as Database)).toThrow(ValidationError);
     });
 
     it("vacuum runs", async () => {

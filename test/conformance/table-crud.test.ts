@@ -252,14 +252,14 @@ for (const backend of backends()) {
           ["agee", () => users.deleteMany({ agee: 3 } as never)],
           ["agee", () => users.updateMany({ agee: 3 } as never, { name: "x" })],
           ["agee", () => users.updateMany({ age: 3 }, { agee: 3 } as never)],
-          ["nme", () => users.list({ orderBy: "nme DESC" })],
-          ["nme", () => users.list({ orderBy: { nme: "asc" } })],
+          ["nme", () => users.list({ orderBy: "nme DESC" as never })],
+          ["nme", () => users.list({ orderBy: { nme: "asc" } as never })],
           ["emial", () => users.list({ columns: ["id", "emial"] as never })],
           ["emial", () => users.findOne({ name: "Ann" }, { columns: ["emial"] as never })],
           ["emial", () => users.upsert({ name: "A", email: "a@example.com" }, { conflict: ["emial"] as never })],
           ["emial", () => users.batchCreate([{ name: "A", email: "a@example.com" }, { name: "B", emial: "b" } as never])],
           ["emial", () => users.getOrCreate({ emial: "x" } as never, {})],
-          ["emial", () => users.paginate({ orderBy: "emial", limit: 2 })],
+          ["emial", () => users.paginate({ orderBy: "emial" as never, limit: 2 })],
           ["team", () => users.list({ include: { team: true } })],
         ];
         for (const [column, attempt] of attempts) {

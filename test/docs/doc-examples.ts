@@ -158,7 +158,7 @@ function compilerOptions(): ts.CompilerOptions {
     // Unused names are fine in an example.
     noUnusedLocals: false,
     noUnusedParameters: false,
-    paths: { tablekit: [join(ROOT, "src/index.ts")], "tablekit/keyv": [join(ROOT, "src/keyv.ts")] },
+    paths: { tablekit: [join(ROOT, "src/index.ts")], "tablekit/keyv": [join(ROOT, "src/keyv.ts")], "tablekit/kv-sql": [join(ROOT, "src/kv-sql.ts")] },
   };
 }
 

