@@ -461,11 +461,14 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
   }
 
   /** @internal */
-  protected override async *streamRead(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
-    if (!this.#mayUseReplica()) {
-      yield* this.streamStatement(sql, params, batchSize);
-      return;
-    }
+  protected override streamRead(sql: string, params: readonly unknown[], batchSize: number): BatchSource {
+    if (!this.#mayUseReplica()) return this.streamStatement(sql, params, batchSize);
+    // Tracked like a stream on the primary: close() ends it if its consumer abandons it (a replica's
+    // pool, too, waits for the connection the stream holds).
+    return this.#streams.track(() => this.#streamOnReplica(sql, params, batchSize));
+  }
+
+  async *#streamOnReplica(sql: string, params: readonly unknown[], batchSize: number): AsyncGenerator<Row[]> {
     this.#enter();
     try {
       yield* this.#timedStream(this.#replicas!.reader(await this.driver()), sql, params, batchSize, false);

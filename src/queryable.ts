@@ -162,6 +162,9 @@ export const dialectOf: unique symbol = Symbol("tablekit.dialectOf");
  */
 export const executeRead: unique symbol = Symbol("tablekit.executeRead");
 
+/** @internal The key of {@link Queryable}'s filter context for statements a Table builds itself. */
+export const filterContextFor: unique symbol = Symbol("tablekit.filterContextFor");
+
 /**
  * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
  * number, text that is not a timestamp, bad bytea hex, text longer than a VARCHAR(n); SQLSTATE
@@ -581,6 +584,14 @@ export abstract class Queryable {
   /** {@link Queryable.#runSql} for a `{ sql, params }` statement. */
   #run(statement: { readonly sql: string; readonly params: readonly unknown[] }, single?: boolean, read = false): QueryResult | Promise<QueryResult> {
     return this.#runSql(statement.sql, statement.params, single, read);
+  }
+
+  /**
+   * @internal The filter context of `table` for a filter a Table compiles itself (keyset pages,
+   * streams, locked rows): on SQLite, values compared as the columns store them, as in `select`.
+   */
+  async [filterContextFor](table: string, where: unknown): Promise<WhereContext | undefined> {
+    return this.#filterContext(table, where);
   }
 
   /**

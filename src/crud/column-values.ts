@@ -215,12 +215,25 @@ function timestampText(text: string, withoutZone: boolean): { date: string; time
   return { date: `${m[1]}-${m[2]}-${m[3]}`, time: d.getTime() - offset * 60_000 };
 }
 
-/** Plain decimal text of a numeric literal (exponent expanded), or undefined. */
+/**
+ * Plain decimal text of a numeric literal (exponent expanded), or undefined: in PostgreSQL's
+ * NUMERIC output form (no `+`, no leading zeros, `0.5` not `.5`, `5` not `5.`, zero never
+ * negative), so that `"007"` and `"7"` are the same stored text, as they are on PostgreSQL.
+ */
 function decimalText(text: string): string | undefined {
+  const plain = expandedDecimal(text);
+  if (plain === undefined) return undefined;
+  const negative = plain.startsWith("-");
+  let out = plain.replace(/^[+-]/, "").replace(/\.$/, "").replace(/^0+(?=\d)/, "");
+  if (out.startsWith(".")) out = "0" + out;
+  return negative && /[1-9]/.test(out) ? "-" + out : out;
+}
+
+function expandedDecimal(text: string): string | undefined {
   const s = text.trim();
   if (!FLOAT_TEXT.test(s)) return undefined;
   const e = s.search(/[eE]/);
-  if (e < 0) return s.startsWith("+") ? s.slice(1) : s;
+  if (e < 0) return s;
   const negative = s.startsWith("-");
   const mantissa = s.slice(/^[+-]/.test(s) ? 1 : 0, e);
   const exponent = Number(s.slice(e + 1));

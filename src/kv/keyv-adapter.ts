@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import { Database } from "../database.js";
+import { redactUrl } from "../util/redact.js";
 import { ValidationError } from "../errors/errors.js";
 import { KeyNotFoundError } from "./kv-errors.js";
 import { KVStore, type KVStoreOptions } from "./kv-store.js";
@@ -33,7 +34,7 @@ export interface KeyvTablekitOptions {
 export interface KeyvTablekitOpts {
   /** `"sqlite"` or `"postgres"` (CockroachDB reports `"postgres"`, so that Keyv offers iteration). */
   dialect: "sqlite" | "postgres";
-  /** The URL or path the adapter was given, if any. */
+  /** The URL (its password hidden as `***`) or path the adapter was given, if any. */
   url: string;
   /** The table of the pairs. */
   table: string;
@@ -57,9 +58,12 @@ function invalid(message: string, path: string[]): ValidationError {
   return new ValidationError(message, [{ message, path }]);
 }
 
-/** A positive, finite ttl as KVStore takes it; anything else stores without a database expiry (Keyv's own `expires` still applies). */
+/**
+ * A positive ttl as KVStore takes it; anything else (also one whose expiry lies beyond 2^53 ms, which
+ * KVStore refuses) stores without a database expiry (Keyv's own `expires` still applies).
+ */
 function ttlOptions(ttl: unknown): { ttl: number } | undefined {
-  return typeof ttl === "number" && Number.isFinite(ttl) && ttl > 0 ? { ttl } : undefined;
+  return typeof ttl === "number" && ttl > 0 && Number.isSafeInteger(Date.now() + Math.ceil(ttl)) ? { ttl } : undefined;
 }
 
 /**
@@ -110,7 +114,7 @@ export class KeyvTablekit extends EventEmitter {
     const dialect = db !== undefined ? db.dialect : /^(postgres|postgresql|cockroachdb|cockroach):/i.test(options.url ?? "") ? "postgres" : "sqlite";
     this.opts = {
       dialect: dialect === "sqlite" ? "sqlite" : "postgres",
-      url: options.url ?? options.path ?? "",
+      url: redactUrl(options.url ?? options.path ?? ""), // Keyv keeps the store in its own opts: util.inspect(keyv) shows it
       table: existing?.tableName ?? options.table ?? "keyv",
     };
     if (existing !== undefined) {
@@ -165,7 +169,12 @@ export class KeyvTablekit extends EventEmitter {
   async setMany(entries: KeyvTablekitEntry[]): Promise<boolean[]> {
     const store = this.#store ?? (await this.#ready);
     const groups = new Map<number | undefined, Map<string, unknown>>();
-    for (const { key, value, ttl } of entries) {
+    // A key given twice keeps its last entry (as set() in turn would), whichever ttl group comes first.
+    const last = new Map<string, KeyvTablekitEntry>();
+    for (const entry of entries) last.set(entry.key, entry);
+    for (const entry of entries) {
+      if (last.get(entry.key) !== entry) continue;
+      const { key, value, ttl } = entry;
       const group = ttlOptions(ttl)?.ttl;
       let pairs = groups.get(group);
       if (pairs === undefined) groups.set(group, (pairs = new Map()));

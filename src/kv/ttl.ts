@@ -17,7 +17,10 @@ export function expiryOf(options: KVSetOptions | undefined): number {
   const ttl = options.ttl;
   if (ttl === undefined) return 0;
   if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) throw invalid("ttl must be a positive, finite number of milliseconds", ["options", "ttl"]);
-  return Date.now() + Math.ceil(ttl);
+  const expires = Date.now() + Math.ceil(ttl);
+  // Beyond 2^53 ms the expiry is no exact integer (PostgreSQL's BIGINT refused its exponent text).
+  if (!Number.isSafeInteger(expires)) throw invalid("ttl is too large: the expiry time must stay below 2^53 ms since 1970 (about 285,000 years)", ["options", "ttl"]);
+  return expires;
 }
 
 /** Whether a row or cache entry with this expiry is still live at `now`. */

@@ -13,7 +13,7 @@ import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy } from "../sql/order-by.js";
 import { SqlFragment } from "../sql/sql-tag.js";
-import { type Where, type WhereDialect, compileWhere, compileWhereFragment } from "../sql/where.js";
+import { type Where, type WhereContext, type WhereDialect, compileWhere, compileWhereFragment } from "../sql/where.js";
 
 /** @internal The key under which a Table exposes {@link TableInternals} to the relation loader. */
 export const TABLE_INTERNALS: unique symbol = Symbol("tablekit.table.internals");
@@ -218,8 +218,12 @@ export function dialectOf(db: Database): SqlDialect {
   return db[queryableDialect]();
 }
 
-/** @internal A filter as a `sql` fragment (see `compileWhereFragment`). */
-export function whereFragment(dialect: SqlDialect, where: unknown, context: IdentifierContext): SqlFragment | undefined {
+/**
+ * @internal Compiles a filter into a `sql` fragment for statements the Table builds itself (see
+ * `compileWhereFragment`). Values are encoded once here and again by `execute`, which leaves
+ * encoded values unchanged.
+ */
+export function whereFragment(dialect: SqlDialect, where: unknown, context: WhereContext): SqlFragment | undefined {
   return compileWhereFragment(where as Where, dialect, context);
 }
 

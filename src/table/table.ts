@@ -7,12 +7,12 @@
  */
 import type { Database } from "../database.js";
 import { isDatabase, newDefaultDatabase } from "./database-hook.js";
-import { executeRead } from "../queryable.js";
+import { executeRead, filterContextFor } from "../queryable.js";
 import type { Row } from "../backends/contract.js";
 import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
-import type { Where } from "../sql/where.js";
+import type { Where, WhereContext } from "../sql/where.js";
 import type { OrderBy } from "../sql/order-by.js";
 import type { Transaction, TxScope } from "../transaction/transaction.js";
 import { currentScope } from "../transaction/context.js";
@@ -115,6 +115,17 @@ function signature(values: Row): string {
 
 function pathKey(value: unknown): string | number {
   return typeof value === "number" ? value : String(value);
+}
+
+/**
+ * A keyset page or stream whose filter value, or cursor value (cursors come from clients: one edited
+ * by hand, "abc" for a DECIMAL), PostgreSQL refused (SQLSTATE 22P02 …): bad input, a
+ * {@link ValidationError} as in `select`, not the server's QueryError.
+ */
+function refusedKeysetRead(error: unknown, table: string): unknown {
+  if (!(error instanceof QueryError) || error instanceof UnsafeIntegerError || !["22P02", "22003", "22007", "22008", "22023"].includes(String(error.code))) return error;
+  const first = error.message.split("\n")[0] ?? error.message;
+  return new ValidationError(`A read of table "${table}" was refused: a value in the filter or the cursor (after) does not fit its column (${first})`, [{ message: first, path: [] }], { cause: error, code: error.code });
 }
 
 /**
@@ -318,12 +329,18 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
 
   /** Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB (SQLite transactions hold the write lock). */
   async #lockedRows(tx: Transaction, meta: TableMeta, where: unknown): Promise<Row[]> {
-    const filter = whereFragment(dialectOf(this.db), where, meta.context);
+    const filter = whereFragment(dialectOf(this.db), where, await this.#whereContext(meta, where));
     const lock = sql.raw(dialectOf(this.db).lockRowsClause);
     return tx.execute<Row>(sql`SELECT * FROM ${sql.id(this.name)}${filter === undefined ? sql.empty : sql` WHERE ${filter}`}${lock}`);
   }
 
   // ---------------------------------------------------------------- reading helpers
+
+  /** The context a filter this Table compiles itself is checked with: its columns, and on SQLite how each compares (as in `select`). */
+  async #whereContext(meta: TableMeta, where: unknown): Promise<WhereContext> {
+    const values = await this.db[filterContextFor](this.name, where);
+    return values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues };
+  }
 
   /** Checks a read's options before any SQL and plans its includes and columns. */
   async #plan(
@@ -792,8 +809,10 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const after = options["after"];
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const filter = whereFragment(dialectOf(this.db), options["where"], meta.context);
-    const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, limit + 1));
+    const filter = whereFragment(dialectOf(this.db), options["where"], await this.#whereContext(meta, options["where"]));
+    const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, limit + 1)).catch((error: unknown) => {
+      throw refusedKeysetRead(error, this.name);
+    });
     const more = rows.length > limit;
     if (more) rows.length = limit;
     const last = takeKeys(terms, rows);
@@ -829,10 +848,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     }
     const terms = keysetTerms(checkOrderBy(meta, options.orderBy as OrderBy | undefined), meta.primaryKey, meta.numeric);
     const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const filter = whereFragment(dialectOf(this.db), userWhere, meta.context);
+    const filter = whereFragment(dialectOf(this.db), userWhere, await this.#whereContext(meta, userWhere));
     let values: unknown[] | undefined;
     for (;;) {
-      const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, batchSize));
+      const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, batchSize)).catch((error: unknown) => {
+        throw refusedKeysetRead(error, this.name);
+      });
       if (rows.length === 0) return;
       values = takeKeys(terms, rows);
       await this.#finish(rows, plans, sel);

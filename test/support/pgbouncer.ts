@@ -188,6 +188,11 @@ export class PgBouncer {
     return this.#log;
   }
 
+  /** Sends `signal` to PgBouncer (SIGKILL: it dies with its client connections open; SIGSTOP/SIGCONT: frozen/thawed). */
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal);
+  }
+
   /** Stops PgBouncer (SIGTERM: immediate shutdown, closing its connections) and removes its directory. Idempotent. */
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
@@ -195,6 +200,7 @@ export class PgBouncer {
     const child = this.#child;
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGCONT");
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
       await exited;

@@ -83,6 +83,9 @@ export function mapPostgresError(error: unknown, secrets: readonly (string | und
   const e = asRecord(error);
   const code = str(e.code) ?? "";
   const details = serverDetails(error, code, { sql: context.sql, showValues: context.showValues, secrets });
+  // The driver's error stays as `cause`, which util.inspect, JSON and loggers print (enumerable properties): its
+  // DETAIL, when it differs from the shown one (row values hidden), stays readable (the CLI shows it) but is not enumerable.
+  if (details.detail !== undefined && details.detail !== str(e.detail)) Reflect.defineProperty(error as object, "detail", { value: e.detail, enumerable: false, writable: true, configurable: true });
   const base = redactSecrets(str(e.message) ?? String(error), secrets);
   const message = details.lines.length === 0 ? base : `${base}\n${details.lines.join("\n")}`;
   const options = { cause: error, code: code || undefined, detail: details.detail, hint: details.hint, position: details.position };

@@ -25,7 +25,7 @@ function backend(dialect: KVSqlDialect): KVBackend {
 
 /** Key-value storage on PostgreSQL. */
 export const postgresKV: KVBackend = backend(
-  Object.freeze({ placeholder: postgresDialect.placeholder, keyType: `TEXT COLLATE "C"`, upsertChunk: 1000, deleteChunk: 500 }),
+  Object.freeze({ placeholder: postgresDialect.placeholder, keyType: `TEXT COLLATE "C"`, keyCompared: `"key" COLLATE "C"`, upsertChunk: 1000, deleteChunk: 500 }),
 );
 
 /** Key-value storage on CockroachDB. */

@@ -32,6 +32,14 @@ export interface KVSqlDialect {
    * (prefix scans) and ORDER BY agree with {@link prefixUpperBound}.
    */
   readonly keyType: string;
+  /**
+   * The key as ranges and ORDER BY compare it, when the column's own collation may not be code point
+   * order: PostgreSQL writes `"key" COLLATE "C"`, so that a table made by another tool (@keyv/postgres's
+   * `keyv`, under a linguistic database collation) still orders and prefix-matches keys by code
+   * point; on tablekit's own `COLLATE "C"` column it changes nothing (the primary key index is used).
+   * Default `"key"`.
+   */
+  readonly keyCompared?: string | undefined;
   /** Rows per multi-row upsert in a batch (3 parameters a row). */
   readonly upsertChunk: number;
   /** Keys per `IN (…)` list of a batch delete. */
@@ -76,6 +84,7 @@ export class KVStatements {
     const t = this.quoted;
     const p = (index: number): string => dialect.placeholder(index);
     const live = (index: number): string => `("expires_at" IS NULL OR "expires_at" > ${p(index)})`;
+    const k = dialect.keyCompared ?? `"key"`;
     this.get = `SELECT "value", "expires_at" FROM ${t} WHERE "key" = ${p(1)}`;
     this.upsert = `INSERT INTO ${t} ("key", "value", "expires_at") VALUES (${p(1)}, ${p(2)}, ${p(3)})${UPSERT_TAIL}`;
     this.insertIfAbsent =
@@ -84,11 +93,11 @@ export class KVStatements {
     this.deleteOne = `DELETE FROM ${t} WHERE "key" = ${p(1)} RETURNING "expires_at"`;
     this.pop = `DELETE FROM ${t} WHERE "key" = ${p(1)} RETURNING "value", "expires_at"`;
     this.count = `SELECT count(*) AS "n" FROM ${t} WHERE ${live(1)}`;
-    this.all = `SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live(1)} ORDER BY "key"`;
-    this.keys = `SELECT "key" FROM ${t} WHERE ${live(1)} ORDER BY "key"`;
+    this.all = `SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live(1)} ORDER BY ${k}`;
+    this.keys = `SELECT "key" FROM ${t} WHERE ${live(1)} ORDER BY ${k}`;
     this.clear = `DELETE FROM ${t}`;
     this.purge = `DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ${p(1)}`;
-    this.anySealed = `SELECT "key", "value" FROM ${t} WHERE "value" LIKE ${p(1)} ORDER BY "key" LIMIT 1`;
+    this.anySealed = `SELECT "key", "value" FROM ${t} WHERE "value" LIKE ${p(1)} ORDER BY ${k} LIMIT 1`;
     this.countAll = `SELECT count(*) AS "n" FROM ${t}`;
     this.compareAndSet = `UPDATE ${t} SET "value" = ${p(1)} WHERE "key" = ${p(2)} AND "value" = ${p(3)}`;
     this.getAny = `SELECT "value" FROM ${t} WHERE "key" = ${p(1)}`;
@@ -151,7 +160,8 @@ export class KVStatements {
   /** Delete every key of a range: (lower) or (lower, upper) when `bounded`. */
   clearRange(bounded: boolean): string {
     const p = this.#dialect.placeholder;
-    return `DELETE FROM ${this.quoted} WHERE "key" >= ${p(1)}${bounded ? ` AND "key" < ${p(2)}` : ""}`;
+    const k = this.#dialect.keyCompared ?? `"key"`;
+    return `DELETE FROM ${this.quoted} WHERE ${k} >= ${p(1)}${bounded ? ` AND ${k} < ${p(2)}` : ""}`;
   }
 
   /** A multi-row upsert of `rows` rows: (key, value, expires_at) × rows. */
@@ -189,10 +199,11 @@ export class KVStatements {
     let text = this.#scans.get(id);
     if (text === undefined) {
       const p = this.#dialect.placeholder;
+      const k = this.#dialect.keyCompared ?? `"key"`;
       text =
-        `SELECT "key", "value", "expires_at" FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ${p(1)}` +
-        (bounded ? ` AND "key" < ${p(2)}` : "") +
-        ` AND ("expires_at" IS NULL OR "expires_at" > ${p(bounded ? 3 : 2)}) ORDER BY "key" LIMIT ${limit}`;
+        `SELECT "key", "value", "expires_at" FROM ${this.quoted} WHERE ${k} ${first ? ">=" : ">"} ${p(1)}` +
+        (bounded ? ` AND ${k} < ${p(2)}` : "") +
+        ` AND ("expires_at" IS NULL OR "expires_at" > ${p(bounded ? 3 : 2)}) ORDER BY ${k} LIMIT ${limit}`;
       if (this.#scans.size >= 64) this.#scans.clear();
       this.#scans.set(id, text);
     }
@@ -204,7 +215,8 @@ export class KVStatements {
     const id = `${first ? 1 : 0}:${limit}`;
     let text = this.#pages.get(id);
     if (text === undefined) {
-      text = `SELECT "key", "value" FROM ${this.quoted} WHERE "key" ${first ? ">=" : ">"} ${this.#dialect.placeholder(1)} ORDER BY "key" LIMIT ${limit}`;
+      const k = this.#dialect.keyCompared ?? `"key"`;
+      text = `SELECT "key", "value" FROM ${this.quoted} WHERE ${k} ${first ? ">=" : ">"} ${this.#dialect.placeholder(1)} ORDER BY ${k} LIMIT ${limit}`;
       if (this.#pages.size >= 64) this.#pages.clear();
       this.#pages.set(id, text);
     }
