@@ -581,7 +581,10 @@ export abstract class Queryable {
     return this.runNow(sql, params, single) ?? (read ? this.runRead(sql, params, single) : this.runStatement(sql, params, single));
   }
 
-  /** {@link Queryable.#runSql} for a `{ sql, params }` statement. */
+  /**
+   * {@link Queryable.#runSql} for a `{ sql, params }` statement. Callers await only a promise
+   * (`ran instanceof Promise ? await ran : ran`): a statement run synchronously costs no await.
+   */
   #run(statement: { readonly sql: string; readonly params: readonly unknown[] }, single?: boolean, read = false): QueryResult | Promise<QueryResult> {
     return this.#runSql(statement.sql, statement.params, single, read);
   }
@@ -600,7 +603,8 @@ export abstract class Queryable {
    */
   async [executeRead]<R extends object = Row>(query: SqlFragment): Promise<R[]> {
     const prepared = this.#prepare(query, undefined);
-    const result = await this.#run(prepared, undefined, true);
+    const ran = this.#run(prepared, undefined, true);
+    const result = ran instanceof Promise ? await ran : ran;
     return result.rows as R[];
   }
 
@@ -662,14 +666,16 @@ export abstract class Queryable {
    */
   async execute<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R[]> {
     const prepared = this.#prepare(query, params);
-    const result = await this.#run(prepared);
+    const ran = this.#run(prepared);
+    const result = ran instanceof Promise ? await ran : ran;
     return result.rows as R[];
   }
 
   /** Like {@link Queryable.execute}, but returns the number of rows changed (or returned). */
   async executeCount(query: string | SqlFragment, params?: readonly unknown[]): Promise<number> {
     const prepared = this.#prepare(query, params);
-    const result = await this.#run(prepared);
+    const ran = this.#run(prepared);
+    const result = ran instanceof Promise ? await ran : ran;
     return result.rowCount;
   }
 
@@ -687,7 +693,8 @@ export abstract class Queryable {
   /** Runs a query and returns its first row, or null. */
   async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
     const prepared = this.#prepare(query, params);
-    const result = await this.#run(prepared, true, false);
+    const ran = this.#run(prepared, true, false);
+    const result = ran instanceof Promise ? await ran : ran;
     return (result.rows[0] ?? null) as R | null;
   }
 
@@ -816,7 +823,8 @@ export abstract class Queryable {
         ? selectStatement(dialect, table, o, context)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     try {
-      const result = await this.#run(statement, undefined, true);
+      const ran = this.#run(statement, undefined, true);
+      const result = ran instanceof Promise ? await ran : ran;
       return result.rows as R[];
     } catch (error) {
       throw refusedFilterError(error, "select", table);
@@ -838,7 +846,8 @@ export abstract class Queryable {
         ? selectStatement(dialect, table, o, context, 1)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
     try {
-      const result = await this.#run(statement, true, true);
+      const ran = this.#run(statement, true, true);
+      const result = ran instanceof Promise ? await ran : ran;
       return (result.rows[0] ?? null) as R | null;
     } catch (error) {
       throw refusedFilterError(error, "selectOne", table);
@@ -859,7 +868,8 @@ export abstract class Queryable {
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
-      const result = await this.#run(statement, true, false);
+      const ran = this.#run(statement, true, false);
+      const result = ran instanceof Promise ? await ran : ran;
       return (result.rows[0] ?? null) as R | null;
     } catch (error) {
       throw this.afterWriteError(error, "update", table);
@@ -877,7 +887,8 @@ export abstract class Queryable {
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
-      const result = await this.#run(statement);
+      const ran = this.#run(statement);
+      const result = ran instanceof Promise ? await ran : ran;
       return result.rowCount;
     } catch (error) {
       throw this.afterWriteError(error, "updateMany", table);
@@ -910,7 +921,8 @@ export abstract class Queryable {
         ? deleteStatement(dialect, table, where, context)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     try {
-      const result = await this.#run(statement);
+      const ran = this.#run(statement);
+      const result = ran instanceof Promise ? await ran : ran;
       return result.rowCount;
     } catch (error) {
       throw refusedFilterError(error, "deleteMany", table);
@@ -934,7 +946,8 @@ export abstract class Queryable {
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
     let result: QueryResult;
     try {
-      result = await this.#run(statement, undefined, true);
+      const ran = this.#run(statement, undefined, true);
+      result = ran instanceof Promise ? await ran : ran;
     } catch (error) {
       throw refusedFilterError(error, "count", table);
     }

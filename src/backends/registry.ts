@@ -25,9 +25,13 @@ export function backendFor(scheme: string): Backend {
   return backend;
 }
 
-/** The SQL dialect of a backend. */
+const DIALECTS: ReadonlyMap<string, SqlDialect> = new Map(BACKENDS.flatMap((backend) => Object.entries(backend.dialects) as [string, SqlDialect][]));
+
+/** The SQL dialect of a backend (called for every statement: one map lookup). */
 export function sqlDialectFor(name: DialectName): SqlDialect {
-  return backendFor(name).dialects[name] as SqlDialect;
+  const dialect = DIALECTS.get(name);
+  if (dialect === undefined) throw new Error(`No tablekit dialect "${name}"`);
+  return dialect;
 }
 
 /** Loads (once) the driver module of `config`'s backend and returns its factory. */
