@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { arrayShapeProblem } from "../backends/common/array-shape.js";
 import { NotNullViolationError, ValidationError } from "../errors/errors.js";
 import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
 import type { ColumnFilter } from "../sql/where.js";
@@ -470,18 +471,8 @@ function byteaHex(v: Uint8Array): string {
 
 /** PostgreSQL's array input refuses ragged, mixed and empty sub-arrays ("malformed array literal"). */
 function checkShape(column: string, type: ColumnType, value: readonly unknown[]): void {
-  const shape = (items: readonly unknown[]): string => {
-    const arrays = items.filter((item) => Array.isArray(item)) as unknown[][];
-    if (arrays.length === 0) return `${items.length}`;
-    if (arrays.length !== items.length) throw refuse(column, type, value, "a multidimensional array mixes sub-arrays with other elements");
-    const inner = arrays.map((a) => {
-      if (a.length === 0) throw refuse(column, type, value, "a multidimensional array has an empty sub-array");
-      return shape(a);
-    });
-    if (inner.some((s) => s !== inner[0])) throw refuse(column, type, value, "the sub-arrays of a multidimensional array must have matching dimensions");
-    return `${items.length}x${inner[0]}`;
-  };
-  shape(value);
+  const problem = arrayShapeProblem(value);
+  if (problem !== undefined) throw refuse(column, type, value, problem);
 }
 
 /**

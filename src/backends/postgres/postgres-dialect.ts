@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { arrayShapeProblem } from "../common/array-shape.js";
 import type { DialectName } from "../../config/connection-config.js";
 import type { IsolationLevel, SqlDialect } from "../contract.js";
 import { ValidationError } from "../../errors/errors.js";
@@ -81,12 +82,19 @@ export function encodePostgresValue(value: unknown): unknown {
  * @throws ValidationError for an element that cannot be stored.
  */
 export function postgresArrayLiteral(value: readonly unknown[], column: string): string {
+  const problem = arrayShapeProblem(value);
+  if (problem !== undefined) throw new ValidationError(`Cannot store column "${column}": ${problem}`, [{ message: problem, path: [column] }]);
+  return arrayLiteral(value, column);
+}
+
+/** {@link postgresArrayLiteral} once the shape is checked. */
+function arrayLiteral(value: readonly unknown[], column: string): string {
   let out = "{";
   for (let i = 0; i < value.length; i++) {
     const element = value[i];
     if (i > 0) out += ",";
     if (Array.isArray(element)) {
-      out += postgresArrayLiteral(element, column);
+      out += arrayLiteral(element, column);
       continue;
     }
     try {
