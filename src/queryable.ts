@@ -30,7 +30,7 @@ import {
   upsertStatement,
   writeValueFlags,
 } from "./crud/statements.js";
-import type { Where, WhereContext } from "./sql/where.js";
+import { CompiledWhere, type Where, type WhereContext } from "./sql/where.js";
 import type { Statement } from "./crud/statements.js";
 import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
@@ -815,7 +815,7 @@ export abstract class Queryable {
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
+    const filter = this.#filterContext(table, filterOf(o.where), o.orderBy !== undefined);
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
@@ -942,7 +942,7 @@ export abstract class Queryable {
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
-    const filter = this.#filterContext(table, where);
+    const filter = this.#filterContext(table, filterOf(where));
     const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
     let result: QueryResult;
     try {
@@ -1177,4 +1177,12 @@ export abstract class Queryable {
       }
     }
   }
+}
+
+/**
+ * The filter whose column types a statement needs: none for a {@link CompiledWhere}, which its
+ * caller compiled with them already (only an ordering may still need them).
+ */
+function filterOf(where: unknown): unknown {
+  return where instanceof CompiledWhere ? undefined : where;
 }

@@ -9,7 +9,7 @@ import type { Row, SqlDialect } from "../backends/contract.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
-import { type Where, type WhereContext, compileWhere } from "../sql/where.js";
+import { CompiledWhere, type Where, type WhereContext, compileWhere } from "../sql/where.js";
 import { DECIMAL_KEY_FUNCTION } from "../backends/sqlite/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 
@@ -216,6 +216,10 @@ export function columnList(columns: readonly string[] | undefined, context: Wher
 }
 
 function whereClause(dialect: SqlDialect, where: unknown, params: unknown[], context: WhereContext): string {
+  if (where instanceof CompiledWhere) {
+    // Compiled (and so validated) once by its caller: its values are already encoded.
+    return where.fragment === undefined ? "" : ` WHERE ${where.fragment.render(dialect.placeholder, params).sql}`;
+  }
   const condition = compileWhere(where as Where, dialect, params, context);
   return condition === "" ? "" : ` WHERE ${condition}`;
 }

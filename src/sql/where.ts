@@ -190,6 +190,20 @@ export function compileWhereFragment(where: Where<any> | undefined | null, diale
 
 const PLACE = "\u0000";
 
+/**
+ * @internal A filter compiled once, for the dialect it runs on: a Table validates a `where` by
+ * compiling it with {@link compileWhereFragment} and hands the result to the statement builders,
+ * which use its fragment as it is instead of compiling the filter again. Only tablekit builds one;
+ * a `where` given to the public API is never one.
+ */
+export class CompiledWhere {
+  /** The filter's fragment (values encoded for the dialect), or undefined for an empty filter. */
+  readonly fragment: SqlFragment | undefined;
+  constructor(fragment: SqlFragment | undefined) {
+    this.fragment = fragment;
+  }
+}
+
 /** Compiles the keys of one filter object, pushing each condition onto `out` (to be ANDed). */
 function collectObject(state: State, object: Record<string, unknown>, out: string[], depth: number): void {
   if (depth > MAX_WHERE_DEPTH) {

@@ -12,7 +12,7 @@ import type { Row } from "../backends/contract.js";
 import { CommittedButUnreadableError, IdentifierError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { sql } from "../sql/sql-tag.js";
-import type { Where, WhereContext } from "../sql/where.js";
+import { CompiledWhere, type Where, type WhereContext } from "../sql/where.js";
 import type { OrderBy } from "../sql/order-by.js";
 import type { Transaction, TxScope } from "../transaction/transaction.js";
 import { currentScope } from "../transaction/context.js";
@@ -75,6 +75,9 @@ function positiveInteger(value: unknown, name: string): number {
   }
   return value;
 }
+
+/** The compiled form of an absent filter. */
+const NO_FILTER = new CompiledWhere(undefined);
 
 function requireWhere(where: unknown, operation: string): void {
   if (where === undefined || where === null) {
@@ -342,18 +345,27 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     return values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues };
   }
 
-  /** Checks a read's options before any SQL and plans its includes and columns. */
+  /**
+   * Compiles a filter once, for this Table's dialect and columns: the compile is the validation
+   * (a bad filter throws before any SQL), and its result is what the statement runs.
+   */
+  async #compileWhere(meta: TableMeta, where: unknown): Promise<CompiledWhere> {
+    if (where === undefined || where === null) return NO_FILTER;
+    return new CompiledWhere(whereFragment(dialectOf(this.db), where, await this.#whereContext(meta, where)));
+  }
+
+  /** Checks a read's options before any SQL, compiles its filter and plans its includes and columns. */
   async #plan(
     meta: TableMeta,
     options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
     needed: readonly string[] = [],
-  ): Promise<{ plans: IncludePlan[]; sel: Selection }> {
-    checkWhere(meta, options.where);
+  ): Promise<{ plans: IncludePlan[]; sel: Selection; filter: CompiledWhere }> {
+    const filter = await this.#compileWhere(meta, options.where);
     checkOrderBy(meta, options.orderBy as never);
     checkColumns(meta, options.columns as string[] | undefined);
     const plans = await planIncludes(this[TABLE_INTERNALS], meta, options.include);
     const sel = selection(meta, options.columns as string[] | undefined, [...parentKeys(plans), ...needed]);
-    return { plans, sel };
+    return { plans, sel, filter };
   }
 
   async #finish(rows: Row[], plans: readonly IncludePlan[], sel: Selection): Promise<Row[]> {
@@ -363,9 +375,9 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   }
 
   async #select(meta: TableMeta, options: { where?: unknown; orderBy?: unknown; limit?: number | undefined; offset?: number | undefined; columns?: unknown; include?: unknown }): Promise<Row[]> {
-    const { plans, sel } = await this.#plan(meta, options);
+    const { plans, sel, filter } = await this.#plan(meta, options);
     const rows = await this.db.select<Row>(this.name, {
-      where: options.where as Where,
+      where: filter as never,
       orderBy: options.orderBy as never,
       limit: options.limit,
       offset: options.offset,
@@ -485,8 +497,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   /** Counts the rows matching `where` (all rows without it). */
   async count(where?: Where<R>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
-    checkWhere(meta, where);
-    return this.db.count(this.name, where as Where | undefined);
+    return this.db.count(this.name, (await this.#compileWhere(meta, where)) as never);
   }
 
   // ---------------------------------------------------------------- bulk
@@ -792,8 +803,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     }
     const page = positiveInteger(options["page"] ?? 1, "page");
     const perPage = positiveInteger(options["perPage"] ?? DEFAULT_PER_PAGE, "perPage");
-    const { plans, sel } = await this.#plan(meta, options);
-    const where = options["where"] as Where | undefined;
+    const { plans, sel, filter } = await this.#plan(meta, options);
+    const where = filter as never;
     // Without an ordering, pages follow the primary key, so they neither overlap nor skip rows.
     const orderBy = (options["orderBy"] ?? meta.primaryKey) as never;
     const [total, rows] = await Promise.all([
@@ -808,9 +819,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const terms = keysetTerms(checkOrderBy(meta, options["orderBy"] as never), requireKey(meta, "keyset pagination"), meta.numeric);
     const after = options["after"];
     const values = after === undefined || after === null ? undefined : decodeCursor(after, terms);
-    const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const filter = whereFragment(dialectOf(this.db), options["where"], await this.#whereContext(meta, options["where"]));
-    const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, limit + 1)).catch((error: unknown) => {
+    const { plans, sel, filter } = await this.#plan(meta, options, terms.map((t) => t.column));
+    const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter.fragment, values, limit + 1)).catch((error: unknown) => {
       throw refusedKeysetRead(error, this.name);
     });
     const more = rows.length > limit;
@@ -847,11 +857,10 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       return;
     }
     const terms = keysetTerms(checkOrderBy(meta, options.orderBy as OrderBy | undefined), meta.primaryKey, meta.numeric);
-    const { plans, sel } = await this.#plan(meta, options, terms.map((t) => t.column));
-    const filter = whereFragment(dialectOf(this.db), userWhere, await this.#whereContext(meta, userWhere));
+    const { plans, sel, filter } = await this.#plan(meta, options, terms.map((t) => t.column));
     let values: unknown[] | undefined;
     for (;;) {
-      const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter, values, batchSize)).catch((error: unknown) => {
+      const rows = await this.db[executeRead]<Row>(keysetQuery(dialectOf(this.db), this.name, terms, sel.fetch, filter.fragment, values, batchSize)).catch((error: unknown) => {
         throw refusedKeysetRead(error, this.name);
       });
       if (rows.length === 0) return;
