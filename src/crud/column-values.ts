@@ -14,7 +14,7 @@
  */
 import { arrayShapeProblem } from "../backends/common/array-shape.js";
 import { NotNullViolationError, ValidationError } from "../errors/errors.js";
-import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/sqlite/sqlite-types.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/common/declared-types.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */

@@ -10,7 +10,7 @@ import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
 import { CompiledWhere, type Where, type WhereContext, compileWhere } from "../sql/where.js";
-import { DECIMAL_KEY_FUNCTION } from "../backends/sqlite/decimal-key.js";
+import { DECIMAL_KEY_FUNCTION } from "../backends/common/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 
 /** A statement ready for the driver. */

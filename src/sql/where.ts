@@ -8,7 +8,7 @@
 import { ValidationError } from "../errors/errors.js";
 import type { ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage, isIdentifier, quoteIdentifier } from "./identifiers.js";
-import { DECIMAL_KEY_FUNCTION, decimalKey } from "../backends/sqlite/decimal-key.js";
+import { DECIMAL_KEY_FUNCTION, decimalKey } from "../backends/common/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 import { SqlFragment } from "./sql-tag.js";
 import { TablekitError } from "../errors/errors.js";

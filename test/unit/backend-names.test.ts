@@ -43,3 +43,53 @@ describe("backend names", () => {
     expect(found).toEqual([]);
   });
 });
+
+/**
+ * A backend's folder is reached only through the registry and the two entry points: no other
+ * module imports from `src/backends/sqlite/` or `src/backends/postgres/` (pieces both need live in
+ * `src/backends/common/`). Exceptions, each listed in docs/architecture.md.
+ */
+const REACH_IN_ALLOWED: ReadonlyMap<string, RegExp> = new Map([
+  ["src/backends/registry.ts", /^src\/backends\/(?:sqlite|postgres)\/index\.ts$/],
+  ["src/sqlite.ts", /^src\/backends\/sqlite\/(?:index|sqlite-driver)\.ts$/],
+  ["src/postgres.ts", /^src\/backends\/postgres\/(?:index|postgres-driver)\.ts$/],
+  // The key-value store's SQL per backend (its own split is under way).
+  ["src/kv/storage/sqlite.ts", /^src\/backends\/sqlite\/sqlite-dialect\.ts$/],
+  ["src/kv/storage/postgres.ts", /^src\/backends\/postgres\/postgres-dialect\.ts$/],
+  // PostgreSQL's schema translation reads the portable column-definition parser (to be moved).
+  ["src/backends/postgres/postgres-dialect.ts", /^src\/backends\/sqlite\/sqlite-schema\.ts$/],
+]);
+
+/** The modules a source file imports (static and dynamic), as paths relative to the root. */
+export function importsOf(file: string, text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+    found.push(relative(ROOT, join(dirname(file), m[1]!)).replace(/\.js$/, ".ts"));
+  }
+  return found;
+}
+
+describe("backend folders", () => {
+  it("are imported from outside only through the registry, the entry points and the listed exceptions", () => {
+    const found: string[] = [];
+    for (const file of sourceFiles(join(ROOT, "src"))) {
+      const name = relative(ROOT, file);
+      const own = /^src\/backends\/(sqlite|postgres)\//.exec(name)?.[1];
+      for (const target of importsOf(file, readFileSync(file, "utf8"))) {
+        const backend = /^src\/backends\/(sqlite|postgres)\//.exec(target)?.[1];
+        if (backend === undefined || backend === own) continue;
+        if (REACH_IN_ALLOWED.get(name)?.test(target) === true) continue;
+        found.push(`${name} → ${target}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("recognises an import into a backend folder", () => {
+    const file = join(ROOT, "src/crud/x.ts");
+    expect(importsOf(file, 'import { a } from "../backends/sqlite/sqlite-types.js";\nconst m = await import("../backends/postgres/index.js");')).toEqual([
+      "src/backends/sqlite/sqlite-types.ts",
+      "src/backends/postgres/index.ts",
+    ]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decimalKey } from "../../src/backends/sqlite/decimal-key.js";
+import { decimalKey } from "../../src/backends/common/decimal-key.js";
 
 /** A decimal as text from an integer mantissa and a scale (digits after the point), maybe with an exponent. */
 function text(mantissa: bigint, scale: number, form: number): string {

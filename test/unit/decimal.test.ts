@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decimalScale, formatDecimal } from "../../src/backends/sqlite/sqlite-types.js";
+import { decimalScale, formatDecimal } from "../../src/backends/common/declared-types.js";
 
 describe("formatDecimal", () => {
   it.each([

@@ -10,9 +10,8 @@ import {
   decodeJson,
   decodeTimestamp,
   encodeSqliteValue,
-  valueKindOfDeclaredType,
-  type ValueKind,
 } from "../../src/backends/sqlite/sqlite-types.js";
+import { valueKindOfDeclaredType, type ValueKind } from "../../src/backends/common/declared-types.js";
 
 describe("valueKindOfDeclaredType", () => {
   const cases: ReadonlyArray<readonly [string | null, ValueKind]> = [

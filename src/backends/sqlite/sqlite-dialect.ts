@@ -6,8 +6,9 @@
  */
 import type { SqlDialect } from "../contract.js";
 import { translateCreateTable } from "./sqlite-schema.js";
-import { encodeSqliteValue, valueKindOfDeclaredType } from "./sqlite-types.js";
-import { DECIMAL_KEY_FUNCTION } from "./decimal-key.js";
+import { encodeSqliteValue } from "./sqlite-types.js";
+import { valueKindOfDeclaredType } from "../common/declared-types.js";
+import { DECIMAL_KEY_FUNCTION } from "../common/decimal-key.js";
 import { SQLITE_INDEXES_SQL, sqliteIndexes } from "./sqlite-indexes.js";
 
 /** SQLite's {@link SqlDialect}. */

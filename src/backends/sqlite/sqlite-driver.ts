@@ -20,16 +20,8 @@ import { bigintToSafeNumber, int64FromBigint, int64FromText } from "../common/in
 import { registerSqliteFunctions } from "./sqlite-functions.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
-import {
-  arrayDecoder,
-  decimalScale,
-  decodeBoolean,
-  decodeDecimal,
-  decodeJson,
-  decodeTimestamp,
-  formatDecimal,
-  valueKindOfDeclaredType,
-} from "./sqlite-types.js";
+import { arrayDecoder, decodeBoolean, decodeDecimal, decodeJson, decodeTimestamp } from "./sqlite-types.js";
+import { decimalScale, formatDecimal, valueKindOfDeclaredType } from "../common/declared-types.js";
 
 type Decoder = (value: unknown) => unknown;
 type RowDecoder = (row: Row) => Row;

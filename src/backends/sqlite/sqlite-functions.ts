@@ -23,7 +23,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { ValidationError } from "../../errors/errors.js";
-import { DECIMAL_KEY_FUNCTION, decimalKey } from "./decimal-key.js";
+import { DECIMAL_KEY_FUNCTION, decimalKey } from "../common/decimal-key.js";
 
 /** Bits below the millisecond timestamp in a unique_rowid value. */
 const ROWID_COUNTER_BITS = 15n;

@@ -7,7 +7,7 @@
  * exact. {@link decimalKey} maps decimal text to a key whose text order (SQLite's BINARY) is the
  * numbers' order, exactly, for any number of digits: filters, `orderBy` and keyset pagination
  * compare `tablekit_decimal_key(column)` (a deterministic SQL function registered on every SQLite
- * connection, see `sqlite-functions.ts`) with the key of the bound value.
+ * connection, see `backends/sqlite/sqlite-functions.ts`) with the key of the bound value.
  *
  * Key layout: negative numbers `0`, zero `1`, positive numbers `2`, then the decimal exponent
  * (position of the point relative to the first significant digit) as six digits, then the
