@@ -11,7 +11,7 @@ import type { IsolationLevel, SqlDialect } from "../contract.js";
 import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
-import { isBareIntegerPrimaryKey } from "../sqlite/sqlite-schema.js";
+import { isBareIntegerPrimaryKey } from "../common/column-definition.js";
 import { portableFunctions } from "../common/portable-functions.js";
 import { POSTGRES_INDEXES_SQL, postgresIndexes } from "./postgres-indexes.js";
 
