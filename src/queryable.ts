@@ -592,8 +592,9 @@ export abstract class Queryable {
   /**
    * @internal The filter context of `table` for a filter a Table compiles itself (keyset pages,
    * streams, locked rows): on SQLite, values compared as the columns store them, as in `select`.
+   * A promise only when the column types must be read first.
    */
-  async [filterContextFor](table: string, where: unknown): Promise<WhereContext | undefined> {
+  [filterContextFor](table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
     return this.#filterContext(table, where);
   }
 

@@ -181,7 +181,7 @@ export function compileWhereFragment(where: Where<any> | undefined | null, diale
   const params: unknown[] = [];
   // Each value's place is marked by a NUL, which compiled filter text cannot hold otherwise
   // (identifiers are [A-Za-z0-9_], values are bound), and the text is cut there.
-  const text = compileWhere(where, { ...dialect, placeholder: () => PLACE }, params, context);
+  const text = compileWhere(where, marking(dialect), params, context);
   if (text === "") return undefined;
   const strings = text.split(PLACE);
   if (strings.length !== params.length + 1) throw new TablekitError("tablekit could not compile a filter into a fragment (placeholder mismatch)");
@@ -189,6 +189,17 @@ export function compileWhereFragment(where: Where<any> | undefined | null, diale
 }
 
 const PLACE = "\u0000";
+
+/** The dialect with every placeholder a {@link PLACE} mark, made once per dialect object. */
+const MARKING = new WeakMap<WhereDialect, WhereDialect>();
+function marking(dialect: WhereDialect): WhereDialect {
+  let found = MARKING.get(dialect);
+  if (found === undefined) {
+    found = { ...dialect, placeholder: () => PLACE };
+    MARKING.set(dialect, found);
+  }
+  return found;
+}
 
 /**
  * @internal A filter compiled once, for the dialect it runs on: a Table validates a `where` by

@@ -349,9 +349,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
    * Compiles a filter once, for this Table's dialect and columns: the compile is the validation
    * (a bad filter throws before any SQL), and its result is what the statement runs.
    */
-  async #compileWhere(meta: TableMeta, where: unknown): Promise<CompiledWhere> {
+  #compileWhere(meta: TableMeta, where: unknown): CompiledWhere | Promise<CompiledWhere> {
     if (where === undefined || where === null) return NO_FILTER;
-    return new CompiledWhere(whereFragment(dialectOf(this.db), where, await this.#whereContext(meta, where)));
+    const found = this.db[filterContextFor](this.name, where);
+    const compile = (values: WhereContext | undefined): CompiledWhere =>
+      new CompiledWhere(whereFragment(dialectOf(this.db), where, values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues }));
+    return found instanceof Promise ? found.then(compile) : compile(found);
   }
 
   /** Checks a read's options before any SQL, compiles its filter and plans its includes and columns. */
@@ -360,7 +363,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
     needed: readonly string[] = [],
   ): Promise<{ plans: IncludePlan[]; sel: Selection; filter: CompiledWhere }> {
-    const filter = await this.#compileWhere(meta, options.where);
+    const compiled = this.#compileWhere(meta, options.where);
+    const filter = compiled instanceof Promise ? await compiled : compiled;
     checkOrderBy(meta, options.orderBy as never);
     checkColumns(meta, options.columns as string[] | undefined);
     const plans = await planIncludes(this[TABLE_INTERNALS], meta, options.include);
@@ -497,7 +501,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   /** Counts the rows matching `where` (all rows without it). */
   async count(where?: Where<R>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
-    return this.db.count(this.name, (await this.#compileWhere(meta, where)) as never);
+    const compiled = this.#compileWhere(meta, where);
+    return this.db.count(this.name, (compiled instanceof Promise ? await compiled : compiled) as never);
   }
 
   // ---------------------------------------------------------------- bulk
