@@ -40,6 +40,7 @@ import type { RetryOptions } from "./transaction/retry.js";
 import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
 import type { BatchSource } from "./lifecycle/open-streams.js";
+import { runOwnStatement } from "./backends/contract.js";
 
 /**
  * The data a CRUD write takes for row type `R`: its columns, each optional (so a misspelled key is
@@ -134,12 +135,9 @@ function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number
   return returning === false ? count : rows;
 }
 
-/**
- * The key of {@link Queryable}'s method for statements tablekit builds itself (the key-value
- * store's): not exported from the package, so only tablekit's own modules can call it.
- * @internal
- */
-export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
+// The key of Queryable's method for statements tablekit builds itself (declared with the backend
+// contract, where the backends' key-value adapters see it too).
+export { runOwnStatement };
 
 /**
  * The key of {@link Queryable}'s method that gives the Database's driver (for the schema-version

@@ -9,6 +9,16 @@ import type { DialectName, ResolvedConfig } from "../config/connection-config.js
 import type { WhereDialect } from "../sql/where.js";
 import type { SqlFlavor } from "../sql/sql-tokens.js";
 import type { PoolStats } from "../diagnostics/pool-stats.js";
+import type { KVBackend } from "../kv/storage/storage.js";
+
+/**
+ * The key of a Queryable's method for statements tablekit builds itself (the key-value store's
+ * storage adapters run theirs through it): not exported from the package, so only tablekit's own
+ * modules can call it. Declared here, below both, so that a backend's key-value adapter reaches
+ * the core's fast path without importing the core.
+ * @internal
+ */
+export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
 
 /** A row as returned by tablekit: a plain object keyed by column name. */
 export type Row = Record<string, unknown>;
@@ -157,6 +167,12 @@ export interface SqlDialect extends WhereDialect {
   arrayLiteral?(value: readonly unknown[], column: string): string;
   /** Whether replicas serve reads as follower reads at a past timestamp (CockroachDB) rather than by replication lag checks. */
   readonly followerReads: boolean;
+  /**
+   * The key-value store's storage adapter on this backend (its table's SQL, key order, batch sizes,
+   * the tuning of a Database the store opened), and what Keyv is told the backend is: `KVStore`
+   * and `tablekit/keyv` ask the Database's dialect for it.
+   */
+  readonly keyValue: KVBackend;
 }
 
 /** One index of a table. */

@@ -34,6 +34,22 @@ export function sqlDialectFor(name: DialectName): SqlDialect {
   return dialect;
 }
 
+/**
+ * The SQL dialect a database URL names, before anything connects: its scheme's backend, and of
+ * that backend's dialects the one the scheme spells (`postgresql:` → PostgreSQL, `cockroach:` →
+ * CockroachDB; a scheme naming no dialect, like `file:`, means the backend's first). A string
+ * without a scheme (a one-letter one is a Windows drive) is a file path, as a `file:` URL; a
+ * scheme no backend serves gives undefined. Provisional: a `postgres://` server may turn out to be
+ * CockroachDB once connected (`Database.dialect` then says so).
+ */
+export function dialectForUrl(url: string): SqlDialect | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url)?.[1]?.toLowerCase() ?? "file";
+  const backend = BY_SCHEME.get(scheme);
+  if (backend === undefined) return undefined;
+  const dialects = Object.values(backend.dialects);
+  return dialects.find((d) => scheme.startsWith(d.name) || d.name.startsWith(scheme)) ?? dialects[0];
+}
+
 /** Loads (once) the driver module of `config`'s backend and returns its factory. */
 function driverFactory(backend: Backend): DriverFactory | Promise<DriverFactory> {
   const factory = loaded.get(backend);

@@ -7,10 +7,13 @@
  */
 import { EventEmitter } from "node:events";
 import { Database } from "../database.js";
+import { dialectForUrl } from "../backends/registry.js";
 import { redactUrl } from "../util/redact.js";
 import { ValidationError } from "../errors/errors.js";
 import { KeyNotFoundError } from "./kv-errors.js";
 import { KVStore, type KVStoreOptions } from "./kv-store.js";
+import { kvBackendFor } from "./storage/backends.js";
+import type { KVBackend } from "./storage/storage.js";
 
 /** Options of {@link KeyvTablekit}: where the pairs live. Give at most one of `url`, `path`, `db` and `store`. */
 export interface KeyvTablekitOptions {
@@ -32,8 +35,13 @@ export interface KeyvTablekitOptions {
 
 /** The options Keyv reads from a store (`opts.dialect` turns on Keyv's `iterator()`). */
 export interface KeyvTablekitOpts {
-  /** `"sqlite"` or `"postgres"` (CockroachDB reports `"postgres"`, so that Keyv offers iteration). */
-  dialect: "sqlite" | "postgres";
+  /**
+   * What Keyv is told the backend is: the name Keyv's own adapter for it uses, `"sqlite"` or
+   * `"postgres"` (CockroachDB reports `"postgres"`, so that Keyv offers iteration). Read from the
+   * Database's dialect (`keyValue.keyvDialect`); for a URL or path the adapter opens, first from
+   * what the URL names (src/backends/registry.ts `dialectForUrl`), then from the connected Database.
+   */
+  dialect: KVBackend["keyvDialect"];
   /** The URL (its password hidden as `***`) or path the adapter was given, if any. */
   url: string;
   /** The table of the pairs. */
@@ -64,6 +72,15 @@ function invalid(message: string, path: string[]): ValidationError {
  */
 function ttlOptions(ttl: unknown): { ttl: number } | undefined {
   return typeof ttl === "number" && ttl > 0 && Number.isSafeInteger(Date.now() + Math.ceil(ttl)) ? { ttl } : undefined;
+}
+
+/**
+ * What Keyv is told before the store has opened: the dialect the URL or path names, or, for a
+ * scheme no backend serves (opening then fails), the file path's. Keyv reads it once, when it
+ * takes the adapter, to decide whether it offers `keyv.iterator()`.
+ */
+function provisionalKeyvDialect(url: string | undefined): KVBackend["keyvDialect"] {
+  return (dialectForUrl(url ?? "") ?? dialectForUrl("")!).keyValue.keyvDialect;
 }
 
 /**
@@ -111,9 +128,8 @@ export class KeyvTablekit extends EventEmitter {
     const existing = options.store;
     this.#owns = existing === undefined;
     const db = existing?.db ?? options.db;
-    const dialect = db !== undefined ? db.dialect : /^(postgres|postgresql|cockroachdb|cockroach):/i.test(options.url ?? "") ? "postgres" : "sqlite";
     this.opts = {
-      dialect: dialect === "sqlite" ? "sqlite" : "postgres",
+      dialect: db !== undefined ? kvBackendFor(db).keyvDialect : provisionalKeyvDialect(options.url ?? options.path),
       url: redactUrl(options.url ?? options.path ?? ""), // Keyv keeps the store in its own opts: util.inspect(keyv) shows it
       table: existing?.tableName ?? options.table ?? "keyv",
     };
@@ -126,6 +142,8 @@ export class KeyvTablekit extends EventEmitter {
       this.#ready.then(
         (store) => {
           this.#store = store;
+          // Known once connected: a postgres:// URL may turn out to be CockroachDB.
+          this.opts.dialect = kvBackendFor(store.db).keyvDialect;
         },
         (error: unknown) => {
           // The calls reject with the error themselves; a listener that throws must not become an unhandled rejection.

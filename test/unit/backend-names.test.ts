@@ -1,8 +1,8 @@
 /**
  * No backend-name branches outside the backend folders (docs/architecture.md): the core asks the
- * dialect's capabilities instead. Exceptions, each listed in docs/architecture.md: src/kv (its own
- * split is under way), src/config (URL schemes, default ports and users), and the SQL lexers,
- * which branch on a `SqlFlavor` the dialect supplies, not on the backend.
+ * dialect's capabilities instead. Exceptions, each listed in docs/architecture.md: src/config (URL
+ * schemes, default ports and users), and the SQL lexers, which branch on a `SqlFlavor` the dialect
+ * supplies, not on the backend.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -15,7 +15,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
 }
 
-const EXEMPT = [/^src\/backends\//, /^src\/kv\//, /^src\/config\//, /^src\/sql\/sql-tokens\.ts$/, /^src\/sql\/split-statements\.ts$/, /^src\/cli\/sql-script\.ts$/];
+const EXEMPT = [/^src\/backends\//, /^src\/config\//, /^src\/sql\/sql-tokens\.ts$/, /^src\/sql\/split-statements\.ts$/, /^src\/cli\/sql-script\.ts$/];
 
 /** A comparison with a backend's name: `=== "sqlite"`, `!== 'postgres'`, `case "cockroachdb":`. */
 const NAME_CHECK = /(?:[!=]==?\s*["'](?:sqlite|postgres|cockroachdb)["'])|(?:["'](?:sqlite|postgres|cockroachdb)["']\s*[!=]==?)|(?:case\s+["'](?:sqlite|postgres|cockroachdb)["']\s*:)/;
@@ -53,9 +53,6 @@ const REACH_IN_ALLOWED: ReadonlyMap<string, RegExp> = new Map([
   ["src/backends/registry.ts", /^src\/backends\/(?:sqlite|postgres)\/index\.ts$/],
   ["src/sqlite.ts", /^src\/backends\/sqlite\/(?:index|sqlite-driver)\.ts$/],
   ["src/postgres.ts", /^src\/backends\/postgres\/(?:index|postgres-driver)\.ts$/],
-  // The key-value store's SQL per backend (its own split is under way).
-  ["src/kv/storage/sqlite.ts", /^src\/backends\/sqlite\/sqlite-dialect\.ts$/],
-  ["src/kv/storage/postgres.ts", /^src\/backends\/postgres\/postgres-dialect\.ts$/],
 ]);
 
 /** The modules a source file imports (static and dynamic), as paths relative to the root. */

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENTRY_OVERHEAD_BYTES, ValueCache, entrySize, entryValue } from "../../src/kv/cache.js";
 import { prefixUpperBound } from "../../src/kv/storage/key-range.js";
-import { expiryIndexName } from "../../src/kv/storage/sql-statements.js";
+import { expiryIndexName } from "../../src/backends/common/kv-sql-statements.js";
 import { Sequencer } from "../../src/kv/sequencer.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -14,6 +14,7 @@ import { quoteIdentifier } from "../../sql/identifiers.js";
 import { isBareIntegerPrimaryKey } from "../common/column-definition.js";
 import { portableFunctions } from "../common/portable-functions.js";
 import { POSTGRES_INDEXES_SQL, postgresIndexes } from "./postgres-indexes.js";
+import { cockroachKV, postgresKV } from "./postgres-kv.js";
 
 const PLACEHOLDERS: string[] = [];
 function placeholder(index: number): string {
@@ -265,6 +266,7 @@ function dialect(name: DialectName): SqlDialect {
     addColumnWithKeys: true,
     followerReads: name === "cockroachdb",
     arrayLiteral: postgresArrayLiteral,
+    keyValue: name === "cockroachdb" ? cockroachKV : postgresKV,
   });
 }
 

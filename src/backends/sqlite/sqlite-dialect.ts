@@ -10,6 +10,7 @@ import { encodeSqliteValue } from "./sqlite-types.js";
 import { valueKindOfDeclaredType } from "../common/declared-types.js";
 import { DECIMAL_KEY_FUNCTION } from "../common/decimal-key.js";
 import { SQLITE_INDEXES_SQL, sqliteIndexes } from "./sqlite-indexes.js";
+import { sqliteKV } from "./sqlite-kv.js";
 
 /** SQLite's {@link SqlDialect}. */
 export const sqliteDialect: SqlDialect = Object.freeze({
@@ -51,6 +52,7 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   advisoryLocks: false,
   addColumnWithKeys: false,
   followerReads: false,
+  keyValue: sqliteKV,
 });
 
 /**

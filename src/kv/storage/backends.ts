@@ -1,18 +1,15 @@
 /**
- * Which {@link KVBackend} serves a Database: one entry per backend, looked up by the name the
- * Database reports once connected. The only place in src/kv/ that knows the backends by name.
+ * Which {@link KVBackend} serves a Database: the one its SQL dialect offers (`SqlDialect.keyValue`,
+ * src/backends/contract.ts). src/kv/ never names a backend: each backend folder holds its own
+ * key-value adapter.
  *
  * @module
  */
-import type { DialectName } from "../../config/connection-config.js";
 import type { Database } from "../../database.js";
-import { cockroachKV, postgresKV } from "./postgres.js";
-import { sqliteKV } from "./sqlite.js";
+import { dialectOf } from "../../queryable.js";
 import type { KVBackend } from "./storage.js";
-
-const BACKENDS: Readonly<Record<DialectName, KVBackend>> = Object.freeze({ sqlite: sqliteKV, postgres: postgresKV, cockroachdb: cockroachKV });
 
 /** The key-value storage backend of `db` (connected: a PostgreSQL URL may turn out to be CockroachDB). */
 export function kvBackendFor(db: Database): KVBackend {
-  return BACKENDS[db.dialect];
+  return db[dialectOf]().keyValue;
 }

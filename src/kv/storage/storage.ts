@@ -2,8 +2,8 @@
  * The storage contract of a {@link KVStore}: what the store core (cache, write ordering, codec,
  * TTL, encryption) needs from the table that holds its pairs, as Keyv's storage adapters provide
  * `get`/`set`/`delete`/`clear`/`iterator` to Keyv's core. One {@link KVBackend} per database
- * backend turns a Database and a table name into a {@link KVStorage}; the core never asks which
- * backend it runs on.
+ * backend (offered by the backend's SQL dialect) turns a Database and a table name into a
+ * {@link KVStorage}; the core never asks which backend it runs on.
  *
  * The storage deals in stored forms only: `id` is the key as stored (the name, or its keyed hash),
  * `value` the stored text (codec JSON, possibly sealed), `expiresAt` epoch milliseconds with 0 for
@@ -114,10 +114,18 @@ export interface KVStorage {
 }
 
 /**
- * A database backend's key-value storage: one per backend (src/kv/storage/sqlite.ts,
- * src/kv/storage/postgres.ts), found by {@link kvBackendFor}.
+ * A database backend's key-value storage: each backend's dialect offers one as its `keyValue`
+ * capability (src/backends/sqlite/sqlite-kv.ts, src/backends/postgres/postgres-kv.ts), and
+ * {@link kvBackendFor} asks a Database's dialect for it. The backends import this contract for
+ * its types only.
  */
 export interface KVBackend {
+  /**
+   * What Keyv is told the backend is (`opts.dialect` of the Keyv adapter): the name Keyv's own
+   * adapter for it uses (@keyv/sqlite's `"sqlite"`, @keyv/postgres's `"postgres"`, which
+   * CockroachDB speaks too). Keyv offers `keyv.iterator()` only for the names it knows.
+   */
+  readonly keyvDialect: "sqlite" | "postgres";
   /** The storage of `table` on `db` (a connected Database of this backend). */
   storage(db: Database, table: string): KVStorage;
   /** Tuning applied to a Database the store opened itself (the `optimize` option), after it connects. */

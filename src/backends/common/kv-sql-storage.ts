@@ -1,17 +1,18 @@
 /**
  * {@link KVStorage} over a SQL table: runs the statements of {@link KVStatements} on the store's
  * {@link Database} through its internal fast path (native placeholders, parameters that are keys,
- * texts, numbers and null, no per-call checks). Shared by the SQL backends' adapters, which differ
- * only in their {@link KVSqlDialect}.
+ * texts, numbers and null, no per-call checks). Shared by the SQL backends' key-value adapters
+ * (backends/sqlite/sqlite-kv.ts, backends/postgres/postgres-kv.ts), which differ only in their
+ * {@link KVSqlDialect}, as Keyv's SQL adapters once shared one base.
  *
  * @module
  */
 import type { Database } from "../../database.js";
-import type { QueryResult, Row } from "../../backends/contract.js";
+import type { Queryable } from "../../queryable.js";
+import { type QueryResult, type Row, runOwnStatement } from "../contract.js";
 import { UniqueViolationError, ValidationError } from "../../errors/errors.js";
-import { type Queryable, runOwnStatement } from "../../queryable.js";
-import { KVStatements, type KVSqlDialect } from "./sql-statements.js";
-import type { KeyRange, KVStorage, StorageConnection, StoredEntry, StoredRow } from "./storage.js";
+import type { KeyRange, KVStorage, StorageConnection, StoredEntry, StoredRow } from "../../kv/storage/storage.js";
+import { KVStatements, type KVSqlDialect } from "./kv-sql-statements.js";
 
 function expiresAtOf(row: Row): number {
   const raw = row["expires_at"];

@@ -1,9 +1,9 @@
 /**
  * The SQL of a {@link KVStore} table, shared by the SQL backends: each backend's adapter
- * (sqlite.ts, postgres.ts) supplies only what differs, as a {@link KVSqlDialect}. Every statement
- * text is built once per table (or per batch size) in the backend's own placeholder form, and
- * reused, so the driver's prepared-statement cache finds it on every call and nothing is
- * translated per call.
+ * (backends/sqlite/sqlite-kv.ts, backends/postgres/postgres-kv.ts) supplies only what differs, as
+ * a {@link KVSqlDialect}. Every statement text is built once per table (or per batch size) in the
+ * backend's own placeholder form, and reused, so the driver's prepared-statement cache finds it on
+ * every call and nothing is translated per call.
  *
  * The table:
  *
@@ -29,7 +29,7 @@ export interface KVSqlDialect {
   placeholder(index: number): string;
   /**
    * The type of the key column. Keys must compare in Unicode code point order, so that key ranges
-   * (prefix scans) and ORDER BY agree with {@link prefixUpperBound}.
+   * (prefix scans) and ORDER BY agree with `prefixUpperBound` (src/kv/storage/key-range.ts).
    */
   readonly keyType: string;
   /**
