@@ -27,6 +27,7 @@
  * @module
  */
 import { QueryError, ValidationError } from "../errors/errors.js";
+import { isPlainObject } from "../util/is-plain-object.js";
 
 /** The key that marks an envelope at the top level of a stored value. */
 export const ENVELOPE_KEY = "$tk";
@@ -36,12 +37,6 @@ export const TAG_KEY = "$t";
 export const FORMAT_VERSION = 1;
 
 const MAX_DEPTH = 1000;
-
-/** Whether the value is a plain object (prototype Object.prototype or null). */
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function refuse(message: string, path: readonly (string | number)[]): never {
   throw new ValidationError(`${message}${path.length === 0 ? "" : ` (at ${formatPath(path)})`}`, [{ message, path }]);
@@ -190,7 +185,7 @@ function explain(value: unknown, ancestors: object[], path: (string | number)[])
     }
     tagged = true;
   } else if (isPlainObject(value)) {
-    const record = value as Record<string, unknown>;
+    const record = value;
     for (const key of Object.keys(record)) {
       const item = record[key];
       if (item === undefined) continue;
