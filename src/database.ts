@@ -21,7 +21,7 @@ import {
   traceTarget,
   transactionChannel,
 } from "./diagnostics/tracing.js";
-import type { PoolStats } from "./diagnostics/pool-stats.js";
+import type { DatabaseStats, PoolStats } from "./diagnostics/pool-stats.js";
 import { Queryable, type TransactionOptions, ownDriver } from "./queryable.js";
 import { type BatchSource, OpenStreams } from "./lifecycle/open-streams.js";
 import { currentScope, runInScope } from "./transaction/context.js";
@@ -219,14 +219,20 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
    * how many calls are `waiting` for one. PostgreSQL/CockroachDB: the pool's own counts. SQLite:
    * the main connection plus the read-only side connections kept for streams; the main one is
    * busy while a transaction holds it, and `waiting` counts calls queued behind that transaction.
-   * All zero before the Database connects and after it closes.
+   * All zero before the Database connects and after it closes. Those three count the primary's
+   * connections; a Database with read replicas also reports each replica's pool, in `replicas`
+   * (`server`, `total`, `idle`, `waiting`; zeros until the replica's first read). Reads served and
+   * replica health are in {@link Database.replicaStats}.
    *
    * ```ts
-   * const { total, idle, waiting } = db.stats();
+   * const { total, idle, waiting, replicas } = db.stats();
+   * for (const replica of replicas ?? []) console.log(replica.server, replica.total, replica.idle);
    * ```
    */
-  stats(): PoolStats {
-    return this.#state === "open" && this.#driver?.stats !== undefined ? this.#driver.stats() : { total: 0, idle: 0, waiting: 0 };
+  stats(): DatabaseStats {
+    const own: PoolStats = this.#state === "open" && this.#driver?.stats !== undefined ? this.#driver.stats() : { total: 0, idle: 0, waiting: 0 };
+    const replicas = this.#replicas;
+    return replicas === undefined ? own : { ...own, replicas: replicas.poolStats() };
   }
 
   /** A safe description, without password: `Database(postgres://root@localhost:26257/mydb)`. */

@@ -98,7 +98,7 @@ export type {
   TraceTarget,
   TransactionTraceContext,
 } from "./diagnostics/tracing.js";
-export type { PoolStats } from "./diagnostics/pool-stats.js";
+export type { DatabaseStats, PoolStats, ReplicaPoolStats } from "./diagnostics/pool-stats.js";
 export { STREAM_IDLE_GRACE_MS } from "./lifecycle/open-streams.js";
 export { sql, SqlFragment, type SqlTag, type RenderedSql } from "./sql/sql-tag.js";
 export type { Where, Operators } from "./sql/where.js";

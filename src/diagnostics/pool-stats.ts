@@ -1,5 +1,6 @@
 /**
- * Connection pool statistics, as `db.stats()` returns them.
+ * Connection pool statistics, as `db.stats()` returns them: the primary's pool, and each read
+ * replica's.
  *
  * @module
  */
@@ -12,4 +13,22 @@ export interface PoolStats {
   readonly idle: number;
   /** Calls waiting for a connection (PostgreSQL: a full pool; SQLite: behind a running transaction). */
   readonly waiting: number;
+}
+
+/** One read replica's pool, as `db.stats()` reports it (counts as in {@link PoolStats}). */
+export interface ReplicaPoolStats extends PoolStats {
+  /** `host:port` of the replica, as `db.replicaStats()` names it. */
+  readonly server: string;
+}
+
+/**
+ * What `db.stats()` returns: the primary's connections (`total`, `idle`, `waiting`, which count the
+ * primary's pool only), and, on a Database with read replicas, each replica's pool.
+ */
+export interface DatabaseStats extends PoolStats {
+  /**
+   * Each read replica's pool, in the order the replicas were given; absent on a Database without
+   * replicas. A replica's pool opens on its first read (all zeros until then, and after close).
+   */
+  readonly replicas?: readonly ReplicaPoolStats[];
 }

@@ -23,6 +23,7 @@ import type { ServerConfig } from "../config/connection-config.js";
 import type { Driver, DriverConnection, QueryResult, Row } from "../backends/contract.js";
 import { createLoadedDriver, sqlDialectFor } from "../backends/registry.js";
 import { AmbiguousCommitError, ConnectionError, SerializationError } from "../errors/errors.js";
+import type { PoolStats, ReplicaPoolStats } from "../diagnostics/pool-stats.js";
 
 /**
  * What a replica's failure means for the read: `down` (the connection failed: the read runs on
@@ -79,6 +80,16 @@ class Replica {
     return (this.#driver ??= createLoadedDriver(this.config));
   }
 
+  /** The replica's pool counts: zeros before its driver is made (its first read) and once closed. */
+  poolStats(): PoolStats {
+    return this.#driver?.stats?.() ?? { total: 0, idle: 0, waiting: 0 };
+  }
+
+  /** `host:port`, as the stats name the replica. */
+  get server(): string {
+    return `${this.config.host}:${this.config.port}`;
+  }
+
   /** Closes the driver if one was made. */
   close(): Promise<void> {
     return this.#driver?.close() ?? Promise.resolve();
@@ -121,7 +132,12 @@ export class ReplicaSet {
 
   /** Per-replica state, for tests and monitoring. */
   stats(): ReplicaStats[] {
-    return this.#replicas.map((r) => ({ server: `${r.config.host}:${r.config.port}`, health: r.health, lagMs: r.lagMs, reads: r.reads }));
+    return this.#replicas.map((r) => ({ server: r.server, health: r.health, lagMs: r.lagMs, reads: r.reads }));
+  }
+
+  /** Each replica's pool counts, in order (see `db.stats()`). */
+  poolStats(): ReplicaPoolStats[] {
+    return this.#replicas.map((r) => ({ server: r.server, ...r.poolStats() }));
   }
 
   /**

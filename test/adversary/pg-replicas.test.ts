@@ -81,6 +81,37 @@ describe.runIf(selectedBackendNames().includes("postgres") && canStartClusters()
     expect(primary.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM adv_nested", "test").trim()).toBe("1,2");
   });
 
+  it("db.stats() reports the replica's pool beside the primary's: zeros before its first read, a connection held by a stream, zeros after close", async () => {
+    const db = new Database({ url: primary.url(), replicas: [standby.url()], minConnections: 0 });
+    const server = `127.0.0.1:${standby.port}`;
+    // A connection of the statement lane goes back to the pool in a later turn of the event loop.
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      expect(db.stats()).toEqual({ total: 0, idle: 0, waiting: 0, replicas: [{ server, total: 0, idle: 0, waiting: 0 }] });
+      await db.execute(sql`SELECT 1`); // the primary
+      expect(db.stats().replicas).toEqual([{ server, total: 0, idle: 0, waiting: 0 }]);
+      const primaryTotal = db.stats().total;
+      expect(primaryTotal).toBeGreaterThan(0);
+      expect(await db.count("items")).toBe(100); // the replica
+      expect(db.replicaStats()?.replicas[0]?.reads).toBe(1);
+      await settled();
+      const afterRead = db.stats();
+      expect(afterRead.total).toBe(primaryTotal); // the primary's counts leave the replica out
+      expect(afterRead.replicas).toEqual([{ server, total: 1, idle: 1, waiting: 0 }]);
+      // A stream served by the replica holds one of its connections until it ends.
+      const rows = db.stream("items", { batchSize: 10 })[Symbol.asyncIterator]();
+      expect((await rows.next()).done).toBe(false);
+      const streaming = db.stats().replicas![0]!;
+      expect(streaming.total - streaming.idle).toBe(1);
+      await rows.return?.(undefined);
+      await settled();
+      expect(db.stats().replicas![0]!.idle).toBe(db.stats().replicas![0]!.total);
+    } finally {
+      await db.close();
+    }
+    expect(db.stats()).toEqual({ total: 0, idle: 0, waiting: 0, replicas: [{ server, total: 0, idle: 0, waiting: 0 }] });
+  });
+
   it("a replica URL's password is not shown by util.inspect, replicaStats or a failed read", async () => {
     const dead = await freePort();
     const db = new Database({
