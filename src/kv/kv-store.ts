@@ -4,8 +4,9 @@
  *
  * The store is split the way Keyv splits its core from its storage adapters: this class is the
  * public API; store-core.ts, reads.ts and writes.ts are the core (cache, write ordering, codec,
- * TTL, encryption); storage/ holds the per-backend storage adapters behind a small interface
- * (storage/storage.ts); raw-sql.ts the seed's raw SQL helpers the store inherits.
+ * TTL, encryption); storage/ holds the small interface of a storage adapter (storage/storage.ts),
+ * whose implementations live in the backend folders and are found by asking the Database's
+ * dialect (storage/backends.ts); raw-sql.ts the seed's raw SQL helpers the store inherits.
  *
  * @module
  */
