@@ -136,13 +136,10 @@ type BytesName = "BYTEA" | "BYTES" | "BLOB";
 export type Int64Value<M extends Int64Mode> = M extends "bigint" ? bigint : M extends "string" ? string : number;
 
 /** The JavaScript value read back from a column of base type `B` (not an array). */
-type ScalarType<B extends string, M extends Int64Mode, PK extends boolean> = B extends IntegerName
+type ScalarType<B extends string, M extends Int64Mode> = B extends IntegerName
   ? number
   : B extends Int64Name
-    ? // An integer primary key is SQLite's rowid (declared INTEGER), read as a number when safe.
-      PK extends true
-      ? Int64Value<M> | number
-      : Int64Value<M>
+    ? Int64Value<M>
     : B extends FloatName
       ? number
       : B extends DecimalName
@@ -194,8 +191,8 @@ type Analyze<D extends string, M extends Int64Mode, W extends string[] = Words<N
 >;
 
 type AnalyzeWith<TW extends string[], B extends string, F extends Flags, M extends Int64Mode> = {
-  read: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M, F["primaryKey"]>;
-  write: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M, F["primaryKey"]> | WriteExtra<B>;
+  read: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M>;
+  write: IsArray<TW> extends true ? ElementType<B>[] : ScalarType<B, M> | WriteExtra<B>;
   nullable: F["explicitNull"] extends true ? true : F["notNull"] | F["primaryKey"] | F["default"] extends false ? true : false;
   // An integer key (SERIAL included) generates its values on every backend; a SERIAL that is not
   // the key is a plain INTEGER on SQLite (NULL unless written), so it is typed as one.

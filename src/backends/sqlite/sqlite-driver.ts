@@ -22,6 +22,7 @@ import { sqliteDialect } from "./sqlite-dialect.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { arrayDecoder, decodeBoolean, decodeDecimal, decodeJson, decodeTimestamp } from "./sqlite-types.js";
 import { decimalScale, formatDecimal, valueKindOfDeclaredType } from "../common/declared-types.js";
+import { INT8_KEY_MARKER } from "./sqlite-schema.js";
 
 type Decoder = (value: unknown) => unknown;
 type RowDecoder = (row: Row) => Row;
@@ -102,12 +103,38 @@ function safeOr(v: bigint, wide: (value: bigint) => unknown): unknown {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : wide(v);
 }
 
+/**
+ * Table → its 64-bit integer primary key: the column tablekit created as SQLite's rowid (declared
+ * `INTEGER`, which a rowid must be) from a `BIGINT`/`INT8`/`BIGSERIAL` definition, found by the
+ * marker the schema translation writes (`INT8_KEY_MARKER`).
+ */
+type Int8Keys = ReadonlyMap<string, string>;
+
+const NO_INT8_KEYS: Int8Keys = new Map();
+
+/** The tables carrying the marker, with their rowid key (the one `INTEGER` primary key column). */
+const INT8_KEYS_SQL =
+  "SELECT m.name AS t, p.name AS c FROM sqlite_schema AS m, pragma_table_info(m.name) AS p " +
+  `WHERE m.type = 'table' AND instr(m.sql, '${INT8_KEY_MARKER.replaceAll("'", "''")}') > 0 AND p.pk = 1 AND upper(p.type) = 'INTEGER'`;
+
+/** Reads {@link Int8Keys} (run when the schema version moves). */
+function readInt8Keys(stmt: Statement): Int8Keys {
+  const rows = stmt.all() as { t: string; c: string }[];
+  return rows.length === 0 ? NO_INT8_KEYS : new Map(rows.map((row) => [row.t, row.c]));
+}
+
+/** The declared type a result column decodes by: a marked 64-bit rowid key reads as `BIGINT`. */
+function declaredTypeOf(column: { type: string | null; table: string | null; column: string | null }, int8Keys: Int8Keys): string | null {
+  if (int8Keys.size === 0 || column.table === null || column.type === null) return column.type;
+  return int8Keys.get(column.table) === column.column && column.type.toUpperCase() === "INTEGER" ? "BIGINT" : column.type;
+}
+
 /** A decoder that rewrites the row in place, or undefined when no column needs decoding. */
-function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"], approximate: boolean): RowDecoder | undefined {
+function rowDecoder(stmt: Statement, int64: SqliteConfig["int64"], approximate: boolean, int8Keys: Int8Keys): RowDecoder | undefined {
   const names: string[] = [];
   const decoders: Decoder[] = [];
   for (const column of stmt.columns()) {
-    const decode = columnDecoder(column.type, int64, approximate);
+    const decode = columnDecoder(declaredTypeOf(column, int8Keys), int64, approximate);
     if (decode !== undefined) {
       names.push(column.name);
       decoders.push(decode);
@@ -158,6 +185,9 @@ class SqliteConnection {
   readonly #cache = new Map<string, CachedStatement>();
   #schemaVersionStmt: Statement | undefined;
   #schemaReloadStmt: Statement | undefined;
+  #int8KeysStmt: Statement | undefined;
+  /** The marked 64-bit rowid keys, read with the schema version (see {@link readInt8Keys}). */
+  #int8Keys: Int8Keys = NO_INT8_KEYS;
   /** The schema version the cached decoders were built at (-1: unknown). */
   #schemaVersion = -1;
   /** Inside a transaction: the schema was checked since the last statement that returns no rows. */
@@ -182,6 +212,9 @@ class SqliteConnection {
     // PRAGMA schema_version reads the database header, not this connection's copy of the schema,
     // which a prepare would still compile against; running any statement reloads it.
     (this.#schemaReloadStmt ??= this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1")).get();
+    this.#int8Keys = readInt8Keys(
+      (this.#int8KeysStmt ??= this.db.prepare(INT8_KEYS_SQL)),
+    );
     this.#schemaVersion = version;
     return true;
   }
@@ -242,7 +275,7 @@ class SqliteConnection {
     const reader = stmt.reader;
     const approximate = !exact && reader && stmt.readonly && this.#int64 === "number";
     stmt.safeIntegers(!approximate);
-    cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate) : undefined, approximate };
+    cached = { stmt, reader, readonly: stmt.readonly, decode: reader ? rowDecoder(stmt, this.#int64, approximate, this.#int8Keys) : undefined, approximate };
     if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
       this.#cache.delete(this.#cache.keys().next().value!);
     }

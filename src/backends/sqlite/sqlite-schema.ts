@@ -14,6 +14,7 @@
  * | ----------------------------------------------------------- | --------------------------- | -------- |
  * | `INT`, `INT2`, `INT4`, `INT8`, `INTEGER`, `BIGINT`, `SMALLINT` | unchanged                 | INTEGER  |
  * | any integer type with `PRIMARY KEY`                         | `INTEGER` (rowid alias)     | INTEGER  |
+ * | the same, 64-bit (`BIGINT`, `INT8`, `INT64`, `BIGSERIAL`)    | `INTEGER`, marked (below)   | INTEGER  |
  * | `SERIAL`, `SMALLSERIAL`, `BIGSERIAL`, `SERIAL2/4/8`          | `INTEGER`                   | INTEGER  |
  * | `DECIMAL(p,s)`, `DEC(p,s)`                                  | `DECIMAL TEXT(p,s)`         | TEXT     |
  * | `NUMERIC(p,s)`                                              | `NUMERIC TEXT(p,s)`         | TEXT     |
@@ -303,6 +304,18 @@ function translateDefault(expr: readonly Token[], type: TypeInfo, integerPk: boo
   return `(${text})`;
 }
 
+/** The 64-bit integer types: PostgreSQL reads them as `int8`, which the `int64` policy governs. */
+const INT8_NAMES: ReadonlySet<string> = new Set(["BIGINT", "INT8", "INT64", "BIGSERIAL", "SERIAL8"]);
+
+/**
+ * Written at the end of a 64-bit integer primary key's definition. SQLite makes a column its rowid
+ * only when the declared type is exactly `INTEGER`, so the original width cannot stay in the type;
+ * this always-true named CHECK keeps it in the table's `sqlite_schema.sql` (renames keep it too),
+ * where the driver looks for it to decode the key as PostgreSQL would: a bigint under
+ * `int64: "bigint"`, a string under `"string"`. See docs/decisions.md ("64-bit integer keys").
+ */
+export const INT8_KEY_MARKER = 'CONSTRAINT "tablekit_int8" CHECK (1)';
+
 function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: boolean): string {
   if (info.isArray) return arrayType(info);
   if (integerPk || info.isSerial) return "INTEGER";
@@ -360,6 +373,7 @@ export function translateColumnDefinition(definition: string): string {
     parts.push(render(stripCasts(s.tokens)));
   }
   if (hasPrimaryKey && !integerPk && !hasNotNull) parts.push("NOT NULL");
+  if (integerPk && INT8_NAMES.has(info.name)) parts.push(INT8_KEY_MARKER);
   return parts.join(" ");
 }
 
