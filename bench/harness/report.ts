@@ -114,7 +114,7 @@ export function writeReport(input: ReportInput): string {
     `- Load average at start: ${machine.loadAtStart.map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min)` +
       (machine.loadAtEnd === undefined ? "" : `; at the end: ${machine.loadAtEnd.map((l) => l.toFixed(2)).join(", ")}`),
   );
-  if (input.sqliteVersion !== undefined) md.push(`- SQLite ${input.sqliteVersion} (bundled with better-sqlite3), a file in WAL mode, synchronous=NORMAL for every contender`);
+  if (input.sqliteVersion !== undefined) md.push(`- SQLite ${input.sqliteVersion} (bundled with better-sqlite3), a file in WAL mode, synchronous=${config.sqliteSynchronous.toUpperCase()} for every contender of the SQLite section (tablekit's \`synchronous\` option; the key-value section: FULL)`);
   if (input.postgresVersion !== undefined) md.push(`- PostgreSQL ${input.postgresVersion} on 127.0.0.1 (loopback TCP, SSL off), a pool of ${config.poolSize} connections per contender`);
   md.push(
     `- Sizes: tables of ${fmt(config.tableRows)} rows for reads, bulk insert ${fmt(config.bulkRows)} rows, batch update ${fmt(config.batchUpdateRows)} rows, ` +

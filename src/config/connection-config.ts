@@ -94,6 +94,22 @@ export interface HostOption {
   port?: number;
 }
 
+/**
+ * SQLite's `PRAGMA synchronous` on tablekit's connections (the file runs in WAL mode), SQLite's meaning:
+ * - `"full"` (the default): every commit is synced to the disk (one `fsync` of the WAL per
+ *   commit) before the call resolves: an acknowledged write survives a power loss or an
+ *   operating-system crash, not only a crash of the process;
+ * - `"extra"`: as `"full"`, and the directory is synced too where SQLite does so (it matters for
+ *   rollback-journal files; in WAL mode it behaves as `"full"`);
+ * - `"normal"`: the WAL is synced only at checkpoints: faster writes; an acknowledged write
+ *   survives a crash of the process, but a power loss may undo the last commits (the database
+ *   stays consistent). An opt-in for data that can be rebuilt.
+ */
+export type SqliteSynchronous = "full" | "normal" | "extra";
+
+/** Every valid {@link SqliteSynchronous}, the default first. */
+export const SQLITE_SYNCHRONOUS_LEVELS: readonly SqliteSynchronous[] = Object.freeze(["full", "extra", "normal"]);
+
 /** Every valid {@link Int64Mode}. */
 export const INT64_MODES: readonly Int64Mode[] = Object.freeze(["number", "bigint", "string"]);
 
@@ -160,6 +176,7 @@ export const OPTION_NAMES = Object.freeze([
   "acquireTimeoutMs",
   "idleTimeoutMs",
   "busyTimeoutMs",
+  "synchronous",
   "int64",
   "logParameters",
   "readonly",
@@ -193,8 +210,9 @@ export interface DatabaseOptions {
    * Where to connect:
    * - SQLite: `sqlite:data/app.db`, `sqlite::memory:`, `sqlite:///abs/path.db`, `sqlite://rel.db`,
    *   the same with `file:`, or a bare path ending in `.db`, `.sqlite` or `.sqlite3`, or `:memory:`;
-   *   the one URL parameter is `mode`: `?mode=ro` opens the file read-only (see `readonly`),
-   *   `?mode=rwc` read-write (the default); any other parameter is a `ConfigError`;
+   *   the URL parameters are `mode` (`?mode=ro` opens the file read-only, see `readonly`;
+   *   `?mode=rwc` read-write, the default) and `synchronous` (`?synchronous=normal`, see
+   *   `synchronous`); any other parameter is a `ConfigError`;
    * - PostgreSQL: `postgres://user:password@host:port/database?…` or `postgresql://…`;
    * - CockroachDB: `cockroachdb://…` or `cockroach://…`.
    *
@@ -350,6 +368,15 @@ export interface DatabaseOptions {
   /** SQLite `busy_timeout`, in ms. Default 5 000. */
   busyTimeoutMs?: number;
   /**
+   * SQLite only: `PRAGMA synchronous` on every connection tablekit opens to the file (see
+   * {@link SqliteSynchronous}). Default `"full"`: a write is on the disk when its call resolves,
+   * so it survives a power loss. `"normal"` trades that for faster commits (see
+   * docs/benchmarks.md): a crash of the process still loses nothing, a power loss may undo the
+   * last commits. This field overrides the URL's `?synchronous=`. Validated but ignored for
+   * server backends.
+   */
+  synchronous?: SqliteSynchronous;
+  /**
    * SQLite only: open the database file read-only (same as `?mode=ro` in a `sqlite:` URL; this
    * field overrides the URL). Reads and streams work; every write (including DDL and `BEGIN
    * IMMEDIATE`-style locking, so transactions begin deferred) rejects with `ReadOnlyError` and
@@ -379,6 +406,8 @@ export interface SqliteConfig {
   readonly logParameters: boolean;
   /** Whether the file is opened read-only (`readonly: true` or `?mode=ro`; default `false`). */
   readonly readonly: boolean;
+  /** `PRAGMA synchronous` on every connection (`synchronous` or `?synchronous=`; default `"full"`). */
+  readonly synchronous: SqliteSynchronous;
 }
 
 /**
@@ -468,6 +497,7 @@ const DEFAULT_KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const DEFAULT_INT64: Int64Mode = "number";
+const DEFAULT_SYNCHRONOUS: SqliteSynchronous = "full";
 const POSTGRES_PORT = 5432;
 const COCKROACH_PORT = 26257;
 
@@ -507,7 +537,7 @@ interface UrlParams {
 }
 
 type ParsedUrl =
-  | { readonly family: "sqlite"; readonly filename: string; readonly readonly?: boolean }
+  | { readonly family: "sqlite"; readonly filename: string; readonly readonly?: boolean; readonly synchronous?: SqliteSynchronous }
   | {
       readonly family: "server";
       readonly dialect: "postgres" | "cockroachdb";
@@ -567,15 +597,26 @@ function parseSqliteUrl(raw: string, schemeLength: number, source: string): Pars
   if (path.startsWith("//localhost/")) path = path.slice("//localhost".length);
   else if (path.startsWith("//")) path = path.slice(2);
   let readonly: boolean | undefined;
+  let synchronous: SqliteSynchronous | undefined;
   const question = path.indexOf("?");
   if (question >= 0) {
-    // The only SQLite URL parameter: mode=ro (read-only) or mode=rwc (read-write, created if missing).
+    // The SQLite URL parameters: mode=ro (read-only) or mode=rwc (read-write, created if
+    // missing), and synchronous=full|extra|normal.
     for (const pair of path.slice(question + 1).split("&")) {
       const [name, value] = pair.split("=", 2) as [string, string | undefined];
-      if (name !== "mode") urlError(source, raw, `unknown SQLite URL parameter "${name}"; the only one is mode=ro (read-only) or mode=rwc`);
-      if (value !== "ro" && value !== "rwc") urlError(source, raw, `mode must be "ro" (read-only) or "rwc" (read-write), got "${value ?? ""}"`);
-      if (readonly !== undefined) urlError(source, raw, "mode is given twice");
-      readonly = value === "ro";
+      if (name === "mode") {
+        if (value !== "ro" && value !== "rwc") urlError(source, raw, `mode must be "ro" (read-only) or "rwc" (read-write), got "${value ?? ""}"`);
+        if (readonly !== undefined) urlError(source, raw, "mode is given twice");
+        readonly = value === "ro";
+      } else if (name === "synchronous") {
+        if (!(SQLITE_SYNCHRONOUS_LEVELS as readonly (string | undefined)[]).includes(value)) {
+          urlError(source, raw, `synchronous must be one of ${SQLITE_SYNCHRONOUS_LEVELS.join(", ")}, got "${value ?? ""}"`);
+        }
+        if (synchronous !== undefined) urlError(source, raw, "synchronous is given twice");
+        synchronous = value as SqliteSynchronous;
+      } else {
+        urlError(source, raw, `unknown SQLite URL parameter "${name}"; the parameters are mode=ro (read-only) or mode=rwc, and synchronous=full|extra|normal`);
+      }
     }
     path = path.slice(0, question);
   }
@@ -586,7 +627,7 @@ function parseSqliteUrl(raw: string, schemeLength: number, source: string): Pars
   } catch {
     // Not valid percent-encoding: take the path literally (e.g. "50%.db").
   }
-  return readonly === undefined ? { family: "sqlite", filename } : { family: "sqlite", filename, readonly };
+  return { family: "sqlite", filename, ...(readonly === undefined ? {} : { readonly }), ...(synchronous === undefined ? {} : { synchronous }) };
 }
 
 function decodePart(source: string, raw: string, encoded: string, what: string, secrets: readonly string[]): string {
@@ -926,6 +967,7 @@ function validateFields(options: DatabaseOptions): void {
   }
   checkTimeout("keepAliveInitialDelayMs", options.keepAliveInitialDelayMs);
   checkOneOf("int64", options.int64, INT64_MODES);
+  checkOneOf("synchronous", options.synchronous, SQLITE_SYNCHRONOUS_LEVELS);
   checkOneOf("pooler", options.pooler, POOLER_MODES);
   if (options.logParameters !== undefined && typeof options.logParameters !== "boolean") {
     throw new ConfigError(`logParameters must be a boolean, got ${describeValue(options.logParameters)}`);
@@ -1042,7 +1084,7 @@ export function resolveConfig(
   if (parsed?.family === "sqlite") {
     if (wantsServer) throw new ConfigError(`The URL is a SQLite URL, but dialect is "${dialect}"`);
     if (givenHost !== undefined) throw new ConfigError("host cannot be combined with a SQLite URL");
-    return sqliteConfig(options, parsed.filename, parsed.readonly);
+    return sqliteConfig(options, parsed.filename, parsed.readonly, parsed.synchronous);
   }
   if (parsed === undefined && givenHost === undefined && !wantsServer) {
     return sqliteConfig(options, DEFAULT_SQLITE_FILENAME);
@@ -1093,7 +1135,7 @@ function replicaConfigs(
   });
 }
 
-function sqliteConfig(options: DatabaseOptions, filename: string, urlReadonly?: boolean): SqliteConfig {
+function sqliteConfig(options: DatabaseOptions, filename: string, urlReadonly?: boolean, urlSynchronous?: SqliteSynchronous): SqliteConfig {
   const readonly = options.readonly ?? urlReadonly ?? false;
   if (readonly && (filename === ":memory:" || filename === "" || filename.includes("mode=memory"))) {
     throw new ConfigError("readonly needs a database file; an in-memory database cannot be opened read-only");
@@ -1105,6 +1147,7 @@ function sqliteConfig(options: DatabaseOptions, filename: string, urlReadonly?: 
     int64: options.int64 ?? DEFAULT_INT64,
     logParameters: options.logParameters ?? false,
     readonly,
+    synchronous: options.synchronous ?? urlSynchronous ?? DEFAULT_SYNCHRONOUS,
   });
 }
 
