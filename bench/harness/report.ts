@@ -166,7 +166,8 @@ export function writeReport(input: ReportInput): string {
     "```",
     "",
     "PostgreSQL must be reachable at `BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); tables are named `bench_*` and dropped at the end. " +
-      "SQLite files go to a temporary directory, removed at the end. `BENCH_REPS` and `BENCH_TARGET_MS` override the repetitions and the length of a repetition. " +
+      "SQLite files go to a temporary directory, removed at the end. `BENCH_REPS` and `BENCH_TARGET_MS` override the repetitions and the length of a repetition; " +
+      "`--sqlite-synchronous normal` (or `BENCH_SQLITE_SYNCHRONOUS`) runs the SQLite section with `synchronous = NORMAL` for every contender instead of FULL. " +
       "Run it on a quiet machine (`cat /proc/loadavg`), and compare contenders only within one run. Benchmarks never run in CI and no test asserts a timing.",
     "",
   );

@@ -90,8 +90,8 @@ export interface HostOption {
  * - `"full"` (the default): every commit is synced to the disk (one `fsync` of the WAL per
  *   commit) before the call resolves: an acknowledged write survives a power loss or an
  *   operating-system crash, not only a crash of the process;
- * - `"extra"`: as `"full"`, and the directory is synced too where SQLite does so (it matters for
- *   rollback-journal files; in WAL mode it behaves as `"full"`);
+ * - `"extra"`: SQLite's `EXTRA`: as `"full"`, and in rollback-journal mode the directory is
+ *   synced too after each commit (tablekit's writable files are in WAL mode);
  * - `"normal"`: the WAL is synced only at checkpoints: faster writes; an acknowledged write
  *   survives a crash of the process, but a power loss may undo the last commits (the database
  *   stays consistent). An opt-in for data that can be rebuilt.
