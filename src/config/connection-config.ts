@@ -63,8 +63,9 @@ export { URL_QUERY_PARAMETERS } from "./url-query.js";
  *   postgres dialect only). Default `process.env`.
  * @returns A frozen config; a server config's `password` is non-enumerable.
  * @throws {ConfigError} For a malformed or unsupported URL, an unknown URL parameter, an
- *   invalid sslmode/int64/dialect, an out-of-range port, pool size or timeout, or contradicting
- *   options. Messages never contain the password.
+ *   invalid sslmode/int64/dialect/synchronous, a host that is not a host name, IP address or
+ *   socket directory, an out-of-range port, pool size or timeout, or contradicting options.
+ *   Messages never contain the password (nor a refused host).
  */
 export function resolveConfig(
   input?: DatabaseOptions | string,
