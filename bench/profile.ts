@@ -58,7 +58,9 @@ async function sqlitePair(dir: string, kind: "insert" | "read" | "update" | "bat
       }
     })();
   }
-  const db = await Database.open({ filename: file });
+  // synchronous NORMAL on both sides (tablekit's default is FULL): a profile looks for CPU time,
+  // which one sync per commit would hide.
+  const db = await Database.open({ filename: file, synchronous: "normal" });
   const ins = raw.prepare(`INSERT INTO p_raw (name, email, age, score) VALUES (?, ?, ?, ?) RETURNING *`);
   const get = raw.prepare(`SELECT * FROM p_raw WHERE id = ?`);
   const upd = raw.prepare(`UPDATE p_raw SET age = ? WHERE id = ?`);
@@ -170,7 +172,8 @@ async function postgresPair(kind: "insert" | "read" | "batchInsert", concurrency
 
 async function kvPair(dir: string, kind: "set" | "get"): Promise<Pair> {
   const file = join(dir, "kv.db");
-  const kv = await KVStore.open<unknown>(file, { table: "kv_tk", cacheSizeMb: kind === "get" ? 0 : 64, purgeIntervalMs: 0 });
+  // synchronous NORMAL on both sides, as in sqlitePair.
+  const kv = await KVStore.open<unknown>({ url: `sqlite:${file}?synchronous=normal`, table: "kv_tk", cacheSizeMb: kind === "get" ? 0 : 64, purgeIntervalMs: 0 });
   const raw = new BetterSqlite3(file);
   for (const p of ["journal_mode = WAL", "synchronous = NORMAL", "mmap_size = 268435456", "cache_size = -16384", "temp_store = MEMORY"]) raw.pragma(p);
   raw.exec("CREATE TABLE kv_raw (key TEXT PRIMARY KEY, value TEXT NOT NULL)");

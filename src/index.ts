@@ -85,7 +85,7 @@ export type { KVRotateOptions, KVRotateProgress } from "./kv/rotation.js";
 export type { KVQueryOptions, KVRawWhere, KVSqlHelpers } from "./kv/raw-sql.js";
 export type { SelectOptions, UpsertOptions } from "./crud/statements.js";
 export type { CreateIndexOptions, CreateTableOptions } from "./crud/ddl.js";
-export type { DatabaseOptions, DialectName, HostOption, HostPort, Int64Mode, ReplicaOption, SslMode, TargetSessionAttrs } from "./config/connection-config.js";
+export type { DatabaseOptions, DialectName, HostOption, HostPort, Int64Mode, ReplicaOption, SqliteSynchronous, SslMode, TargetSessionAttrs } from "./config/connection-config.js";
 export type { ReplicaHealth, ReplicaReport, ReplicaStats } from "./replicas/replica-set.js";
 export type { IsolationLevel, Row } from "./backends/contract.js";
 export type { QueryEvent, QueryListener } from "./events.js";

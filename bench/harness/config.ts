@@ -41,6 +41,12 @@ export interface BenchConfig {
   readonly transferConcurrency: number;
   readonly pgUrl: string;
   readonly poolSize: number;
+  /**
+   * SQLite's `PRAGMA synchronous` for every SQLite contender of the SQLite section (tablekit's
+   * `synchronous` option, the same pragma on the raw driver and the peers): `full` (tablekit's
+   * default) unless `--sqlite-synchronous` or `BENCH_SQLITE_SYNCHRONOUS` says otherwise.
+   */
+  readonly sqliteSynchronous: "full" | "normal" | "extra";
   /** Temporary directory holding the SQLite files. */
   readonly dir: string;
   /** Where the report goes: docs/ for a full run, .tmp/bench/ otherwise unless --out is given. */
@@ -55,8 +61,12 @@ const USAGE = `usage: tsx bench/run.ts [--quick] [--only sqlite|postgres|kv|pool
                  postgres-read-c32 or kv-set; ids are printed with each workload
   --out DIR      write the report (benchmarks.md, benchmarks/*.svg) into DIR; default docs/
                  for a full run of every section, .tmp/bench/ otherwise
+  --sqlite-synchronous full|normal|extra
+                 SQLite's PRAGMA synchronous for every contender of the sqlite section
+                 (default full, tablekit's default)
 
-environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_REPS, BENCH_TARGET_MS`;
+environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_REPS, BENCH_TARGET_MS,
+BENCH_SQLITE_SYNCHRONOUS`;
 
 /** Parses `process.argv`-style flags; exits with the usage text on a bad flag. */
 export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfig {
@@ -64,6 +74,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
   let only: Section[] | undefined;
   let out: string | undefined;
   let workloads: string[] | undefined;
+  let sqliteSynchronous: string = process.env["BENCH_SQLITE_SYNCHRONOUS"] ?? "full";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -87,9 +98,11 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
         .map((s) => s.trim())
         .filter((s) => s !== "");
     } else if (arg === "--out" || arg.startsWith("--out=")) out = value();
+    else if (arg === "--sqlite-synchronous" || arg.startsWith("--sqlite-synchronous=")) sqliteSynchronous = value();
     else if (arg === "--help" || arg === "-h") usage();
     else usage(`unknown flag "${arg}"`);
   }
+  if (sqliteSynchronous !== "full" && sqliteSynchronous !== "normal" && sqliteSynchronous !== "extra") usage(`--sqlite-synchronous must be full, normal or extra, got "${sqliteSynchronous}"`);
   const sections = only ?? [...SECTIONS];
   const full = !quick && sections.length === SECTIONS.length && workloads === undefined;
   const envReps = Number(process.env["BENCH_REPS"]);
@@ -114,6 +127,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     transferConcurrency: 16,
     pgUrl: process.env["BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
     poolSize: 10,
+    sqliteSynchronous,
     dir: mkdtempSync(join(tmpdir(), "tablekit-bench-")),
     outDir: out ?? (full ? join(repoRoot, "docs") : join(repoRoot, ".tmp", "bench")),
   });

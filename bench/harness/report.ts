@@ -114,7 +114,7 @@ export function writeReport(input: ReportInput): string {
     `- Load average at start: ${machine.loadAtStart.map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min)` +
       (machine.loadAtEnd === undefined ? "" : `; at the end: ${machine.loadAtEnd.map((l) => l.toFixed(2)).join(", ")}`),
   );
-  if (input.sqliteVersion !== undefined) md.push(`- SQLite ${input.sqliteVersion} (bundled with better-sqlite3), a file in WAL mode, synchronous=NORMAL for every contender`);
+  if (input.sqliteVersion !== undefined) md.push(`- SQLite ${input.sqliteVersion} (bundled with better-sqlite3), a file in WAL mode, synchronous=${config.sqliteSynchronous.toUpperCase()} for every contender of the SQLite section (tablekit's \`synchronous\` option; the key-value section: FULL)`);
   if (input.postgresVersion !== undefined) md.push(`- PostgreSQL ${input.postgresVersion} on 127.0.0.1 (loopback TCP, SSL off), a pool of ${config.poolSize} connections per contender`);
   md.push(
     `- Sizes: tables of ${fmt(config.tableRows)} rows for reads, bulk insert ${fmt(config.bulkRows)} rows, batch update ${fmt(config.batchUpdateRows)} rows, ` +
@@ -166,7 +166,8 @@ export function writeReport(input: ReportInput): string {
     "```",
     "",
     "PostgreSQL must be reachable at `BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); tables are named `bench_*` and dropped at the end. " +
-      "SQLite files go to a temporary directory, removed at the end. `BENCH_REPS` and `BENCH_TARGET_MS` override the repetitions and the length of a repetition. " +
+      "SQLite files go to a temporary directory, removed at the end. `BENCH_REPS` and `BENCH_TARGET_MS` override the repetitions and the length of a repetition; " +
+      "`--sqlite-synchronous normal` (or `BENCH_SQLITE_SYNCHRONOUS`) runs the SQLite section with `synchronous = NORMAL` for every contender instead of FULL. " +
       "Run it on a quiet machine (`cat /proc/loadavg`), and compare contenders only within one run. Benchmarks never run in CI and no test asserts a timing.",
     "",
   );

@@ -1,7 +1,8 @@
 /**
  * The contenders on SQLite: tablekit, raw better-sqlite3 (prepared statements, awaited), Kysely,
  * Knex and Drizzle, each on its own better-sqlite3 connection to the same WAL file, opened fresh
- * for every repetition with `synchronous = NORMAL` (tablekit's setting; the file is in WAL mode).
+ * for every repetition with the same `PRAGMA synchronous` as tablekit's (its `synchronous`
+ * option; the run's `sqliteSynchronous`, `full` by default), so ratios compare like with like.
  *
  * @module
  */
@@ -19,11 +20,14 @@ import type { RowContender } from "../harness/row-workloads.js";
 /** Rows per multi-row INSERT for the query builders (4 columns: 4,000 parameters). */
 export const PEER_CHUNK = 1_000;
 
-/** A better-sqlite3 connection set up like tablekit's. */
-export function openSqlite(file: string): BetterSqlite3.Database {
+/** SQLite's `PRAGMA synchronous` level of the run. */
+export type SyncLevel = "full" | "normal" | "extra";
+
+/** A better-sqlite3 connection set up like tablekit's (WAL, the same synchronous level). */
+export function openSqlite(file: string, sync: SyncLevel): BetterSqlite3.Database {
   const db = new BetterSqlite3(file);
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma(`synchronous = ${sync.toUpperCase()}`);
   return db;
 }
 
@@ -33,7 +37,7 @@ const chunks = <T>(rows: readonly T[], size: number): T[][] => {
   return out;
 };
 
-function tablekit(file: string): RowContender {
+function tablekit(file: string, sync: SyncLevel): RowContender {
   return {
     key: "tablekit",
     contender: "tablekit",
@@ -47,7 +51,7 @@ function tablekit(file: string): RowContender {
       batchUpdate: "db.batchUpdate(t, rows, { returning: false })",
     },
     open: async (t) => {
-      const db = await Database.open({ filename: file });
+      const db = await Database.open({ filename: file, synchronous: sync });
       return {
         insert: (row) => db.insert<BenchRow>(t, row),
         read: async (id) => (await db.selectOne<BenchRow>(t, { where: { id } })) ?? undefined,
@@ -65,7 +69,7 @@ function tablekit(file: string): RowContender {
   };
 }
 
-function raw(file: string): RowContender {
+function raw(file: string, sync: SyncLevel): RowContender {
   return {
     key: "raw",
     contender: "better-sqlite3",
@@ -79,7 +83,7 @@ function raw(file: string): RowContender {
       batchUpdate: "stmt.run per row inside db.transaction()",
     },
     open: async (t) => {
-      const db = openSqlite(file);
+      const db = openSqlite(file, sync);
       const ins = db.prepare<[string, string, number, number], BenchRow>(`INSERT INTO ${t} (name, email, age, score) VALUES (?, ?, ?, ?) RETURNING *`);
       const insPlain = db.prepare(`INSERT INTO ${t} (name, email, age, score) VALUES (?, ?, ?, ?)`);
       const get = db.prepare<[number], BenchRow>(`SELECT * FROM ${t} WHERE id = ?`);
@@ -108,7 +112,7 @@ function raw(file: string): RowContender {
   };
 }
 
-function kysely(file: string): RowContender {
+function kysely(file: string, sync: SyncLevel): RowContender {
   return {
     key: "kysely",
     contender: "Kysely",
@@ -123,7 +127,7 @@ function kysely(file: string): RowContender {
     },
     open: async (t) => {
       // Kysely<any>: the tables are created at run time under per-contender names.
-      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openSqlite(file, sync) }) });
       return {
         insert: async (row) => (await db.insertInto(t).values(row).returningAll().executeTakeFirst()) as BenchRow | undefined,
         read: async (id) => (await db.selectFrom(t).selectAll().where("id", "=", id).executeTakeFirst()) as BenchRow | undefined,
@@ -145,7 +149,7 @@ function kysely(file: string): RowContender {
   };
 }
 
-function knex(file: string): RowContender {
+function knex(file: string, sync: SyncLevel): RowContender {
   return {
     key: "knex",
     contender: "Knex",
@@ -167,7 +171,7 @@ function knex(file: string): RowContender {
           min: 1,
           max: 1,
           afterCreate: (conn: BetterSqlite3.Database, done: (error: Error | null, conn: unknown) => void) => {
-            conn.pragma("synchronous = NORMAL");
+            conn.pragma(`synchronous = ${sync.toUpperCase()}`);
             done(null, conn);
           },
         },
@@ -203,7 +207,7 @@ export function liteTable(name: string) {
   });
 }
 
-function drizzleLite(file: string): RowContender {
+function drizzleLite(file: string, sync: SyncLevel): RowContender {
   return {
     key: "drizzle",
     contender: "Drizzle",
@@ -217,7 +221,7 @@ function drizzleLite(file: string): RowContender {
       batchUpdate: "update per row in transaction()",
     },
     open: async (name) => {
-      const client = openSqlite(file);
+      const client = openSqlite(file, sync);
       const db = drizzle({ client });
       const t = liteTable(name);
       return {
@@ -243,7 +247,7 @@ function drizzleLite(file: string): RowContender {
   };
 }
 
-/** Every SQLite contender on one file. */
-export function sqliteContenders(file: string): RowContender[] {
-  return [tablekit(file), raw(file), kysely(file), knex(file), drizzleLite(file)];
+/** Every SQLite contender on one file, all at the synchronous level `sync`. */
+export function sqliteContenders(file: string, sync: SyncLevel): RowContender[] {
+  return [tablekit(file, sync), raw(file, sync), kysely(file, sync), knex(file, sync), drizzleLite(file, sync)];
 }

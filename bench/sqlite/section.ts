@@ -14,8 +14,8 @@ import { openSqlite, sqliteContenders } from "./contenders.js";
 const DDL = (t: string) =>
   `CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, age INTEGER NOT NULL, score INTEGER NOT NULL)`;
 
-function adminOf(file: string): RowAdmin & { close(): void; sqliteVersion(): string } {
-  const db = openSqlite(file);
+function adminOf(file: string, sync: BenchConfig["sqliteSynchronous"]): RowAdmin & { close(): void; sqliteVersion(): string } {
+  const db = openSqlite(file, sync);
   return {
     createTable: async (t) => {
       db.exec(`DROP TABLE IF EXISTS ${t}; ${DDL(t)}`);
@@ -57,14 +57,14 @@ const STREAMERS: StreamContender[] = [
 /** Runs the SQLite section; returns its results and the SQLite version. */
 export async function runSqlite(config: BenchConfig): Promise<{ results: WorkloadResult[]; version: string }> {
   const file = join(config.dir, "bench.db");
-  const admin = adminOf(file);
+  const admin = adminOf(file, config.sqliteSynchronous);
   const version = admin.sqliteVersion();
   const results: WorkloadResult[] = [];
   try {
     const rows = rowWorkloads(config, {
       section: "sqlite",
       label: "SQLite",
-      contenders: sqliteContenders(file),
+      contenders: sqliteContenders(file, config.sqliteSynchronous),
       admin,
       pointConcurrency: [1],
       bulkTarget: { kind: "within", max: 1.1 },
@@ -85,7 +85,7 @@ export async function runSqlite(config: BenchConfig): Promise<{ results: Workloa
     const table = "bench_lite_stream";
     for (const c of STREAMERS) {
       if (c.skip !== undefined) continue;
-      const own = adminOf(fileOf(c));
+      const own = adminOf(fileOf(c), config.sqliteSynchronous);
       await own.createTable(table);
       await own.fill(table, config.streamRows);
       own.close();

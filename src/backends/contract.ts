@@ -196,12 +196,53 @@ export type IsolationLevel = "serializable" | "repeatable read" | "read committe
 export type DriverFactory = (config: ResolvedConfig) => Driver;
 
 /**
+ * The defaults of a server dialect's connection options, as libpq (or the server's own client)
+ * has them.
+ */
+export interface ServerDefaults {
+  /** The port when none is given (PostgreSQL 5432, CockroachDB 26257). */
+  readonly port: number;
+  /** The user name when none is given (and, with {@link libpqEnvironment}, no `PGUSER`). */
+  readonly user: string;
+  /** The database name when none is given; `undefined`: the user name, as libpq does. */
+  readonly database: string | undefined;
+  /**
+   * Whether libpq's environment variables (`PGUSER`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`,
+   * `PGSSLCERT`, `PGSSLKEY`, `PGPASSFILE`, `PGTARGETSESSIONATTRS`) supply defaults.
+   */
+  readonly libpqEnvironment: boolean;
+}
+
+/**
+ * How a backend's connection URLs are written and what they default to: plain data, so the
+ * config resolver can read it without loading any driver.
+ */
+export interface BackendUrls {
+  /**
+   * `"file"`: a file path after the scheme (`sqlite:data/app.db`, `sqlite::memory:`) or a bare
+   * path; `"server"`: `scheme://user:password@host:port/database?parameters`.
+   */
+  readonly form: "file" | "server";
+  /**
+   * URL scheme (lower case, without the colon) → the dialect it selects, in display order; the
+   * first scheme of a dialect is the one messages show. Dialect names are schemes too.
+   */
+  readonly schemes: Readonly<Record<string, DialectName>>;
+  /** How messages show this backend's URLs (`"sqlite:…"`, `"postgres://…"`). */
+  readonly examples: readonly string[];
+  /** File backends: which strings without a scheme are one of its files (`app.db`, `:memory:`), and how messages say so. */
+  readonly barePath?: { readonly test: (text: string) => boolean; readonly description: string };
+  /** Server backends: each dialect's defaults. */
+  readonly serverDefaults?: Readonly<Partial<Record<DialectName, ServerDefaults>>>;
+}
+
+/**
  * What one backend folder (src/backends/<name>/index.ts) gives the registry. The descriptor is
  * light: loading it loads the dialects, not the database library, which comes with the driver.
  */
 export interface Backend {
-  /** The URL schemes this backend serves, lower case (its dialect names among them). */
-  readonly schemes: readonly string[];
+  /** What its URLs look like and what they default to: read by src/config through the registry. */
+  readonly urls: BackendUrls;
   /** The SQL dialects of this backend, by dialect name (PostgreSQL's includes CockroachDB's variant). */
   readonly dialects: Readonly<Partial<Record<DialectName, SqlDialect>>>;
   /** Imports the driver module (and its database library) and returns its factory. */

@@ -1,19 +1,81 @@
 /**
  * The one place the core reaches a backend: a registry keyed by URL scheme (and by dialect name,
- * which is a scheme too). Each backend's driver module, and with it its database library
- * (better-sqlite3, pg), is imported on the first connect that needs it, so importing tablekit
- * loads neither.
+ * which is a scheme too). It is also the one owner of what a connection URL means: which schemes
+ * exist, which backend and dialect each selects, and each server dialect's default port, user and
+ * database (each backend's `urls` descriptor); src/config asks here and names no backend itself.
+ * Each backend's driver module, and with it its database library (better-sqlite3, pg), is imported
+ * on the first connect that needs it, so importing tablekit (or reading a descriptor) loads
+ * neither.
  *
  * @module
  */
 import type { DialectName, ResolvedConfig } from "../config/connection-config.js";
-import type { Backend, Driver, DriverFactory, SqlDialect } from "./contract.js";
+import type { Backend, BackendUrls, Driver, DriverFactory, ServerDefaults, SqlDialect } from "./contract.js";
 import { postgresBackend } from "./postgres/index.js";
 import { sqliteBackend } from "./sqlite/index.js";
 
 const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
 
-const BY_SCHEME: ReadonlyMap<string, Backend> = new Map(BACKENDS.flatMap((backend) => backend.schemes.map((scheme) => [scheme, backend] as const)));
+const BY_SCHEME: ReadonlyMap<string, Backend> = new Map(BACKENDS.flatMap((backend) => Object.keys(backend.urls.schemes).map((scheme) => [scheme, backend] as const)));
+
+/** What a URL scheme selects. */
+export interface SchemeMeaning {
+  /** The dialect the scheme selects. */
+  readonly dialect: DialectName;
+  /** How the rest of the URL is written (see {@link BackendUrls.form}). */
+  readonly form: BackendUrls["form"];
+}
+
+/** What URL scheme `scheme` (any case, without the colon) means, or undefined for none of tablekit's. */
+export function schemeMeaning(scheme: string): SchemeMeaning | undefined {
+  const lower = scheme.toLowerCase();
+  const backend = BY_SCHEME.get(lower);
+  return backend === undefined ? undefined : { dialect: backend.urls.schemes[lower]!, form: backend.urls.form };
+}
+
+/** Every URL scheme, in display order (`sqlite`, `file`, `postgres`, …). */
+export const URL_SCHEMES: readonly string[] = Object.freeze(BACKENDS.flatMap((backend) => Object.keys(backend.urls.schemes)));
+
+/** How messages show the URLs of every backend, in display order (`sqlite:…`, `postgres://…`, …). */
+export const URL_EXAMPLES: readonly string[] = Object.freeze(BACKENDS.flatMap((backend) => backend.urls.examples));
+
+/** Every dialect name, in display order. */
+export const REGISTERED_DIALECTS: readonly DialectName[] = Object.freeze([...new Set(BACKENDS.flatMap((backend) => Object.values(backend.urls.schemes)))]);
+
+/** The dialect of a string without a scheme that a file backend takes as one of its files (`app.db`), or undefined. */
+export function barePathDialect(text: string): DialectName | undefined {
+  for (const backend of BACKENDS) {
+    if (backend.urls.barePath?.test(text) === true) return Object.values(backend.urls.schemes)[0];
+  }
+  return undefined;
+}
+
+/** How messages describe the bare paths the file backends accept. */
+export const BARE_PATH_DESCRIPTIONS: readonly string[] = Object.freeze(BACKENDS.flatMap((backend) => (backend.urls.barePath === undefined ? [] : [backend.urls.barePath.description])));
+
+/** How `dialect`'s URLs are written: `"file"` or `"server"`. */
+export function urlFormOf(dialect: DialectName): BackendUrls["form"] {
+  return backendFor(dialect).urls.form;
+}
+
+/** The first dialect whose URLs have the form `form`: the dialect chosen when only the form is known. */
+export function defaultDialectOf(form: BackendUrls["form"]): DialectName {
+  const backend = BACKENDS.find((b) => b.urls.form === form);
+  if (backend === undefined) throw new Error(`No tablekit backend with ${form} URLs`);
+  return Object.values(backend.urls.schemes)[0]!;
+}
+
+/** The scheme messages show for `dialect` (its first): `"postgres"`, `"cockroachdb"`. */
+export function urlSchemeOf(dialect: DialectName): string {
+  return Object.entries(backendFor(dialect).urls.schemes).find(([, d]) => d === dialect)![0];
+}
+
+/** A server dialect's defaults (port, user, database, whether libpq's variables apply). */
+export function serverDefaultsOf(dialect: DialectName): ServerDefaults {
+  const defaults = backendFor(dialect).urls.serverDefaults?.[dialect];
+  if (defaults === undefined) throw new Error(`"${dialect}" is not a server dialect`);
+  return defaults;
+}
 
 const loaded = new Map<Backend, DriverFactory>();
 const loading = new Map<Backend, Promise<DriverFactory>>();
@@ -36,18 +98,16 @@ export function sqlDialectFor(name: DialectName): SqlDialect {
 
 /**
  * The SQL dialect a database URL names, before anything connects: its scheme's backend, and of
- * that backend's dialects the one the scheme spells (`postgresql:` → PostgreSQL, `cockroach:` →
- * CockroachDB; a scheme naming no dialect, like `file:`, means the backend's first). A string
+ * that backend's dialects the one the scheme selects (`postgresql:` → PostgreSQL, `cockroach:` →
+ * CockroachDB, `file:` → SQLite: {@link schemeMeaning}). A string
  * without a scheme (a one-letter one is a Windows drive) is a file path, as a `file:` URL; a
  * scheme no backend serves gives undefined. Provisional: a `postgres://` server may turn out to be
  * CockroachDB once connected (`Database.dialect` then says so).
  */
 export function dialectForUrl(url: string): SqlDialect | undefined {
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url)?.[1]?.toLowerCase() ?? "file";
-  const backend = BY_SCHEME.get(scheme);
-  if (backend === undefined) return undefined;
-  const dialects = Object.values(backend.dialects);
-  return dialects.find((d) => scheme.startsWith(d.name) || d.name.startsWith(scheme)) ?? dialects[0];
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url)?.[1] ?? "file";
+  const meaning = schemeMeaning(scheme);
+  return meaning === undefined ? undefined : sqlDialectFor(meaning.dialect);
 }
 
 /** Loads (once) the driver module of `config`'s backend and returns its factory. */

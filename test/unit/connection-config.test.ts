@@ -71,7 +71,7 @@ const SERVER_DEFAULTS = {
   logParameters: false,
 } as const;
 
-const SQLITE_DEFAULTS = { busyTimeoutMs: 5_000, int64: "number", logParameters: false, readonly: false } as const;
+const SQLITE_DEFAULTS = { busyTimeoutMs: 5_000, int64: "number", logParameters: false, readonly: false, synchronous: "full" } as const;
 
 describe("resolveConfig: choosing the target", () => {
   afterEach(() => {
@@ -207,6 +207,7 @@ describe("resolveConfig: SQLite", () => {
       int64: "bigint",
       logParameters: true,
       readonly: false,
+      synchronous: "full",
     });
     expect(sqlite({ url: "sqlite::memory:", int64: "string", busyTimeoutMs: 0 })).toMatchObject({ int64: "string", busyTimeoutMs: 0 });
   });
@@ -223,7 +224,7 @@ describe("resolveConfig: SQLite", () => {
     });
     expect(config).toEqual({ dialect: "sqlite", filename: ":memory:", ...SQLITE_DEFAULTS });
     expect("password" in config).toBe(false);
-    expect(Object.getOwnPropertyNames(config).sort()).toEqual(["busyTimeoutMs", "dialect", "filename", "int64", "logParameters", "readonly"]);
+    expect(Object.getOwnPropertyNames(config).sort()).toEqual(["busyTimeoutMs", "dialect", "filename", "int64", "logParameters", "readonly", "synchronous"]);
   });
 
   it("is frozen", () => {
@@ -604,9 +605,23 @@ describe("resolveConfig: errors", () => {
     expect(errorMessage("sqlite://")).toBe("Invalid url sqlite://: the SQLite file name is empty");
     expect(errorMessage("sqlite:x.db?mode=rw")).toBe('Invalid url sqlite:x.db?mode=rw: mode must be "ro" (read-only) or "rwc" (read-write), got "rw"');
     expect(errorMessage("sqlite:x.db?cache=shared")).toBe(
-      'Invalid url sqlite:x.db?cache=shared: unknown SQLite URL parameter "cache"; the only one is mode=ro (read-only) or mode=rwc',
+      'Invalid url sqlite:x.db?cache=shared: unknown SQLite URL parameter "cache"; the parameters are mode=ro (read-only) or mode=rwc, and synchronous=full|extra|normal',
     );
     expect(errorMessage("sqlite:x.db?mode=ro&mode=ro")).toBe("Invalid url sqlite:x.db?mode=ro&mode=ro: mode is given twice");
+  });
+
+  it("takes SQLite's synchronous level from the option or ?synchronous= (the field overrides the URL); default full", () => {
+    expect(sqlite("sqlite:a.db").synchronous).toBe("full");
+    expect(sqlite("sqlite:a.db?synchronous=normal").synchronous).toBe("normal");
+    expect(sqlite("file:a.db?mode=ro&synchronous=extra")).toMatchObject({ readonly: true, synchronous: "extra" });
+    expect(sqlite({ filename: "a.db", synchronous: "normal" }).synchronous).toBe("normal");
+    expect(sqlite({ url: "sqlite:a.db?synchronous=normal", synchronous: "full" }).synchronous).toBe("full");
+    expect(errorMessage({ filename: "a.db", synchronous: "off" as never })).toBe('synchronous must be one of "full", "extra", "normal", got "off"');
+    expect(errorMessage("sqlite:a.db?synchronous=0")).toBe('Invalid url sqlite:a.db?synchronous=0: synchronous must be one of full, extra, normal, got "0"');
+    expect(errorMessage("sqlite:a.db?synchronous=full&synchronous=full")).toBe("Invalid url sqlite:a.db?synchronous=full&synchronous=full: synchronous is given twice");
+    // Validated, and ignored, for server backends (like busyTimeoutMs).
+    expect(errorMessage({ url: "postgres://u@h/db", synchronous: "OFF" as never })).toBe('synchronous must be one of "full", "extra", "normal", got "OFF"');
+    expect(server({ url: "postgres://u@h/db", synchronous: "normal" })).not.toHaveProperty("synchronous");
   });
 
   it("opens SQLite read-only with ?mode=ro or readonly: true (the field overrides the URL)", () => {

@@ -143,6 +143,12 @@ describe("src/ module graph", () => {
     expect(libraries.filter((l) => loaded.has(l))).toEqual([]);
   });
 
+  it.each(["src/backends/registry.ts", "src/config/connection-config.ts"])("%s loads no database library (a config resolves with the registry's URL descriptors)", (module) => {
+    expect(g.local.has(module)).toBe(true);
+    const loaded = packagesLoadedBy(g, module);
+    expect([...SQLITE, ...POSTGRES].filter((l) => loaded.has(l))).toEqual([]);
+  });
+
   it("tablekit/sqlite loads better-sqlite3 and tablekit/postgres loads pg up front", () => {
     expect(packagesLoadedBy(g, "src/sqlite.ts").has("better-sqlite3")).toBe(true);
     expect(packagesLoadedBy(g, "src/postgres.ts").has("pg")).toBe(true);

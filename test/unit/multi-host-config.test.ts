@@ -124,3 +124,42 @@ describe("replicas", () => {
     expect(configError(() => server({ url: "postgres://p/db", replics: [] } as never))).toContain('did you mean "replicas"');
   });
 });
+
+describe("host shapes", () => {
+  const INVALID = 'is not a valid host name, IP address or Unix-socket directory (a path starting with "/")';
+
+  it("refuses a host that is not a host name, IP address or socket directory, without showing it", () => {
+    const cases: [string, () => unknown][] = [
+      ["replicas[0].host", () => server({ url: "postgres://u@p/db", replicas: [{ host: "u:s3cret@h" }] })],
+      ["replicas[1].host", () => server({ url: "postgres://u@p/db", replicas: [{ host: "r1" }, { host: "h:5432" }] })],
+      ["hosts[0].host", () => server({ hosts: [{ host: "u:s3cret@h" }] })],
+      ["host", () => server({ host: "db.example.com/app" })],
+      ["host", () => server({ host: "[::1]" })],
+      ["host", () => server({ host: "two words" })],
+      ["host", () => server({ host: "postgres://u:s3cret@h/db" })],
+    ];
+    for (const [name, run] of cases) {
+      const message = configError(run);
+      expect(message).toBe(`${name} ${INVALID}`);
+      expect(message).not.toContain("s3cret");
+    }
+  });
+
+  it("refuses such a host in a URL (the host list, host= and replicas=)", () => {
+    for (const url of ["postgres://u@h%40x/db", "postgres://u@h1,bad%20host/db", "postgres://u@p/db?host=h%3Ax", "postgres://u@p/db?replicas=a%40x:5432"]) {
+      expect(configError(() => server(url))).toContain(`a host ${INVALID}`);
+    }
+    // The URL's password stays hidden in that message, as in every URL error.
+    expect(configError(() => server("postgres://u:s3cret@h%2Cx/db"))).not.toContain("s3cret");
+  });
+
+  it("accepts host names, IPv4 and IPv6 addresses, and socket directories", () => {
+    const hosts = ["localhost", "db", "db.example.com", "db.example.com.", "my_db-1.internal", "10.0.0.7", "::1", "fe80::1%eth0", "/var/run/postgresql", "bücher.example"];
+    for (const host of hosts) {
+      expect(server({ host }).host).toBe(host);
+      expect(server({ url: "postgres://u@p/db", replicas: [{ host }] }).replicas?.[0]?.host).toBe(host);
+    }
+    expect(server("postgres://u@[::1]:5433,db.example.com/app").hosts?.map((h) => h.host)).toEqual(["::1", "db.example.com"]);
+    expect(server("postgres://u@%2Fvar%2Frun%2Fpostgresql/app").host).toBe("/var/run/postgresql");
+  });
+});

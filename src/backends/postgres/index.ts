@@ -10,7 +10,16 @@ import { cockroachDialect, postgresDialect } from "./postgres-dialect.js";
 
 /** PostgreSQL (node-postgres): `postgres:`/`postgresql:` URLs, and CockroachDB's `cockroachdb:`/`cockroach:`. */
 export const postgresBackend: Backend = Object.freeze({
-  schemes: Object.freeze(["postgres", "postgresql", "cockroachdb", "cockroach"]),
+  urls: Object.freeze({
+    form: "server",
+    schemes: Object.freeze({ postgres: "postgres", postgresql: "postgres", cockroachdb: "cockroachdb", cockroach: "cockroachdb" }),
+    examples: Object.freeze(["postgres://…", "postgresql://…", "cockroachdb://…"]),
+    serverDefaults: Object.freeze({
+      postgres: Object.freeze({ port: 5432, user: "postgres", database: undefined, libpqEnvironment: true }),
+      // CockroachDB's own client: user root, database defaultdb; libpq's variables are not read.
+      cockroachdb: Object.freeze({ port: 26257, user: "root", database: "defaultdb", libpqEnvironment: false }),
+    }),
+  }),
   dialects: Object.freeze({ postgres: postgresDialect, cockroachdb: cockroachDialect }),
   async loadDriver() {
     const { PostgresDriver } = await import("./postgres-driver.js");

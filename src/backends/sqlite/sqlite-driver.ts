@@ -319,6 +319,9 @@ class SqliteConnection {
   }
 }
 
+/** The `PRAGMA synchronous` value of each level: a fixed table, never text from the config. */
+const SYNCHRONOUS_PRAGMA: Readonly<Record<SqliteConfig["synchronous"], string>> = Object.freeze({ full: "FULL", extra: "EXTRA", normal: "NORMAL" });
+
 /** The embedded SQLite driver. See the module documentation. */
 export class SqliteDriver implements Driver {
   readonly dialect = "sqlite" as const;
@@ -386,10 +389,10 @@ export class SqliteDriver implements Driver {
       // busy_timeout 0: waiting for another process's lock happens asynchronously in #retryBusy,
       // so the event loop never blocks inside SQLite's busy handler.
       db.pragma("busy_timeout = 0");
-      if (!readonly) {
-        if (!this.#isMemory) db.pragma("journal_mode = WAL");
-        db.pragma("synchronous = NORMAL");
-      }
+      if (!readonly && !this.#isMemory) db.pragma("journal_mode = WAL");
+      // Per connection, never stored in the file: set on every connection, the read-only ones
+      // included (a reader never writes, but the same level everywhere is easy to check).
+      db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[this.#config.synchronous]}`);
       db.pragma("foreign_keys = ON");
       db.pragma("case_sensitive_like = ON");
       registerSqliteFunctions(db);
