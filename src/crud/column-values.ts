@@ -14,7 +14,8 @@
  */
 import { arrayShapeProblem } from "../backends/common/array-shape.js";
 import { NotNullViolationError, ValidationError } from "../errors/errors.js";
-import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/common/declared-types.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, isValueKeyedDecimal, valueKindOfDeclaredType } from "../backends/common/declared-types.js";
+import { decimalValueKeySql } from "../backends/common/decimal-key.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
@@ -48,6 +49,8 @@ export interface ColumnType {
   readonly jsonb: boolean;
   /** Part of the primary key: NULL is refused, as PostgreSQL refuses it (SQLite's rowid would generate an id for it). */
   readonly primaryKey: boolean;
+  /** An unscaled DECIMAL whose UNIQUE/PRIMARY KEY constraints compare by value (`NUMERIC KEYED TEXT`, see `backends/sqlite/decimal-unique.ts`). */
+  readonly valueKeyed: boolean;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
@@ -146,6 +149,7 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     element: elementType(kind, declared),
     jsonb: kind === "json" && /^\s*JSONB\b/i.test(declared),
     primaryKey,
+    valueKeyed: kind === "decimal" && isValueKeyedDecimal(declared),
   };
 }
 
@@ -698,4 +702,15 @@ export function filterNeedsTypes(where: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * The `ON CONFLICT` target of an upsert's conflict column on SQLite: for an unscaled DECIMAL whose
+ * unique constraints compare by value (`valueKeyed`), the expression of its unique index
+ * (`decimalValueKeySql`), since SQLite matches a target to an index only by its exact columns and
+ * expressions; undefined (the quoted column) for every other column. So `upsert` of `"1.00"` updates
+ * the row holding `"1.0"`, as on PostgreSQL.
+ */
+export function conflictTargets(types: ReadonlyMap<string, ColumnType>): (column: string, quoted: string) => string | undefined {
+  return (column, quoted) => (types.get(column)?.valueKeyed === true ? decimalValueKeySql(quoted) : undefined);
 }

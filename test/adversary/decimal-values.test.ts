@@ -59,11 +59,10 @@ for (const backend of backends()) {
       await expect(db.insert(table, { id: 103, u: "-0" })).rejects.toBeInstanceOf(UniqueViolationError);
     });
 
-    // NOT FIXED on SQLite: an unscaled DECIMAL keeps its scale ("1.0" reads back "1.0", as on
-    // PostgreSQL), so "1.0" and "1.00" are two stored texts and a UNIQUE index on SQLite takes
-    // both, where PostgreSQL's NUMERIC equality refuses the second. Needs a unique index on
-    // tablekit_decimal_key(column) for DECIMAL UNIQUE columns on SQLite (a schema change).
-    (backend.name === "sqlite" ? it.fails : it)("a UNIQUE DECIMAL refuses \"1.0\" then \"1.00\" on every backend", async () => {
+    // An unscaled DECIMAL keeps its scale ("1.0" reads back "1.0", as on PostgreSQL), so "1.0" and
+    // "1.00" are two stored texts on SQLite: tablekit's UNIQUE there also has a unique index by value
+    // (backends/sqlite/decimal-unique.ts), which refuses the second as PostgreSQL's NUMERIC equality does.
+    it("a UNIQUE DECIMAL refuses \"1.0\" then \"1.00\" on every backend", async () => {
       await db.insert(table, { id: 300, u: "1.0" });
       await expect(db.insert(table, { id: 301, u: "1.00" })).rejects.toBeInstanceOf(UniqueViolationError);
     });

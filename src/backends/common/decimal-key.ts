@@ -98,3 +98,17 @@ export function decimalNumberSql(expr: string): string {
 export function decimalNumberOfParameterSql(placeholder: string): string {
   return `(SELECT ${decimalNumberSql("tablekit_v")} FROM (SELECT ${placeholder} AS tablekit_v))`;
 }
+
+/**
+ * SQL for the value key of an unscaled DECIMAL stored as text in PostgreSQL's output form (SQLite):
+ * the text without trailing fraction zeros (`"1.00"` → `"1"`, `"-2.50"` → `"-2.5"`, `"NaN"`
+ * unchanged). Stored text is canonical (no `+`, no leading zeros, no exponent, zero never
+ * negative), so two values have the same key exactly when they are equal numbers. Built-in
+ * functions only, so that an index on it works in every SQLite tool (see
+ * `backends/sqlite/decimal-unique.ts`, whose unique indexes and upsert targets use it verbatim).
+ *
+ * @param quoted - A quoted column name.
+ */
+export function decimalValueKeySql(quoted: string): string {
+  return `(CASE WHEN instr(${quoted}, '.') THEN rtrim(rtrim(${quoted}, '0'), '.') ELSE ${quoted} END)`;
+}
