@@ -17,6 +17,7 @@
  * | `SERIAL`, `SMALLSERIAL`, `BIGSERIAL`, `SERIAL2/4/8`          | `INTEGER`                   | INTEGER  |
  * | `DECIMAL(p,s)`, `DEC(p,s)`                                  | `DECIMAL TEXT(p,s)`         | TEXT     |
  * | `NUMERIC(p,s)`                                              | `NUMERIC TEXT(p,s)`         | TEXT     |
+ * | unscaled `DECIMAL`/`NUMERIC` in a UNIQUE or PRIMARY KEY constraint | `DECIMAL KEYED TEXT` / `NUMERIC KEYED TEXT` (plus a unique index by value, `decimal-unique.ts`) | TEXT |
  * | `JSON` / `JSONB`                                            | `JSON TEXT` / `JSONB TEXT`  | TEXT     |
  * | `UUID`                                                      | `UUID TEXT`                 | TEXT     |
  * | `TIMESTAMPTZ(p)`, `TIMESTAMP(p) WITH TIME ZONE`             | `TIMESTAMPTZ TEXT(p)`       | TEXT     |
@@ -53,6 +54,8 @@
  *   outside the type (also in CHECK and generated-column expressions), since `::` is never valid SQLite.
  * - Everything else (`NOT NULL`, `UNIQUE`, `CHECK (...)`, `REFERENCES t(c) ON DELETE CASCADE`,
  *   `COLLATE`, ...) passes through; runs of whitespace outside strings are collapsed to one space.
+ * - Table constraints written after a comma in a definition (`"TEXT, UNIQUE (a, b)"`) pass through,
+ *   casts removed; the column's own type and constraints before the comma are translated as above.
  *
  * @module
  */
