@@ -948,8 +948,13 @@ export abstract class Queryable {
    */
   async upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
     // SQLite: a DECIMAL conflict column unique by value is targeted by its index's expression.
-    const types = this.sqlDialect.checksValuesByDeclaredType && validTableName(table) ? await this.#columnTypesOf(table) : undefined;
-    const target = types === undefined ? undefined : conflictTargets(types);
+    let target: ((column: string, quoted: string) => string | undefined) | undefined;
+    if (this.sqlDialect.checksValuesByDeclaredType && validTableName(table)) {
+      const types = this.#columnTypesOf(table);
+      // Read through statements only before connecting: bad options are refused before any SQL.
+      if (types instanceof Promise) upsertStatement(this.sqlDialect, table, given as Row, options);
+      target = conflictTargets(types instanceof Promise ? await types : types);
+    }
     return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options, undefined, target));
   }
 
