@@ -35,6 +35,10 @@ describe("unique DECIMAL constraints on SQLite", () => {
     ]);
   });
 
+  it("a constraint written twice gets one index", () => {
+    expect(translateCreateTableIndexes("t", { u: "NUMERIC UNIQUE, UNIQUE (u)" }, { ifNotExists: false })).toEqual([`CREATE UNIQUE INDEX "t_u_key" ON "t" (${KEY("u")})`]);
+  });
+
   it("a DECIMAL followed by a table constraint keeps its own type (it lost its TEXT affinity before)", () => {
     expect(translateColumnDefinition("DECIMAL(10,2), CHECK (x::int > 0)")).toBe("DECIMAL TEXT(10,2), CHECK (x > 0)");
   });

@@ -149,8 +149,14 @@ function quote(name: string): string {
  * unscaled DECIMAL members compare those members by numeric value (see the module documentation).
  */
 export function decimalKeyIndexes(table: string, keys: DecimalKeys, ifNotExists: boolean): string[] {
-  return keys.constraints.map((c) => {
+  const out: string[] = [];
+  const named = new Set<string>();
+  for (const c of keys.constraints) {
+    // The same constraint written twice (`UNIQUE` and `, UNIQUE (u)`) needs one index.
+    if (named.has(c.name)) continue;
+    named.add(c.name);
     const items = c.columns.map((column) => (keys.keyed.has(column) ? decimalValueKeySql(quote(column)) : quote(column)));
-    return `CREATE UNIQUE INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`;
-  });
+    out.push(`CREATE UNIQUE INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`);
+  }
+  return out;
 }
