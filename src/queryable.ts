@@ -8,8 +8,8 @@
 import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./backends/contract.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
-import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
+import { type ColumnType, columnFilters, columnType, conflictTargets, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
+import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableStatements, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
   type UpsertOptions,
@@ -719,7 +719,16 @@ export abstract class Queryable {
    * ```
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
-    await this.runStatement(createTableSql(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable")), []);
+    const [create, ...indexes] = createTableStatements(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable"));
+    if (indexes.length === 0) await this.runStatement(create!, []);
+    else {
+      // SQLite's unique indexes by DECIMAL value (crud/ddl.ts): with the table, or not at all.
+      const run = async (q: Queryable): Promise<void> => {
+        if (options.ifNotExists !== false && (await q.tableExists(name))) return;
+        for (const statement of [create!, ...indexes]) await q.runStatement(statement, []);
+      };
+      await (this.autocommit ? this.transaction((tx) => run(tx)) : run(this));
+    }
     this.forgetSequences(name);
   }
 
@@ -936,7 +945,15 @@ export abstract class Queryable {
    * ```
    */
   async upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
-    return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options));
+    // SQLite: a DECIMAL conflict column unique by value is targeted by its index's expression.
+    let target: ((column: string, quoted: string) => string | undefined) | undefined;
+    if (this.sqlDialect.checksValuesByDeclaredType && validTableName(table)) {
+      const types = this.#columnTypesOf(table);
+      // Read through statements only before connecting: bad options are refused before any SQL.
+      if (types instanceof Promise) upsertStatement(this.sqlDialect, table, given as Row, options);
+      target = conflictTargets(types instanceof Promise ? await types : types);
+    }
+    return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options, undefined, target));
   }
 
   /** Counts the rows matching `where` (all rows without it). */
@@ -1184,4 +1201,14 @@ export abstract class Queryable {
  */
 function filterOf(where: unknown): unknown {
   return where instanceof CompiledWhere ? undefined : where;
+}
+
+/** Whether `table` is a valid table name (the statement builders report an invalid one). */
+function validTableName(table: unknown): boolean {
+  try {
+    tableName(table);
+    return true;
+  } catch {
+    return false;
+  }
 }

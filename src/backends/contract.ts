@@ -108,6 +108,12 @@ export interface SqlDialect extends WhereDialect {
   readonly supportsCreateDatabase: boolean;
   /** `CREATE TABLE` for portable (PostgreSQL-style) column definitions. */
   createTable(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string;
+  /**
+   * Statements to run after {@link SqlDialect.createTable}'s, in the same transaction, when the
+   * table did not exist (SQLite: unique indexes by numeric value for UNIQUE/PRIMARY KEY constraints
+   * with an unscaled DECIMAL member). Absent or empty: none.
+   */
+  createTableIndexes?(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): readonly string[];
   /** A query returning one row with a `name` column per user table, ordered by name. */
   listTablesSql(): string;
   /** A query returning a row when the table (bound as the first parameter) exists. */

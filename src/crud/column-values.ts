@@ -14,7 +14,8 @@
  */
 import { arrayShapeProblem } from "../backends/common/array-shape.js";
 import { NotNullViolationError, ValidationError } from "../errors/errors.js";
-import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../backends/common/declared-types.js";
+import { type ValueKind, arrayElementType, decimalScale, formatDecimal, isValueKeyedDecimal, valueKindOfDeclaredType } from "../backends/common/declared-types.js";
+import { decimalValueKeySql } from "../backends/common/decimal-key.js";
 import type { ColumnFilter } from "../sql/where.js";
 
 /** What tablekit knows of one column for its value checks. */
@@ -34,8 +35,10 @@ export interface ColumnType {
   readonly float: boolean;
   /** REAL, FLOAT4, FLOAT(1–24): PostgreSQL's 4-byte float (values stored as the float4 PostgreSQL returns). */
   readonly float4: boolean;
-  /** VARCHAR(n) / CHARACTER VARYING(n): the most characters a value may have. */
+  /** VARCHAR(n) / CHARACTER VARYING(n) / CHAR(n): the most characters a value may have. */
   readonly maxLength: number | undefined;
+  /** CHAR(n) / CHARACTER(n) (PostgreSQL's bpchar): values are blank-padded to `maxLength` characters, and compared ignoring trailing blanks. */
+  readonly blankPadded: boolean;
   /** UUID: checked and written in PostgreSQL's canonical form. */
   readonly uuid: boolean;
   /** A native array type (`T[]`; stored as JSON text on SQLite). */
@@ -46,6 +49,8 @@ export interface ColumnType {
   readonly jsonb: boolean;
   /** Part of the primary key: NULL is refused, as PostgreSQL refuses it (SQLite's rowid would generate an id for it). */
   readonly primaryKey: boolean;
+  /** An unscaled DECIMAL whose UNIQUE/PRIMARY KEY constraints compare by value (`NUMERIC KEYED TEXT`, see `backends/sqlite/decimal-unique.ts`). */
+  readonly valueKeyed: boolean;
 }
 
 const FLOAT_TYPE = /^\s*(?:REAL|DOUBLE|FLOAT\d*)\b/i;
@@ -55,17 +60,41 @@ function varcharLength(declared: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+/** The length of a CHAR(n) / CHARACTER(n) / BPCHAR(n) type (`CHAR` alone is CHAR(1), as in PostgreSQL), or undefined for other types. */
+function charLength(declared: string): number | undefined {
+  const m = /^\s*(?:(CHARACTER|CHAR)|BPCHAR)\s*(?:\(\s*(\d+)\s*\))?\s*$/i.exec(declared);
+  if (m === null) return undefined;
+  if (m[2] !== undefined) return Number(m[2]);
+  // BPCHAR without a length is unlimited and unpadded in PostgreSQL: plain text.
+  return m[1] !== undefined ? 1 : undefined;
+}
+
 /**
- * Text for a VARCHAR(n) column as PostgreSQL stores it: longer text is refused (SQLSTATE 22001),
- * unless the characters beyond `n` are all spaces, which are cut off.
+ * Text for a VARCHAR(n) or CHAR(n) column as PostgreSQL stores it: longer text is refused
+ * (SQLSTATE 22001, "value too long"), unless the characters beyond `n` are all spaces, which are
+ * cut off; CHAR(n) text shorter than `n` is padded with spaces to `n` characters (code points).
  */
 function varcharValue(column: string, type: ColumnType, text: string): string {
   const max = type.maxLength!;
-  if (text.length <= max) return text;
+  if (text.length <= max && !type.blankPadded) return text;
   const chars = Array.from(text);
-  if (chars.length <= max) return text;
+  if (chars.length <= max) return type.blankPadded && chars.length < max ? text + " ".repeat(max - chars.length) : text;
   if (chars.slice(max).every((c) => c === " ")) return chars.slice(0, max).join("");
   throw refuse(column, type, text, `longer than ${max} characters`);
+}
+
+/**
+ * A value compared with a CHAR(n) column, as PostgreSQL compares bpchar (trailing blanks do not
+ * count): its text without trailing spaces, padded to `n` like the stored values, so that `"ab"`
+ * and `"ab   "` both match a stored `"ab  "` in CHAR(4). Not length-checked (PostgreSQL types the
+ * parameter without the length). Values that are not text-like are returned unchanged.
+ */
+function charFilterValue(type: ColumnType, value: unknown): unknown {
+  const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "bigint" ? String(value) : typeof value === "boolean" ? String(value) : value instanceof Date ? value.toISOString() : undefined;
+  if (text === undefined) return value;
+  const trimmed = text.replace(/ +$/, "");
+  const length = Array.from(trimmed).length;
+  return length < type.maxLength! ? trimmed + " ".repeat(type.maxLength! - length) : trimmed;
 }
 
 /** PostgreSQL's 4-byte float: REAL, FLOAT4, FLOAT(p) with p ≤ 24. */
@@ -113,12 +142,14 @@ export function columnType(declared: string, primaryKey: boolean): ColumnType {
     scale: kind === "decimal" ? decimalScale(declared) : undefined,
     float: kind === "other" && FLOAT_TYPE.test(declared),
     float4: kind === "other" && isFloat4(declared),
-    maxLength: kind === "text" ? varcharLength(declared) : undefined,
+    maxLength: kind === "text" ? (varcharLength(declared) ?? charLength(declared)) : undefined,
+    blankPadded: kind === "text" && charLength(declared) !== undefined,
     uuid: kind === "text" && UUID_TYPE.test(declared),
     array: kind === "json" && ARRAY_TYPE.test(declared),
     element: elementType(kind, declared),
     jsonb: kind === "json" && /^\s*JSONB\b/i.test(declared),
     primaryKey,
+    valueKeyed: kind === "decimal" && isValueKeyedDecimal(declared),
   };
 }
 
@@ -250,6 +281,21 @@ function expandedDecimal(text: string): string | undefined {
   return negative ? "-" + out : out;
 }
 
+const DECIMAL_SPECIAL_TEXT = /^\s*(?:(nan)|([+-]?)inf(?:inity)?)\s*$/i;
+
+/**
+ * PostgreSQL's special NUMERIC values in its output form (`"NaN"`, `"Infinity"`, `"-Infinity"`),
+ * for the spellings its input accepts (`nan`, `inf`, `+infinity`, `-Inf` …, any case, trimmed;
+ * not `-NaN`) and for the JS numbers NaN and ±Infinity (sent as `String(n)`); undefined otherwise.
+ */
+function decimalSpecial(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : value === Infinity ? "Infinity" : value === -Infinity ? "-Infinity" : undefined;
+  if (typeof value !== "string") return undefined;
+  const m = DECIMAL_SPECIAL_TEXT.exec(value);
+  if (m === null) return undefined;
+  return m[1] !== undefined ? "NaN" : m[2] === "-" ? "-Infinity" : "Infinity";
+}
+
 /** Whether decimal text fits DECIMAL(p,s) after rounding to s digits (PostgreSQL: 22003 otherwise). */
 function fitsPrecision(text: string, type: ColumnType): boolean {
   if (type.precision === undefined) return true;
@@ -324,6 +370,12 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
       return float4Value(column, type, value, n);
     }
     case "decimal": {
+      const special = decimalSpecial(value);
+      if (special !== undefined) {
+        // PostgreSQL 14+: a NUMERIC(p,s) takes NaN but refuses ±Infinity ("numeric field overflow", 22003).
+        if (special !== "NaN" && type.precision !== undefined) throw refuse(column, type, value, `out of range for ${type.declared.replace(/\s+TEXT/i, "")}: only an unscaled NUMERIC holds Infinity`);
+        return special;
+      }
       let text: string | undefined;
       if (typeof value === "number" && Number.isFinite(value)) text = decimalText(String(value));
       else if (typeof value === "bigint") text = value.toString();
@@ -575,7 +627,8 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
         try {
           // A compared DECIMAL is exact: PostgreSQL types the parameter as NUMERIC without the
           // column's precision and scale (`9.999` does not match a stored `10.00`).
-          return type.kind === "decimal" ? filterDecimal(name, type, value) : sqliteColumnValue(name, compared, value);
+          if (type.kind === "decimal") return filterDecimal(name, type, value);
+          return type.blankPadded ? charFilterValue(type, value) : sqliteColumnValue(name, compared, value);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           const why = error.issues[0]?.message ?? error.message;
@@ -589,6 +642,8 @@ export function columnFilters(types: ReadonlyMap<string, ColumnType>): ReadonlyM
 
 function filterDecimal(column: string, type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return value;
+  const special = decimalSpecial(value);
+  if (special !== undefined) return special;
   let text: string | undefined;
   if (typeof value === "number" && Number.isFinite(value)) text = decimalText(String(value));
   else if (typeof value === "bigint") text = value.toString();
@@ -613,7 +668,7 @@ const BYTES_LIST = {
  * column types are known: whether one of them still needs the types, because the column compares
  * it otherwise than as an integer (DECIMAL, BOOLEAN, DATE, TIMESTAMP, UUID, JSON, bytes, arrays:
  * converted or refused as PostgreSQL does) or the integer is out of the column's range (PostgreSQL
- * refuses `2147483648` for an INTEGER). Integer and text columns with an integer in range do not.
+ * refuses `2147483648` for an INTEGER). Integer and text columns (but CHAR(n), compared padded) with an integer in range do not.
  */
 export function integerFilterNeedsTypes(where: Record<string, unknown>, types: ReadonlyMap<string, ColumnType>): boolean {
   for (const key of Object.keys(where)) {
@@ -626,7 +681,8 @@ export function integerFilterNeedsTypes(where: Record<string, unknown>, types: R
       if (n >= limit || n < -limit) return true;
       continue;
     }
-    if ((type.kind === "text" && !type.uuid) || (type.kind === "other" && !type.float)) continue;
+    // CHAR(n) is compared padded (`12` matches a stored "12  "): through the conversion.
+    if ((type.kind === "text" && !type.uuid && !type.blankPadded) || (type.kind === "other" && !type.float)) continue;
     return true;
   }
   return false;
@@ -646,4 +702,15 @@ export function filterNeedsTypes(where: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * The `ON CONFLICT` target of an upsert's conflict column on SQLite: for an unscaled DECIMAL whose
+ * unique constraints compare by value (`valueKeyed`), the expression of its unique index
+ * (`decimalValueKeySql`), since SQLite matches a target to an index only by its exact columns and
+ * expressions; undefined (the quoted column) for every other column. So `upsert` of `"1.00"` updates
+ * the row holding `"1.0"`, as on PostgreSQL.
+ */
+export function conflictTargets(types: ReadonlyMap<string, ColumnType>): (column: string, quoted: string) => string | undefined {
+  return (column, quoted) => (types.get(column)?.valueKeyed === true ? decimalValueKeySql(quoted) : undefined);
 }

@@ -85,6 +85,26 @@ export function createTableSql(dialect: SqlDialect, table: string, columns: unkn
   return statement;
 }
 
+/**
+ * The statements of `createTable`: {@link createTableSql}'s, then the dialect's
+ * `createTableIndexes` (SQLite: unique indexes by numeric value for constraints with an unscaled
+ * DECIMAL member), each checked to be one statement. The indexes are to be created only when the
+ * table did not exist.
+ */
+export function createTableStatements(dialect: SqlDialect, table: string, columns: unknown, options: CreateTableOptions = {}): string[] {
+  const statement = createTableSql(dialect, table, columns, options);
+  const indexes = dialect.createTableIndexes?.(table, columns as Readonly<Record<string, string>>, options.ifNotExists ?? true) ?? [];
+  for (const index of indexes) {
+    const problem = checkSqlFragment(index, dialect.sqlFlavor);
+    if (problem !== undefined) {
+      throw new ValidationError(`createTable("${table}"): an index for the column definitions is not one statement (it would hold ${problem})`, [
+        { message: `invalid column definitions: ${problem}`, path: ["columns"] },
+      ]);
+    }
+  }
+  return [statement, ...indexes];
+}
+
 /** `DROP TABLE`. */
 export function dropTableSql(table: string, options: { ifExists?: boolean } = {}): string {
   return `DROP TABLE ${options.ifExists ?? true ? "IF EXISTS " : ""}${tableName(table)}`;

@@ -365,7 +365,15 @@ export interface UpsertOptions {
 const UPSERT_OPTIONS = ["conflict", "update"];
 
 /** `INSERT … ON CONFLICT (…) DO UPDATE SET … RETURNING *` (PostgreSQL, CockroachDB and SQLite share it). */
-export function upsertStatement(dialect: SqlDialect, table: string, data: Row, options: UpsertOptions, context: WhereContext = {}): Statement {
+export function upsertStatement(
+  dialect: SqlDialect,
+  table: string,
+  data: Row,
+  options: UpsertOptions,
+  context: WhereContext = {},
+  /** The conflict target of a column other than itself (SQLite: a DECIMAL unique by value, see `conflictTargets` in column-values.ts). */
+  target?: (column: string, quoted: string) => string | undefined,
+): Statement {
   const ctx = { ...context, table };
   if (options === undefined || options === null) {
     throw new ValidationError("upsert needs options: { conflict: [unique columns] }", [{ message: "required", path: ["conflict"] }]);
@@ -389,8 +397,8 @@ export function upsertStatement(dialect: SqlDialect, table: string, data: Row, o
   const assignments = (update.length > 0 ? update : conflict.slice(0, 1))
     .map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`)
     .join(", ");
-  const target = conflict.map(quoteIdentifier).join(", ");
-  const sql = insert.sql.replace(/ RETURNING \*$/, ` ON CONFLICT (${target}) DO UPDATE SET ${assignments} RETURNING *`);
+  const targets = conflict.map((c) => target?.(c, quoteIdentifier(c)) ?? quoteIdentifier(c)).join(", ");
+  const sql = insert.sql.replace(/ RETURNING \*$/, ` ON CONFLICT (${targets}) DO UPDATE SET ${assignments} RETURNING *`);
   return { sql, params: insert.params };
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createTableSql } from "../crud/ddl.js";
+import { createTableSql, createTableStatements } from "../crud/ddl.js";
 import { ValidationError } from "../errors/errors.js";
 import { type Queryable, dialectOf } from "../queryable.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
@@ -16,7 +16,7 @@ export interface SchemaComparison {
   exists: boolean;
   /** Declared columns the live table lacks, in declaration order. */
   missing: string[];
-  /** `ALTER TABLE … ADD COLUMN …` (or `CREATE TABLE …` when the table does not exist). */
+  /** `ALTER TABLE … ADD COLUMN …` (or `CREATE TABLE …` and its indexes, see `createTableStatements`, when the table does not exist). */
   statements: string[];
   /** `-- …` lines: what the statements do not do (drops, changes, columns SQLite cannot add). */
   notes: string[];
@@ -38,7 +38,7 @@ export async function compareSchema(db: Queryable, table: string, schema: Readon
   }
   const live = await db.columns(table);
   if (live.length === 0) {
-    return { exists: false, missing: Object.keys(schema), statements: [createTableSql(db[dialectOf](), table, schema, { ifNotExists: false })], notes: [] };
+    return { exists: false, missing: Object.keys(schema), statements: createTableStatements(db[dialectOf](), table, schema, { ifNotExists: false }), notes: [] };
   }
   const liveNames = new Set(live.map((c) => c.name));
   const missing: string[] = [];

@@ -8,7 +8,7 @@
 import { ValidationError } from "../errors/errors.js";
 import type { ValidationIssue } from "../errors/errors.js";
 import { assertIdentifier, formatForMessage, isIdentifier, quoteIdentifier } from "./identifiers.js";
-import { DECIMAL_KEY_FUNCTION, decimalKey } from "../backends/common/decimal-key.js";
+import { DECIMAL_KEY_FUNCTION, decimalKey, decimalNumberOfParameterSql, decimalNumberSql } from "../backends/common/decimal-key.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 import { SqlFragment } from "./sql-tag.js";
 import { TablekitError } from "../errors/errors.js";
@@ -439,12 +439,13 @@ const STRICT: Readonly<Record<string, string>> = { " > ": " > ", " >= ": " > ", 
  * `CAST(… AS NUMERIC)`: the doubles decide unless they are equal (text → double rounding is
  * monotonic, so a strict order of the doubles is the order of the numbers); only then are the
  * exact order keys compared (`tablekit_decimal_key`, a JavaScript call per row: 7–10× the cost of
- * the CAST over a 100,000-row scan, so it is kept off rows the doubles decide).
+ * the CAST over a 100,000-row scan, so it is kept off rows the doubles decide). NaN and ±Infinity
+ * get ±∞ doubles (`decimalNumberSql`), where the CAST would read them as 0.
  */
 function numericComparison(state: State, column: string, operator: string, value: unknown, key: string): string {
-  const number = `CAST(${column} AS NUMERIC)`;
+  const number = decimalNumberSql(column);
   const exact = `${DECIMAL_KEY_FUNCTION}(${column})`;
-  const bound = (): string => `CAST(${bind(state, value, key)} AS NUMERIC)`;
+  const bound = (): string => decimalNumberOfParameterSql(bind(state, value, key));
   const boundKey = (): string => `${DECIMAL_KEY_FUNCTION}(${bind(state, value, key)})`;
   if (operator === " = ") return `(${number} = ${bound()} AND ${exact} = ${boundKey()})`;
   if (operator === " <> ") return `(${number} <> ${bound()} OR ${exact} <> ${boundKey()})`;

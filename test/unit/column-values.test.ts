@@ -45,7 +45,23 @@ describe("sqliteColumnValue", () => {
     expect(value("NUMERIC", "-1.25e-2")).toBe("-0.0125");
     expect(value("DECIMAL TEXT(10,2)", "99999999.994")).toBe("99999999.99");
     refused("DECIMAL TEXT(10,2)", "99999999.995"); // rounds to 100000000.00: 9 integer digits
-    for (const bad of ["abc", "", "NaN", true, Infinity]) refused("DECIMAL TEXT(10,2)", bad);
+    for (const bad of ["abc", "", true, Infinity, "-inf", "-NaN"]) refused("DECIMAL TEXT(10,2)", bad);
+    // PostgreSQL 14+: NaN in any NUMERIC, ±Infinity only in an unscaled one, stored in its output form.
+    expect(value("DECIMAL TEXT(10,2)", " nan ")).toBe("NaN");
+    expect(value("NUMERIC TEXT", "+inf")).toBe("Infinity");
+    expect(value("NUMERIC TEXT", -Infinity)).toBe("-Infinity");
+  });
+
+  it("CHAR(n): blank-padded to n, spaces beyond n cut, longer text refused; CHAR alone is CHAR(1)", () => {
+    expect(value("CHAR(4)", "ab")).toBe("ab  ");
+    expect(value("CHARACTER(4)", "abcd   ")).toBe("abcd");
+    expect(value("CHAR(4)", 12)).toBe("12  ");
+    expect(value("CHAR(3)", "🙂")).toBe("🙂  ");
+    expect(value("CHAR", "")).toBe(" ");
+    expect(value("BPCHAR", "ab")).toBe("ab");
+    for (const bad of ["abcde", 12345]) refused("CHAR(4)", bad);
+    refused("CHAR(3)", true);
+    refused("CHAR", "xy");
   });
 
   it("booleans: PostgreSQL's words and unique prefixes, 0 and 1", () => {

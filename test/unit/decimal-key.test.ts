@@ -40,4 +40,12 @@ describe("decimalKey (issue 17, item 4)", () => {
     expect(decimalKey(null)).toBeNull();
     expect(decimalKey(12n)).toBe(decimalKey("12"));
   });
+  it("PostgreSQL's special values: -Infinity below every number, Infinity above, NaN above Infinity (NaN = NaN), in every spelling PostgreSQL accepts", () => {
+    const sorted = ["-Infinity", "-1e999999", "-99999999999999999999", "0", "99999999999999999999", "9e999999", "Infinity", "NaN", "abc"];
+    expect([...sorted].reverse().sort((a, b) => (decimalKey(a)! < decimalKey(b)! ? -1 : 1))).toEqual(sorted);
+    for (const nan of ["nan", " NaN ", NaN]) expect(decimalKey(nan)).toBe(decimalKey("NaN"));
+    for (const inf of ["inf", "+Infinity", "INF", Infinity]) expect(decimalKey(inf)).toBe(decimalKey("Infinity"));
+    for (const inf of ["-inf", " -infinity", -Infinity]) expect(decimalKey(inf)).toBe(decimalKey("-Infinity"));
+    expect(decimalKey("-NaN")).not.toBe(decimalKey("NaN"));
+  });
 });

@@ -13,7 +13,10 @@
  * (position of the point relative to the first significant digit) as six digits, then the
  * significant digits without leading or trailing zeros; for negative numbers the exponent and the
  * digits are complemented (9 − d) and `:` (above every digit) ends the key, so a larger magnitude
- * sorts lower. Equal numbers have equal keys (`10`, `10.00`, `1e1`). Text that is not a decimal
+ * sorts lower. Equal numbers have equal keys (`10`, `10.00`, `1e1`). PostgreSQL's special values
+ * order as PostgreSQL orders them: `-Infinity` is `/` (below every number), `Infinity` is `2:`
+ * (above every finite number) and `NaN` is `2;` (above `Infinity`; NaN equals NaN), in any spelling
+ * PostgreSQL's NUMERIC input accepts (`nan`, `inf`, `+Infinity`, `-inf`). Text that is not a decimal
  * number (only raw SQL can store it) gets `3` + the text: after every number, in text order.
  *
  * @module
@@ -21,6 +24,12 @@
 
 const DECIMAL_RE = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?\s*$/;
 const EXPONENT_BIAS = 500_000;
+const SPECIAL_RE = /^\s*(?:(nan)|([+-]?)inf(?:inity)?)\s*$/i;
+
+/** The keys of PostgreSQL's special NUMERIC values (see the module documentation). */
+const NEGATIVE_INFINITY_KEY = "/";
+const INFINITY_KEY = "2:";
+const NAN_KEY = "2;";
 
 function complement(digits: string): string {
   let out = "";
@@ -35,6 +44,7 @@ function complement(digits: string): string {
  * decimalKey("9") < decimalKey("10") // true
  * decimalKey("-1.5") < decimalKey("-1.45") // true
  * decimalKey("10.00") === decimalKey("1e1") // true
+ * decimalKey("Infinity") < decimalKey("NaN") // true
  *
  * @param value - Decimal text (`"-12.50"`, `"1e3"`), a number or a bigint; `null`/`undefined` give `null`.
  * @returns The key, or `null` for `null`/`undefined`.
@@ -47,6 +57,10 @@ export function decimalKey(value: unknown): string | null {
   else if (value instanceof Uint8Array) return "4" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
   else text = String(value);
   const m = DECIMAL_RE.exec(text);
+  if (m === null) {
+    const special = SPECIAL_RE.exec(text);
+    if (special !== null) return special[1] !== undefined ? NAN_KEY : special[2] === "-" ? NEGATIVE_INFINITY_KEY : INFINITY_KEY;
+  }
   if (m === null || (m[2] === "" && (m[3] ?? "") === "")) return "3" + text;
   const whole = m[2]!;
   let digits = whole + (m[3] ?? "");
@@ -65,3 +79,36 @@ export function decimalKey(value: unknown): string | null {
 
 /** The name of the SQL function that computes {@link decimalKey} on SQLite. */
 export const DECIMAL_KEY_FUNCTION = "tablekit_decimal_key";
+
+/**
+ * SQL for the double a DECIMAL value stored as text (SQLite) is compared by before its key:
+ * `CAST(x AS NUMERIC)`, except for PostgreSQL's special values, which that CAST reads as 0:
+ * `-Infinity` is −∞, and text that starts with a letter (`NaN`, `Infinity`; only raw SQL stores
+ * other text) is +∞, so a strict order of these doubles is still the order of the numbers and
+ * equal doubles are decided by {@link decimalKey} (NaN above Infinity). Text sorts after numbers
+ * in SQLite, so a stored number never takes the letter branch.
+ *
+ * @param expr - An SQL expression evaluated more than once (a column, not a placeholder; see {@link decimalNumberOfParameterSql}).
+ */
+export function decimalNumberSql(expr: string): string {
+  return `CASE WHEN ${expr} >= 'A' THEN 9e999 WHEN ${expr} = '-Infinity' THEN -9e999 ELSE CAST(${expr} AS NUMERIC) END`;
+}
+
+/** {@link decimalNumberSql} of a bound parameter, which is bound once (a one-row subquery SQLite evaluates once per statement). */
+export function decimalNumberOfParameterSql(placeholder: string): string {
+  return `(SELECT ${decimalNumberSql("tablekit_v")} FROM (SELECT ${placeholder} AS tablekit_v))`;
+}
+
+/**
+ * SQL for the value key of an unscaled DECIMAL stored as text in PostgreSQL's output form (SQLite):
+ * the text without trailing fraction zeros (`"1.00"` → `"1"`, `"-2.50"` → `"-2.5"`, `"NaN"`
+ * unchanged). Stored text is canonical (no `+`, no leading zeros, no exponent, zero never
+ * negative), so two values have the same key exactly when they are equal numbers. Built-in
+ * functions only, so that an index on it works in every SQLite tool (see
+ * `backends/sqlite/decimal-unique.ts`, whose unique indexes and upsert targets use it verbatim).
+ *
+ * @param quoted - A quoted column name.
+ */
+export function decimalValueKeySql(quoted: string): string {
+  return `(CASE WHEN instr(${quoted}, '.') THEN rtrim(rtrim(${quoted}, '0'), '.') ELSE ${quoted} END)`;
+}

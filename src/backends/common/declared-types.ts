@@ -146,3 +146,15 @@ export function arrayElementType(declared: string | null): string | undefined {
   if (element === undefined) return undefined;
   return element === "DECIMAL" && m[2] !== undefined ? element + m[2].replace(/\s+/g, "") : element;
 }
+
+/**
+ * The word SQLite's schema translation puts in the declared type of an unscaled DECIMAL column that
+ * is a member of a UNIQUE or PRIMARY KEY constraint (`NUMERIC KEYED TEXT`): the constraint also has
+ * a unique index by numeric value (`backends/sqlite/decimal-unique.ts`), which `upsert` targets.
+ */
+export const VALUE_KEYED_WORD = "KEYED";
+
+/** Whether a declared type carries {@link VALUE_KEYED_WORD} (`NUMERIC KEYED TEXT`). */
+export function isValueKeyedDecimal(declared: string): boolean {
+  return valueKindOfDeclaredType(declared) === "decimal" && /\bKEYED\b/i.test(declared);
+}

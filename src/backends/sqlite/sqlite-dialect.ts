@@ -5,7 +5,7 @@
  * @module
  */
 import type { SqlDialect } from "../contract.js";
-import { translateCreateTable } from "./sqlite-schema.js";
+import { translateCreateTable, translateCreateTableIndexes } from "./sqlite-schema.js";
 import { encodeSqliteValue } from "./sqlite-types.js";
 import { valueKindOfDeclaredType } from "../common/declared-types.js";
 import { DECIMAL_KEY_FUNCTION } from "../common/decimal-key.js";
@@ -29,6 +29,8 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     `lower(${column}) ${negate ? "NOT LIKE" : "LIKE"} lower(${placeholder})`,
   createTable: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string =>
     translateCreateTable(table, columns, { ifNotExists }),
+  createTableIndexes: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): readonly string[] =>
+    translateCreateTableIndexes(table, columns, { ifNotExists }),
   listTablesSql: (): string =>
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
   tableExistsSql: (): string => "SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = ?",

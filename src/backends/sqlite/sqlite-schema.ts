@@ -18,6 +18,7 @@
  * | `SERIAL`, `SMALLSERIAL`, `BIGSERIAL`, `SERIAL2/4/8`          | `INTEGER`                   | INTEGER  |
  * | `DECIMAL(p,s)`, `DEC(p,s)`                                  | `DECIMAL TEXT(p,s)`         | TEXT     |
  * | `NUMERIC(p,s)`                                              | `NUMERIC TEXT(p,s)`         | TEXT     |
+ * | unscaled `DECIMAL`/`NUMERIC` in a UNIQUE or PRIMARY KEY constraint | `DECIMAL KEYED TEXT` / `NUMERIC KEYED TEXT` (plus a unique index by value, `decimal-unique.ts`) | TEXT |
  * | `JSON` / `JSONB`                                            | `JSON TEXT` / `JSONB TEXT`  | TEXT     |
  * | `UUID`                                                      | `UUID TEXT`                 | TEXT     |
  * | `TIMESTAMPTZ(p)`, `TIMESTAMP(p) WITH TIME ZONE`             | `TIMESTAMPTZ TEXT(p)`       | TEXT     |
@@ -54,6 +55,8 @@
  *   outside the type (also in CHECK and generated-column expressions), since `::` is never valid SQLite.
  * - Everything else (`NOT NULL`, `UNIQUE`, `CHECK (...)`, `REFERENCES t(c) ON DELETE CASCADE`,
  *   `COLLATE`, ...) passes through; runs of whitespace outside strings are collapsed to one space.
+ * - Table constraints written after a comma in a definition (`"TEXT, UNIQUE (a, b)"`) pass through,
+ *   casts removed; the column's own type and constraints before the comma are translated as above.
  *
  * @module
  */
@@ -72,6 +75,8 @@ import {
   isSegmentStart,
   splitSegments,
 } from "../common/column-definition.js";
+import { VALUE_KEYED_WORD } from "../common/declared-types.js";
+import { decimalKeyConstraints, decimalKeyIndexes, splitDefinition } from "./decimal-unique.js";
 
 /** Normalized type names (upper-case words, single spaces, no parameters) → rewritten declared name. */
 const TYPE_REWRITES: ReadonlyMap<string, string> = new Map([
@@ -316,10 +321,12 @@ const INT8_NAMES: ReadonlySet<string> = new Set(["BIGINT", "INT8", "INT64", "BIG
  */
 export const INT8_KEY_MARKER = 'CONSTRAINT "tablekit_int8" CHECK (1)';
 
-function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: boolean): string {
+function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: boolean, keyed: boolean): string {
   if (info.isArray) return arrayType(info);
   if (integerPk || info.isSerial) return "INTEGER";
   if (info.name === "STRING") return info.params === "" ? "TEXT" : `VARCHAR${info.params}`;
+  // An unscaled DECIMAL in a UNIQUE/PRIMARY KEY constraint: `NUMERIC KEYED TEXT` (see decimal-unique.ts).
+  if (keyed && info.isDecimal && info.params === "") return `${info.name === "NUMERIC" ? "NUMERIC" : "DECIMAL"} ${VALUE_KEYED_WORD} TEXT`;
   const rewritten = TYPE_REWRITES.get(info.name);
   if (rewritten !== undefined) return rewritten + info.params;
   return render(typeTokens);
@@ -334,18 +341,22 @@ function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: 
  * translateColumnDefinition("INT8 PRIMARY KEY DEFAULT unique_rowid()") // "INTEGER PRIMARY KEY"
  * translateColumnDefinition("TIMESTAMPTZ DEFAULT now()") // "TIMESTAMPTZ TEXT DEFAULT (now())"
  *
+ * Table constraints written after a comma (`"TEXT, UNIQUE (a, b)"`) pass through, casts removed.
+ *
  * @param definition - The definition as written for PostgreSQL, e.g. `"UUID PRIMARY KEY DEFAULT gen_random_uuid()"`.
+ * @param keyed - The column is an unscaled DECIMAL in a UNIQUE/PRIMARY KEY constraint that also gets
+ *   a unique index by value (`decimal-unique.ts`): its declared type carries the `KEYED` word.
  * @returns The SQLite definition.
  * @throws ValidationError when the definition is empty, contains `;`, a SQL comment or a NUL
  *   character, or has unbalanced quotes or parentheses.
  */
-export function translateColumnDefinition(definition: string): string {
+export function translateColumnDefinition(definition: string, keyed = false): string {
   if (typeof definition !== "string" || definition.trim() === "") {
     throw new ValidationError("A column definition must be a non-empty string", [
       { message: "empty column definition", path: [] },
     ]);
   }
-  const tokens = tokenize(definition);
+  const { head: tokens, tail } = splitDefinition(tokenize(definition));
   let typeEnd = 0;
   while (typeEnd < tokens.length && !isSegmentStart(tokens, typeEnd)) typeEnd++;
   const typeTokens = tokens.slice(0, typeEnd);
@@ -361,7 +372,7 @@ export function translateColumnDefinition(definition: string): string {
   const integerPk = hasPrimaryKey && info.isInteger;
 
   const parts: string[] = [];
-  if (typeTokens.length > 0) parts.push(translateType(info, typeTokens, integerPk));
+  if (typeTokens.length > 0) parts.push(translateType(info, typeTokens, integerPk, keyed));
   for (const s of segments) {
     if (s.keyword === "DEFAULT") {
       const expr = translateDefault(s.tokens.slice(1), info, integerPk);
@@ -374,7 +385,7 @@ export function translateColumnDefinition(definition: string): string {
   }
   if (hasPrimaryKey && !integerPk && !hasNotNull) parts.push("NOT NULL");
   if (integerPk && INT8_NAMES.has(info.name)) parts.push(INT8_KEY_MARKER);
-  return parts.join(" ");
+  return parts.join(" ") + render(stripCasts(tail));
 }
 
 function quoteIdentifier(name: string, what: string): string {
@@ -411,11 +422,40 @@ export function translateCreateTable(
     ]);
   }
   const defs: string[] = [];
+  const portable = portableDefinitions(table, columns);
+  const keys = decimalKeyConstraints(table, portable);
   for (const name of names) {
+    defs.push(`${quoteIdentifier(name, "column")} ${translateColumnDefinition(portable[name] as string, keys.keyed.has(name))}`);
+  }
+  const ifNotExists = options.ifNotExists ? "IF NOT EXISTS " : "";
+  return `CREATE TABLE ${ifNotExists}${quoteIdentifier(table, "table")} (${defs.join(", ")})`;
+}
+
+/**
+ * The statements that follow {@link translateCreateTable}'s: a unique index by numeric value for
+ * each UNIQUE/PRIMARY KEY constraint with an unscaled DECIMAL member (`decimal-unique.ts`), named
+ * as PostgreSQL names the constraint. Empty for most tables.
+ *
+ * @example
+ * translateCreateTableIndexes("t", { id: "INTEGER PRIMARY KEY", price: "NUMERIC UNIQUE" }, { ifNotExists: false })
+ * // ['CREATE UNIQUE INDEX "t_price_key" ON "t" ((CASE WHEN instr("price", \'.\') THEN rtrim(rtrim("price", \'0\'), \'.\') ELSE "price" END))']
+ */
+export function translateCreateTableIndexes(
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  options: { ifNotExists: boolean },
+): string[] {
+  return decimalKeyIndexes(table, decimalKeyConstraints(table, portableDefinitions(table, columns)), options.ifNotExists);
+}
+
+/** Each definition with its functions made portable (`portable-functions.ts`), checked by translating it; a refusal names the column. */
+function portableDefinitions(table: string, columns: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const name of Object.keys(columns)) {
     const definition = columns[name] as string;
-    let translated: string;
     try {
-      translated = translateColumnDefinition(portableFunctions(definition, "sqlite"));
+      out[name] = portableFunctions(definition, "sqlite");
+      translateColumnDefinition(out[name]);
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new ValidationError(`Column ${JSON.stringify(name)} of table ${JSON.stringify(table)}: ${error.message}`, [
@@ -424,8 +464,6 @@ export function translateCreateTable(
       }
       throw error;
     }
-    defs.push(`${quoteIdentifier(name, "column")} ${translated}`);
   }
-  const ifNotExists = options.ifNotExists ? "IF NOT EXISTS " : "";
-  return `CREATE TABLE ${ifNotExists}${quoteIdentifier(table, "table")} (${defs.join(", ")})`;
+  return out;
 }

@@ -15,6 +15,46 @@
  */
 import type { Database as SqliteDatabase } from "better-sqlite3";
 
+/** PostgreSQL's longest identifier, in bytes (NAMEDATALEN − 1). */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** The first `bytes` bytes of `text` in UTF-8, cut back to a whole character. */
+function clipBytes(text: string, bytes: number): string {
+  let out = "";
+  let used = 0;
+  for (const c of text) {
+    const size = Buffer.byteLength(c);
+    if (used + size > bytes) break;
+    out += c;
+    used += size;
+  }
+  return out;
+}
+
+/**
+ * The name PostgreSQL gives a constraint it names itself (its `makeObjectName`): `name1_name2_label`,
+ * or `name1_label` without `name2`, the longer of the two names shortened first so the whole fits
+ * in 63 bytes. For a UNIQUE constraint `name2` is its columns joined by `_`, the label `key`; for a
+ * primary key there is no `name2` and the label is `pkey`. (PostgreSQL appends a number when the
+ * name is taken; tablekit does not.)
+ *
+ * @example
+ * postgresConstraintName("users", "email", "key") // "users_email_key"
+ * postgresConstraintName("users", undefined, "pkey") // "users_pkey"
+ */
+export function postgresConstraintName(name1: string, name2: string | undefined, label: string): string {
+  const overhead = label.length + 1 + (name2 === undefined ? 0 : 1);
+  const available = MAX_IDENTIFIER_BYTES - overhead;
+  let chars1 = Buffer.byteLength(name1);
+  let chars2 = name2 === undefined ? 0 : Buffer.byteLength(name2);
+  while (chars1 + chars2 > available) {
+    if (chars1 > chars2) chars1--;
+    else chars2--;
+  }
+  const first = clipBytes(name1, chars1);
+  return name2 === undefined ? `${first}_${label}` : `${first}_${clipBytes(name2, chars2)}_${label}`;
+}
+
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((column, i) => column === b[i]);
 }
@@ -34,10 +74,10 @@ export function sqliteUniqueConstraint(db: SqliteDatabase, table: string, column
   for (const index of indexes) {
     const indexColumns = (db.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").all(index.name) as { name: string | null }[]).map((c) => c.name ?? "");
     if (!sameColumns(indexColumns, columns)) continue;
-    if (index.origin === "pk") return `${table}_pkey`;
-    if (index.origin === "u") return `${table}_${columns.join("_")}_key`;
+    if (index.origin === "pk") return postgresConstraintName(table, undefined, "pkey");
+    if (index.origin === "u") return postgresConstraintName(table, columns.join("_"), "key");
     return index.name;
   }
   // INTEGER PRIMARY KEY is the rowid: no index to find.
-  return primaryKey ? `${table}_pkey` : undefined;
+  return primaryKey ? postgresConstraintName(table, undefined, "pkey") : undefined;
 }

@@ -1,0 +1,162 @@
+/**
+ * UNIQUE and PRIMARY KEY constraints over unscaled DECIMAL/NUMERIC columns, by numeric value, for
+ * the SQLite tables `createTable` makes (issue 17).
+ *
+ * SQLite stores such a value as its text in PostgreSQL's output form, scale kept as PostgreSQL
+ * keeps it (`"1.0"` and `"1.00"` read back as given), so a plain UNIQUE index compares texts and
+ * takes both, where PostgreSQL's NUMERIC equality refuses the second. For each constraint with an
+ * unscaled DECIMAL member, `createTable` therefore also creates a unique index in which each such
+ * member is the value's text without trailing fraction zeros ({@link decimalValueKeySql}: stored
+ * text is canonical, so equal numbers have equal keys), named as PostgreSQL names the constraint
+ * (`<table>_<col>_key`, `<table>_pkey`, or the `CONSTRAINT` name), so a violation is a
+ * `UniqueViolationError` with the same `constraint` on both backends. The expression uses SQLite's
+ * built-in functions only: the sqlite3 shell and other tools can write the table.
+ *
+ * The members get the `KEYED` word in their declared type (`NUMERIC KEYED TEXT`), from which an
+ * `upsert` naming such a column targets the index by its expression (`ON CONFLICT` must name an
+ * index exactly). Scaled DECIMAL(p,s) columns need none of this: values are stored at the scale.
+ *
+ * @module
+ */
+import { type Token, classifyType, isSegmentStart, isWord, splitSegments, tokenize } from "../common/column-definition.js";
+import { decimalValueKeySql } from "../common/decimal-key.js";
+import { postgresConstraintName } from "./unique-constraint-name.js";
+
+/** A UNIQUE or PRIMARY KEY constraint of a table being created: its PostgreSQL name and its columns. */
+export interface KeyConstraint {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** The type and constraint tokens of a column definition, and what follows a top-level comma (table constraints). */
+export function splitDefinition(tokens: readonly Token[]): { head: Token[]; tail: Token[] } {
+  const comma = tokens.findIndex((t) => t.kind === "op" && t.text === ",");
+  return comma < 0 ? { head: [...tokens], tail: [] } : { head: tokens.slice(0, comma), tail: tokens.slice(comma) };
+}
+
+/** Whether a column's own type (the head of its definition) is an unscaled DECIMAL/NUMERIC. */
+function isUnscaledDecimal(head: readonly Token[]): boolean {
+  let typeEnd = 0;
+  while (typeEnd < head.length && !isSegmentStart(head, typeEnd)) typeEnd++;
+  const info = classifyType(head.slice(0, typeEnd));
+  return info.isDecimal && info.params === "";
+}
+
+function identifierName(t: Token | undefined): string | undefined {
+  if (t === undefined) return undefined;
+  if (t.kind === "word") return t.text;
+  if (t.kind === "ident" && t.text.startsWith('"')) return t.text.slice(1, -1).replaceAll('""', '"');
+  return undefined;
+}
+
+/** The table's column a constraint's column reference names (an unquoted name in any case, a quoted one exactly). */
+function resolveColumn(t: Token, names: readonly string[]): string | undefined {
+  const name = identifierName(t);
+  if (name === undefined) return undefined;
+  if (t.kind === "ident") return names.includes(name) ? name : undefined;
+  return names.find((n) => n.toLowerCase() === name.toLowerCase());
+}
+
+/** Column references in a constraint's parenthesized list, or undefined when one is not a plain column. */
+function columnList(group: Token | undefined, names: readonly string[]): string[] | undefined {
+  if (group?.kind !== "group") return undefined;
+  const out: string[] = [];
+  for (const t of group.children ?? []) {
+    if (t.kind === "op" && t.text === ",") continue;
+    const column = resolveColumn(t, names);
+    if (column === undefined) return undefined;
+    out.push(column);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** Table constraints after top-level commas: `[CONSTRAINT name] UNIQUE (…)` / `PRIMARY KEY (…)`. */
+function tableConstraints(table: string, tail: readonly Token[], names: readonly string[]): KeyConstraint[] {
+  const out: KeyConstraint[] = [];
+  const pieces: Token[][] = [];
+  for (const t of tail) {
+    if (t.kind === "op" && t.text === ",") pieces.push([]);
+    else pieces[pieces.length - 1]?.push(t);
+  }
+  for (const piece of pieces) {
+    let i = 0;
+    let name: string | undefined;
+    if (isWord(piece[0], "CONSTRAINT")) {
+      name = identifierName(piece[1]);
+      i = 2;
+    }
+    if (isWord(piece[i], "UNIQUE")) {
+      const columns = columnList(piece[i + 1], names);
+      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, columns.join("_"), "key"), columns });
+    } else if (isWord(piece[i], "PRIMARY") && isWord(piece[i + 1], "KEY")) {
+      const columns = columnList(piece[i + 2], names);
+      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns });
+    }
+  }
+  return out;
+}
+
+/** Column constraints: `[CONSTRAINT name] UNIQUE` / `[CONSTRAINT name] PRIMARY KEY` in a column's own definition. */
+function columnConstraints(table: string, column: string, head: readonly Token[]): KeyConstraint[] {
+  let typeEnd = 0;
+  while (typeEnd < head.length && !isSegmentStart(head, typeEnd)) typeEnd++;
+  const out: KeyConstraint[] = [];
+  let name: string | undefined;
+  for (const s of splitSegments(head, typeEnd)) {
+    if (s.keyword === "CONSTRAINT") {
+      name = identifierName(s.tokens[1]);
+      continue;
+    }
+    if (s.keyword === "UNIQUE") out.push({ name: name ?? postgresConstraintName(table, column, "key"), columns: [column] });
+    else if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns: [column] });
+    name = undefined;
+  }
+  return out;
+}
+
+/** What {@link decimalKeyConstraints} finds: the constraints with an unscaled DECIMAL member, and those members. */
+export interface DecimalKeys {
+  /** Constraints with at least one member in {@link DecimalKeys.keyed}. */
+  readonly constraints: readonly KeyConstraint[];
+  /** Unscaled DECIMAL columns that are a member of a UNIQUE or PRIMARY KEY constraint. */
+  readonly keyed: ReadonlySet<string>;
+}
+
+/**
+ * The UNIQUE/PRIMARY KEY constraints of a table being created that have an unscaled DECIMAL
+ * member, from its portable column definitions (column constraints, and table constraints written
+ * after a comma in a definition: `"TEXT, UNIQUE (a, b)"`).
+ */
+export function decimalKeyConstraints(table: string, columns: Readonly<Record<string, string>>): DecimalKeys {
+  const names = Object.keys(columns);
+  const all: KeyConstraint[] = [];
+  const unscaled = new Set<string>();
+  for (const column of names) {
+    const { head, tail } = splitDefinition(tokenize(columns[column] as string));
+    if (isUnscaledDecimal(head)) unscaled.add(column);
+    all.push(...columnConstraints(table, column, head), ...tableConstraints(table, tail, names));
+  }
+  const constraints = all.filter((c) => c.columns.some((column) => unscaled.has(column)));
+  return { constraints, keyed: new Set(constraints.flatMap((c) => c.columns.filter((column) => unscaled.has(column)))) };
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The `CREATE UNIQUE INDEX` statements that make a table's UNIQUE/PRIMARY KEY constraints with
+ * unscaled DECIMAL members compare those members by numeric value (see the module documentation).
+ */
+export function decimalKeyIndexes(table: string, keys: DecimalKeys, ifNotExists: boolean): string[] {
+  const out: string[] = [];
+  const named = new Set<string>();
+  for (const c of keys.constraints) {
+    // The same constraint written twice (`UNIQUE` and `, UNIQUE (u)`) needs one index.
+    if (named.has(c.name)) continue;
+    named.add(c.name);
+    const items = c.columns.map((column) => (keys.keyed.has(column) ? decimalValueKeySql(quote(column)) : quote(column)));
+    out.push(`CREATE UNIQUE INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`);
+  }
+  return out;
+}
