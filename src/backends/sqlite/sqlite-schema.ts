@@ -75,7 +75,8 @@ import {
   isSegmentStart,
   splitSegments,
 } from "../common/column-definition.js";
-import { VALUE_KEYED_WORD } from "../common/declared-types.js";
+import { VALUE_KEYED_WORD, decimalScale, formatDecimal } from "../common/declared-types.js";
+import { decimalSpecial, decimalText } from "../common/decimal-text.js";
 import { decimalKeyConstraints, decimalKeyIndexes, splitDefinition } from "./decimal-unique.js";
 
 /** Normalized type names (upper-case words, single spaces, no parameters) → rewritten declared name. */
@@ -277,6 +278,48 @@ function numberLiteral(tokens: readonly Token[]): string | undefined {
   return undefined;
 }
 
+/** The text of a DEFAULT that is one standard string literal (`'a''b'` → `a'b`), else undefined. */
+function stringLiteral(tokens: readonly Token[]): string | undefined {
+  const [a] = tokens;
+  if (tokens.length !== 1 || a?.kind !== "string" || !a.text.startsWith("'") || !a.text.endsWith("'")) return undefined;
+  return a.text.slice(1, -1).replaceAll("''", "'");
+}
+
+/**
+ * A DECIMAL default as PostgreSQL stores it, as tablekit writes the same value (issue 17): the
+ * output form (`1e3` → `1000`, `007.50` → `7.50`, `nan` → `NaN`), at the column's scale
+ * (`DECIMAL(10,2) DEFAULT 1.5` → `1.50`). Text that is not a number is kept (PostgreSQL refuses it
+ * when a row takes the default; SQLite then stores it, as before).
+ */
+function decimalDefault(literal: string, type: TypeInfo): string {
+  const special = decimalSpecial(literal);
+  if (special !== undefined) return special;
+  const text = decimalText(literal);
+  if (text === undefined) return literal;
+  const scale = decimalScale(type.params);
+  return scale === undefined ? text : formatDecimal(text, scale);
+}
+
+/** The length a CHAR(n)/CHARACTER(n)/BPCHAR(n) value is blank-padded to (`CHAR` alone: 1); undefined for other types. */
+function blankPaddedLength(type: TypeInfo): number | undefined {
+  if (type.isArray) return undefined;
+  const length = /^\((\d+)\)$/.exec(type.params);
+  if (type.name === "CHAR" || type.name === "CHARACTER") return length === null ? (type.params === "" ? 1 : undefined) : Number(length[1]);
+  if (type.name === "BPCHAR" && length !== null) return Number(length[1]);
+  return undefined;
+}
+
+/**
+ * A CHAR(n) default blank-padded to `n` characters (code points) as PostgreSQL's bpchar stores it
+ * and tablekit writes it; trailing blanks beyond `n` are cut. Longer text is kept as written
+ * (PostgreSQL refuses it when a row takes the default).
+ */
+function padded(text: string, length: number): string {
+  const chars = Array.from(text.replace(/ +$/, ""));
+  if (chars.length > length) return text;
+  return chars.join("") + " ".repeat(length - chars.length);
+}
+
 /** Whether `tokens` (a DEFAULT expression) is a call of one of the named functions. */
 function isCallOf(tokens: readonly Token[], names: readonly string[]): boolean {
   const [a, b] = tokens;
@@ -295,8 +338,13 @@ function translateDefault(expr: readonly Token[], type: TypeInfo, integerPk: boo
     if (emptyArrayLiteral || emptyArrayConstructor) return "'[]'";
   }
   if (type.isDecimal) {
-    const n = numberLiteral(tokens);
-    if (n !== undefined) return sqlString(n);
+    const n = numberLiteral(tokens) ?? stringLiteral(tokens);
+    if (n !== undefined) return sqlString(decimalDefault(n, type));
+  }
+  const charLength = blankPaddedLength(type);
+  if (charLength !== undefined) {
+    const text = stringLiteral(tokens) ?? numberLiteral(tokens);
+    if (text !== undefined) return sqlString(padded(text, charLength));
   }
   if (type.isBoolean && tokens.length === 1 && tokens[0]?.kind === "string") {
     const s = tokens[0].text.slice(1, -1).trim().toLowerCase();
@@ -337,7 +385,7 @@ function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: 
  * column name) for SQLite, following the rules in this module's documentation.
  *
  * @example
- * translateColumnDefinition("DECIMAL(10,2) NOT NULL DEFAULT 0") // "DECIMAL TEXT(10,2) NOT NULL DEFAULT '0'"
+ * translateColumnDefinition("DECIMAL(10,2) NOT NULL DEFAULT 0") // "DECIMAL TEXT(10,2) NOT NULL DEFAULT '0.00'"
  * translateColumnDefinition("INT8 PRIMARY KEY DEFAULT unique_rowid()") // "INTEGER PRIMARY KEY"
  * translateColumnDefinition("TIMESTAMPTZ DEFAULT now()") // "TIMESTAMPTZ TEXT DEFAULT (now())"
  *
