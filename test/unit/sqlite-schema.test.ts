@@ -100,6 +100,7 @@ describe("translateColumnDefinition", () => {
     ["NUMERIC DEFAULT '007.50'", "NUMERIC TEXT DEFAULT '7.50'"],
     ["NUMERIC DEFAULT ' nan '", "NUMERIC TEXT DEFAULT 'NaN'"],
     ["DECIMAL(10,2) DEFAULT 1.5", "DECIMAL TEXT(10,2) DEFAULT '1.50'"],
+    ["NUMERIC(8) DEFAULT 1.5", "NUMERIC TEXT(8) DEFAULT '2'"],
     ["NUMERIC DEFAULT 'oops'", "NUMERIC TEXT DEFAULT 'oops'"],
     ["CHAR(4) DEFAULT 'a'", "CHAR(4) DEFAULT 'a   '"],
     ["CHARACTER(5) DEFAULT 'it''s    '", "CHARACTER(5) DEFAULT 'it''s '"],

@@ -105,10 +105,13 @@ export function formatDecimal(text: string, scale: number): string {
   return negative && /[1-9]/.test(result) ? "-" + result : result;
 }
 
-/** The scale of a declared `DECIMAL TEXT(p,s)` / `NUMERIC(p,s)` type, or undefined when it has none. */
+/**
+ * The scale of a declared `DECIMAL TEXT(p,s)` / `NUMERIC(p,s)` type; 0 for a precision alone
+ * (`NUMERIC(p)`, which PostgreSQL reads as `NUMERIC(p,0)`); undefined when it has none (unscaled).
+ */
 export function decimalScale(declared: string | null): number | undefined {
-  const match = declared === null ? null : /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(declared);
-  return match === null ? undefined : Number(match[1]);
+  const match = declared === null ? null : /\(\s*\d+\s*(?:,\s*(\d+)\s*)?\)/.exec(declared);
+  return match === null ? undefined : Number(match[1] ?? 0);
 }
 
 /** Element words of array declared types (see `sqlite-schema.ts`) → the element's own declared type. */
