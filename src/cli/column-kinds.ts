@@ -7,6 +7,7 @@
  * @module
  */
 import type { Row } from "../backends/contract.js";
+import { decimalSpecial } from "../backends/common/decimal-text.js";
 import { hexToBytes, parseJson, toJson } from "./values.js";
 
 /** The families of column types the import converts values for. */
@@ -97,6 +98,8 @@ export function coerceValue(kind: ColumnKind, value: unknown, fromText: boolean)
     case "decimal":
       if (typeof value === "number" || typeof value === "bigint") return String(value);
       if (typeof value === "string" && DECIMAL_TEXT.test(value.trim())) return value.trim();
+      // NUMERIC's special values, as `export` writes them (and in any spelling PostgreSQL takes).
+      if (typeof value === "string" && decimalSpecial(value) !== undefined) return decimalSpecial(value);
       return fail("a decimal number", value);
     case "boolean":
       return toBoolean(value);
