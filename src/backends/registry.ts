@@ -105,7 +105,8 @@ export function sqlDialectFor(name: DialectName): SqlDialect {
  * CockroachDB once connected (`Database.dialect` then says so).
  */
 export function dialectForUrl(url: string): SqlDialect | undefined {
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url)?.[1] ?? "file";
+  // Trimmed as resolveConfig trims it, so the dialect is the one the Database connects to.
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url.trim())?.[1] ?? "file";
   const meaning = schemeMeaning(scheme);
   return meaning === undefined ? undefined : sqlDialectFor(meaning.dialect);
 }
