@@ -17,8 +17,8 @@ describe("unique DECIMAL constraints on SQLite", () => {
       'CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "u" NUMERIC KEYED TEXT UNIQUE, "k" DECIMAL KEYED TEXT NOT NULL CONSTRAINT k_once UNIQUE, "s" DECIMAL TEXT(10,2) UNIQUE, "n" NUMERIC TEXT)',
     );
     expect(translateCreateTableIndexes("t", columns, { ifNotExists: true })).toEqual([
-      `CREATE UNIQUE INDEX IF NOT EXISTS "t_u_key" ON "t" (${KEY("u")})`,
-      `CREATE UNIQUE INDEX IF NOT EXISTS "k_once" ON "t" (${KEY("k")})`,
+      `CREATE UNIQUE INDEX "t_u_key" ON "t" (${KEY("u")})`,
+      `CREATE UNIQUE INDEX "k_once" ON "t" (${KEY("k")})`,
     ]);
     expect(translateCreateTableIndexes("t", { id: "INTEGER PRIMARY KEY", s: "DECIMAL(10,2) UNIQUE", n: "NUMERIC" }, { ifNotExists: false })).toEqual([]);
   });

@@ -147,8 +147,11 @@ function quote(name: string): string {
 /**
  * The `CREATE UNIQUE INDEX` statements that make a table's UNIQUE/PRIMARY KEY constraints with
  * unscaled DECIMAL members compare those members by numeric value (see the module documentation).
+ * Never `IF NOT EXISTS`: they run only with the table just created, and an index of that name that
+ * already exists belongs to another table (index names are global in a SQLite file), so skipping
+ * it would leave this table comparing text; the clash fails `createTable` instead.
  */
-export function decimalKeyIndexes(table: string, keys: DecimalKeys, ifNotExists: boolean): string[] {
+export function decimalKeyIndexes(table: string, keys: DecimalKeys): string[] {
   const out: string[] = [];
   const named = new Set<string>();
   for (const c of keys.constraints) {
@@ -156,7 +159,7 @@ export function decimalKeyIndexes(table: string, keys: DecimalKeys, ifNotExists:
     if (named.has(c.name)) continue;
     named.add(c.name);
     const items = c.columns.map((column) => (keys.keyed.has(column) ? decimalValueKeySql(quote(column)) : quote(column)));
-    out.push(`CREATE UNIQUE INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`);
+    out.push(`CREATE UNIQUE INDEX ${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`);
   }
   return out;
 }

@@ -399,6 +399,16 @@ function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: 
  *   character, or has unbalanced quotes or parentheses.
  */
 export function translateColumnDefinition(definition: string, keyed = false): string {
+  const { column, constraints } = translateColumnParts(definition, keyed);
+  return column + constraints;
+}
+
+/**
+ * {@link translateColumnDefinition} in two parts: the column's own definition, and the table
+ * constraints written after a top-level comma (`", UNIQUE (a, b)"`, casts removed; empty when
+ * none), which SQLite takes only after the last column definition.
+ */
+function translateColumnParts(definition: string, keyed: boolean): { column: string; constraints: string } {
   if (typeof definition !== "string" || definition.trim() === "") {
     throw new ValidationError("A column definition must be a non-empty string", [
       { message: "empty column definition", path: [] },
@@ -433,7 +443,7 @@ export function translateColumnDefinition(definition: string, keyed = false): st
   }
   if (hasPrimaryKey && !integerPk && !hasNotNull) parts.push("NOT NULL");
   if (integerPk && INT8_NAMES.has(info.name)) parts.push(INT8_KEY_MARKER);
-  return parts.join(" ") + render(stripCasts(tail));
+  return { column: parts.join(" "), constraints: render(stripCasts(tail)) };
 }
 
 function quoteIdentifier(name: string, what: string): string {
@@ -470,13 +480,18 @@ export function translateCreateTable(
     ]);
   }
   const defs: string[] = [];
+  // Table constraints written after a comma in any column's definition go after the last column:
+  // PostgreSQL takes them anywhere in the list, SQLite only at its end.
+  let constraints = "";
   const portable = portableDefinitions(table, columns);
   const keys = decimalKeyConstraints(table, portable);
   for (const name of names) {
-    defs.push(`${quoteIdentifier(name, "column")} ${translateColumnDefinition(portable[name] as string, keys.keyed.has(name))}`);
+    const parts = translateColumnParts(portable[name] as string, keys.keyed.has(name));
+    defs.push(`${quoteIdentifier(name, "column")} ${parts.column}`);
+    constraints += parts.constraints;
   }
   const ifNotExists = options.ifNotExists ? "IF NOT EXISTS " : "";
-  return `CREATE TABLE ${ifNotExists}${quoteIdentifier(table, "table")} (${defs.join(", ")})`;
+  return `CREATE TABLE ${ifNotExists}${quoteIdentifier(table, "table")} (${defs.join(", ")}${constraints})`;
 }
 
 /**
@@ -491,9 +506,10 @@ export function translateCreateTable(
 export function translateCreateTableIndexes(
   table: string,
   columns: Readonly<Record<string, string>>,
-  options: { ifNotExists: boolean },
+  // The table's `ifNotExists`: the indexes are never IF NOT EXISTS (they run only with a table just created, see decimalKeyIndexes).
+  _options: { ifNotExists: boolean },
 ): string[] {
-  return decimalKeyIndexes(table, decimalKeyConstraints(table, portableDefinitions(table, columns)), options.ifNotExists);
+  return decimalKeyIndexes(table, decimalKeyConstraints(table, portableDefinitions(table, columns)));
 }
 
 /** Each definition with its functions made portable (`portable-functions.ts`), checked by translating it; a refusal names the column. */
