@@ -26,6 +26,8 @@ import { postgresConstraintName } from "./unique-constraint-name.js";
 export interface KeyConstraint {
   readonly name: string;
   readonly columns: readonly string[];
+  /** A PRIMARY KEY (else a UNIQUE). */
+  readonly primaryKey: boolean;
 }
 
 /** The type and constraint tokens of a column definition, and what follows a top-level comma (table constraints). */
@@ -87,10 +89,10 @@ function tableConstraints(table: string, tail: readonly Token[], names: readonly
     }
     if (isWord(piece[i], "UNIQUE")) {
       const columns = columnList(piece[i + 1], names);
-      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, columns.join("_"), "key"), columns });
+      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, columns.join("_"), "key"), columns, primaryKey: false });
     } else if (isWord(piece[i], "PRIMARY") && isWord(piece[i + 1], "KEY")) {
       const columns = columnList(piece[i + 2], names);
-      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns });
+      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns, primaryKey: true });
     }
   }
   return out;
@@ -107,9 +109,24 @@ function columnConstraints(table: string, column: string, head: readonly Token[]
       name = identifierName(s.tokens[1]);
       continue;
     }
-    if (s.keyword === "UNIQUE") out.push({ name: name ?? postgresConstraintName(table, column, "key"), columns: [column] });
-    else if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns: [column] });
+    if (s.keyword === "UNIQUE") out.push({ name: name ?? postgresConstraintName(table, column, "key"), columns: [column], primaryKey: false });
+    else if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns: [column], primaryKey: true });
     name = undefined;
+  }
+  return out;
+}
+
+/**
+ * The columns named by a table-level `PRIMARY KEY (…)` written after a comma in a definition:
+ * PostgreSQL makes them NOT NULL, SQLite does not (outside WITHOUT ROWID tables), so the SQLite
+ * translation adds it.
+ */
+export function tablePrimaryKeyColumns(table: string, columns: Readonly<Record<string, string>>): ReadonlySet<string> {
+  const names = Object.keys(columns);
+  const out = new Set<string>();
+  for (const column of names) {
+    const { tail } = splitDefinition(tokenize(columns[column] as string));
+    for (const c of tableConstraints(table, tail, names)) if (c.primaryKey) for (const member of c.columns) out.add(member);
   }
   return out;
 }

@@ -77,7 +77,7 @@ import {
 } from "../common/column-definition.js";
 import { VALUE_KEYED_WORD, decimalScale, formatDecimal } from "../common/declared-types.js";
 import { decimalSpecial, decimalText } from "../common/decimal-text.js";
-import { decimalKeyConstraints, decimalKeyIndexes, splitDefinition } from "./decimal-unique.js";
+import { decimalKeyConstraints, decimalKeyIndexes, splitDefinition, tablePrimaryKeyColumns } from "./decimal-unique.js";
 
 /** Normalized type names (upper-case words, single spaces, no parameters) → rewritten declared name. */
 const TYPE_REWRITES: ReadonlyMap<string, string> = new Map([
@@ -399,7 +399,7 @@ function translateType(info: TypeInfo, typeTokens: readonly Token[], integerPk: 
  *   character, or has unbalanced quotes or parentheses.
  */
 export function translateColumnDefinition(definition: string, keyed = false): string {
-  const { column, constraints } = translateColumnParts(definition, keyed);
+  const { column, constraints } = translateColumnParts(definition, keyed, false);
   return column + constraints;
 }
 
@@ -408,7 +408,7 @@ export function translateColumnDefinition(definition: string, keyed = false): st
  * constraints written after a top-level comma (`", UNIQUE (a, b)"`, casts removed; empty when
  * none), which SQLite takes only after the last column definition.
  */
-function translateColumnParts(definition: string, keyed: boolean): { column: string; constraints: string } {
+function translateColumnParts(definition: string, keyed: boolean, inTablePrimaryKey: boolean): { column: string; constraints: string } {
   if (typeof definition !== "string" || definition.trim() === "") {
     throw new ValidationError("A column definition must be a non-empty string", [
       { message: "empty column definition", path: [] },
@@ -441,7 +441,9 @@ function translateColumnParts(definition: string, keyed: boolean): { column: str
     if (s.keyword === "GENERATED" && integerPk && s.tokens.some((t) => isWord(t, "IDENTITY"))) continue;
     parts.push(render(stripCasts(s.tokens)));
   }
-  if (hasPrimaryKey && !integerPk && !hasNotNull) parts.push("NOT NULL");
+  // PostgreSQL: every PRIMARY KEY column is NOT NULL; SQLite: only with the words (a column's own
+  // INTEGER PRIMARY KEY is the rowid, assigned when NULL).
+  if ((hasPrimaryKey || inTablePrimaryKey) && !integerPk && !hasNotNull) parts.push("NOT NULL");
   if (integerPk && INT8_NAMES.has(info.name)) parts.push(INT8_KEY_MARKER);
   return { column: parts.join(" "), constraints: render(stripCasts(tail)) };
 }
@@ -485,8 +487,9 @@ export function translateCreateTable(
   let constraints = "";
   const portable = portableDefinitions(table, columns);
   const keys = decimalKeyConstraints(table, portable);
+  const primaryKey = tablePrimaryKeyColumns(table, portable);
   for (const name of names) {
-    const parts = translateColumnParts(portable[name] as string, keys.keyed.has(name));
+    const parts = translateColumnParts(portable[name] as string, keys.keyed.has(name), primaryKey.has(name));
     defs.push(`${quoteIdentifier(name, "column")} ${parts.column}`);
     constraints += parts.constraints;
   }
