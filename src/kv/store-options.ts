@@ -36,7 +36,7 @@ export interface KVStoreOptions {
   /**
    * SQLite tuning when the store opened the Database itself: 256 MiB memory-mapped I/O, a 16 MiB
    * page cache, in-memory temp storage, and `PRAGMA optimize` at close (the Database already runs
-   * WAL with synchronous=NORMAL). No effect on PostgreSQL/CockroachDB or on a Database passed as `db`. Default true.
+   * WAL, with its `synchronous` level: FULL by default, `?synchronous=normal` in a `sqlite:` URL). No effect on PostgreSQL/CockroachDB or on a Database passed as `db`. Default true.
    */
   optimize?: boolean | undefined;
   /** Size of the value cache in MiB, counted in bytes (approximately; see docs/kv.md); 0 disables it. Default 64. */

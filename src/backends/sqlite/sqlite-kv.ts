@@ -13,7 +13,7 @@ import type { KVSqlDialect } from "../common/kv-sql-statements.js";
 
 /**
  * The tuning of a Database the store opened (`optimize`): 256 MiB memory-mapped I/O, a 16 MiB page
- * cache, in-memory temp storage (the Database already runs WAL with synchronous=NORMAL).
+ * cache, in-memory temp storage (the Database already runs WAL, with its `synchronous` level: FULL by default).
  */
 const TUNING = ["PRAGMA mmap_size = 268435456", "PRAGMA cache_size = -16384", "PRAGMA temp_store = MEMORY"];
 
