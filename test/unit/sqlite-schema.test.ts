@@ -46,7 +46,11 @@ describe("translateColumnDefinition", () => {
     ["NUMERIC(10, 2)[]", "DECIMAL ARRAY JSON TEXT(10,2)"],
     ["INTERVAL[]", "ARRAY JSON TEXT"],
     ["INT[] NOT NULL", "I32 ARRAY JSON TEXT NOT NULL"],
-    ["VARCHAR(20)[]", "TEXT ARRAY JSON TEXT"],
+    // The element's length stays (elements are checked, CHAR(n) ones padded, as on PostgreSQL).
+    ["VARCHAR(20)[]", "VARCHAR ARRAY JSON TEXT(20)"],
+    ["VARCHAR[]", "TEXT ARRAY JSON TEXT"],
+    ["CHAR(3)[]", "CHAR ARRAY JSON TEXT(3)"],
+    ["CHARACTER[]", "CHAR ARRAY JSON TEXT"],
     ["INT[3][3]", "I32 ARRAY JSON TEXT"],
     ["INT ARRAY", "I32 ARRAY JSON TEXT"],
     ["my_enum", "my_enum"],

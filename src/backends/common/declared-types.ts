@@ -124,6 +124,8 @@ const ARRAY_ELEMENT_TYPES: ReadonlyMap<string, string> = new Map([
   ["DOUBLE", "DOUBLE PRECISION"],
   ["DECIMAL", "DECIMAL"],
   ["TEXT", "TEXT"],
+  ["VARCHAR", "VARCHAR"],
+  ["CHAR", "CHAR"],
   ["UUID", "UUID"],
   ["DATE", "DATE"],
   ["TIMESTAMP", "TIMESTAMP"],
@@ -138,7 +140,8 @@ const ARRAY_DECLARED_RE = /^\s*(\w+)\s+ARRAY\s+JSON\s+TEXT\s*(\(\s*\d+\s*(?:,\s*
 /**
  * The element type of an array column's SQLite declared type as `sqlite-schema.ts` writes it
  * (`TIMESTAMPTZ ARRAY JSON TEXT` → `TIMESTAMPTZ`, `I64 ARRAY JSON TEXT` → `BIGINT`,
- * `DECIMAL ARRAY JSON TEXT(10,2)` → `DECIMAL(10,2)`), or undefined when the declared type names
+ * `DECIMAL ARRAY JSON TEXT(10,2)` → `DECIMAL(10,2)`, `CHAR ARRAY JSON TEXT(3)` → `CHAR(3)`,
+ * `VARCHAR ARRAY JSON TEXT(2)` → `VARCHAR(2)`), or undefined when the declared type names
  * none (`ARRAY JSON TEXT`, tables created before element types were kept, other spellings).
  */
 export function arrayElementType(declared: string | null): string | undefined {
@@ -147,7 +150,7 @@ export function arrayElementType(declared: string | null): string | undefined {
   if (m === null) return undefined;
   const element = ARRAY_ELEMENT_TYPES.get(m[1]!.toUpperCase());
   if (element === undefined) return undefined;
-  return element === "DECIMAL" && m[2] !== undefined ? element + m[2].replace(/\s+/g, "") : element;
+  return m[2] !== undefined && (element === "DECIMAL" || element === "VARCHAR" || element === "CHAR") ? element + m[2].replace(/\s+/g, "") : element;
 }
 
 /**

@@ -128,8 +128,10 @@ const ARRAY_ELEMENT_WORDS: ReadonlyMap<string, string> = new Map([
   ["DEC", "DECIMAL"],
   ["NUMERIC", "DECIMAL"],
   ["TEXT", "TEXT"],
-  ["VARCHAR", "TEXT"],
-  ["CHARACTER VARYING", "TEXT"],
+  ["VARCHAR", "VARCHAR"],
+  ["CHARACTER VARYING", "VARCHAR"],
+  ["CHAR", "CHAR"],
+  ["CHARACTER", "CHAR"],
   ["STRING", "TEXT"],
   ["UUID", "UUID"],
   ["DATE", "DATE"],
@@ -145,9 +147,12 @@ const ARRAY_ELEMENT_WORDS: ReadonlyMap<string, string> = new Map([
 
 /** The SQLite declared type of an array column whose element type is `info`. */
 function arrayType(info: TypeInfo): string {
-  const word = ARRAY_ELEMENT_WORDS.get(info.name);
+  let word = ARRAY_ELEMENT_WORDS.get(info.name);
   if (word === undefined) return ARRAY_TYPE;
-  return `${word} ${ARRAY_TYPE}${word === "DECIMAL" ? info.params : ""}`;
+  // VARCHAR without a length is TEXT; CHAR without one is CHAR(1) (arrayElementType reads it so).
+  if (word === "VARCHAR" && info.params === "") word = "TEXT";
+  // The element's length or precision and scale stay in the declared type, after the array words.
+  return `${word} ${ARRAY_TYPE}${word === "DECIMAL" || word === "VARCHAR" || word === "CHAR" ? info.params : ""}`;
 }
 
 /** Expressions that stand for "the current timestamp" and are rewritten to `now()`. */
