@@ -36,6 +36,7 @@ import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
 import { questionToDollar } from "./sql/placeholders.js";
+import { renderStatement } from "./sql/render.js";
 import type { RetryOptions } from "./transaction/retry.js";
 import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
@@ -595,7 +596,7 @@ export abstract class Queryable {
    * A promise only when the column types must be read first.
    */
   [filterContextFor](table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
-    return this.#filterContext(table, where);
+    return this.#filterContext(table, filterOf(where));
   }
 
   /**
@@ -634,7 +635,7 @@ export abstract class Queryable {
           { message: "unexpected params", path: ["params"] },
         ]);
       }
-      const rendered = query.render(dialect.placeholder);
+      const rendered = renderStatement(query, dialect);
       return { sql: rendered.sql, params: rendered.params.map(dialect.encodeValue) };
     }
     if (typeof query !== "string" || query.trim() === "") {
@@ -779,7 +780,7 @@ export abstract class Queryable {
     const shape = dataShape(given);
     const build = (data: Row): Statement =>
       shape === undefined
-        ? insertStatement(dialect, table, data)
+        ? renderStatement(insertStatement(dialect, table, data), dialect)
         : shapeCacheFor(dialect).statement("insert", table, shape, data, undefined, () => insertStatement(dialect, table, data));
     return this.#writeOne<R>(table, given as Row, "insert", build);
   }
@@ -821,7 +822,7 @@ export abstract class Queryable {
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o, context)
+        ? renderStatement(selectStatement(dialect, table, o, context), dialect)
         : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
     try {
       const ran = this.#run(statement, undefined, true);
@@ -844,7 +845,7 @@ export abstract class Queryable {
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
       shape === undefined
-        ? selectStatement(dialect, table, o, context, 1)
+        ? renderStatement(selectStatement(dialect, table, o, context, 1), dialect)
         : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
     try {
       const ran = this.#run(statement, true, true);
@@ -865,7 +866,7 @@ export abstract class Queryable {
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
     const checked = this.#rowValues(table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    const filter = this.#filterContext(table, where);
+    const filter = this.#filterContext(table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
@@ -884,7 +885,7 @@ export abstract class Queryable {
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
     const checked = this.#rowValues(table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    const filter = this.#filterContext(table, where);
+    const filter = this.#filterContext(table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
@@ -900,7 +901,7 @@ export abstract class Queryable {
     const dialect = this.sqlDialect;
     const dataKeys = dataShape(data);
     const whereKeys = context !== undefined || dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
-    if (whereKeys === undefined) return updateStatement(dialect, table, data, where, returning, context ?? {});
+    if (whereKeys === undefined) return renderStatement(updateStatement(dialect, table, data, where, returning, context ?? {}), dialect);
     return shapeCacheFor(dialect).statement(returning ? "update" : "updateMany", table, dataKeys + "|" + whereKeys, data, where as Row, () =>
       updateStatement(dialect, table, data, where, returning),
     );
@@ -914,12 +915,12 @@ export abstract class Queryable {
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
   async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
     const dialect = this.sqlDialect;
-    const filter = this.#filterContext(table, where);
+    const filter = this.#filterContext(table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined ? simpleWhereShape(where) : undefined;
     const statement =
       shape === undefined
-        ? deleteStatement(dialect, table, where, context)
+        ? renderStatement(deleteStatement(dialect, table, where, context), dialect)
         : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
     try {
       const ran = this.#run(statement);
@@ -938,13 +939,13 @@ export abstract class Queryable {
    * ```
    */
   async upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
-    return this.#writeOne<R>(table, given as Row, "upsert", (data) => upsertStatement(this.sqlDialect, table, data, options));
+    return this.#writeOne<R>(table, given as Row, "upsert", (data) => renderStatement(upsertStatement(this.sqlDialect, table, data, options), this.sqlDialect));
   }
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
     const filter = this.#filterContext(table, filterOf(where));
-    const statement = countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter);
+    const statement = renderStatement(countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter), this.sqlDialect);
     let result: QueryResult;
     try {
       const ran = this.#run(statement, undefined, true);
@@ -1028,7 +1029,7 @@ export abstract class Queryable {
         let end = start + 1;
         while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
         const chunk = records.slice(start, end) as Row[];
-        const statement = insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning);
+        const statement = renderStatement(insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning), dialect);
         const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
         if (returning) for (const row of result.rows) out.push(row as R);
         if (mixed && end < records.length) await advanceSequences();
@@ -1080,7 +1081,7 @@ export abstract class Queryable {
         }
       }
       if (columns.length === 0) {
-        const statement = insertManyStatement(this.sqlDialect, table, columns, records.slice(from, to), false);
+        const statement = renderStatement(insertManyStatement(this.sqlDialect, table, columns, records.slice(from, to), false), this.sqlDialect);
         for (let r = from; r < to; r++) await (tx as Queryable).runStatement(statement.sql, statement.params);
       } else {
         const list = columns.map((c) => quoteIdentifier(c)).join(", ");
@@ -1120,7 +1121,7 @@ export abstract class Queryable {
         throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
       }
       delete data[key];
-      return updateStatement(this.sqlDialect, table, data, { [key]: id }, returning);
+      return renderStatement(updateStatement(this.sqlDialect, table, data, { [key]: id }, returning), this.sqlDialect);
     };
     let statements = records.map(statementOf);
     if (statements.length > 0) {
@@ -1167,7 +1168,7 @@ export abstract class Queryable {
     }
     const statement = isSqlFragment(source)
       ? this.#prepare(source, undefined)
-      : selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions);
+      : renderStatement(selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions), this.sqlDialect);
     // A table's rows are a read tablekit built (replicas may serve it); SQL text goes to the primary.
     const batches: BatchSource = isSqlFragment(source) ? this.streamStatement(statement.sql, statement.params, batchSize) : this.streamRead(statement.sql, statement.params, batchSize);
     for await (const batch of batches) {

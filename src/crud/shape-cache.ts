@@ -1,8 +1,10 @@
 /**
- * Statement text cached per call shape. Point operations (`selectOne(t, { where: { id } })`,
- * `insert`, `update`, `delete`) repeat the same shape with new values; for those, the SQL is built
- * and validated once, and later calls only collect and encode the values. Returning the same string
- * object also lets the driver find its prepared statement without rehashing the text.
+ * The rendered form of a statement's fragment, memoized per call shape at the edge. Point
+ * operations (`selectOne(t, { where: { id } })`, `insert`, `update`, `delete`) repeat the same
+ * shape with new values; for those, the statement's fragment is built, validated and rendered
+ * (sql/render.ts) once, and later calls only collect and encode the values. The key is (kind,
+ * table, shape), never the statement's text. Returning the same string object also lets the
+ * driver find its prepared statement without rehashing the text.
  *
  * A shape is "simple" when every filter value is a scalar (string, number, boolean, bigint, Date):
  * anything else (operators, NULL, AND/OR/NOT) takes the general path.
@@ -11,6 +13,8 @@
  */
 import type { SqlDialect } from "../backends/contract.js";
 import { type Statement, hasOtherKeys } from "./statements.js";
+import type { SqlFragment } from "../sql/sql-tag.js";
+import { renderStatement } from "../sql/render.js";
 
 const MAX_SHAPES = 2000;
 
@@ -64,7 +68,7 @@ function pushValues(dialect: SqlDialect, params: unknown[], object: Record<strin
   }
 }
 
-/** One dialect's cache of statement texts by operation, table and shape. */
+/** One dialect's cache of rendered statement texts by operation, table and shape. */
 export class ShapeCache {
   readonly #dialect: SqlDialect;
   // kind → table → shape → SQL. Nested maps look up the caller's own (interned) strings, whose
@@ -77,8 +81,9 @@ export class ShapeCache {
   }
 
   /**
-   * The statement for `kind` on `table` with the given shape: from the cache when seen before
-   * (values taken from `first` then `second`, in key order), else built by `build` and remembered.
+   * The statement for `kind` on `table` with the given shape, rendered for the driver: from the
+   * cache when seen before (values taken from `first` then `second`, in key order), else the
+   * fragment `build` returns, rendered and its text remembered.
    */
   statement(
     kind: string,
@@ -86,11 +91,11 @@ export class ShapeCache {
     shape: string,
     first: Record<string, unknown> | undefined,
     second: Record<string, unknown> | undefined,
-    build: () => Statement,
+    build: () => SqlFragment,
   ): Statement {
     const sql = this.#sql.get(kind)?.get(table)?.get(shape);
     if (sql === undefined) {
-      const built = build();
+      const built = renderStatement(build(), this.#dialect);
       this.#remember(kind, table, shape, built.sql);
       return built;
     }

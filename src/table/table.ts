@@ -26,7 +26,6 @@ import {
   checkColumns,
   checkData,
   checkOrderBy,
-  checkWhere,
   dialectOf,
   hideColumns,
   isPlainObject,
@@ -330,9 +329,14 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     return output;
   }
 
-  /** Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB (SQLite transactions hold the write lock). */
+  /**
+   * Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB
+   * (SQLite transactions hold the write lock). A {@link CompiledWhere} is used as it is; the
+   * statement is a fragment, its placeholders written only when it runs.
+   */
   async #lockedRows(tx: Transaction, meta: TableMeta, where: unknown): Promise<Row[]> {
-    const filter = whereFragment(dialectOf(this.db), where, await this.#whereContext(meta, where));
+    const compiled = where instanceof CompiledWhere ? where : this.#compileWhere(meta, where);
+    const filter = (compiled instanceof Promise ? await compiled : compiled).fragment;
     const lock = sql.raw(dialectOf(this.db).lockRowsClause);
     return tx.execute<Row>(sql`SELECT * FROM ${sql.id(this.name)}${filter === undefined ? sql.empty : sql` WHERE ${filter}`}${lock}`);
   }
@@ -654,12 +658,15 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async updateMany(where: Where<R>, data: Partial<I>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "updateMany");
-    checkWhere(meta, where);
+    // Compiled once: the compile checks the filter, and its fragment is what both the locking
+    // read and the UPDATE run.
+    const found = this.#compileWhere(meta, where);
+    const compiled = found instanceof Promise ? await found : found;
     requireFields(checkData(meta, data, "update data"));
     const model = this.#model;
-    if (model === undefined) return this.db.updateMany(this.name, data as Row, where as Where);
+    if (model === undefined) return this.db.updateMany(this.name, data as Row, compiled as never);
     return this.db.transaction(async (tx) => {
-      const rows = await this.#lockedRows(tx, meta, where);
+      const rows = await this.#lockedRows(tx, meta, compiled);
       const pk = meta.primaryKey;
       const issues: ValidationIssue[] = [];
       const groups = new Map<string, { values: Row; keys: unknown[] }>();
@@ -680,7 +687,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
         if (Object.keys(values).length === 0) continue;
         if (pk === undefined) {
           if (groups.size > 1) requireKey(meta, "updateMany with a model whose output differs between rows");
-          changed += await tx.updateMany(this.name, values, where as Where);
+          changed += await tx.updateMany(this.name, values, compiled as never);
           continue;
         }
         for (let start = 0; start < keys.length; start += IN_LIST_CHUNK) {
@@ -695,8 +702,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async deleteMany(where: Where<R>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "deleteMany");
-    checkWhere(meta, where);
-    return this.db.deleteMany(this.name, where as Where);
+    const found = this.#compileWhere(meta, where);
+    return this.db.deleteMany(this.name, (found instanceof Promise ? await found : found) as never);
   }
 
   /**
@@ -853,9 +860,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const batchSize = positiveInteger(options.batchSize ?? 1000, "batchSize");
     const userWhere = options.where as Where | undefined;
     if (meta.primaryKey === undefined) {
-      const { plans, sel } = await this.#plan(meta, options);
+      // Compiled once, as db.stream compiles a table's filter: without SQLite's declared column
+      // types (which values match stays as it always was for this path); the cursor runs it as is.
+      const filter = userWhere === undefined || userWhere === null ? NO_FILTER : new CompiledWhere(whereFragment(dialectOf(this.db), userWhere, meta.context));
+      const { plans, sel } = await this.#plan(meta, { ...options, where: undefined });
       if (plans.length > 0) requireKey(meta, "stream with include");
-      for await (const row of this.db.stream<Row>(this.name, { where: userWhere, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
+      for await (const row of this.db.stream<Row>(this.name, { where: filter as never, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
         stripColumns([row], sel.strip);
         yield row as never;
       }
