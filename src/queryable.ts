@@ -35,7 +35,7 @@ import type { Statement } from "./crud/statements.js";
 import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
-import { questionToDollar } from "./sql/placeholders.js";
+import { questionMarkFragment } from "./sql/placeholders.js";
 import { renderStatement } from "./sql/render.js";
 import type { RetryOptions } from "./transaction/retry.js";
 import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
@@ -646,13 +646,16 @@ export abstract class Queryable {
     }
     let text = query;
     if (dialect.rewritesQuestionMarks) {
-      let translated = PLACEHOLDER_CACHE.get(query);
-      if (translated === undefined) {
-        translated = questionToDollar(query).sql;
+      // Text with `?` is a fragment shape (read by the SQL lexer), rendered at the edge like every
+      // statement; its rendered text is memoized per text. Text in the dialect's own form passes.
+      let rendered = PLACEHOLDER_CACHE.get(query);
+      if (rendered === undefined) {
+        const shape = questionMarkFragment(query);
+        rendered = shape === undefined ? query : renderStatement(shape, dialect).sql;
         if (PLACEHOLDER_CACHE.size >= 1000) PLACEHOLDER_CACHE.clear();
-        PLACEHOLDER_CACHE.set(query, translated);
+        PLACEHOLDER_CACHE.set(query, rendered);
       }
-      text = translated;
+      text = rendered;
     }
     return { sql: text, params: params === undefined ? [] : params.map(dialect.encodeValue) };
   }
