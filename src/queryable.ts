@@ -5,10 +5,9 @@
  *
  * @module
  */
-import type { Driver, Row, SqlDialect, QueryResult, IsolationLevel } from "./backends/contract.js";
+import type { Driver, Row, SqlDialect, QueryResult } from "./backends/contract.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
-import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError, type ValidationIssue } from "./errors/errors.js";
-import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFilterNeedsTypes, sqliteRowValues } from "./crud/column-values.js";
+import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
 import {
   type SelectOptions,
@@ -32,170 +31,33 @@ import {
 } from "./crud/statements.js";
 import { CompiledWhere, type Where, type WhereContext } from "./sql/where.js";
 import type { Statement } from "./crud/statements.js";
-import type { OrderBy } from "./sql/order-by.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
-import { questionMarkFragment } from "./sql/placeholders.js";
 import { renderStatement } from "./sql/render.js";
-import type { RetryOptions } from "./transaction/retry.js";
 import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
 import type { BatchSource } from "./lifecycle/open-streams.js";
+import type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
+import { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
+import { refusedFilterError, refusedValueError } from "./queryable/refused-values.js";
+import type { SchemaAccess } from "./queryable/schema-access.js";
+import { filterContext } from "./queryable/sqlite-column-types.js";
+import { forgetSequences, mixesGenerated, sequenceAdvance } from "./queryable/sequences.js";
+import { forgetArrays, recordChecker, recordValues, rowValues } from "./queryable/value-checks.js";
+import { copyInsert } from "./queryable/copy-insert.js";
+import { prepareStatement } from "./queryable/raw-statements.js";
 
-/**
- * The data a CRUD write takes for row type `R`: its columns, each optional (so a misspelled key is
- * a compile error with `db.insert<User>(…)`); any record when `R` is the default `Row`.
- */
-export type WriteData<R extends object> = string extends keyof R ? Row : Partial<R>;
-
-/** Options of `db.transaction`. */
-export interface TransactionOptions extends RetryOptions {
-  /** Isolation level (PostgreSQL/CockroachDB). Default: the server's default. SQLite is always serializable. */
-  isolation?: IsolationLevel;
-}
-
-/** A column as reported by {@link Queryable.columns}. */
-export interface ColumnInfo {
-  /** Column name. */
-  name: string;
-  /** Declared type as the database reports it. */
-  type: string;
-  /** Whether the column is NOT NULL. */
-  notNull: boolean;
-  /** Whether the column is part of the primary key. */
-  primaryKey: boolean;
-}
-
-/** Options of `batchInsert`. */
-export interface BatchInsertOptions {
-  /**
-   * Rows per statement; capped so a statement stays under the backend's parameter limit. Default
-   * 500. On the COPY path (`returning: false` on PostgreSQL/CockroachDB) all records go out in one
-   * COPY, and this is only how often progress is reported (default every 10,000 rows).
-   */
-  chunkSize?: number;
-  /** Return the inserted rows (default true). With false, only the count is returned and memory stays bounded. */
-  returning?: boolean;
-  /**
-   * Called after each chunk with the rows done so far and the total. On the COPY path, "done"
-   * counts rows sent to the server; the last call (done = total) comes once the COPY has finished.
-   */
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** Options of `batchUpdate`. */
-export interface BatchUpdateOptions {
-  /** The column that identifies each record's row. Default "id". */
-  keyColumn?: string;
-  /** Return the updated rows (default true); with false, the count of updated rows. */
-  returning?: boolean;
-  /** Called after each chunk with the records done so far and the total. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** Options of `stream`. */
-export interface StreamOptions<R extends object = Row> {
-  /** Filter (table streams). */
-  where?: Where<R>;
-  /** Ordering (table streams). */
-  orderBy?: OrderBy;
-  /** Columns (table streams). */
-  columns?: readonly (keyof R & string)[];
-  /** Rows fetched per round trip. Default 1000. */
-  batchSize?: number;
-}
+export type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
+export { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
 
 const DEFAULT_CHUNK = 500;
-/** Integer columns of SQLite tables, per Database, with the schema version they were read at. */
-const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, ColumnType> }>>();
-/** Native array columns of PostgreSQL tables, per Database (read when a write holds a JS array). */
-const ARRAY_COLUMNS = new WeakMap<object, Map<string, ReadonlySet<string>>>();
-/**
- * Per Database (schema owner) and table: the columns whose values a sequence generates (identity
- * and SERIAL columns) on PostgreSQL/CockroachDB, column → `pg_get_serial_sequence` name.
- */
-const SEQUENCE_COLUMNS = new WeakMap<object, Map<string, ReadonlyMap<string, string>>>();
-const SEQUENCE_NAME = /^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$/;
-/** Whether a record holds a value that can be an explicit generated id (an integer ≥ 1): only such writes read the table's sequences. */
-function hasPositiveInteger(record: Row): boolean {
-  for (const key in record) {
-    const value = record[key];
-    if ((typeof value === "number" && Number.isInteger(value) && value >= 1) || (typeof value === "bigint" && value >= 1n)) return true;
-    if (typeof value === "string" && /^\+?0*[1-9]\d*$/.test(value)) return true;
-  }
-  return false;
-}
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 /** Rows between progress reports of a COPY when the caller gives no chunkSize. */
 const DEFAULT_COPY_CHUNK = 10_000;
-const PLACEHOLDER_CACHE = new Map<string, string>();
 
 function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number): R[] | number {
   return returning === false ? count : rows;
-}
-
-/**
- * The key of {@link Queryable}'s method for statements tablekit builds itself (the key-value
- * store's): not exported from the package, so only tablekit's own modules can call it.
- * @internal
- */
-export const runOwnStatement: unique symbol = Symbol("tablekit.runOwnStatement");
-
-/**
- * The key of {@link Queryable}'s method that gives the Database's driver (for the schema-version
- * reads of the value checks); not exported from the package.
- * @internal
- */
-export const ownDriver: unique symbol = Symbol("tablekit.ownDriver");
-
-/**
- * The key of {@link Queryable}'s method that gives the SQL dialect it builds statements for (a
- * Table's filters and pages); not exported from the package.
- * @internal
- */
-export const dialectOf: unique symbol = Symbol("tablekit.dialectOf");
-
-/**
- * The key of {@link Queryable}'s method for reads tablekit composes itself (a Table's pages);
- * not exported from the package.
- * @internal
- */
-export const executeRead: unique symbol = Symbol("tablekit.executeRead");
-
-/** @internal The key of {@link Queryable}'s filter context for statements a Table builds itself. */
-export const filterContextFor: unique symbol = Symbol("tablekit.filterContextFor");
-
-/**
- * PostgreSQL refused a value its column cannot hold (1.5 or "abc" for an integer, an out-of-range
- * number, text that is not a timestamp, bad bytea hex, text longer than a VARCHAR(n); SQLSTATE
- * 22P02/22003/22007/22008/22023/22001): the statement wrote nothing, and the caller gets the
- * {@link ValidationError} SQLite's checks give for the same input.
- */
-const REFUSED_VALUE_CODES: ReadonlySet<string> = new Set(["22P02", "22003", "22007", "22008", "22023", "22001"]);
-
-/**
- * A read or delete whose filter value the server refused (`{ n: "thirty" }` on an integer column:
- * 22P02 …) as the {@link ValidationError} SQLite's filter check gives for the same value.
- */
-function refusedFilterError(error: unknown, operation: string, table: string): unknown {
-  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
-    return new ValidationError(`The ${operation} on table "${table}" was refused (a filter value the column's type does not accept): ${error.message}`, [{ message: error.message, path: [] }], {
-      cause: error,
-      code: error.code,
-    });
-  }
-  return error;
-}
-
-function refusedValueError(error: unknown, operation: string, table: string): unknown {
-  if (error instanceof QueryError && !(error instanceof UnsafeIntegerError) && REFUSED_VALUE_CODES.has(String(error.code))) {
-    return new ValidationError(`The ${operation} on table "${table}" was refused, nothing was written: ${error.message}`, [{ message: error.message, path: [] }], {
-      cause: error,
-      code: error.code,
-    });
-  }
-  return error;
 }
 
 /**
@@ -257,7 +119,7 @@ export abstract class Queryable {
         { cause: error },
       );
     }
-    if ((error as { code?: unknown } | null)?.code === "22P02") this.#forgetArrays(table);
+    if ((error as { code?: unknown } | null)?.code === "22P02") forgetArrays(this.schemaOwner, table);
     return refusedValueError(error, operation, table);
   }
 
@@ -266,126 +128,39 @@ export abstract class Queryable {
   }
 
   /**
-   * @internal The driver whose schema this context follows (the Database's), for
-   * {@link Queryable.#columnTypesOf}; undefined before it connected.
+   * @internal The driver whose schema this context follows (the Database's), for the SQLite
+   * column-type cache (queryable/sqlite-column-types.ts); undefined before it connected.
    */
   [ownDriver](): Driver | undefined {
     const owner = this.schemaOwner;
     return owner !== this && owner instanceof Queryable ? owner[ownDriver]() : undefined;
   }
 
-  /**
-   * The column types of a SQLite table, cached per Database and table and kept only while
-   * `PRAGMA schema_version` (which every schema change, from any connection, increments) is
-   * unchanged. The driver reads the version synchronously without a query event (one header read
-   * per checked write); before the Database connected, or when that read fails, they are read
-   * through ordinary statements.
-   */
-  #columnTypesOf(table: string): ReadonlyMap<string, ColumnType> | Promise<ReadonlyMap<string, ColumnType>> {
-    const driver = this[ownDriver]();
-    const version = driver?.schemaVersion?.();
-    if (driver !== undefined && version !== undefined) {
-      const cached = this.#cachedTypes(table, version);
-      if (cached !== undefined) return cached;
-      const info = driver.tableColumns?.(table);
-      if (info !== undefined) return this.#rememberTypes(table, version, info);
-    }
-    return this.#loadColumnTypes(table);
+  #access: SchemaAccess | undefined;
+
+  /** What the schema caches and value checks (queryable/) need of this context: made once, on first use. */
+  #schema(): SchemaAccess {
+    if (this.#access !== undefined) return this.#access;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.#access = {
+      get owner() {
+        return self.schemaOwner;
+      },
+      get dialect() {
+        return self.sqlDialect;
+      },
+      driver: () => self[ownDriver](),
+      execute: (sql, params) => self.execute<Row>(sql, params),
+      columns: (table) => self.columns(table),
+      run: (sql, params) => self.runStatement(sql, params),
+    };
+    return this.#access;
   }
 
-  #cachedTypes(table: string, version: number): ReadonlyMap<string, ColumnType> | undefined {
-    const cached = COLUMN_TYPES.get(this.schemaOwner)?.get(table);
-    return cached !== undefined && cached.version === version ? cached.columns : undefined;
-  }
-
-  #rememberTypes(table: string, version: number, info: readonly { name: string; type: string; pk: boolean }[]): ReadonlyMap<string, ColumnType> {
-    let byTable = COLUMN_TYPES.get(this.schemaOwner);
-    if (byTable === undefined) COLUMN_TYPES.set(this.schemaOwner, (byTable = new Map()));
-    const columns = new Map<string, ColumnType>();
-    for (const c of info) columns.set(c.name, columnType(c.type, c.pk));
-    if (byTable.size >= 1000) byTable.clear();
-    byTable.set(table, { version, columns });
-    return columns;
-  }
-
-  /**
-   * The sequence-generated columns of a PostgreSQL/CockroachDB table (column → sequence), read once
-   * per Database and table (one catalog query) and kept until createTable/dropTable of that table
-   * through this Database, or a failed sequence update.
-   */
-  async #sequenceColumnsOf(table: string): Promise<ReadonlyMap<string, string>> {
-    let byTable = SEQUENCE_COLUMNS.get(this.schemaOwner);
-    if (byTable === undefined) SEQUENCE_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
-    const cached = byTable.get(table);
-    if (cached !== undefined) return cached;
-    const name = tableName(table);
-    const rows = await this.runStatement(
-      "SELECT a.attname AS name, pg_get_serial_sequence($1, a.attname) AS seq FROM pg_catalog.pg_attribute a " +
-        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
-      [name],
-    );
-    const columns = new Map<string, string>();
-    for (const row of rows.rows) {
-      const seq = row["seq"];
-      if (typeof seq === "string" && SEQUENCE_NAME.test(seq)) columns.set(String(row["name"]), seq);
-    }
-    if (rows.rows.length > 0) {
-      if (byTable.size >= 1000) byTable.clear();
-      byTable.set(table, columns);
-    }
-    return columns;
-  }
-
-  /** @internal Forgets what {@link Queryable.#sequenceColumnsOf} read for `table`. */
+  /** @internal Forgets the sequence-generated columns read for `table` (queryable/sequences.ts). */
   protected forgetSequences(table: string): void {
-    SEQUENCE_COLUMNS.get(this.schemaOwner)?.delete(table);
-  }
-
-  /**
-   * The statement that moves the sequences of `records`' explicitly written generated columns past
-   * the largest value in the table, or undefined when the records write none (or only values below
-   * 1, which a sequence starting at 1 never reaches). SQLite needs none: its rowid continues above
-   * the largest id by itself. PostgreSQL sequences do not see explicit values, so without this the
-   * next generated id would collide with a row written with an explicit one.
-   */
-  async #sequenceAdvance(table: string, records: readonly Row[]): Promise<string | undefined> {
-    if (this.sqlDialect.keysFollowExplicitValues || !records.some(hasPositiveInteger)) return undefined;
-    const sequences = await this.#sequenceColumnsOf(table);
-    if (sequences.size === 0) return undefined;
-    const parts: string[] = [];
-    for (const [column, sequence] of sequences) {
-      let explicit = false;
-      for (const record of records) {
-        const value = record[column];
-        if (value !== undefined && value !== null && Number(value) >= 1) {
-          explicit = true;
-          break;
-        }
-      }
-      if (!explicit) continue;
-      const col = quoteIdentifier(column);
-      // GREATEST with last_value: never moves a sequence back below ids it already handed out.
-      parts.push(
-        `(SELECT setval('${sequence.replace(/'/g, "''")}', GREATEST((SELECT max(${col}) FROM ${tableName(table)}), s.last_value)) FROM ${sequence} s)`,
-      );
-    }
-    return parts.length === 0 ? undefined : `SELECT ${parts.join(", ")}`;
-  }
-
-  /** Whether `records` write explicit values (≥ 1) into a sequence-generated column and leave it out (generated) in others. */
-  async #mixesGenerated(table: string, records: readonly Row[]): Promise<boolean> {
-    const sequences = await this.#sequenceColumnsOf(table);
-    for (const column of sequences.keys()) {
-      let explicit = false;
-      let generated = false;
-      for (const record of records) {
-        const value = record[column];
-        if (value === undefined) generated = true;
-        else if (value !== null && Number(value) >= 1) explicit = true;
-        if (explicit && generated) return true;
-      }
-    }
-    return false;
+    forgetSequences(this.schemaOwner, table);
   }
 
   /**
@@ -405,146 +180,6 @@ export abstract class Queryable {
       return result;
     };
     return this.autocommit ? this.transaction((tx) => run(tx)) : run(this);
-  }
-
-  async #loadColumnTypes(table: string): Promise<ReadonlyMap<string, ColumnType>> {
-    const version = Number((await this.execute<Row>("PRAGMA schema_version"))[0]?.["schema_version"]);
-    const cached = this.#cachedTypes(table, version);
-    if (cached !== undefined) return cached;
-    const info = (await this.columns(table)).map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey }));
-    return this.#rememberTypes(table, version, info);
-  }
-
-  /**
-   * The function that gives the data a write stores, checked against the columns' types so that
-   * every backend stores the same value or refuses it with a {@link ValidationError}
-   * (docs/database.md, "Values and types"). SQLite: every value is checked and converted by its
-   * column's declared type ({@link sqliteRowValues}). PostgreSQL: JS arrays bound for native array
-   * columns become array literals (elsewhere they are JSON); the array columns are read only when
-   * `rows` hold a JS array. The function returns its argument itself when nothing changed, and
-   * leaves anything but a plain object alone (the statement builders refuse it).
-   */
-  #valueChecker(table: string, rows: readonly unknown[]): ((data: Row) => Row) | undefined | Promise<((data: Row) => Row) | undefined> {
-    if (this.sqlDialect.checksValuesByDeclaredType) {
-      const types = this.#columnTypesOf(table);
-      const check = (t: ReadonlyMap<string, ColumnType>) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table));
-      return types instanceof Promise ? types.then(check) : check(types);
-    }
-    const arrayLiteral = this.sqlDialect.arrayLiteral;
-    if (arrayLiteral === undefined) return undefined;
-    const hasArray = rows.some((row) => typeof row === "object" && row !== null && Object.values(row).some(Array.isArray));
-    if (!hasArray) return undefined;
-    return this.#postgresArrayColumns(table).then((arrays) => (data: Row): Row => {
-      if (dataShape(data) === undefined) return data;
-      let out: Row | undefined;
-      for (const column of arrays) {
-        const value = data[column];
-        if (Array.isArray(value)) (out ??= { ...data })[column] = arrayLiteral(value, column);
-      }
-      return out ?? data;
-    });
-  }
-
-  /** {@link Queryable.#valueChecker} for one row. */
-  #rowValues(table: string, data: Row): Row | Promise<Row> {
-    if (dataShape(data) === undefined) return data;
-    const checker = this.#valueChecker(table, [data]);
-    if (checker === undefined) return data;
-    return checker instanceof Promise ? checker.then((c) => (c === undefined ? data : c(data))) : checker(data);
-  }
-
-  async #postgresArrayColumns(table: string): Promise<ReadonlySet<string>> {
-    tableName(table);
-    let byTable = ARRAY_COLUMNS.get(this.schemaOwner);
-    if (byTable === undefined) ARRAY_COLUMNS.set(this.schemaOwner, (byTable = new Map()));
-    let arrays = byTable.get(table);
-    if (arrays === undefined) {
-      const rows = await this.execute<Row>(
-        "SELECT a.attname AS name FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A'",
-        [quoteIdentifier(table)],
-      );
-      arrays = new Set(rows.map((r) => String(r["name"])));
-      if (byTable.size >= 1000) byTable.clear();
-      byTable.set(table, arrays);
-    }
-    return arrays;
-  }
-
-  /**
-   * On SQLite, the filter context that compares values as the columns store them (an uppercase
-   * UUID matches, DECIMAL compares as a number; see `columnFilters`), or undefined where the filter
-   * compares the same without it: always on other backends (the server types parameters from the
-   * columns), and for filters of integer equalities only on columns the cache knows are not DECIMAL.
-   */
-  #filterContext(table: string, where: unknown, ordered = false): WhereContext | undefined | Promise<WhereContext | undefined> {
-    if (!this.sqlDialect.checksValuesByDeclaredType || ((where === undefined || where === null) && !ordered)) return undefined;
-    if (!ordered && !filterNeedsTypes(where)) {
-      const known = COLUMN_TYPES.get(this.schemaOwner)?.get(table)?.columns;
-      if (known !== undefined && !integerFilterNeedsTypes((where ?? {}) as Record<string, unknown>, known)) return undefined;
-    }
-    try {
-      tableName(table);
-    } catch {
-      return undefined; // the statement builder reports it
-    }
-    const types = this.#columnTypesOf(table);
-    return types instanceof Promise ? types.then((t) => ({ table, columnValues: columnFilters(t) })) : { table, columnValues: columnFilters(types) };
-  }
-
-  /**
-   * {@link Queryable.#rowValues} for each record of a batch, before its transaction starts; a
-   * refusal names the record's index. `keep` (batchUpdate's key column) is left as it is.
-   */
-  /**
-   * Checks every record of a batch with {@link Queryable.#valueChecker} (a refusal names the
-   * record's index) and returns the converter to apply to each record when its statement is built,
-   * or undefined when records are written as given.
-   */
-  async #recordChecker(table: string, records: readonly Row[]): Promise<((data: Row) => Row) | undefined> {
-    const found = this.#valueChecker(table, records);
-    const check = found instanceof Promise ? await found : found;
-    if (check === undefined) return undefined;
-    for (let i = 0; i < records.length; i++) {
-      try {
-        check(records[i]!);
-      } catch (error) {
-        if (error instanceof ValidationError) {
-          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
-        }
-        throw error;
-      }
-    }
-    return check;
-  }
-
-  async #recordValues(table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
-    const found = this.#valueChecker(table, records);
-    const check = found instanceof Promise ? await found : found;
-    if (check === undefined) return records as Row[];
-    const out: Row[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      try {
-        if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
-          const { [keep]: id, ...rest } = record;
-          const values = check(rest);
-          out[i] = values === rest ? record : { [keep]: id, ...values };
-        } else {
-          out[i] = check(record);
-        }
-      } catch (error) {
-        if (error instanceof ValidationError) {
-          throw new ValidationError(`record ${i}: ${error.message}`, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
-        }
-        throw error;
-      }
-    }
-    return out;
-  }
-
-  /** Forgets what is cached of a PostgreSQL table's array columns (after the server refused a value: the columns may have changed). */
-  #forgetArrays(table: string): void {
-    ARRAY_COLUMNS.get(this.schemaOwner)?.delete(table);
   }
 
   /** @internal The object whose schema caches this context shares: the Database. */
@@ -596,7 +231,7 @@ export abstract class Queryable {
    * A promise only when the column types must be read first.
    */
   [filterContextFor](table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
-    return this.#filterContext(table, filterOf(where));
+    return filterContext(this.#schema(), table, filterOf(where));
   }
 
   /**
@@ -604,7 +239,7 @@ export abstract class Queryable {
    * streams, eager loads): like {@link Queryable.execute}, but a read replicas may serve.
    */
   async [executeRead]<R extends object = Row>(query: SqlFragment): Promise<R[]> {
-    const prepared = this.#prepare(query, undefined);
+    const prepared = prepareStatement(this.sqlDialect, query, undefined);
     const ran = this.#run(prepared, undefined, true);
     const result = ran instanceof Promise ? await ran : ran;
     return result.rows as R[];
@@ -626,40 +261,6 @@ export abstract class Queryable {
     return this.transaction(operation, options);
   }
 
-  /** Turns `?`/`$n` text or a `sql` fragment into dialect SQL with encoded parameters. */
-  #prepare(query: string | SqlFragment, params: readonly unknown[] | undefined): { sql: string; params: unknown[] } {
-    const dialect = this.sqlDialect;
-    if (isSqlFragment(query)) {
-      if (params !== undefined && params.length > 0) {
-        throw new ValidationError("Pass values inside the sql`` template, not as a separate params array", [
-          { message: "unexpected params", path: ["params"] },
-        ]);
-      }
-      const rendered = renderStatement(query, dialect);
-      return { sql: rendered.sql, params: rendered.params.map(dialect.encodeValue) };
-    }
-    if (typeof query !== "string" || query.trim() === "") {
-      throw new ValidationError("execute needs a SQL string or a sql`` fragment", [{ message: "invalid query", path: ["sql"] }]);
-    }
-    if (params !== undefined && !Array.isArray(params)) {
-      throw new ValidationError("params must be an array", [{ message: "must be an array", path: ["params"] }]);
-    }
-    let text = query;
-    if (dialect.rewritesQuestionMarks) {
-      // Text with `?` is a fragment shape (read by the SQL lexer), rendered at the edge like every
-      // statement; its rendered text is memoized per text. Text in the dialect's own form passes.
-      let rendered = PLACEHOLDER_CACHE.get(query);
-      if (rendered === undefined) {
-        const shape = questionMarkFragment(query);
-        rendered = shape === undefined ? query : renderStatement(shape, dialect).sql;
-        if (PLACEHOLDER_CACHE.size >= 1000) PLACEHOLDER_CACHE.clear();
-        PLACEHOLDER_CACHE.set(query, rendered);
-      }
-      text = rendered;
-    }
-    return { sql: text, params: params === undefined ? [] : params.map(dialect.encodeValue) };
-  }
-
   /**
    * Runs one statement and returns its rows as plain objects. `?` placeholders work on every
    * backend (`$1` also on PostgreSQL); the `sql` tag composes values and identifiers safely.
@@ -670,7 +271,7 @@ export abstract class Queryable {
    * ```
    */
   async execute<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R[]> {
-    const prepared = this.#prepare(query, params);
+    const prepared = prepareStatement(this.sqlDialect, query, params);
     const ran = this.#run(prepared);
     const result = ran instanceof Promise ? await ran : ran;
     return result.rows as R[];
@@ -678,7 +279,7 @@ export abstract class Queryable {
 
   /** Like {@link Queryable.execute}, but returns the number of rows changed (or returned). */
   async executeCount(query: string | SqlFragment, params?: readonly unknown[]): Promise<number> {
-    const prepared = this.#prepare(query, params);
+    const prepared = prepareStatement(this.sqlDialect, query, params);
     const ran = this.#run(prepared);
     const result = ran instanceof Promise ? await ran : ran;
     return result.rowCount;
@@ -687,7 +288,7 @@ export abstract class Queryable {
   /** Runs one statement once per parameter list, in one transaction; returns the total rows changed. */
   async executeMany(query: string, paramSets: readonly (readonly unknown[])[]): Promise<number> {
     if (!Array.isArray(paramSets)) throw new ValidationError("executeMany needs an array of parameter arrays", [{ message: "must be an array", path: [] }]);
-    const prepared = paramSets.map((p) => this.#prepare(query, p));
+    const prepared = paramSets.map((p) => prepareStatement(this.sqlDialect, query, p));
     return this.transaction(async (tx) => {
       let total = 0;
       for (const statement of prepared) total += (await (tx as Queryable).runStatement(statement.sql, statement.params)).rowCount;
@@ -697,7 +298,7 @@ export abstract class Queryable {
 
   /** Runs a query and returns its first row, or null. */
   async fetchOne<R extends object = Row>(query: string | SqlFragment, params?: readonly unknown[]): Promise<R | null> {
-    const prepared = this.#prepare(query, params);
+    const prepared = prepareStatement(this.sqlDialect, query, params);
     const ran = this.#run(prepared, true, false);
     const result = ran instanceof Promise ? await ran : ran;
     return (result.rows[0] ?? null) as R | null;
@@ -798,7 +399,7 @@ export abstract class Queryable {
     let statement = build(given);
     const flags = writeValueFlags(given);
     if (flags !== 0) await this.#checkWriteValues(table, given, `${what} data`, flags);
-    const checked = this.#rowValues(table, given);
+    const checked = rowValues(this.#schema(), table, given);
     const data = checked instanceof Promise ? await checked : checked;
     if (data !== given) statement = build(data);
     let advance: string | undefined;
@@ -807,7 +408,7 @@ export abstract class Queryable {
       // autocommit COMMIT rejects (docs/decisions.md).
       const now = this.runNow(statement.sql, statement.params, true);
       if (now !== undefined) return now.rows[0] as R;
-      advance = await this.#sequenceAdvance(table, [data]);
+      advance = await sequenceAdvance(this.#schema(), table, [data]);
       const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
       return result.rows[0] as R;
     } catch (error) {
@@ -820,7 +421,7 @@ export abstract class Queryable {
   async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const filter = this.#filterContext(table, filterOf(o.where), o.orderBy !== undefined);
+    const filter = filterContext(this.#schema(), table, filterOf(o.where), o.orderBy !== undefined);
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
@@ -843,7 +444,7 @@ export abstract class Queryable {
   ): Promise<R | null> {
     const dialect = this.sqlDialect;
     const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
-    const filter = this.#filterContext(table, o.where, o.orderBy !== undefined);
+    const filter = filterContext(this.#schema(), table, o.where, o.orderBy !== undefined);
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
     const statement =
@@ -867,9 +468,9 @@ export abstract class Queryable {
     let statement = this.#updateStatement(table, given as Row, where, true);
     const flags = writeValueFlags(given);
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
-    const checked = this.#rowValues(table, given as Row);
+    const checked = rowValues(this.#schema(), table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    const filter = this.#filterContext(table, filterOf(where));
+    const filter = filterContext(this.#schema(), table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
     try {
@@ -886,9 +487,9 @@ export abstract class Queryable {
     let statement = this.#updateStatement(table, given as Row, where, false);
     const flags = writeValueFlags(given);
     if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
-    const checked = this.#rowValues(table, given as Row);
+    const checked = rowValues(this.#schema(), table, given as Row);
     const data = checked instanceof Promise ? await checked : checked;
-    const filter = this.#filterContext(table, filterOf(where));
+    const filter = filterContext(this.#schema(), table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
     try {
@@ -918,7 +519,7 @@ export abstract class Queryable {
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
   async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
     const dialect = this.sqlDialect;
-    const filter = this.#filterContext(table, filterOf(where));
+    const filter = filterContext(this.#schema(), table, filterOf(where));
     const context = filter instanceof Promise ? await filter : filter;
     const shape = context === undefined ? simpleWhereShape(where) : undefined;
     const statement =
@@ -947,7 +548,7 @@ export abstract class Queryable {
 
   /** Counts the rows matching `where` (all rows without it). */
   async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
-    const filter = this.#filterContext(table, filterOf(where));
+    const filter = filterContext(this.#schema(), table, filterOf(where));
     const statement = renderStatement(countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter), this.sqlDialect);
     let result: QueryResult;
     try {
@@ -999,15 +600,15 @@ export abstract class Queryable {
     if (records.length === 0) return rowsOrCount(options.returning, [], 0);
     // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
     // again chunk by chunk, so memory stays bounded by the caller's array.
-    const convert = await this.#recordChecker(table, records as Row[]);
+    const convert = await recordChecker(this.#schema(), table, records as Row[]);
     const returning = options.returning !== false;
     const dialect = this.sqlDialect;
     const maxParams = dialect.maxParameters;
-    const advance = await this.#sequenceAdvance(table, records as Row[]);
+    const advance = await sequenceAdvance(this.#schema(), table, records as Row[]);
     // Explicit and generated ids in one batch: the sequence moves after each chunk, so ids
     // generated after an explicit one continue above it, row order as on SQLite (its rowid), and
     // never collide with it; COPY (one stream) cannot do that, INSERT chunks can.
-    const mixed = advance !== undefined && (await this.#mixesGenerated(table, records as Row[]));
+    const mixed = advance !== undefined && (await mixesGenerated(this.#schema(), table, records as Row[]));
     return this.transaction(async (tx) => {
       const advanceSequences = async (): Promise<void> => {
         if (advance === undefined) return;
@@ -1019,7 +620,8 @@ export abstract class Queryable {
         }
       };
       if (!returning && dialect.copyLine !== undefined && !mixed) {
-        const count = await this.#copyInsert(tx, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
+        const target = { copy: (sql: string, lines: Iterable<string>) => (tx as Queryable).copyRows(sql, lines), run: (sql: string, params: readonly unknown[]) => (tx as Queryable).runStatement(sql, params) };
+        const count = await copyInsert(target, dialect, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
         await advanceSequences();
         return count;
       }
@@ -1045,55 +647,6 @@ export abstract class Queryable {
     }).catch((error: unknown) => {
       throw refusedValueError(error, "batchInsert", table);
     });
-  }
-
-  /**
-   * The PostgreSQL bulk path: `COPY … FROM STDIN`, measured 2.4x faster than multi-row VALUES
-   * (docs/decisions.md). Consecutive records with the same columns share one COPY: splitting it
-   * left the connection idle while the server finished each part (100,000 rows in ten COPYs ran at
-   * 0.6–0.76x of one COPY's rate). Lines are produced lazily, so memory stays bounded by the
-   * caller's array, and progress is reported every `progressEvery` rows as they are sent.
-   */
-  async #copyInsert(
-    tx: Transaction,
-    table: string,
-    records: readonly Row[],
-    shapes: readonly string[][],
-    progressEvery: number,
-    onProgress: ((done: number, total: number) => void) | undefined,
-    convert: ((data: Row) => Row) | undefined,
-  ): Promise<number> {
-    const copyLine = this.sqlDialect.copyLine!;
-    const name = tableName(table);
-    const total = records.length;
-    let start = 0;
-    while (start < total) {
-      const columns = shapes[start]!;
-      let end = start + 1;
-      while (end < total && shapes[end] === columns) end++;
-      const from = start;
-      const to = end;
-      function* lines(): Generator<string> {
-        const values: unknown[] = new Array(columns.length);
-        for (let r = from; r < to; r++) {
-          const record = convert === undefined ? records[r]! : convert(records[r]!);
-          for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!];
-          yield copyLine(values);
-          // The run's last row is reported once its COPY has finished, below.
-          if (onProgress !== undefined && (r + 1) % progressEvery === 0 && r + 1 < to) onProgress(r + 1, total);
-        }
-      }
-      if (columns.length === 0) {
-        const statement = renderStatement(insertManyStatement(this.sqlDialect, table, columns, records.slice(from, to), false), this.sqlDialect);
-        for (let r = from; r < to; r++) await (tx as Queryable).runStatement(statement.sql, statement.params);
-      } else {
-        const list = columns.map((c) => quoteIdentifier(c)).join(", ");
-        await (tx as Queryable).copyRows(`COPY ${name} (${list}) FROM STDIN`, lines());
-      }
-      start = to;
-      onProgress?.(to, total);
-    }
-    return total;
   }
 
   /**
@@ -1128,7 +681,7 @@ export abstract class Queryable {
     };
     let statements = records.map(statementOf);
     if (statements.length > 0) {
-      const checkedRecords = await this.#recordValues(table, records as Row[], key);
+      const checkedRecords = await recordValues(this.#schema(), table, records as Row[], key);
       if (checkedRecords.some((record, i) => record !== records[i])) statements = checkedRecords.map(statementOf);
     }
     if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
@@ -1170,7 +723,7 @@ export abstract class Queryable {
       throw new ValidationError("batchSize must be a positive integer", [{ message: "must be a positive integer", path: ["batchSize"] }]);
     }
     const statement = isSqlFragment(source)
-      ? this.#prepare(source, undefined)
+      ? prepareStatement(this.sqlDialect, source, undefined)
       : renderStatement(selectStatement(this.sqlDialect, source, { where: options.where, orderBy: options.orderBy, columns: options.columns } as SelectOptions), this.sqlDialect);
     // A table's rows are a read tablekit built (replicas may serve it); SQL text goes to the primary.
     const batches: BatchSource = isSqlFragment(source) ? this.streamStatement(statement.sql, statement.params, batchSize) : this.streamRead(statement.sql, statement.params, batchSize);
