@@ -12,19 +12,13 @@ import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, creat
 import {
   type SelectOptions,
   type UpsertOptions,
-  checkBoolean,
-  checkFunction,
   checkOptions,
   countStatement,
-  dataColumns,
   deleteStatement,
-  insertManyStatement,
   insertStatement,
   UNSAFE_BIGINT,
-  ownDataKeys,
   refuseUnsafeBigints,
   selectStatement,
-  tableName,
   updateStatement,
   upsertStatement,
   writeValueFlags,
@@ -42,23 +36,16 @@ import { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } 
 import { refusedFilterError, refusedValueError } from "./queryable/refused-values.js";
 import type { SchemaAccess } from "./queryable/schema-access.js";
 import { filterContext } from "./queryable/sqlite-column-types.js";
-import { forgetSequences, mixesGenerated, sequenceAdvance } from "./queryable/sequences.js";
-import { forgetArrays, recordChecker, recordValues, rowValues } from "./queryable/value-checks.js";
-import { copyInsert } from "./queryable/copy-insert.js";
+import { forgetSequences, sequenceAdvance } from "./queryable/sequences.js";
+import { forgetArrays, rowValues } from "./queryable/value-checks.js";
+import { type BatchContext, batchInsert, batchUpdate } from "./queryable/batches.js";
 import { prepareStatement } from "./queryable/raw-statements.js";
 
 export type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
 export { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
 
-const DEFAULT_CHUNK = 500;
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
-/** Rows between progress reports of a COPY when the caller gives no chunkSize. */
-const DEFAULT_COPY_CHUNK = 10_000;
-
-function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number): R[] | number {
-  return returning === false ? count : rows;
-}
 
 /**
  * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
@@ -563,6 +550,28 @@ export abstract class Queryable {
 
   // ---------------------------------------------------------------- batches
 
+  #batchContext: BatchContext | undefined;
+
+  /** What the batch writes (queryable/batches.ts) need of this context: made once, on first use. */
+  #batches(): BatchContext {
+    if (this.#batchContext !== undefined) return this.#batchContext;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.#batchContext = {
+      access: this.#schema(),
+      get dialect() {
+        return self.sqlDialect;
+      },
+      checkInt64: (data, what) => self.#checkInt64(data, what),
+      forgetSequences: (table) => self.forgetSequences(table),
+      inTransaction: (fn) =>
+        self.transaction((tx) =>
+          fn({ copy: (sql, lines) => (tx as Queryable).copyRows(sql, lines), run: (sql, params) => (tx as Queryable).runStatement(sql, params) }),
+        ),
+    };
+    return this.#batchContext;
+  }
+
   /**
    * Inserts many rows in one transaction, in multi-row statements sized under the backend's
    * bound-parameter limit. Returns the inserted rows, or their count with `returning: false`.
@@ -571,82 +580,7 @@ export abstract class Queryable {
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options: BatchInsertOptions & { returning: false }): Promise<number>;
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options?: BatchInsertOptions): Promise<R[]>;
   async batchInsert<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], given?: BatchInsertOptions): Promise<R[] | number> {
-    tableName(table);
-    const options = checkOptions(given, ["chunkSize", "returning", "onProgress"], "batchInsert");
-    checkBoolean(options.returning, "returning", "batchInsert");
-    checkFunction(options.onProgress, "onProgress", "batchInsert");
-    if (!Array.isArray(records)) throw new ValidationError("batchInsert needs an array of records", [{ message: "must be an array", path: [] }]);
-    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
-      throw new ValidationError("chunkSize must be a positive integer", [{ message: "must be a positive integer", path: ["chunkSize"] }]);
-    }
-    // Validate every record before the first statement, so bad input writes nothing. Equal column
-    // lists are shared, so a million records cost one pointer each, not one array each.
-    const interned = new Map<string, string[]>();
-    const shapes = records.map((record, i) => {
-      try {
-        const columns = dataColumns(record, `record ${i}`, { table });
-        this.#checkInt64(record, `record ${i}`);
-        const key = columns.join(",");
-        const known = interned.get(key);
-        if (known !== undefined) return known;
-        interned.set(key, columns);
-        return columns;
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
-        throw error;
-      }
-    });
-    if (records.length === 0) return rowsOrCount(options.returning, [], 0);
-    // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
-    // again chunk by chunk, so memory stays bounded by the caller's array.
-    const convert = await recordChecker(this.#schema(), table, records as Row[]);
-    const returning = options.returning !== false;
-    const dialect = this.sqlDialect;
-    const maxParams = dialect.maxParameters;
-    const advance = await sequenceAdvance(this.#schema(), table, records as Row[]);
-    // Explicit and generated ids in one batch: the sequence moves after each chunk, so ids
-    // generated after an explicit one continue above it, row order as on SQLite (its rowid), and
-    // never collide with it; COPY (one stream) cannot do that, INSERT chunks can.
-    const mixed = advance !== undefined && (await mixesGenerated(this.#schema(), table, records as Row[]));
-    return this.transaction(async (tx) => {
-      const advanceSequences = async (): Promise<void> => {
-        if (advance === undefined) return;
-        try {
-          await (tx as Queryable).runStatement(advance, []);
-        } catch (error) {
-          this.forgetSequences(table);
-          throw error;
-        }
-      };
-      if (!returning && dialect.copyLine !== undefined && !mixed) {
-        const target = { copy: (sql: string, lines: Iterable<string>) => (tx as Queryable).copyRows(sql, lines), run: (sql: string, params: readonly unknown[]) => (tx as Queryable).runStatement(sql, params) };
-        const count = await copyInsert(target, dialect, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
-        await advanceSequences();
-        return count;
-      }
-      const out: R[] = [];
-      let done = 0;
-      let start = 0;
-      while (start < records.length) {
-        const columns = shapes[start]!;
-        const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
-        let end = start + 1;
-        while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
-        const chunk = records.slice(start, end) as Row[];
-        const statement = renderStatement(insertManyStatement(this.sqlDialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning), dialect);
-        const result = await (tx as Queryable).runStatement(statement.sql, statement.params);
-        if (returning) for (const row of result.rows) out.push(row as R);
-        if (mixed && end < records.length) await advanceSequences();
-        done += end - start;
-        start = end;
-        options.onProgress?.(done, records.length);
-      }
-      await advanceSequences();
-      return rowsOrCount(options.returning, out, done);
-    }).catch((error: unknown) => {
-      throw refusedValueError(error, "batchInsert", table);
-    });
+    return batchInsert<R>(this.#batches(), table, records, given);
   }
 
   /**
@@ -657,52 +591,7 @@ export abstract class Queryable {
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], options: BatchUpdateOptions & { returning: false }): Promise<number>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], keyColumn?: string | BatchUpdateOptions): Promise<R[]>;
   async batchUpdate<R extends object = Row>(table: string, records: readonly (NoInfer<WriteData<R>>)[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
-    const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
-    checkBoolean(options.returning, "returning", "batchUpdate");
-    checkFunction(options.onProgress, "onProgress", "batchUpdate");
-    const key = options.keyColumn ?? "id";
-    tableName(table);
-    assertIdentifier(key, "column", { table });
-    if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
-    const returning = options.returning !== false;
-    const statementOf = (record: unknown, i: number): Statement => {
-      // The same rule as insert: a plain object whose own enumerable string keys are the columns.
-      if (ownDataKeys(record, `record ${i}`) === undefined) {
-        throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
-      }
-      this.#checkInt64(record, `record ${i}`);
-      const data = { ...(record as Row) };
-      const id = data[key];
-      if (id === undefined || id === null) {
-        throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
-      }
-      delete data[key];
-      return renderStatement(updateStatement(this.sqlDialect, table, data, { [key]: id }, returning), this.sqlDialect);
-    };
-    let statements = records.map(statementOf);
-    if (statements.length > 0) {
-      const checkedRecords = await recordValues(this.#schema(), table, records as Row[], key);
-      if (checkedRecords.some((record, i) => record !== records[i])) statements = checkedRecords.map(statementOf);
-    }
-    if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
-    return this.transaction(async (tx) => {
-      const out: R[] = [];
-      let changed = 0;
-      const chunk = 200;
-      for (let start = 0; start < statements.length; start += chunk) {
-        // Statements of a chunk are issued together: PostgreSQL pipelines them on the transaction's
-        // connection (pg pipeline mode); SQLite runs them one by one.
-        const results = await Promise.all(statements.slice(start, start + chunk).map((s) => (tx as Queryable).runStatement(s.sql, s.params)));
-        for (const result of results) {
-          changed += result.rowCount;
-          if (returning) for (const row of result.rows) out.push(row as R);
-        }
-        options.onProgress?.(Math.min(start + chunk, statements.length), statements.length);
-      }
-      return rowsOrCount(options.returning, out, changed);
-    }).catch((error: unknown) => {
-      throw refusedValueError(error, "batchUpdate", table);
-    });
+    return batchUpdate<R>(this.#batches(), table, records, keyColumn);
   }
 
   // ---------------------------------------------------------------- streams

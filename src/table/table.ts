@@ -343,12 +343,6 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
 
   // ---------------------------------------------------------------- reading helpers
 
-  /** The context a filter this Table compiles itself is checked with: its columns, and on SQLite how each compares (as in `select`). */
-  async #whereContext(meta: TableMeta, where: unknown): Promise<WhereContext> {
-    const values = await this.db[filterContextFor](this.name, where);
-    return values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues };
-  }
-
   /**
    * Compiles a filter once, for this Table's dialect and columns: the compile is the validation
    * (a bad filter throws before any SQL), and its result is what the statement runs.
