@@ -77,6 +77,15 @@ function positiveInteger(value: unknown, name: string): number {
 
 /** The compiled form of an absent filter. */
 const NO_FILTER = new CompiledWhere(undefined);
+/** No relations to load. */
+const NO_PLANS: IncludePlan[] = [];
+
+/** A read's checked options: its relation plans, the columns to fetch and its compiled filter. */
+interface ReadPlan {
+  readonly plans: IncludePlan[];
+  readonly sel: Selection;
+  readonly filter: CompiledWhere;
+}
 
 function requireWhere(where: unknown, operation: string): void {
   if (where === undefined || where === null) {
@@ -355,13 +364,31 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     return found instanceof Promise ? found.then(compile) : compile(found);
   }
 
-  /** Checks a read's options before any SQL, compiles its filter and plans its includes and columns. */
-  async #plan(
+  /**
+   * Checks a read's options before any SQL, compiles its filter and plans its includes and
+   * columns. Synchronous when it can be (the column types known, no `include`): the statement
+   * then runs in the same synchronous stretch as the compile, so on SQLite the one schema-version
+   * read the compile made serves the statement too (decisions.md, "One schema-version read per
+   * SQLite call").
+   */
+  #plan(
     meta: TableMeta,
     options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
     needed: readonly string[] = [],
-  ): Promise<{ plans: IncludePlan[]; sel: Selection; filter: CompiledWhere }> {
+  ): ReadPlan | Promise<ReadPlan> {
     const compiled = this.#compileWhere(meta, options.where);
+    if (compiled instanceof Promise || (options.include !== undefined && options.include !== null)) return this.#planLater(meta, options, needed, compiled);
+    checkOrderBy(meta, options.orderBy as never);
+    checkColumns(meta, options.columns as string[] | undefined);
+    return { plans: NO_PLANS, sel: selection(meta, options.columns as string[] | undefined, needed), filter: compiled };
+  }
+
+  async #planLater(
+    meta: TableMeta,
+    options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
+    needed: readonly string[],
+    compiled: CompiledWhere | Promise<CompiledWhere>,
+  ): Promise<ReadPlan> {
     const filter = compiled instanceof Promise ? await compiled : compiled;
     checkOrderBy(meta, options.orderBy as never);
     checkColumns(meta, options.columns as string[] | undefined);
@@ -377,7 +404,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   }
 
   async #select(meta: TableMeta, options: { where?: unknown; orderBy?: unknown; limit?: number | undefined; offset?: number | undefined; columns?: unknown; include?: unknown }): Promise<Row[]> {
-    const { plans, sel, filter } = await this.#plan(meta, options);
+    const planned = this.#plan(meta, options);
+    const { plans, sel, filter } = planned instanceof Promise ? await planned : planned;
     const rows = await this.db.select<Row>(this.name, {
       where: filter as never,
       orderBy: options.orderBy as never,
