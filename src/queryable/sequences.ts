@@ -8,6 +8,8 @@
 import type { Row } from "../backends/contract.js";
 import { tableName } from "../crud/statements.js";
 import { quoteIdentifier } from "../sql/identifiers.js";
+import { renderStatement } from "../sql/render.js";
+import { sql } from "../sql/sql-tag.js";
 import type { SchemaAccess } from "./schema-access.js";
 
 /**
@@ -38,11 +40,11 @@ async function sequenceColumnsOf(access: SchemaAccess, table: string): Promise<R
   const cached = byTable.get(table);
   if (cached !== undefined) return cached;
   const name = tableName(table);
-  const rows = await access.run(
-    "SELECT a.attname AS name, pg_get_serial_sequence($1, a.attname) AS seq FROM pg_catalog.pg_attribute a " +
-      "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
-    [name],
+  const query = renderStatement(
+    sql`SELECT a.attname AS name, pg_get_serial_sequence(${name}, a.attname) AS seq FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass(${name}) AND a.attnum > 0 AND NOT a.attisdropped`,
+    access.dialect,
   );
+  const rows = await access.run(query.sql, query.params);
   const columns = new Map<string, string>();
   for (const row of rows.rows) {
     const seq = row["seq"];

@@ -13,6 +13,10 @@
 import { LimitError, ValidationError } from "../errors/errors.js";
 import { endOfBlockComment, endOfDollarString, endOfEscapeString, endOfQuoted, endOfStandardString, isIdentPart, isIdentStart } from "./sql-tokens.js";
 import { SqlFragment } from "./sql-tag.js";
+import { type PlaceholderStyle, renderStatement } from "./render.js";
+
+/** PostgreSQL's numbered placeholders. */
+const NUMBERED: PlaceholderStyle = { placeholder: (index) => "$" + index };
 
 /** The result of {@link questionToDollar}. */
 export interface PlaceholderTranslation {
@@ -149,7 +153,7 @@ export function questionToDollar(sql: string): PlaceholderTranslation {
   const count = shape.strings.length - 1;
   if (count > 0 && shape.sawDollar) throw new ValidationError(MIXED, [{ message: MIXED, path: [] }]);
   if (count === 0) return { sql: shape.strings[0]!, count: shape.highestDollar };
-  return { sql: new SqlFragment(shape.strings, new Array<unknown>(count).fill(null)).render((n) => "$" + n).sql, count };
+  return { sql: renderStatement(new SqlFragment(shape.strings, new Array<unknown>(count).fill(null)), NUMBERED).sql, count };
 }
 
 /**
