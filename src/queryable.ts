@@ -9,43 +9,27 @@ import type { Driver, Row, SqlDialect, QueryResult } from "./backends/contract.j
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableSql, dropIndexSql, dropTableSql } from "./crud/ddl.js";
-import {
-  type SelectOptions,
-  type UpsertOptions,
-  checkOptions,
-  countStatement,
-  deleteStatement,
-  insertStatement,
-  UNSAFE_BIGINT,
-  refuseUnsafeBigints,
-  selectStatement,
-  updateStatement,
-  upsertStatement,
-  writeValueFlags,
-} from "./crud/statements.js";
-import { CompiledWhere, type Where, type WhereContext } from "./sql/where.js";
-import type { Statement } from "./crud/statements.js";
+import { type SelectOptions, type UpsertOptions, checkOptions, refuseUnsafeBigints, selectStatement } from "./crud/statements.js";
+import type { Where, WhereContext } from "./sql/where.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
 import { type SqlFragment, isSqlFragment } from "./sql/sql-tag.js";
 import { renderStatement } from "./sql/render.js";
-import { dataShape, shapeCacheFor, simpleWhereShape } from "./crud/shape-cache.js";
 import type { Transaction } from "./transaction/transaction.js";
 import type { BatchSource } from "./lifecycle/open-streams.js";
 import type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
 import { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
-import { refusedFilterError, refusedValueError } from "./queryable/refused-values.js";
+import { refusedValueError } from "./queryable/refused-values.js";
 import type { SchemaAccess } from "./queryable/schema-access.js";
 import { filterContext } from "./queryable/sqlite-column-types.js";
-import { forgetSequences, sequenceAdvance } from "./queryable/sequences.js";
-import { forgetArrays, rowValues } from "./queryable/value-checks.js";
+import { forgetSequences } from "./queryable/sequences.js";
+import { forgetArrays } from "./queryable/value-checks.js";
 import { type BatchContext, batchInsert, batchUpdate } from "./queryable/batches.js";
 import { prepareStatement } from "./queryable/raw-statements.js";
+import { type CrudContext, countRows, deleteRows, insertRow, selectFirst, selectRows, updateRow, updateRows, upsertRow } from "./queryable/crud.js";
 
 export type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
 export { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
 
-const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
-const SELECT_ONE_OPTIONS = ["columns", "where", "orderBy"];
 
 /**
  * The query API shared by {@link Database} and {@link Transaction}. Functions that should work
@@ -174,11 +158,6 @@ export abstract class Queryable {
     return this;
   }
 
-  /** The rare value checks of one write's data, as flagged by {@link writeValueFlags} (the caller skips the call, and its await, for 0). */
-  async #checkWriteValues(table: string, data: unknown, what: string, flags: number): Promise<void> {
-    if ((flags & UNSAFE_BIGINT) !== 0) this.#checkInt64(data, what);
-  }
-
   /** The backend: "sqlite", "postgres" or "cockroachdb". */
   abstract get dialect(): DialectName;
 
@@ -218,7 +197,7 @@ export abstract class Queryable {
    * A promise only when the column types must be read first.
    */
   [filterContextFor](table: string, where: unknown): WhereContext | undefined | Promise<WhereContext | undefined> {
-    return filterContext(this.#schema(), table, filterOf(where));
+    return filterContext(this.#schema(), table, where);
   }
 
   /**
@@ -362,140 +341,59 @@ export abstract class Queryable {
 
   // ---------------------------------------------------------------- CRUD
 
+  #crudContext: CrudContext | undefined;
+
+  /** What the CRUD functions (queryable/crud.ts) need of this context: made once, on first use. */
+  #crud(): CrudContext {
+    if (this.#crudContext !== undefined) return this.#crudContext;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.#crudContext = {
+      access: this.#schema(),
+      get dialect() {
+        return self.sqlDialect;
+      },
+      get autocommit() {
+        return self.autocommit;
+      },
+      checkInt64: (data, what) => self.#checkInt64(data, what),
+      run: (statement, single, read = false) => self.#runSql(statement.sql, statement.params, single, read),
+      runNow: (sql, params, single) => self.runNow(sql, params, single),
+      withSequences: (advance, table, write) => self.#withSequences(advance, table, (q) => write((sql, params, single) => q.runStatement(sql, params, single))),
+      afterWriteError: (error, operation, table) => self.afterWriteError(error, operation, table),
+    };
+    return this.#crudContext;
+  }
+
   /**
    * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
    * are left out, so column defaults apply.
    */
-  async insert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>): Promise<R> {
-    const dialect = this.sqlDialect;
-    const shape = dataShape(given);
-    const build = (data: Row): Statement =>
-      shape === undefined
-        ? renderStatement(insertStatement(dialect, table, data), dialect)
-        : shapeCacheFor(dialect).statement("insert", table, shape, data, undefined, () => insertStatement(dialect, table, data));
-    return this.#writeOne<R>(table, given as Row, "insert", build);
-  }
-
-  /**
-   * One row written by `build`'s statement (insert or upsert): the statement built first (so a
-   * bad name fails before anything else), the values checked against the columns, the statement
-   * built again when checking changed the data, then run, advancing PostgreSQL sequences that
-   * the row wrote explicit values into, in the same transaction.
-   */
-  async #writeOne<R>(table: string, given: Row, what: "insert" | "upsert", build: (data: Row) => Statement): Promise<R> {
-    let statement = build(given);
-    const flags = writeValueFlags(given);
-    if (flags !== 0) await this.#checkWriteValues(table, given, `${what} data`, flags);
-    const checked = rowValues(this.#schema(), table, given);
-    const data = checked instanceof Promise ? await checked : checked;
-    if (data !== given) statement = build(data);
-    let advance: string | undefined;
-    try {
-      // single: one row is wanted; the driver still steps a writer to completion, so a failed
-      // autocommit COMMIT rejects (docs/decisions.md).
-      const now = this.runNow(statement.sql, statement.params, true);
-      if (now !== undefined) return now.rows[0] as R;
-      advance = await sequenceAdvance(this.#schema(), table, [data]);
-      const result = await this.#withSequences(advance, table, (q) => q.runStatement(statement.sql, statement.params, true));
-      return result.rows[0] as R;
-    } catch (error) {
-      // With a sequence update the write ran in a transaction: a failure means nothing was stored.
-      throw advance !== undefined && this.autocommit ? refusedValueError(error, what, table) : this.afterWriteError(error, what, table);
-    }
+  insert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>): Promise<R> {
+    return insertRow<R>(this.#crud(), table, given);
   }
 
   /** Selects rows with optional `columns`, `where`, `orderBy`, `limit` and `offset`. */
-  async select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
-    const dialect = this.sqlDialect;
-    const o = checkOptions(options as SelectOptions, SELECT_OPTIONS, "select");
-    const filter = filterContext(this.#schema(), table, filterOf(o.where), o.orderBy !== undefined);
-    const context = filter instanceof Promise ? await filter : filter;
-    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined && o.limit === undefined && o.offset === undefined ? simpleWhereShape(o.where) : undefined;
-    const statement =
-      shape === undefined
-        ? renderStatement(selectStatement(dialect, table, o, context), dialect)
-        : shapeCacheFor(dialect).statement("select", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o));
-    try {
-      const ran = this.#run(statement, undefined, true);
-      const result = ran instanceof Promise ? await ran : ran;
-      return result.rows as R[];
-    } catch (error) {
-      throw refusedFilterError(error, "select", table);
-    }
+  select<R extends object = Row>(table: string, options: NoInfer<SelectOptions<R>> = {}): Promise<R[]> {
+    return selectRows<R>(this.#crud(), table, options);
   }
 
   /** Selects the first matching row, or null. */
-  async selectOne<R extends object = Row>(
-    table: string,
-    options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {},
-  ): Promise<R | null> {
-    const dialect = this.sqlDialect;
-    const o = checkOptions(options as SelectOptions, SELECT_ONE_OPTIONS, "selectOne");
-    const filter = filterContext(this.#schema(), table, o.where, o.orderBy !== undefined);
-    const context = filter instanceof Promise ? await filter : filter;
-    const shape = context === undefined && o.columns === undefined && o.orderBy === undefined ? simpleWhereShape(o.where) : undefined;
-    const statement =
-      shape === undefined
-        ? renderStatement(selectStatement(dialect, table, o, context, 1), dialect)
-        : shapeCacheFor(dialect).statement("selectOne", table, shape, o.where as Row, undefined, () => selectStatement(dialect, table, o, undefined, 1));
-    try {
-      const ran = this.#run(statement, true, true);
-      const result = ran instanceof Promise ? await ran : ran;
-      return (result.rows[0] ?? null) as R | null;
-    } catch (error) {
-      throw refusedFilterError(error, "selectOne", table);
-    }
+  selectOne<R extends object = Row>(table: string, options: NoInfer<Pick<SelectOptions<R>, "where" | "columns" | "orderBy">> = {}): Promise<R | null> {
+    return selectFirst<R>(this.#crud(), table, options);
   }
 
   /**
    * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
    * when none matched. Meant for a filter that names one row; see {@link Queryable.updateMany}.
    */
-  async update<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<R | null> {
-    let statement = this.#updateStatement(table, given as Row, where, true);
-    const flags = writeValueFlags(given);
-    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
-    const checked = rowValues(this.#schema(), table, given as Row);
-    const data = checked instanceof Promise ? await checked : checked;
-    const filter = filterContext(this.#schema(), table, filterOf(where));
-    const context = filter instanceof Promise ? await filter : filter;
-    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, true, context);
-    try {
-      const ran = this.#run(statement, true, false);
-      const result = ran instanceof Promise ? await ran : ran;
-      return (result.rows[0] ?? null) as R | null;
-    } catch (error) {
-      throw this.afterWriteError(error, "update", table);
-    }
+  update<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<R | null> {
+    return updateRow<R>(this.#crud(), table, given, where);
   }
 
   /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
-  async updateMany<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<number> {
-    let statement = this.#updateStatement(table, given as Row, where, false);
-    const flags = writeValueFlags(given);
-    if (flags !== 0) await this.#checkWriteValues(table, given, "update data", flags);
-    const checked = rowValues(this.#schema(), table, given as Row);
-    const data = checked instanceof Promise ? await checked : checked;
-    const filter = filterContext(this.#schema(), table, filterOf(where));
-    const context = filter instanceof Promise ? await filter : filter;
-    if (data !== given || context !== undefined) statement = this.#updateStatement(table, data, where, false, context);
-    try {
-      const ran = this.#run(statement);
-      const result = ran instanceof Promise ? await ran : ran;
-      return result.rowCount;
-    } catch (error) {
-      throw this.afterWriteError(error, "updateMany", table);
-    }
-  }
-
-  #updateStatement(table: string, data: Row, where: unknown, returning: boolean, context?: WhereContext) {
-    const dialect = this.sqlDialect;
-    const dataKeys = dataShape(data);
-    const whereKeys = context !== undefined || dataKeys === undefined || dataKeys === "" ? undefined : simpleWhereShape(where);
-    if (whereKeys === undefined) return renderStatement(updateStatement(dialect, table, data, where, returning, context ?? {}), dialect);
-    return shapeCacheFor(dialect).statement(returning ? "update" : "updateMany", table, dataKeys + "|" + whereKeys, data, where as Row, () =>
-      updateStatement(dialect, table, data, where, returning),
-    );
+  updateMany<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, where: NoInfer<Where<R>>): Promise<number> {
+    return updateRows(this.#crud(), table, given, where);
   }
 
   /** Deletes the rows matching `where`; returns whether any row was deleted. */
@@ -504,22 +402,8 @@ export abstract class Queryable {
   }
 
   /** Deletes every row matching `where` (pass `{}` for all rows) and returns how many were deleted. */
-  async deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
-    const dialect = this.sqlDialect;
-    const filter = filterContext(this.#schema(), table, filterOf(where));
-    const context = filter instanceof Promise ? await filter : filter;
-    const shape = context === undefined ? simpleWhereShape(where) : undefined;
-    const statement =
-      shape === undefined
-        ? renderStatement(deleteStatement(dialect, table, where, context), dialect)
-        : shapeCacheFor(dialect).statement("delete", table, shape, where as Row, undefined, () => deleteStatement(dialect, table, where));
-    try {
-      const ran = this.#run(statement);
-      const result = ran instanceof Promise ? await ran : ran;
-      return result.rowCount;
-    } catch (error) {
-      throw refusedFilterError(error, "deleteMany", table);
-    }
+  deleteMany<R extends object = Row>(table: string, where: NoInfer<Where<R>>): Promise<number> {
+    return deleteRows(this.#crud(), table, where);
   }
 
   /**
@@ -529,23 +413,13 @@ export abstract class Queryable {
    * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
    * ```
    */
-  async upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
-    return this.#writeOne<R>(table, given as Row, "upsert", (data) => renderStatement(upsertStatement(this.sqlDialect, table, data, options), this.sqlDialect));
+  upsert<R extends object = Row>(table: string, given: NoInfer<WriteData<R>>, options: UpsertOptions): Promise<R> {
+    return upsertRow<R>(this.#crud(), table, given, options);
   }
 
   /** Counts the rows matching `where` (all rows without it). */
-  async count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
-    const filter = filterContext(this.#schema(), table, filterOf(where));
-    const statement = renderStatement(countStatement(this.sqlDialect, table, where, filter instanceof Promise ? await filter : filter), this.sqlDialect);
-    let result: QueryResult;
-    try {
-      const ran = this.#run(statement, undefined, true);
-      result = ran instanceof Promise ? await ran : ran;
-    } catch (error) {
-      throw refusedFilterError(error, "count", table);
-    }
-    const value = result.rows[0]?.["count"];
-    return Number(value);
+  count<R extends object = Row>(table: string, where?: NoInfer<Where<R>>): Promise<number> {
+    return countRows(this.#crud(), table, where);
   }
 
   // ---------------------------------------------------------------- batches
@@ -624,12 +498,4 @@ export abstract class Queryable {
       }
     }
   }
-}
-
-/**
- * The filter whose column types a statement needs: none for a {@link CompiledWhere}, which its
- * caller compiled with them already (only an ordering may still need them).
- */
-function filterOf(where: unknown): unknown {
-  return where instanceof CompiledWhere ? undefined : where;
 }

@@ -13,7 +13,7 @@
  */
 import type { SqlDialect } from "../backends/contract.js";
 import { type Statement, hasOtherKeys } from "./statements.js";
-import type { SqlFragment } from "../sql/sql-tag.js";
+import { SqlFragment } from "../sql/sql-tag.js";
 import { renderStatement } from "../sql/render.js";
 
 const MAX_SHAPES = 2000;
@@ -105,6 +105,30 @@ export class ShapeCache {
     return { sql, params };
   }
 
+  /**
+   * Like {@link ShapeCache.statement}, for a statement whose values after `first`'s are already
+   * encoded (a compiled filter's, `encoded`): on a hit they follow `first`'s values as they are.
+   */
+  statementWithEncoded(
+    kind: string,
+    table: string,
+    shape: string,
+    first: Record<string, unknown> | undefined,
+    encoded: readonly unknown[],
+    build: () => SqlFragment,
+  ): Statement {
+    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
+    if (sql === undefined) {
+      const built = renderStatement(build(), this.#dialect);
+      this.#remember(kind, table, shape, built.sql);
+      return built;
+    }
+    const params: unknown[] = [];
+    if (first !== undefined) pushValues(this.#dialect, params, first);
+    for (let i = 0; i < encoded.length; i++) params.push(encoded[i]);
+    return { sql, params };
+  }
+
   #remember(kind: string, table: string, shape: string, sql: string): void {
     if (this.#size >= MAX_SHAPES) {
       this.#sql.clear();
@@ -120,6 +144,19 @@ export class ShapeCache {
 }
 
 const caches = new Map<string, ShapeCache>();
+
+/**
+ * The shape key of a filter compiled by `compileWhereFragment` (a `CompiledWhere`'s fragment):
+ * its text pieces, which with the statement's kind, table and data keys determine the statement's
+ * text; `""` for no filter; undefined when the fragment nests other fragments (then it takes the
+ * general path). Compiled filter text never holds a NUL, so the pieces are joined with one.
+ */
+export function compiledWhereShape(fragment: SqlFragment | undefined): string | undefined {
+  if (fragment === undefined) return "";
+  const values = fragment.values;
+  for (let i = 0; i < values.length; i++) if (values[i] instanceof SqlFragment) return undefined;
+  return fragment.strings.join("\u0000");
+}
 
 /** The shared shape cache of a dialect. */
 export function shapeCacheFor(dialect: SqlDialect): ShapeCache {

@@ -129,6 +129,16 @@ describe("a Table write, include filter and cursor stream compile the caller's w
     expect(compilesOf("marker-upd")).toBe(2);
   });
 
+  it("updateMany and deleteMany with the same compiled shape and other values touch the right rows", async () => {
+    await events.batchCreate([{ name: "same-1", n: 10 }, { name: "same-2", n: 20 }]);
+    expect(await events.updateMany({ name: "same-1" }, { n: 11 })).toBe(1);
+    expect(await events.updateMany({ name: "same-2" }, { n: 21 })).toBe(1);
+    expect((await events.list({ where: { name: { like: "same-%" } }, orderBy: "n" })).map((r) => [r.name, r.n])).toEqual([["same-1", 11], ["same-2", 21]]);
+    expect(await events.deleteMany({ name: "same-1" })).toBe(1);
+    expect(await events.deleteMany({ name: "same-2" })).toBe(1);
+    expect(await events.deleteMany({ name: "same-2" })).toBe(0);
+  });
+
   it("deleteMany", async () => {
     expect(await events.deleteMany({ name: { in: ["nope", "marker-del"] } })).toBe(0);
     expect(compilesOf("marker-del")).toBe(1);
