@@ -80,7 +80,7 @@ async function checkWriteValues(crud: CrudContext, data: unknown, what: string, 
  * Inserts one row and returns it as stored, with defaults and generated ids. `undefined` values
  * are left out, so column defaults apply.
  */
-export function insertRow<R>(crud: CrudContext, table: string, given: unknown): Promise<R> {
+export async function insertRow<R>(crud: CrudContext, table: string, given: unknown): Promise<R> {
   const dialect = crud.dialect;
   const shape = dataShape(given);
   const build = (data: Row): Statement =>
@@ -252,7 +252,7 @@ export async function deleteRows(crud: CrudContext, table: string, where: unknow
  * await db.upsert("users", { email: "a@x.io", name: "Ann" }, { conflict: ["email"] });
  * ```
  */
-export function upsertRow<R>(crud: CrudContext, table: string, given: unknown, options: UpsertOptions): Promise<R> {
+export async function upsertRow<R>(crud: CrudContext, table: string, given: unknown, options: UpsertOptions): Promise<R> {
   return writeOne<R>(crud, table, given as Row, "upsert", (data) => renderStatement(upsertStatement(crud.dialect, table, data, options), crud.dialect));
 }
 
