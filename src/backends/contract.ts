@@ -97,6 +97,11 @@ export interface SqlDialect extends WhereDialect {
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
   /**
+   * Placeholder for the parameter at a 1-based index: `"?"` on SQLite, `"$n"` on PostgreSQL.
+   * Written only at the edge, when a statement's fragment is rendered for the driver (sql/render.ts).
+   */
+  placeholder(index: number): string;
+  /**
    * Whether LIMIT/OFFSET values are written into the SQL text (validated integers) instead of being
    * bound. SQLite plans `LIMIT ?` three times slower than `LIMIT 1` (measured: 73k vs 227k point
    * reads/s); PostgreSQL binds them so that paging does not prepare a statement per offset.

@@ -1,8 +1,10 @@
 /**
- * Statement text cached per call shape. Point operations (`selectOne(t, { where: { id } })`,
- * `insert`, `update`, `delete`) repeat the same shape with new values; for those, the SQL is built
- * and validated once, and later calls only collect and encode the values. Returning the same string
- * object also lets the driver find its prepared statement without rehashing the text.
+ * The rendered form of a statement's fragment, memoized per call shape at the edge. Point
+ * operations (`selectOne(t, { where: { id } })`, `insert`, `update`, `delete`) repeat the same
+ * shape with new values; for those, the statement's fragment is built, validated and rendered
+ * (sql/render.ts) once, and later calls only collect and encode the values. The key is (kind,
+ * table, shape), never the statement's text. Returning the same string object also lets the
+ * driver find its prepared statement without rehashing the text.
  *
  * A shape is "simple" when every filter value is a scalar (string, number, boolean, bigint, Date):
  * anything else (operators, NULL, AND/OR/NOT) takes the general path.
@@ -11,6 +13,8 @@
  */
 import type { SqlDialect } from "../backends/contract.js";
 import { type Statement, hasOtherKeys } from "./statements.js";
+import { SqlFragment } from "../sql/sql-tag.js";
+import { renderStatement } from "../sql/render.js";
 
 const MAX_SHAPES = 2000;
 
@@ -64,7 +68,7 @@ function pushValues(dialect: SqlDialect, params: unknown[], object: Record<strin
   }
 }
 
-/** One dialect's cache of statement texts by operation, table and shape. */
+/** One dialect's cache of rendered statement texts by operation, table and shape. */
 export class ShapeCache {
   readonly #dialect: SqlDialect;
   // kind → table → shape → SQL. Nested maps look up the caller's own (interned) strings, whose
@@ -77,8 +81,9 @@ export class ShapeCache {
   }
 
   /**
-   * The statement for `kind` on `table` with the given shape: from the cache when seen before
-   * (values taken from `first` then `second`, in key order), else built by `build` and remembered.
+   * The statement for `kind` on `table` with the given shape, rendered for the driver: from the
+   * cache when seen before (values taken from `first` then `second`, in key order), else the
+   * fragment `build` returns, rendered and its text remembered.
    */
   statement(
     kind: string,
@@ -86,17 +91,41 @@ export class ShapeCache {
     shape: string,
     first: Record<string, unknown> | undefined,
     second: Record<string, unknown> | undefined,
-    build: () => Statement,
+    build: () => SqlFragment,
   ): Statement {
     const sql = this.#sql.get(kind)?.get(table)?.get(shape);
     if (sql === undefined) {
-      const built = build();
+      const built = renderStatement(build(), this.#dialect);
       this.#remember(kind, table, shape, built.sql);
       return built;
     }
     const params: unknown[] = [];
     if (first !== undefined) pushValues(this.#dialect, params, first);
     if (second !== undefined) pushValues(this.#dialect, params, second);
+    return { sql, params };
+  }
+
+  /**
+   * Like {@link ShapeCache.statement}, for a statement whose values after `first`'s are already
+   * encoded (a compiled filter's, `encoded`): on a hit they follow `first`'s values as they are.
+   */
+  statementWithEncoded(
+    kind: string,
+    table: string,
+    shape: string,
+    first: Record<string, unknown> | undefined,
+    encoded: readonly unknown[],
+    build: () => SqlFragment,
+  ): Statement {
+    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
+    if (sql === undefined) {
+      const built = renderStatement(build(), this.#dialect);
+      this.#remember(kind, table, shape, built.sql);
+      return built;
+    }
+    const params: unknown[] = [];
+    if (first !== undefined) pushValues(this.#dialect, params, first);
+    for (let i = 0; i < encoded.length; i++) params.push(encoded[i]);
     return { sql, params };
   }
 
@@ -115,6 +144,19 @@ export class ShapeCache {
 }
 
 const caches = new Map<string, ShapeCache>();
+
+/**
+ * The shape key of a filter compiled by `compileWhereFragment` (a `CompiledWhere`'s fragment):
+ * its text pieces, which with the statement's kind, table and data keys determine the statement's
+ * text; `""` for no filter; undefined when the fragment nests other fragments (then it takes the
+ * general path). Compiled filter text never holds a NUL, so the pieces are joined with one.
+ */
+export function compiledWhereShape(fragment: SqlFragment | undefined): string | undefined {
+  if (fragment === undefined) return "";
+  const values = fragment.values;
+  for (let i = 0; i < values.length; i++) if (values[i] instanceof SqlFragment) return undefined;
+  return fragment.strings.join("\u0000");
+}
 
 /** The shared shape cache of a dialect. */
 export function shapeCacheFor(dialect: SqlDialect): ShapeCache {

@@ -1,19 +1,21 @@
 /**
- * SQL for the CRUD helpers, built from validated identifiers and bound parameters only. Each
- * builder returns the statement text and its parameters; the same call shape always yields the
- * same text, so the driver's prepared-statement cache serves repeated calls.
+ * SQL for the CRUD helpers, built from validated identifiers and bound values only. Each builder
+ * returns the statement as one flat `sql` fragment (values encoded for the dialect); its
+ * placeholders are written at the edge, by sql/render.ts, just before the driver. The same call
+ * shape always renders the same text, so the driver's prepared-statement cache serves repeated calls.
  *
  * @module
  */
 import type { Row, SqlDialect } from "../backends/contract.js";
 import { ValidationError } from "../errors/errors.js";
 import { assertIdentifier, quoteIdentifier } from "../sql/identifiers.js";
-import { type OrderBy, type OrderTerm, parseOrderBy, renderOrderBy } from "../sql/order-by.js";
-import { CompiledWhere, type Where, type WhereContext, compileWhere } from "../sql/where.js";
-import { DECIMAL_KEY_FUNCTION } from "../backends/common/decimal-key.js";
+import { type OrderBy, orderByFragment, parseOrderBy } from "../sql/order-by.js";
+import { CompiledWhere, type Where, type WhereContext, compileWhereFragment } from "../sql/where.js";
+import { FragmentBuilder } from "../sql/fragment-builder.js";
+import type { SqlFragment } from "../sql/sql-tag.js";
 import { isPlainObject } from "../util/is-plain-object.js";
 
-/** A statement ready for the driver. */
+/** A statement ready for the driver: a fragment rendered by sql/render.ts. */
 export interface Statement {
   /** SQL text in the dialect's placeholder style. */
   sql: string;
@@ -215,29 +217,36 @@ export function columnList(columns: readonly string[] | undefined, context: Wher
   return list;
 }
 
-function whereClause(dialect: SqlDialect, where: unknown, params: unknown[], context: WhereContext): string {
-  if (where instanceof CompiledWhere) {
-    // Compiled (and so validated) once by its caller: its values are already encoded.
-    return where.fragment === undefined ? "" : ` WHERE ${where.fragment.render(dialect.placeholder, params).sql}`;
+/** Appends ` WHERE …` for a filter: a {@link CompiledWhere} as it is, anything else compiled here (the one compiler). */
+function whereClause(out: FragmentBuilder, dialect: SqlDialect, where: unknown, context: WhereContext): void {
+  // A CompiledWhere was compiled (and so validated) once by its caller: its values are encoded.
+  const fragment = where instanceof CompiledWhere ? where.fragment : compileWhereFragment(where as Where, dialect, context);
+  if (fragment !== undefined) out.text(" WHERE ").fragment(fragment);
+}
+
+/** Appends `INSERT INTO t (…) VALUES (…)` (or `DEFAULT VALUES`) for one row of `columns`. */
+function insertHead(out: FragmentBuilder, dialect: SqlDialect, name: string, columns: readonly string[], data: Row): void {
+  if (columns.length === 0) {
+    out.text(`INSERT INTO ${name} DEFAULT VALUES`);
+    return;
   }
-  const condition = compileWhere(where as Where, dialect, params, context);
-  return condition === "" ? "" : ` WHERE ${condition}`;
+  let names = "";
+  for (let i = 0; i < columns.length; i++) names += (i === 0 ? "" : ", ") + quoteIdentifier(columns[i]!);
+  out.text(`INSERT INTO ${name} (${names}) VALUES (`);
+  for (let i = 0; i < columns.length; i++) {
+    if (i > 0) out.text(", ");
+    out.value(dialect.encodeValue(data[columns[i]!]));
+  }
+  out.text(")");
 }
 
 /** `INSERT … RETURNING *` for one row; an empty object inserts defaults only. */
-export function insertStatement(dialect: SqlDialect, table: string, data: Row, context: WhereContext = {}): Statement {
+export function insertStatement(dialect: SqlDialect, table: string, data: Row, context: WhereContext = {}): SqlFragment {
   const name = tableName(table);
   const columns = dataColumns(data, "insert data", { ...context, table });
-  if (columns.length === 0) return { sql: `INSERT INTO ${name} DEFAULT VALUES RETURNING *`, params: [] };
-  const params: unknown[] = [];
-  let names = "";
-  let values = "";
-  for (const column of columns) {
-    params.push(dialect.encodeValue(data[column]));
-    names += (names === "" ? "" : ", ") + quoteIdentifier(column);
-    values += (values === "" ? "" : ", ") + dialect.placeholder(params.length);
-  }
-  return { sql: `INSERT INTO ${name} (${names}) VALUES (${values}) RETURNING *`, params };
+  const out = new FragmentBuilder();
+  insertHead(out, dialect, name, columns, data);
+  return out.text(" RETURNING *").build();
 }
 
 /** Multi-row `INSERT` of rows that share `columns`. */
@@ -247,71 +256,61 @@ export function insertManyStatement(
   columns: readonly string[],
   rows: readonly Row[],
   returning: boolean,
-): Statement {
-  const params: unknown[] = [];
-  let values = "";
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    values += r === 0 ? "(" : ", (";
-    for (let c = 0; c < columns.length; c++) {
-      params.push(dialect.encodeValue(row[columns[c]!]));
-      values += (c === 0 ? "" : ", ") + dialect.placeholder(params.length);
+): SqlFragment {
+  const out = new FragmentBuilder();
+  if (columns.length === 0) {
+    out.text(`INSERT INTO ${tableName(table)} DEFAULT VALUES`);
+  } else {
+    out.text(`INSERT INTO ${tableName(table)} (${columns.map(quoteIdentifier).join(", ")}) VALUES `);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      out.text(r === 0 ? "(" : ", (");
+      for (let c = 0; c < columns.length; c++) {
+        if (c > 0) out.text(", ");
+        out.value(dialect.encodeValue(row[columns[c]!]));
+      }
+      out.text(")");
     }
-    values += ")";
   }
-  const names = columns.map(quoteIdentifier).join(", ");
-  const head = columns.length === 0 ? `INSERT INTO ${tableName(table)} DEFAULT VALUES` : `INSERT INTO ${tableName(table)} (${names}) VALUES ${values}`;
-  return { sql: head + (returning ? " RETURNING *" : ""), params };
+  if (returning) out.text(" RETURNING *");
+  return out.build();
 }
 
 const SELECT_OPTIONS = ["columns", "where", "orderBy", "limit", "offset"];
 
-/** `SELECT` with optional filter, ordering, limit and offset (limit and offset are bound). */
+/** `SELECT` with optional filter, ordering, limit and offset (limit and offset are bound, or inlined where the dialect says). */
 export function selectStatement(
   dialect: SqlDialect,
   table: string,
   options: SelectOptions<any> = {},
   context?: WhereContext,
   limitOverride?: number,
-): Statement {
+): SqlFragment {
   const ctx: WhereContext = context === undefined ? { table } : { ...context, table };
   checkOptions(options, SELECT_OPTIONS, "select");
-  const params: unknown[] = [];
-  let sql = `SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`;
-  sql += whereClause(dialect, options.where, params, ctx);
-  const order = orderByText(parseOrderBy(options.orderBy, ctx), ctx);
-  if (order !== "") sql += ` ORDER BY ${order}`;
+  const out = new FragmentBuilder();
+  out.text(`SELECT ${columnList(options.columns, ctx)} FROM ${tableName(table)}`);
+  whereClause(out, dialect, options.where, ctx);
+  const terms = parseOrderBy(options.orderBy, ctx);
+  if (terms.length > 0) {
+    const numeric = ctx.columnValues;
+    out.text(" ORDER BY ").fragment(orderByFragment(terms, numeric === undefined ? undefined : (column) => numeric.get(column)?.numeric === true));
+  }
   if (limitOverride !== undefined) {
     // A fixed limit (selectOne's 1) is part of the statement's shape, so it is written inline.
-    sql += ` LIMIT ${checkCount("limit", limitOverride)}`;
+    out.text(` LIMIT ${checkCount("limit", limitOverride)}`);
   } else if (options.limit !== undefined || options.offset !== undefined) {
     const limit = options.limit === undefined ? dialect.unlimited : checkCount("limit", options.limit);
-    sql += ` LIMIT ${bindOrInline(dialect, params, limit)}`;
-    if (options.offset !== undefined) sql += ` OFFSET ${bindOrInline(dialect, params, checkCount("offset", options.offset))}`;
+    bindOrInline(out.text(" LIMIT "), dialect, limit);
+    if (options.offset !== undefined) bindOrInline(out.text(" OFFSET "), dialect, checkCount("offset", options.offset));
   }
-  return { sql, params };
+  return out.build();
 }
 
-/**
- * The ORDER BY terms; a column the context marks numeric (SQLite's DECIMAL, stored as text) is
- * ordered by its exact number, `tablekit_decimal_key("price")` (decimal-key.ts), as PostgreSQL orders NUMERIC.
- */
-function orderByText(terms: readonly OrderTerm[], context: WhereContext): string {
-  const numeric = context.columnValues;
-  if (numeric === undefined || !terms.some((t) => numeric.get(t.column)?.numeric === true)) return renderOrderBy(terms);
-  return terms
-    .map((term) => {
-      const text = renderOrderBy([term]);
-      return numeric.get(term.column)?.numeric === true ? text.replace(/^("(?:[^"]|"")*")/, `${DECIMAL_KEY_FUNCTION}($1)`) : text;
-    })
-    .join(", ");
-}
-
-/** A LIMIT/OFFSET value: validated integer text on dialects that inline them, else a placeholder. */
-function bindOrInline(dialect: SqlDialect, params: unknown[], value: unknown): string {
-  if (dialect.inlineLimits) return String(value);
-  params.push(value);
-  return dialect.placeholder(params.length);
+/** A LIMIT/OFFSET value: validated integer text on dialects that inline them, else a bound value. */
+function bindOrInline(out: FragmentBuilder, dialect: SqlDialect, value: unknown): void {
+  if (dialect.inlineLimits) out.text(String(value));
+  else out.value(value);
 }
 
 /** `UPDATE … SET … WHERE …`, returning the changed rows when `returning` is set. */
@@ -322,36 +321,39 @@ export function updateStatement(
   where: unknown,
   returning: boolean,
   context: WhereContext = {},
-): Statement {
+): SqlFragment {
   const ctx = { ...context, table };
   const columns = dataColumns(data, "update data", ctx);
   if (columns.length === 0) {
     throw new ValidationError("update data must set at least one column", [{ message: "no columns to update", path: [] }]);
   }
   requireWhere(where, "update");
-  const params: unknown[] = [];
-  let set = "";
-  for (const column of columns) {
-    params.push(dialect.encodeValue(data[column]));
-    set += (set === "" ? "" : ", ") + `${quoteIdentifier(column)} = ${dialect.placeholder(params.length)}`;
+  const out = new FragmentBuilder();
+  out.text(`UPDATE ${tableName(table)} SET `);
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    out.text(`${i === 0 ? "" : ", "}${quoteIdentifier(column)} = `).value(dialect.encodeValue(data[column]));
   }
-  const sql = `UPDATE ${tableName(table)} SET ${set}${whereClause(dialect, where, params, ctx)}${returning ? " RETURNING *" : ""}`;
-  return { sql, params };
+  whereClause(out, dialect, where, ctx);
+  if (returning) out.text(" RETURNING *");
+  return out.build();
 }
 
 /** `DELETE … WHERE …`. */
-export function deleteStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): Statement {
+export function deleteStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): SqlFragment {
   requireWhere(where, "delete");
-  const params: unknown[] = [];
-  const sql = `DELETE FROM ${tableName(table)}${whereClause(dialect, where, params, { ...context, table })}`;
-  return { sql, params };
+  const out = new FragmentBuilder();
+  out.text(`DELETE FROM ${tableName(table)}`);
+  whereClause(out, dialect, where, { ...context, table });
+  return out.build();
 }
 
 /** `SELECT count(*)`. */
-export function countStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): Statement {
-  const params: unknown[] = [];
-  const sql = `SELECT count(*) AS count FROM ${tableName(table)}${whereClause(dialect, where, params, { ...context, table })}`;
-  return { sql, params };
+export function countStatement(dialect: SqlDialect, table: string, where: unknown, context: WhereContext = {}): SqlFragment {
+  const out = new FragmentBuilder();
+  out.text(`SELECT count(*) AS count FROM ${tableName(table)}`);
+  whereClause(out, dialect, where, { ...context, table });
+  return out.build();
 }
 
 /** Options of `upsert`. */
@@ -373,7 +375,7 @@ export function upsertStatement(
   context: WhereContext = {},
   /** The conflict target of a column other than itself (SQLite: a DECIMAL unique by value, see `conflictTargets` in column-values.ts). */
   target?: (column: string, quoted: string) => string | undefined,
-): Statement {
+): SqlFragment {
   const ctx = { ...context, table };
   if (options === undefined || options === null) {
     throw new ValidationError("upsert needs options: { conflict: [unique columns] }", [{ message: "required", path: ["conflict"] }]);
@@ -383,8 +385,8 @@ export function upsertStatement(
   if (conflict === undefined || conflict.length === 0) {
     throw new ValidationError("upsert needs conflict: a non-empty array of the unique columns", [{ message: "required", path: ["conflict"] }]);
   }
-  const insert = insertStatement(dialect, table, data, context);
-  const columns = dataColumns(data, "upsert data", ctx);
+  const name = tableName(table);
+  const columns = dataColumns(data, "insert data", ctx);
   for (const column of conflict) {
     assertIdentifier(column, "column", ctx);
     if (!columns.includes(column)) {
@@ -398,8 +400,9 @@ export function upsertStatement(
     .map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`)
     .join(", ");
   const targets = conflict.map((c) => target?.(c, quoteIdentifier(c)) ?? quoteIdentifier(c)).join(", ");
-  const sql = insert.sql.replace(/ RETURNING \*$/, ` ON CONFLICT (${targets}) DO UPDATE SET ${assignments} RETURNING *`);
-  return { sql, params: insert.params };
+  const out = new FragmentBuilder();
+  insertHead(out, dialect, name, columns, data);
+  return out.text(` ON CONFLICT (${targets}) DO UPDATE SET ${assignments} RETURNING *`).build();
 }
 
 /** Refuses a missing filter for writes: `{}` must be passed on purpose to touch every row. */

@@ -17,6 +17,8 @@ import {
 } from "./identifiers.js";
 import type { IdentifierContext } from "./identifiers.js";
 import { isPlainObject } from "../util/is-plain-object.js";
+import { DECIMAL_KEY_FUNCTION } from "../backends/common/decimal-key.js";
+import { type SqlFragment, type SqlTag, sql } from "./sql-tag.js";
 
 /** One sort key: a column, its direction and, optionally, where NULLs go. */
 export interface OrderTerm {
@@ -82,6 +84,24 @@ export function parseOrderBy(orderBy: OrderBy | undefined | null, context?: Iden
  * `NULLS FIRST` for DESC), so NULLs sort the same on every backend.
  */
 export function renderOrderBy(terms: readonly OrderTerm[]): string {
+  return orderText(terms, undefined);
+}
+
+/**
+ * The ordering as a `sql` fragment (the text after `ORDER BY`, no values; {@link SqlTag.empty}
+ * for no terms), checked as {@link renderOrderBy} checks it. A column `exact` says yes for
+ * (SQLite's DECIMAL, stored as text) is ordered by its exact number,
+ * `tablekit_decimal_key("price")` (decimal-key.ts), as PostgreSQL orders NUMERIC.
+ *
+ * ```ts
+ * sql`SELECT * FROM ${sql.id("t")} ORDER BY ${orderByFragment(parseOrderBy("name DESC"))}`;
+ * ```
+ */
+export function orderByFragment(terms: readonly OrderTerm[], exact?: (column: string) => boolean): SqlFragment {
+  return terms.length === 0 ? sql.empty : sql.raw(orderText(terms, exact));
+}
+
+function orderText(terms: readonly OrderTerm[], exact: ((column: string) => boolean) | undefined): string {
   let text = "";
   for (let i = 0; i < terms.length; i++) {
     const term = terms[i] as OrderTerm;
@@ -93,11 +113,12 @@ export function renderOrderBy(terms: readonly OrderTerm[]): string {
     if (nulls !== undefined && nulls !== "FIRST" && nulls !== "LAST") {
       throw orderError(`order term nulls must be "FIRST", "LAST" or undefined, not ${formatForMessage(nulls)}`, [i, "nulls"]);
     }
+    const column = quoteIdentifier(assertIdentifier(term.column, "column"));
     // NULLs are written out on every backend (PostgreSQL's default: last ascending, first
     // descending), since SQLite's default (and CockroachDB's) puts them first ascending.
     text +=
       (i === 0 ? "" : ", ") +
-      quoteIdentifier(assertIdentifier(term.column, "column")) +
+      (exact !== undefined && exact(term.column) ? `${DECIMAL_KEY_FUNCTION}(${column})` : column) +
       " " +
       direction +
       " NULLS " +

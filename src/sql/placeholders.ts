@@ -1,14 +1,22 @@
 /**
- * Translation of `?` placeholders to PostgreSQL's numbered `$1, $2, …` parameters.
- *
- * The scanner follows PostgreSQL's lexer closely enough to leave every literal alone: `'...'` strings
- * (with `''`), `E'...'` strings (with backslash escapes), `"..."` identifiers (with `""`), `-- line`
- * comments, nested `/* block *\/` comments and dollar-quoted bodies (`$$...$$`, `$tag$...$tag$`).
+ * SQL text a caller writes with `?` placeholders, read as a fragment shape: the text between the
+ * placeholders, cut by the SQL lexer (sql/sql-tokens.ts, PostgreSQL's rules) so that every
+ * literal and comment is left alone: `'...'` strings (with `''`), `E'...'` strings (with
+ * backslash escapes), `"..."` identifiers (with `""`), `-- line` comments, nested `/* block *\/`
+ * comments and dollar-quoted bodies (`$$...$$`, `$tag$...$tag$`). `??` outside literals stands for
+ * a literal `?`. The placeholders are written when the statement is rendered for the driver
+ * (sql/render.ts), like those of any fragment.
  *
  * @module
  */
 
 import { LimitError, ValidationError } from "../errors/errors.js";
+import { endOfBlockComment, endOfDollarString, endOfEscapeString, endOfQuoted, endOfStandardString, isIdentPart, isIdentStart } from "./sql-tokens.js";
+import { SqlFragment } from "./sql-tag.js";
+import { type PlaceholderStyle, renderStatement } from "./render.js";
+
+/** PostgreSQL's numbered placeholders. */
+const NUMBERED: PlaceholderStyle = { placeholder: (index) => "$" + index };
 
 /** The result of {@link questionToDollar}. */
 export interface PlaceholderTranslation {
@@ -18,19 +26,115 @@ export interface PlaceholderTranslation {
   count: number;
 }
 
-const QUESTION = 63; // ?
-const SQUOTE = 39; // '
-const DQUOTE = 34; // "
-const DOLLAR = 36; // $
-const MINUS = 45; // -
-const SLASH = 47; // /
-const STAR = 42; // *
-const BACKSLASH = 92; // \
-const LF = 10;
-const CR = 13;
+/** SQL text read by {@link questionMarkShape}. */
+export interface QuestionMarkShape {
+  /**
+   * The text around the `?` placeholders (one more than there are placeholders, `??` already read
+   * as `?`); a fragment of these strings and the caller's values is the statement.
+   */
+  readonly strings: readonly string[];
+  /** The highest `$n` parameter in the text (0 for none). */
+  readonly highestDollar: number;
+  /** Whether the text holds any `$n` parameter (`$0` too). */
+  readonly sawDollar: boolean;
+}
+
+/** Where a literal or comment starting at `start` ends (never -1: an unterminated one runs to the end, as before). */
+function end(found: number | undefined, length: number): number {
+  return found === undefined || found === -1 ? length : found;
+}
 
 /**
- * Translates each `?` placeholder outside literals and comments into `$1`, `$2`, … for PostgreSQL.
+ * Reads SQL text with `?` placeholders into the pieces between them (see the module
+ * documentation), with the lexer of sql/sql-tokens.ts.
+ *
+ * ```ts
+ * questionMarkShape("SELECT * FROM t WHERE a = ? AND b = 'why?'").strings;
+ * // ["SELECT * FROM t WHERE a = ", " AND b = 'why?'"]
+ * ```
+ */
+export function questionMarkShape(sql: string): QuestionMarkShape {
+  if (sql.indexOf("?") === -1 && sql.indexOf("$") === -1) return { strings: [sql], highestDollar: 0, sawDollar: false };
+  const length = sql.length;
+  const strings: string[] = [];
+  let current = "";
+  let highestDollar = 0;
+  let sawDollar = false;
+  let last = 0; // start of the text not yet copied to `current`
+  let i = 0;
+  while (i < length) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (c === "?") {
+      if (next === "?") {
+        current += sql.slice(last, i + 1); // keep one "?"
+        i += 2;
+      } else {
+        strings.push(current + sql.slice(last, i));
+        current = "";
+        i++;
+      }
+      last = i;
+    } else if (c === "'") {
+      i = end(endOfStandardString(sql, i), length);
+    } else if (c === '"') {
+      i = end(endOfQuoted(sql, i, '"', true), length);
+    } else if (c === "-" && next === "-") {
+      const newline = sql.slice(i + 2).search(/[\n\r]/);
+      i = newline === -1 ? length : i + 2 + newline + 1;
+    } else if (c === "/" && next === "*") {
+      i = end(endOfBlockComment(sql, i, "postgres"), length);
+    } else if (c === "$") {
+      if (next !== undefined && next >= "0" && next <= "9") {
+        let j = i + 1;
+        while (j < length && sql[j]! >= "0" && sql[j]! <= "9") j++;
+        highestDollar = Math.max(highestDollar, Number(sql.slice(i + 1, j)));
+        sawDollar = true;
+        i = j;
+      } else {
+        const close = endOfDollarString(sql, i);
+        i = close === undefined ? i + 1 : end(close, length);
+      }
+    } else if (isIdentStart(c)) {
+      // A whole word (identifier or keyword; PostgreSQL identifiers may contain "$"), so that a "$" inside
+      // it never starts a dollar quote, and E'...' is recognised only as a word of its own.
+      const start = i;
+      i++;
+      while (i < length && isIdentPart(sql[i]!)) i++;
+      if (i - start === 1 && (c === "E" || c === "e") && sql[i] === "'") i = end(endOfEscapeString(sql, i), length);
+    } else if (c >= "0" && c <= "9") {
+      // Digits of a number. As in PostgreSQL's lexer, letters right after them start a new word, which may
+      // contain "$" (5foo$bar$ is 5 then the identifier foo$bar$, not a dollar quote).
+      i++;
+      while (i < length && sql[i]! >= "0" && sql[i]! <= "9") i++;
+    } else {
+      i++;
+    }
+  }
+  strings.push(current + sql.slice(last));
+  return { strings, highestDollar, sawDollar };
+}
+
+const MIXED = "Cannot mix ? placeholders and $n parameters in one statement: use one style (write ?? for a literal ? operator)";
+
+/**
+ * The statement shape of SQL text a caller passes to `execute` on a dialect that numbers its
+ * parameters: a fragment with one value per `?` (the values are stand-ins: the caller's parameters
+ * are bound as given, so a wrong count is still the driver's error), or undefined when the text
+ * has no `?` (it is already in the dialect's form). Throws {@link ValidationError} when `?`
+ * placeholders and `$n` parameters are mixed.
+ */
+export function questionMarkFragment(sql: string): SqlFragment | undefined {
+  const shape = questionMarkShape(sql);
+  const count = shape.strings.length - 1;
+  if (count === 0 && shape.strings[0] === sql) return undefined;
+  if (count > 0 && shape.sawDollar) throw new ValidationError(MIXED, [{ message: MIXED, path: [] }]);
+  return new SqlFragment(shape.strings, new Array<unknown>(count).fill(null));
+}
+
+/**
+ * Translates each `?` placeholder outside literals and comments into `$1`, `$2`, … for PostgreSQL
+ * (the text read by {@link questionMarkShape}, rendered with numbered placeholders).
  *
  * `??` outside literals stands for a literal `?`, so PostgreSQL's jsonb operators are written `??`, `??|`
  * and `??&` (for example `data ?? 'key'`). A statement that already uses `$n` parameters and no `?`
@@ -45,181 +149,11 @@ const CR = 13;
  * ```
  */
 export function questionToDollar(sql: string): PlaceholderTranslation {
-  if (sql.indexOf("?") === -1 && sql.indexOf("$") === -1) return { sql, count: 0 };
-
-  const length = sql.length;
-  let count = 0; // ? placeholders translated
-  let highestDollar = 0; // highest $n parameter seen
-  let sawDollar = false;
-  let out = "";
-  let last = 0; // start of the text not yet copied to `out`
-  let changed = false;
-  let i = 0;
-
-  while (i < length) {
-    const c = sql.charCodeAt(i);
-    if (c === QUESTION) {
-      if (i + 1 < length && sql.charCodeAt(i + 1) === QUESTION) {
-        out += sql.slice(last, i + 1); // keep one "?"
-        i += 2;
-      } else {
-        count++;
-        out += sql.slice(last, i) + "$" + count;
-        i++;
-      }
-      last = i;
-      changed = true;
-    } else if (c === SQUOTE) {
-      i = skipQuoted(sql, i + 1, "'");
-    } else if (c === DQUOTE) {
-      i = skipQuoted(sql, i + 1, '"');
-    } else if (c === MINUS) {
-      i = i + 1 < length && sql.charCodeAt(i + 1) === MINUS ? skipLineComment(sql, i + 2) : i + 1;
-    } else if (c === SLASH) {
-      i = i + 1 < length && sql.charCodeAt(i + 1) === STAR ? skipBlockComment(sql, i + 2) : i + 1;
-    } else if (c === DOLLAR) {
-      const next = i + 1 < length ? sql.charCodeAt(i + 1) : -1;
-      if (next >= 48 && next <= 57) {
-        // $n parameter
-        let j = i + 1;
-        let n = 0;
-        while (j < length) {
-          const d = sql.charCodeAt(j);
-          if (d < 48 || d > 57) break;
-          n = n * 10 + (d - 48);
-          j++;
-        }
-        sawDollar = true;
-        if (n > highestDollar) highestDollar = n;
-        i = j;
-      } else if (next === DOLLAR) {
-        const close = sql.indexOf("$$", i + 2);
-        i = close === -1 ? length : close + 2;
-      } else if (isTagStart(next)) {
-        let j = i + 2;
-        while (j < length && isTagPart(sql.charCodeAt(j))) j++;
-        if (j < length && sql.charCodeAt(j) === DOLLAR) {
-          const tag = sql.slice(i, j + 1);
-          const close = sql.indexOf(tag, j + 1);
-          i = close === -1 ? length : close + tag.length;
-        } else {
-          i = j;
-        }
-      } else {
-        i++;
-      }
-    } else if (isWordStart(c)) {
-      // A whole word (identifier or keyword; PostgreSQL identifiers may contain "$"), so that a "$" inside
-      // it never starts a dollar quote, and E'...' is recognised only as a word of its own.
-      const start = i;
-      i++;
-      while (i < length && isWordPart(sql.charCodeAt(i))) i++;
-      if (i - start === 1 && (c === 69 || c === 101) && i < length && sql.charCodeAt(i) === SQUOTE) {
-        i = skipEscapeString(sql, i + 1);
-      }
-    } else if (c >= 48 && c <= 57) {
-      // Digits of a number. As in PostgreSQL's lexer, letters right after them start a new word, which may
-      // contain "$" (5foo$bar$ is 5 then the identifier foo$bar$, not a dollar quote).
-      i++;
-      while (i < length && isDigit(sql.charCodeAt(i))) i++;
-    } else {
-      i++;
-    }
-  }
-
-  if (count > 0 && sawDollar) {
-    const message =
-      "Cannot mix ? placeholders and $n parameters in one statement: use one style (write ?? for a literal ? operator)";
-    throw new ValidationError(message, [{ message, path: [] }]);
-  }
-  if (!changed) return { sql, count: highestDollar };
-  return { sql: out + sql.slice(last), count: count > 0 ? count : highestDollar };
-}
-
-/** Skips a '...' string or "..." identifier whose opening quote is before `from`, where a doubled quote escapes it. */
-function skipQuoted(sql: string, from: number, quote: string): number {
-  const length = sql.length;
-  let i = from;
-  for (;;) {
-    const close = sql.indexOf(quote, i);
-    if (close === -1) return length;
-    if (close + 1 < length && sql.charCodeAt(close + 1) === sql.charCodeAt(close)) {
-      i = close + 2;
-    } else {
-      return close + 1;
-    }
-  }
-}
-
-/** Skips the body of an E'...' string: a backslash escapes the next character, and '' is a quote. */
-function skipEscapeString(sql: string, from: number): number {
-  const length = sql.length;
-  let i = from;
-  while (i < length) {
-    const c = sql.charCodeAt(i);
-    if (c === BACKSLASH) {
-      i += 2;
-    } else if (c === SQUOTE) {
-      if (i + 1 < length && sql.charCodeAt(i + 1) === SQUOTE) i += 2;
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return length;
-}
-
-/** Skips a -- comment up to and including the end of the line (PostgreSQL ends it at \n or \r). */
-function skipLineComment(sql: string, from: number): number {
-  const length = sql.length;
-  for (let i = from; i < length; i++) {
-    const c = sql.charCodeAt(i);
-    if (c === LF || c === CR) return i + 1;
-  }
-  return length;
-}
-
-/** Skips a block comment whose opening is before `from`; block comments nest, as in PostgreSQL. */
-function skipBlockComment(sql: string, from: number): number {
-  const length = sql.length;
-  let depth = 1;
-  let i = from;
-  while (i < length) {
-    const c = sql.charCodeAt(i);
-    if (c === SLASH && i + 1 < length && sql.charCodeAt(i + 1) === STAR) {
-      depth++;
-      i += 2;
-    } else if (c === STAR && i + 1 < length && sql.charCodeAt(i + 1) === SLASH) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else {
-      i++;
-    }
-  }
-  return length;
-}
-
-/** First character of a dollar-quote tag: a letter, `_` or a non-ASCII character. */
-function isTagStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
-}
-
-/** Later characters of a dollar-quote tag: as {@link isTagStart}, plus digits (never `$`). */
-function isTagPart(c: number): boolean {
-  return isTagStart(c) || (c >= 48 && c <= 57);
-}
-
-function isWordStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
-}
-
-function isWordPart(c: number): boolean {
-  return isWordStart(c) || (c >= 48 && c <= 57) || c === DOLLAR;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  const shape = questionMarkShape(sql);
+  const count = shape.strings.length - 1;
+  if (count > 0 && shape.sawDollar) throw new ValidationError(MIXED, [{ message: MIXED, path: [] }]);
+  if (count === 0) return { sql: shape.strings[0]!, count: shape.highestDollar };
+  return { sql: renderStatement(new SqlFragment(shape.strings, new Array<unknown>(count).fill(null)), NUMBERED).sql, count };
 }
 
 /**

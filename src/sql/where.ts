@@ -1,6 +1,7 @@
 /**
- * Object filters (`{ age: { gt: 25 }, OR: [...] }`) compiled to SQL conditions with bound parameters.
- * Every part of tablekit that filters rows (find, count, update, delete) goes through {@link compileWhere}.
+ * Object filters (`{ age: { gt: 25 }, OR: [...] }`) compiled to `sql` fragments with bound values.
+ * Every part of tablekit that filters rows (find, count, update, delete, pages, relation loads)
+ * goes through {@link compileWhereFragment}, the one filter compiler.
  *
  * @module
  */
@@ -62,10 +63,13 @@ export type Where<Row extends object = Record<string, unknown>> = {
   NOT?: Where<Row> | readonly Where<Row>[];
 };
 
-/** What {@link compileWhere} needs from a backend: placeholders, value encoding, lists and case-insensitive LIKE. */
+/**
+ * What {@link compileWhereFragment} needs from a backend: value encoding, lists and
+ * case-insensitive LIKE. `inList` and `ilike` are templates: the compiler passes a mark as
+ * `placeholder` and cuts the returned text there into a fragment that holds the value, so the
+ * statement's placeholders are still written only when it is rendered for the driver.
+ */
 export interface WhereDialect {
-  /** Placeholder for the parameter at a 1-based index: `"?"` on SQLite, `"$n"` on PostgreSQL. */
-  placeholder(index: number): string;
   /** Converts a JS value to the value bound for it. */
   encodeValue(value: unknown): unknown;
   /**
@@ -118,7 +122,6 @@ const OPERATOR_LIST = "eq, ne, gt, gte, lt, lte, in, notIn, like, ilike, isNull"
 
 interface State {
   readonly dialect: WhereDialect;
-  readonly params: unknown[];
   readonly context: WhereContext | undefined;
   /** Path of the value being compiled, for issues (pushed and popped as the compiler descends). */
   readonly path: (string | number)[];
@@ -126,79 +129,65 @@ interface State {
   nodes: number;
 }
 
+/** A condition without values (`"age" IS NULL`, `1 = 0`). */
+function text(condition: string): SqlFragment {
+  return new SqlFragment([condition], NO_VALUES);
+}
+
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
+const ALWAYS = text("1 = 1");
+const NEVER = text("1 = 0");
+
 /**
- * Compiles a filter to a SQL condition (without the `WHERE` keyword), pushing bound values onto `params`.
- * Each placeholder is `dialect.placeholder(params.length)` right after its value is pushed, so callers may
- * put other parameters first. Returns `""` for `undefined`, `null` and `{}`. Throws {@link ValidationError}
- * (listing every problem, with paths) for malformed filters and {@link IdentifierError} for bad or unknown
- * column names; `params` is left as it was when it throws.
+ * The conditions `parts` joined by `separator` into one flat fragment (no nested fragments, so
+ * rendering it is one loop), wrapped in `open`/`close`. One part without a wrapper is returned as is.
+ */
+function joinFlat(parts: readonly SqlFragment[], separator: string, open: string, close: string): SqlFragment {
+  if (parts.length === 1 && open === "" && close === "") return parts[0]!;
+  const strings: string[] = [];
+  const values: unknown[] = [];
+  let current = open;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (i > 0) current += separator;
+    const partStrings = part.strings;
+    const partValues = part.values;
+    current += partStrings[0]!;
+    for (let j = 0; j < partValues.length; j++) {
+      strings.push(current);
+      values.push(partValues[j]);
+      current = partStrings[j + 1]!;
+    }
+  }
+  strings.push(current + close);
+  return new SqlFragment(strings, values);
+}
+
+/**
+ * Compiles a filter to a `sql` fragment: the condition (without the `WHERE` keyword) with its
+ * values bound, already encoded by the dialect; placeholders are written only when the statement
+ * holding it is rendered for the driver. The dialect supplies value encoding, `IN` lists and
+ * case-insensitive `LIKE`. Returns undefined for `undefined`, `null` and `{}`. Throws
+ * {@link ValidationError} (listing every problem, with paths) for malformed filters and
+ * {@link IdentifierError} for bad or unknown column names. This is tablekit's one filter compiler.
  *
  * ```ts
- * const params: unknown[] = [];
- * compileWhere({ active: true, age: { gt: 25, lte: 60 } }, dialect, params); // dialect: a SQLite WhereDialect
- * // '"active" = ? AND ("age" > ? AND "age" <= ?)', params: [1, 25, 60] (true encoded as 1 by the dialect)
+ * const filter = compileWhereFragment({ active: true, age: { gt: 25, lte: 60 } }, dialect, { table: "users", columns });
+ * sql`SELECT * FROM ${sql.id("users")} WHERE ${filter}`.render(() => "?");
+ * // 'SELECT * FROM "users" WHERE "active" = ? AND ("age" > ? AND "age" <= ?)', params: [1, 25, 60] (true encoded as 1 by the dialect)
  * ```
  */
-export function compileWhere(
-  where: Where<any> | undefined | null,
-  dialect: WhereDialect,
-  params: unknown[],
-  context?: WhereContext,
-): string {
-  if (where === undefined || where === null) return "";
+export function compileWhereFragment(where: Where<any> | undefined | null, dialect: WhereDialect, context?: WhereContext): SqlFragment | undefined {
+  if (where === undefined || where === null) return undefined;
   if (!isPlainObject(where)) {
     const message = `must be a plain object such as { id: 1 }, not ${describeType(where)}`;
     throw validationError([{ message, path: [] }], context);
   }
-  const start = params.length;
-  const state: State = { dialect, params, context, path: [], issues: undefined, nodes: 0 };
-  const parts: string[] = [];
-  try {
-    collectObject(state, where, parts, 0);
-  } catch (error) {
-    params.length = start;
-    throw error;
-  }
-  if (state.issues !== undefined) {
-    params.length = start;
-    throw validationError(state.issues, context);
-  }
-  return parts.length === 0 ? "" : parts.length === 1 ? (parts[0] as string) : parts.join(" AND ");
-}
-
-/**
- * A `where` filter as a `sql` fragment: the SQL a statement composes with the `sql` tag, its
- * values bound and its placeholders left to the dialect when the whole statement is rendered.
- * The dialect supplies value encoding, `IN` lists and case-insensitive `LIKE`; undefined for an
- * empty filter. Throws like {@link compileWhere}.
- *
- * ```ts
- * const filter = compileWhereFragment({ age: { gte: 30 } }, dialect, { table: "users", columns });
- * sql`SELECT * FROM ${sql.id("users")} WHERE ${filter}`;
- * ```
- */
-export function compileWhereFragment(where: Where<any> | undefined | null, dialect: WhereDialect, context?: WhereContext): SqlFragment | undefined {
-  const params: unknown[] = [];
-  // Each value's place is marked by a NUL, which compiled filter text cannot hold otherwise
-  // (identifiers are [A-Za-z0-9_], values are bound), and the text is cut there.
-  const text = compileWhere(where, marking(dialect), params, context);
-  if (text === "") return undefined;
-  const strings = text.split(PLACE);
-  if (strings.length !== params.length + 1) throw new TablekitError("tablekit could not compile a filter into a fragment (placeholder mismatch)");
-  return new SqlFragment(strings, params);
-}
-
-const PLACE = "\u0000";
-
-/** The dialect with every placeholder a {@link PLACE} mark, made once per dialect object. */
-const MARKING = new WeakMap<WhereDialect, WhereDialect>();
-function marking(dialect: WhereDialect): WhereDialect {
-  let found = MARKING.get(dialect);
-  if (found === undefined) {
-    found = { ...dialect, placeholder: () => PLACE };
-    MARKING.set(dialect, found);
-  }
-  return found;
+  const state: State = { dialect, context, path: [], issues: undefined, nodes: 0 };
+  const parts: SqlFragment[] = [];
+  collectObject(state, where, parts, 0);
+  if (state.issues !== undefined) throw validationError(state.issues, context);
+  return parts.length === 0 ? undefined : joinFlat(parts, " AND ", "", "");
 }
 
 /**
@@ -216,7 +205,7 @@ export class CompiledWhere {
 }
 
 /** Compiles the keys of one filter object, pushing each condition onto `out` (to be ANDed). */
-function collectObject(state: State, object: Record<string, unknown>, out: string[], depth: number): void {
+function collectObject(state: State, object: Record<string, unknown>, out: SqlFragment[], depth: number): void {
   if (depth > MAX_WHERE_DEPTH) {
     addIssue(state, `nests AND/OR/NOT deeper than ${MAX_WHERE_DEPTH} levels`);
     throw validationError(state.issues as ValidationIssue[], state.context);
@@ -237,7 +226,7 @@ function collectObject(state: State, object: Record<string, unknown>, out: strin
   }
 }
 
-function collectAnd(state: State, value: unknown, out: string[], depth: number): void {
+function collectAnd(state: State, value: unknown, out: SqlFragment[], depth: number): void {
   if (!Array.isArray(value)) {
     addIssue(state, `must be an array of filters, e.g. AND: [{ a: 1 }, { b: 2 }], not ${describeType(value)}`);
     return;
@@ -251,55 +240,43 @@ function collectAnd(state: State, value: unknown, out: string[], depth: number):
     else addIssue(state, `must be a filter object, not ${describeType(element)}`);
     path.pop();
   }
-  if (out.length === before) out.push("1 = 1");
+  if (out.length === before) out.push(ALWAYS);
 }
 
-function collectOr(state: State, value: unknown, out: string[], depth: number): void {
+function collectOr(state: State, value: unknown, out: SqlFragment[], depth: number): void {
   if (!Array.isArray(value)) {
     addIssue(state, `must be an array of filters, e.g. OR: [{ a: 1 }, { b: 2 }], not ${describeType(value)}`);
     return;
   }
   if (value.length === 0) {
-    out.push("1 = 0");
+    out.push(NEVER);
     return;
   }
-  const params = state.params;
-  const mark = params.length;
   const path = state.path;
-  const sub: string[] = [];
-  let text = "";
-  let count = 0;
+  const terms: SqlFragment[] = [];
   let alwaysTrue = false;
   for (let i = 0; i < value.length; i++) {
     const element: unknown = value[i];
     path.push(i);
     if (isPlainObject(element)) {
-      sub.length = 0;
+      const sub: SqlFragment[] = [];
       collectObject(state, element, sub, depth + 1);
-      if (sub.length === 0) {
-        alwaysTrue = true; // an empty filter matches every row
-      } else {
-        const term = sub.length === 1 ? (sub[0] as string) : "(" + sub.join(" AND ") + ")";
-        text = count === 0 ? term : text + " OR " + term;
-        count++;
-      }
+      if (sub.length === 0) alwaysTrue = true; // an empty filter matches every row
+      else terms.push(sub.length === 1 ? sub[0]! : joinFlat(sub, " AND ", "(", ")"));
     } else {
       addIssue(state, `must be a filter object, not ${describeType(element)}`);
     }
     path.pop();
   }
-  if (alwaysTrue) {
-    params.length = mark; // drop the parameters of the discarded alternatives
-    out.push("1 = 1");
-  } else if (count === 1) {
-    out.push(text);
-  } else if (count > 1) {
-    out.push("(" + text + ")");
-  }
+  // An alternative that matches every row makes the OR match every row: the other alternatives
+  // (and their values) are dropped.
+  if (alwaysTrue) out.push(ALWAYS);
+  else if (terms.length === 1) out.push(terms[0]!);
+  else if (terms.length > 1) out.push(joinFlat(terms, " OR ", "(", ")"));
 }
 
-function collectNot(state: State, value: unknown, out: string[], depth: number): void {
-  const sub: string[] = [];
+function collectNot(state: State, value: unknown, out: SqlFragment[], depth: number): void {
+  const sub: SqlFragment[] = [];
   if (Array.isArray(value)) {
     const path = state.path;
     for (let i = 0; i < value.length; i++) {
@@ -316,14 +293,14 @@ function collectNot(state: State, value: unknown, out: string[], depth: number):
     return;
   }
   // NOT of an empty filter (which matches everything) matches nothing.
-  out.push(sub.length === 0 ? "1 = 0" : "NOT (" + (sub.length === 1 ? sub[0] : sub.join(" AND ")) + ")");
+  out.push(sub.length === 0 ? NEVER : joinFlat(sub, " AND ", "NOT (", ")"));
 }
 
-function compileColumn(state: State, key: string, value: unknown, out: string[]): void {
+function compileColumn(state: State, key: string, value: unknown, out: SqlFragment[]): void {
   countNode(state);
   const column = quoteIdentifier(assertIdentifier(key, "column", state.context));
   if (value === null) {
-    out.push(column + " IS NULL");
+    out.push(text(column + " IS NULL"));
     return;
   }
   switch (typeof value) {
@@ -351,7 +328,7 @@ function compileColumn(state: State, key: string, value: unknown, out: string[])
   }
 }
 
-function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: string[], key: string): void {
+function compileOperators(state: State, column: string, operators: Record<string, unknown>, out: SqlFragment[], key: string): void {
   const keys = Object.keys(operators);
   const before = state.issues?.length ?? 0;
   checkOwnKeys(state, operators, keys);
@@ -360,19 +337,19 @@ function compileOperators(state: State, column: string, operators: Record<string
     return;
   }
   const path = state.path;
-  let text = "";
-  let count = 0;
+  let first: SqlFragment | undefined;
+  let conditions: SqlFragment[] | undefined;
   for (let k = 0; k < keys.length; k++) {
     const operator = keys[k] as string;
     const value = operators[operator];
     path.push(operator);
-    let condition: string | undefined;
+    let condition: SqlFragment | undefined;
     switch (operator) {
       case "eq":
-        condition = value === null ? column + " IS NULL" : comparison(state, column, " = ", value, key);
+        condition = value === null ? text(column + " IS NULL") : comparison(state, column, " = ", value, key);
         break;
       case "ne":
-        condition = value === null ? column + " IS NOT NULL" : comparison(state, column, " <> ", value, key);
+        condition = value === null ? text(column + " IS NOT NULL") : comparison(state, column, " <> ", value, key);
         break;
       case "gt":
         condition = comparison(state, column, " > ", value, key);
@@ -393,16 +370,16 @@ function compileOperators(state: State, column: string, operators: Record<string
         condition = list(state, column, value, true, key);
         break;
       case "like":
-        if (typeof value === "string") condition = column + " LIKE " + bind(state, value);
+        if (typeof value === "string") condition = new SqlFragment([column + " LIKE ", ""], [bind(state, value)]);
         else addIssue(state, `must be a string pattern, not ${describeType(value)}`);
         break;
       case "ilike":
-        if (typeof value === "string") condition = state.dialect.ilike(column, bind(state, value), false);
+        if (typeof value === "string") condition = holeOf(state.dialect.ilike(column, PLACE, false), bind(state, value));
         else addIssue(state, `must be a string pattern, not ${describeType(value)}`);
         break;
       case "isNull":
-        if (value === true) condition = column + " IS NULL";
-        else if (value === false) condition = column + " IS NOT NULL";
+        if (value === true) condition = text(column + " IS NULL");
+        else if (value === false) condition = text(column + " IS NOT NULL");
         else addIssue(state, `must be true or false, not ${describeType(value)}`);
         break;
       default:
@@ -413,23 +390,39 @@ function compileOperators(state: State, column: string, operators: Record<string
     }
     path.pop();
     if (condition !== undefined) {
-      text = count === 0 ? condition : text + " AND " + condition;
-      count++;
+      if (first === undefined) first = condition;
+      else (conditions ??= [first]).push(condition);
     }
   }
-  if (count === 1) out.push(text);
-  else if (count > 1) out.push("(" + text + ")");
+  if (conditions !== undefined) out.push(joinFlat(conditions, " AND ", "(", ")"));
+  else if (first !== undefined) out.push(first);
 }
 
-/** `column <op> placeholder` for a non-null comparison value, or an issue. */
-function comparison(state: State, column: string, operator: string, value: unknown, key: string): string | undefined {
+/**
+ * The mark a dialect's `inList`/`ilike` template gets in place of its placeholder: the condition
+ * is cut there into a fragment with one value. Compiled filter text cannot hold a NUL otherwise
+ * (identifiers are [A-Za-z0-9_], values are bound).
+ */
+const PLACE = "\u0000";
+
+/** A dialect's one-value template (`inList`, `ilike`, written with {@link PLACE}) as a fragment holding `value`. */
+function holeOf(template: string, value: unknown): SqlFragment {
+  const at = template.indexOf(PLACE);
+  if (at === -1 || template.indexOf(PLACE, at + 1) !== -1) {
+    throw new TablekitError("tablekit could not compile a filter: the dialect's condition template must hold its placeholder once");
+  }
+  return new SqlFragment([template.slice(0, at), template.slice(at + 1)], [value]);
+}
+
+/** `column <op> value` for a non-null comparison value, or an issue. */
+function comparison(state: State, column: string, operator: string, value: unknown, key: string): SqlFragment | undefined {
   const problem = valueProblem(value);
   if (problem !== undefined) {
     addIssue(state, problem);
     return undefined;
   }
   if (state.context?.columnValues?.get(key)?.numeric === true) return numericComparison(state, column, operator, value, key);
-  return compared(state, key, column) + operator + bind(state, value, key);
+  return new SqlFragment([column + operator, ""], [bind(state, value, key)]);
 }
 
 const STRICT: Readonly<Record<string, string>> = { " > ": " > ", " >= ": " > ", " < ": " < ", " <= ": " < " };
@@ -442,27 +435,28 @@ const STRICT: Readonly<Record<string, string>> = { " > ": " > ", " >= ": " > ", 
  * the CAST over a 100,000-row scan, so it is kept off rows the doubles decide). NaN and ±Infinity
  * get ±∞ doubles (`decimalNumberSql`), where the CAST would read them as 0.
  */
-function numericComparison(state: State, column: string, operator: string, value: unknown, key: string): string {
+/** {@link decimalNumberOfParameterSql} around a bound value: the text before and after it. */
+const [NUMBER_OPEN, NUMBER_CLOSE] = decimalNumberOfParameterSql("\u0000").split("\u0000") as [string, string];
+
+function numericComparison(state: State, column: string, operator: string, value: unknown, key: string): SqlFragment {
   const number = decimalNumberSql(column);
   const exact = `${DECIMAL_KEY_FUNCTION}(${column})`;
-  const bound = (): string => decimalNumberOfParameterSql(bind(state, value, key));
-  const boundKey = (): string => `${DECIMAL_KEY_FUNCTION}(${bind(state, value, key)})`;
-  if (operator === " = ") return `(${number} = ${bound()} AND ${exact} = ${boundKey()})`;
-  if (operator === " <> ") return `(${number} <> ${bound()} OR ${exact} <> ${boundKey()})`;
+  const v = bind(state, value, key);
+  const keyOpen = `${DECIMAL_KEY_FUNCTION}(`;
+  if (operator === " = ") return new SqlFragment([`(${number} = ${NUMBER_OPEN}`, `${NUMBER_CLOSE} AND ${exact} = ${keyOpen}`, "))"], [v, v]);
+  if (operator === " <> ") return new SqlFragment([`(${number} <> ${NUMBER_OPEN}`, `${NUMBER_CLOSE} OR ${exact} <> ${keyOpen}`, "))"], [v, v]);
   const strict = STRICT[operator];
-  if (strict === undefined) return exact + operator + boundKey();
-  return `(${number}${strict}${bound()} OR (${number} = ${bound()} AND ${exact}${operator}${boundKey()}))`;
+  if (strict === undefined) return new SqlFragment([exact + operator + keyOpen, ")"], [v]);
+  return new SqlFragment(
+    [`(${number}${strict}${NUMBER_OPEN}`, `${NUMBER_CLOSE} OR (${number} = ${NUMBER_OPEN}`, `${NUMBER_CLOSE} AND ${exact}${operator}${keyOpen}`, ")))"],
+    [v, v, v],
+  );
 }
 
-/** `column = placeholder`, exact for a numeric column stored as text (see {@link numericComparison}). */
-function comparisonOf(state: State, key: string, column: string, value: unknown): string {
+/** `column = value`, exact for a numeric column stored as text (see {@link numericComparison}). */
+function comparisonOf(state: State, key: string, column: string, value: unknown): SqlFragment {
   if (state.context?.columnValues?.get(key)?.numeric === true) return numericComparison(state, column, " = ", value, key);
-  return column + " = " + bind(state, value, key);
-}
-
-/** The column as compared: `tablekit_decimal_key(column)` for a numeric column stored as text (see {@link WhereContext.columnValues}). */
-function compared(state: State, key: string, column: string): string {
-  return state.context?.columnValues?.get(key)?.numeric === true ? `${DECIMAL_KEY_FUNCTION}(${column})` : column;
+  return new SqlFragment([column + " = ", ""], [bind(state, value, key)]);
 }
 
 /** Why `value` cannot be bound in a comparison, or undefined when it can. */
@@ -485,14 +479,14 @@ function valueProblem(value: unknown): string | undefined {
   }
 }
 
-function list(state: State, column: string, value: unknown, negate: boolean, key: string): string | undefined {
+function list(state: State, column: string, value: unknown, negate: boolean, key: string): SqlFragment | undefined {
   const filter = state.context?.columnValues?.get(key);
   if (!Array.isArray(value)) {
     addIssue(state, `must be an array of values, not ${describeType(value)}`);
     return undefined;
   }
   const length = value.length;
-  if (length === 0) return negate ? "1 = 1" : "1 = 0";
+  if (length === 0) return negate ? ALWAYS : NEVER;
   const dialect = state.dialect;
   const encoded: unknown[] = new Array<unknown>(length);
   let ok = true;
@@ -518,18 +512,14 @@ function list(state: State, column: string, value: unknown, negate: boolean, key
     }
   }
   if (!ok) return undefined;
-  const params = state.params;
-  params.push(dialect.encodeList(encoded));
   const compared = filter?.list !== undefined ? filter.list.column(column) : filter?.numeric === true ? `${DECIMAL_KEY_FUNCTION}(${column})` : column;
-  return dialect.inList(compared, dialect.placeholder(params.length), negate);
+  return holeOf(dialect.inList(compared, PLACE, negate), dialect.encodeList(encoded));
 }
 
-function bind(state: State, value: unknown, key?: string): string {
-  const params = state.params;
+/** The value bound for `value`: converted as its column stores it (see {@link WhereContext.columnValues}), then encoded by the dialect. */
+function bind(state: State, value: unknown, key?: string): unknown {
   const filter = key === undefined ? undefined : state.context?.columnValues?.get(key);
-  params.push(state.dialect.encodeValue(filter === undefined ? value : filter.value(value)));
-  const placeholder = state.dialect.placeholder(params.length);
-  return placeholder;
+  return state.dialect.encodeValue(filter === undefined ? value : filter.value(value));
 }
 
 /**

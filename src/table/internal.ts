@@ -13,7 +13,7 @@ import { columnList, dataColumns } from "../crud/statements.js";
 import { type IdentifierContext, assertIdentifier, formatForMessage } from "../sql/identifiers.js";
 import { type OrderBy, type OrderTerm, parseOrderBy } from "../sql/order-by.js";
 import { SqlFragment } from "../sql/sql-tag.js";
-import { type Where, type WhereContext, type WhereDialect, compileWhere, compileWhereFragment } from "../sql/where.js";
+import { type Where, type WhereContext, compileWhereFragment } from "../sql/where.js";
 
 /** @internal The key under which a Table exposes {@link TableInternals} to the relation loader. */
 export const TABLE_INTERNALS: unique symbol = Symbol("tablekit.table.internals");
@@ -144,20 +144,6 @@ export function requireKey(meta: TableMeta, operation: string): string {
   return meta.primaryKey;
 }
 
-/** A dialect for validation only: the real compiler runs, placeholders and values are irrelevant. */
-const CHECK_DIALECT: WhereDialect = {
-  placeholder: () => "?",
-  encodeValue: (value) => value,
-  encodeList: (values) => values,
-  inList: () => "1 = 1",
-  ilike: () => "1 = 1",
-};
-
-/** @internal Checks a filter's shape and column names against the table, before any SQL. */
-export function checkWhere(meta: TableMeta, where: unknown): void {
-  if (where !== undefined && where !== null) compileWhere(where as Where, CHECK_DIALECT, [], meta.context);
-}
-
 /** @internal Parses and checks an ordering against the table's columns. */
 export function checkOrderBy(meta: TableMeta, orderBy: OrderBy | undefined): OrderTerm[] {
   return parseOrderBy(orderBy, meta.context);
@@ -219,9 +205,9 @@ export function dialectOf(db: Database): SqlDialect {
 }
 
 /**
- * @internal Compiles a filter into a `sql` fragment for statements the Table builds itself (see
- * `compileWhereFragment`). Values are encoded once here and again by `execute`, which leaves
- * encoded values unchanged.
+ * @internal Compiles a filter into a `sql` fragment (see `compileWhereFragment`, the one filter
+ * compiler): the compile is the filter's validation, and its fragment is what the statement runs.
+ * Values are encoded once here and again by `execute`, which leaves encoded values unchanged.
  */
 export function whereFragment(dialect: SqlDialect, where: unknown, context: WhereContext): SqlFragment | undefined {
   return compileWhereFragment(where as Where, dialect, context);

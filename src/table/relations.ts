@@ -5,20 +5,19 @@
  *
  * @module
  */
-import { executeRead } from "../queryable.js";
+import { executeRead, filterContextFor } from "../queryable.js";
 import type { Database } from "../database.js";
 import type { Row } from "../backends/contract.js";
 import { IdentifierError, ValidationError } from "../errors/errors.js";
 import { formatForMessage } from "../sql/identifiers.js";
-import { type OrderBy, renderOrderBy } from "../sql/order-by.js";
+import { type OrderBy, orderByFragment } from "../sql/order-by.js";
 import { type SqlFragment, sql } from "../sql/sql-tag.js";
-import type { Where } from "../sql/where.js";
+import { CompiledWhere, type Where } from "../sql/where.js";
 import {
   type TableInternals,
   type TableMeta,
   checkColumns,
   checkOrderBy,
-  checkWhere,
   dialectOf,
   isPlainObject,
   keyOf,
@@ -249,9 +248,15 @@ export interface IncludePlan {
   /** The target column matched against the parent key (through the join table for manyToMany). */
   readonly childKey: string;
   readonly through: { readonly table: string; readonly meta: TableMeta; readonly sourceKey: string; readonly targetKey: string } | undefined;
-  readonly where: Where | undefined;
+  /**
+   * The include's `where`, compiled once when the include is planned (the compile is its check),
+   * or undefined without one. Compiled as each load path always compared values: a hasMany,
+   * hasOne or belongsTo load with the target's column types on SQLite (as `db.select`), a
+   * manyToMany join without them.
+   */
+  readonly filter: SqlFragment | undefined;
   readonly orderBy: OrderBy | undefined;
-  readonly order: string;
+  readonly order: SqlFragment;
   readonly fetch: string[] | undefined;
   readonly strip: readonly string[];
   readonly children: readonly IncludePlan[];
@@ -341,16 +346,39 @@ async function planOne(owner: TableInternals, ownerMeta: TableMeta, name: string
     }
   }
   const where = options["where"] as Where | undefined;
-  checkWhere(targetMeta, where);
+  const filter = await compileIncludeFilter(owner.db, target.name, targetMeta, where, rel.kind === "manyToMany");
   const orderBy = options["orderBy"] as OrderBy | undefined;
-  const order = renderOrderBy(checkOrderBy(targetMeta, orderBy));
+  const order = orderByFragment(checkOrderBy(targetMeta, orderBy));
   const columns = options["columns"] as string[] | undefined;
   checkColumns(targetMeta, columns);
   const children = await planIncludes(target, targetMeta, options["include"], depth + 1);
   const needed = rel.kind === "manyToMany" ? [] : [childKey];
   for (const child of children) needed.push(child.parentKey);
   const { fetch, strip } = selection(targetMeta, columns, needed);
-  return { name, kind: rel.kind, target, targetMeta, parentKey, childKey, through, where, orderBy, order, fetch, strip, children };
+  return { name, kind: rel.kind, target, targetMeta, parentKey, childKey, through, filter, orderBy, order, fetch, strip, children };
+}
+
+/** Compiles an include's `where` once, against the target's columns (see {@link IncludePlan.filter}). */
+async function compileIncludeFilter(db: Database, table: string, meta: TableMeta, where: Where | undefined, join: boolean): Promise<SqlFragment | undefined> {
+  if (where === undefined || where === null) return undefined;
+  if (join) return whereFragment(dialectOf(db), where, meta.context);
+  const found = db[filterContextFor](table, where);
+  const values = found instanceof Promise ? await found : found;
+  return whereFragment(dialectOf(db), where, values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues });
+}
+
+/**
+ * The filter of one load of a hasMany, hasOne or belongsTo include: the key list (compiled per
+ * load, with the target's column types as `db.select` would), ANDed after the include's own
+ * filter, compiled once at plan time.
+ */
+async function loadFilter(db: Database, plan: IncludePlan, keys: readonly unknown[]): Promise<CompiledWhere> {
+  const inKeys = { [plan.childKey]: { in: keys } };
+  const found = db[filterContextFor](plan.target.name, inKeys);
+  const values = found instanceof Promise ? await found : found;
+  const context = values === undefined ? plan.targetMeta.context : { ...plan.targetMeta.context, columnValues: values.columnValues };
+  const keyFilter = whereFragment(dialectOf(db), inKeys, context);
+  return new CompiledWhere(plan.filter === undefined || keyFilter === undefined ? (plan.filter ?? keyFilter) : sql`${plan.filter} AND ${keyFilter}`);
 }
 
 function column(meta: TableMeta, name: string): string {
@@ -394,7 +422,7 @@ async function loadOne(db: Database, plan: IncludePlan, parents: Row[]): Promise
   for (let start = 0; start < values.length; start += IN_LIST_CHUNK) {
     const chunk = values.slice(start, start + IN_LIST_CHUNK);
     const rows = plan.kind === "manyToMany" ? await db[executeRead](joinQuery(db, plan, chunk)) : await db.select(plan.target.name, {
-      where: plan.where === undefined ? { [plan.childKey]: { in: chunk } } : { AND: [plan.where, { [plan.childKey]: { in: chunk } }] },
+      where: (await loadFilter(db, plan, chunk)) as never,
       ...(plan.orderBy === undefined ? {} : { orderBy: plan.orderBy }),
       ...(plan.fetch === undefined ? {} : { columns: plan.fetch }),
     });
@@ -431,13 +459,13 @@ function joinQuery(db: Database, plan: IncludePlan, keys: readonly unknown[]): S
   const dialect = dialectOf(db);
   const through = plan.through!;
   const inner = whereFragment(dialect, { [through.sourceKey]: { in: keys } }, through.meta.context)!;
-  const filter = plan.where === undefined ? undefined : whereFragment(dialect, plan.where, plan.targetMeta.context);
+  const filter = plan.filter;
   const columns = plan.fetch === undefined ? sql.raw(`"__tk_t".*`) : sql.join(plan.fetch.map((c) => sql.id("__tk_t", c)));
   return sql`SELECT ${sql.id("__tk_j", SOURCE)}, ${columns} FROM ${sql.id(plan.target.name)} AS ${sql.id("__tk_t")} JOIN (SELECT ${sql.id(
     through.sourceKey,
   )} AS ${sql.id(SOURCE)}, ${sql.id(through.targetKey)} AS ${sql.id("__tk_tgt")} FROM ${sql.id(through.table)} WHERE ${inner}) AS ${sql.id(
     "__tk_j",
   )} ON ${sql.id("__tk_t", plan.childKey)} = ${sql.id("__tk_j", "__tk_tgt")}${filter === undefined ? sql.empty : sql` WHERE ${filter}`}${
-    plan.order === "" ? sql.empty : sql` ORDER BY ${sql.raw(plan.order)}`
+    plan.order === sql.empty ? sql.empty : sql` ORDER BY ${plan.order}`
   }`;
 }

@@ -26,7 +26,6 @@ import {
   checkColumns,
   checkData,
   checkOrderBy,
-  checkWhere,
   dialectOf,
   hideColumns,
   isPlainObject,
@@ -78,6 +77,15 @@ function positiveInteger(value: unknown, name: string): number {
 
 /** The compiled form of an absent filter. */
 const NO_FILTER = new CompiledWhere(undefined);
+/** No relations to load. */
+const NO_PLANS: IncludePlan[] = [];
+
+/** A read's checked options: its relation plans, the columns to fetch and its compiled filter. */
+interface ReadPlan {
+  readonly plans: IncludePlan[];
+  readonly sel: Selection;
+  readonly filter: CompiledWhere;
+}
 
 function requireWhere(where: unknown, operation: string): void {
   if (where === undefined || where === null) {
@@ -330,20 +338,19 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     return output;
   }
 
-  /** Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB (SQLite transactions hold the write lock). */
+  /**
+   * Rows matching `where`, locked for the rest of the transaction on PostgreSQL/CockroachDB
+   * (SQLite transactions hold the write lock). A {@link CompiledWhere} is used as it is; the
+   * statement is a fragment, its placeholders written only when it runs.
+   */
   async #lockedRows(tx: Transaction, meta: TableMeta, where: unknown): Promise<Row[]> {
-    const filter = whereFragment(dialectOf(this.db), where, await this.#whereContext(meta, where));
+    const compiled = where instanceof CompiledWhere ? where : this.#compileWhere(meta, where);
+    const filter = (compiled instanceof Promise ? await compiled : compiled).fragment;
     const lock = sql.raw(dialectOf(this.db).lockRowsClause);
     return tx.execute<Row>(sql`SELECT * FROM ${sql.id(this.name)}${filter === undefined ? sql.empty : sql` WHERE ${filter}`}${lock}`);
   }
 
   // ---------------------------------------------------------------- reading helpers
-
-  /** The context a filter this Table compiles itself is checked with: its columns, and on SQLite how each compares (as in `select`). */
-  async #whereContext(meta: TableMeta, where: unknown): Promise<WhereContext> {
-    const values = await this.db[filterContextFor](this.name, where);
-    return values === undefined ? meta.context : { ...meta.context, columnValues: values.columnValues };
-  }
 
   /**
    * Compiles a filter once, for this Table's dialect and columns: the compile is the validation
@@ -357,13 +364,31 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     return found instanceof Promise ? found.then(compile) : compile(found);
   }
 
-  /** Checks a read's options before any SQL, compiles its filter and plans its includes and columns. */
-  async #plan(
+  /**
+   * Checks a read's options before any SQL, compiles its filter and plans its includes and
+   * columns. Synchronous when it can be (the column types known, no `include`): the statement
+   * then runs in the same synchronous stretch as the compile, so on SQLite the one schema-version
+   * read the compile made serves the statement too (decisions.md, "One schema-version read per
+   * SQLite call").
+   */
+  #plan(
     meta: TableMeta,
     options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
     needed: readonly string[] = [],
-  ): Promise<{ plans: IncludePlan[]; sel: Selection; filter: CompiledWhere }> {
+  ): ReadPlan | Promise<ReadPlan> {
     const compiled = this.#compileWhere(meta, options.where);
+    if (compiled instanceof Promise || (options.include !== undefined && options.include !== null)) return this.#planLater(meta, options, needed, compiled);
+    checkOrderBy(meta, options.orderBy as never);
+    checkColumns(meta, options.columns as string[] | undefined);
+    return { plans: NO_PLANS, sel: selection(meta, options.columns as string[] | undefined, needed), filter: compiled };
+  }
+
+  async #planLater(
+    meta: TableMeta,
+    options: { where?: unknown; orderBy?: unknown; columns?: unknown; include?: unknown },
+    needed: readonly string[],
+    compiled: CompiledWhere | Promise<CompiledWhere>,
+  ): Promise<ReadPlan> {
     const filter = compiled instanceof Promise ? await compiled : compiled;
     checkOrderBy(meta, options.orderBy as never);
     checkColumns(meta, options.columns as string[] | undefined);
@@ -379,7 +404,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   }
 
   async #select(meta: TableMeta, options: { where?: unknown; orderBy?: unknown; limit?: number | undefined; offset?: number | undefined; columns?: unknown; include?: unknown }): Promise<Row[]> {
-    const { plans, sel, filter } = await this.#plan(meta, options);
+    const planned = this.#plan(meta, options);
+    const { plans, sel, filter } = planned instanceof Promise ? await planned : planned;
     const rows = await this.db.select<Row>(this.name, {
       where: filter as never,
       orderBy: options.orderBy as never,
@@ -654,12 +680,15 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async updateMany(where: Where<R>, data: Partial<I>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "updateMany");
-    checkWhere(meta, where);
+    // Compiled once: the compile checks the filter, and its fragment is what both the locking
+    // read and the UPDATE run.
+    const found = this.#compileWhere(meta, where);
+    const compiled = found instanceof Promise ? await found : found;
     requireFields(checkData(meta, data, "update data"));
     const model = this.#model;
-    if (model === undefined) return this.db.updateMany(this.name, data as Row, where as Where);
+    if (model === undefined) return this.db.updateMany(this.name, data as Row, compiled as never);
     return this.db.transaction(async (tx) => {
-      const rows = await this.#lockedRows(tx, meta, where);
+      const rows = await this.#lockedRows(tx, meta, compiled);
       const pk = meta.primaryKey;
       const issues: ValidationIssue[] = [];
       const groups = new Map<string, { values: Row; keys: unknown[] }>();
@@ -680,7 +709,7 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
         if (Object.keys(values).length === 0) continue;
         if (pk === undefined) {
           if (groups.size > 1) requireKey(meta, "updateMany with a model whose output differs between rows");
-          changed += await tx.updateMany(this.name, values, where as Where);
+          changed += await tx.updateMany(this.name, values, compiled as never);
           continue;
         }
         for (let start = 0; start < keys.length; start += IN_LIST_CHUNK) {
@@ -695,8 +724,8 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   async deleteMany(where: Where<R>): Promise<number> {
     const meta = this.#current() ?? (await this.#ready());
     requireWhere(where, "deleteMany");
-    checkWhere(meta, where);
-    return this.db.deleteMany(this.name, where as Where);
+    const found = this.#compileWhere(meta, where);
+    return this.db.deleteMany(this.name, (found instanceof Promise ? await found : found) as never);
   }
 
   /**
@@ -853,9 +882,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     const batchSize = positiveInteger(options.batchSize ?? 1000, "batchSize");
     const userWhere = options.where as Where | undefined;
     if (meta.primaryKey === undefined) {
-      const { plans, sel } = await this.#plan(meta, options);
+      // Compiled once, as db.stream compiles a table's filter: without SQLite's declared column
+      // types (which values match stays as it always was for this path); the cursor runs it as is.
+      const filter = userWhere === undefined || userWhere === null ? NO_FILTER : new CompiledWhere(whereFragment(dialectOf(this.db), userWhere, meta.context));
+      const { plans, sel } = await this.#plan(meta, { ...options, where: undefined });
       if (plans.length > 0) requireKey(meta, "stream with include");
-      for await (const row of this.db.stream<Row>(this.name, { where: userWhere, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
+      for await (const row of this.db.stream<Row>(this.name, { where: filter as never, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
         stripColumns([row], sel.strip);
         yield row as never;
       }

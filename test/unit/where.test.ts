@@ -2,11 +2,23 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { IdentifierError, TablekitError, ValidationError } from "../../src/errors/errors.js";
 import type { ValidationIssue } from "../../src/errors/errors.js";
-import { compileWhere, compileWhereFragment, MAX_WHERE_DEPTH } from "../../src/sql/where.js";
+import { compileWhereFragment, MAX_WHERE_DEPTH } from "../../src/sql/where.js";
 import type { Where, WhereContext, WhereDialect } from "../../src/sql/where.js";
 
+/** A test dialect: the filter compiler's needs plus the placeholder the edge renders with. */
+type TestDialect = WhereDialect & { placeholder(index: number): string };
+
+/**
+ * The filter as text with `dialect`'s placeholders, continuing after `params` (the one compiler,
+ * compileWhereFragment, then the fragment rendered as a statement's edge renders it).
+ */
+function compileWhere(where: Where | undefined | null, dialect: TestDialect, params: unknown[], context?: WhereContext): string {
+  const fragment = compileWhereFragment(where, dialect, context);
+  return fragment === undefined ? "" : fragment.render(dialect.placeholder, params).sql;
+}
+
 /** A SQLite-like dialect: ? placeholders, booleans as 0/1, dates as ISO text, lists as JSON. */
-const sqlite: WhereDialect = {
+const sqlite: TestDialect = {
   placeholder: () => "?",
   encodeValue: (value) =>
     typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString() : value,
@@ -17,7 +29,7 @@ const sqlite: WhereDialect = {
 };
 
 /** A PostgreSQL-like dialect: $n placeholders, values as is, lists as one array parameter. */
-const pg: WhereDialect = {
+const pg: TestDialect = {
   placeholder: (index) => "$" + index,
   encodeValue: (value) => value,
   inList: (column, placeholder, negate) =>
@@ -28,7 +40,7 @@ const pg: WhereDialect = {
 
 function compile(
   where: unknown,
-  dialect: WhereDialect = pg,
+  dialect: TestDialect = pg,
   context?: WhereContext,
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [];

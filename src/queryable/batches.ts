@@ -1,0 +1,188 @@
+/**
+ * The batch writes of a {@link Queryable}: `batchInsert` (multi-row INSERTs under the backend's
+ * parameter limit, or COPY on PostgreSQL) and `batchUpdate` (one UPDATE per record, pipelined),
+ * each in one transaction, every record checked before the first statement.
+ *
+ * @module
+ */
+import type { Row, SqlDialect } from "../backends/contract.js";
+import {
+  type Statement,
+  checkBoolean,
+  checkFunction,
+  checkOptions,
+  dataColumns,
+  insertManyStatement,
+  ownDataKeys,
+  tableName,
+  updateStatement,
+} from "../crud/statements.js";
+import { ValidationError } from "../errors/errors.js";
+import { assertIdentifier } from "../sql/identifiers.js";
+import { renderStatement } from "../sql/render.js";
+import { type CopyTarget, copyInsert } from "./copy-insert.js";
+import type { BatchInsertOptions, BatchUpdateOptions } from "./options.js";
+import { refusedValueError } from "./refused-values.js";
+import type { SchemaAccess } from "./schema-access.js";
+import { mixesGenerated, sequenceAdvance } from "./sequences.js";
+import { recordChecker, recordValues } from "./value-checks.js";
+
+/** What a batch needs from the Queryable it runs on. */
+export interface BatchContext {
+  /** The schema caches and value checks' view of the Queryable. */
+  readonly access: SchemaAccess;
+  /** The SQL dialect statements are built for. */
+  readonly dialect: SqlDialect;
+  /** Refuses a bigint the int64 policy could not read back (see `refuseUnsafeBigints`). */
+  checkInt64(data: unknown, what: string): void;
+  /** Forgets the sequence-generated columns read for `table` (after a failed sequence update). */
+  forgetSequences(table: string): void;
+  /** Runs `fn` in a transaction (a savepoint inside one), handing it the transaction's statement runner. */
+  inTransaction<T>(fn: (tx: CopyTarget) => Promise<T>): Promise<T>;
+}
+
+const DEFAULT_CHUNK = 500;
+/** Rows between progress reports of a COPY when the caller gives no chunkSize. */
+const DEFAULT_COPY_CHUNK = 10_000;
+
+function rowsOrCount<R>(returning: boolean | undefined, rows: R[], count: number): R[] | number {
+  return returning === false ? count : rows;
+}
+
+/**
+ * Inserts many rows in one transaction, in multi-row statements sized under the backend's
+ * bound-parameter limit. Returns the inserted rows, or their count with `returning: false`.
+ * All rows are validated before any SQL runs; records may leave different columns out.
+ */
+export async function batchInsert<R>(context: BatchContext, table: string, records: readonly unknown[], given?: BatchInsertOptions): Promise<R[] | number> {
+  tableName(table);
+  const dialect = context.dialect;
+  const options = checkOptions(given, ["chunkSize", "returning", "onProgress"], "batchInsert");
+  checkBoolean(options.returning, "returning", "batchInsert");
+  checkFunction(options.onProgress, "onProgress", "batchInsert");
+  if (!Array.isArray(records)) throw new ValidationError("batchInsert needs an array of records", [{ message: "must be an array", path: [] }]);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw new ValidationError("chunkSize must be a positive integer", [{ message: "must be a positive integer", path: ["chunkSize"] }]);
+  }
+  // Validate every record before the first statement, so bad input writes nothing. Equal column
+  // lists are shared, so a million records cost one pointer each, not one array each.
+  const interned = new Map<string, string[]>();
+  const shapes = records.map((record, i) => {
+    try {
+      const columns = dataColumns(record, `record ${i}`, { table });
+      context.checkInt64(record, `record ${i}`);
+      const key = columns.join(",");
+      const known = interned.get(key);
+      if (known !== undefined) return known;
+      interned.set(key, columns);
+      return columns;
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+      throw error;
+    }
+  });
+  if (records.length === 0) return rowsOrCount(options.returning, [], 0);
+  // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
+  // again chunk by chunk, so memory stays bounded by the caller's array.
+  const convert = await recordChecker(context.access, table, records as Row[]);
+  const returning = options.returning !== false;
+  const maxParams = dialect.maxParameters;
+  const advance = await sequenceAdvance(context.access, table, records as Row[]);
+  // Explicit and generated ids in one batch: the sequence moves after each chunk, so ids
+  // generated after an explicit one continue above it, row order as on SQLite (its rowid), and
+  // never collide with it; COPY (one stream) cannot do that, INSERT chunks can.
+  const mixed = advance !== undefined && (await mixesGenerated(context.access, table, records as Row[]));
+  return context.inTransaction(async (tx) => {
+    const advanceSequences = async (): Promise<void> => {
+      if (advance === undefined) return;
+      try {
+        await tx.run(advance, []);
+      } catch (error) {
+        context.forgetSequences(table);
+        throw error;
+      }
+    };
+    if (!returning && dialect.copyLine !== undefined && !mixed) {
+      const count = await copyInsert(tx, dialect, table, records as Row[], shapes, options.chunkSize ?? DEFAULT_COPY_CHUNK, options.onProgress, convert);
+      await advanceSequences();
+      return count;
+    }
+    const out: R[] = [];
+    let done = 0;
+    let start = 0;
+    while (start < records.length) {
+      const columns = shapes[start]!;
+      const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
+      let end = start + 1;
+      while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
+      const chunk = records.slice(start, end) as Row[];
+      const statement = renderStatement(insertManyStatement(dialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning), dialect);
+      const result = await tx.run(statement.sql, statement.params);
+      if (returning) for (const row of result.rows) out.push(row as R);
+      if (mixed && end < records.length) await advanceSequences();
+      done += end - start;
+      start = end;
+      options.onProgress?.(done, records.length);
+    }
+    await advanceSequences();
+    return rowsOrCount(options.returning, out, done);
+  }).catch((error: unknown) => {
+    throw refusedValueError(error, "batchInsert", table);
+  });
+}
+
+/**
+ * Updates many rows in one transaction, each record identified by its `keyColumn` (default
+ * "id"). Returns the updated rows (records whose key matches nothing are skipped), or their count
+ * with `returning: false`.
+ */
+export async function batchUpdate<R>(context: BatchContext, table: string, records: readonly unknown[], keyColumn: string | BatchUpdateOptions = {}): Promise<R[] | number> {
+  const dialect = context.dialect;
+  const options: BatchUpdateOptions = typeof keyColumn === "string" ? { keyColumn } : checkOptions(keyColumn, ["keyColumn", "returning", "onProgress"], "batchUpdate");
+  checkBoolean(options.returning, "returning", "batchUpdate");
+  checkFunction(options.onProgress, "onProgress", "batchUpdate");
+  const key = options.keyColumn ?? "id";
+  tableName(table);
+  assertIdentifier(key, "column", { table });
+  if (!Array.isArray(records)) throw new ValidationError("batchUpdate needs an array of records", [{ message: "must be an array", path: [] }]);
+  const returning = options.returning !== false;
+  const statementOf = (record: unknown, i: number): Statement => {
+    // The same rule as insert: a plain object whose own enumerable string keys are the columns.
+    if (ownDataKeys(record, `record ${i}`) === undefined) {
+      throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
+    }
+    context.checkInt64(record, `record ${i}`);
+    const data = { ...(record as Row) };
+    const id = data[key];
+    if (id === undefined || id === null) {
+      throw new ValidationError(`record ${i} has no value for the key column "${key}"`, [{ message: "missing key", path: [i, key] }]);
+    }
+    delete data[key];
+    return renderStatement(updateStatement(dialect, table, data, { [key]: id }, returning), dialect);
+  };
+  let statements = records.map(statementOf);
+  if (statements.length > 0) {
+    const checkedRecords = await recordValues(context.access, table, records as Row[], key);
+    if (checkedRecords.some((record, i) => record !== records[i])) statements = checkedRecords.map(statementOf);
+  }
+  if (statements.length === 0) return rowsOrCount(options.returning, [], 0);
+  return context.inTransaction(async (tx) => {
+    const out: R[] = [];
+    let changed = 0;
+    const chunk = 200;
+    for (let start = 0; start < statements.length; start += chunk) {
+      // Statements of a chunk are issued together: PostgreSQL pipelines them on the transaction's
+      // connection (pg pipeline mode); SQLite runs them one by one.
+      const results = await Promise.all(statements.slice(start, start + chunk).map((s) => tx.run(s.sql, s.params)));
+      for (const result of results) {
+        changed += result.rowCount;
+        if (returning) for (const row of result.rows) out.push(row as R);
+      }
+      options.onProgress?.(Math.min(start + chunk, statements.length), statements.length);
+    }
+    return rowsOrCount(options.returning, out, changed);
+  }).catch((error: unknown) => {
+    throw refusedValueError(error, "batchUpdate", table);
+  });
+}
