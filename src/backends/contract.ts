@@ -90,6 +90,25 @@ export interface Driver extends DriverConnection {
   tableColumns?(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined;
 }
 
+/**
+ * Advisory locks named by a text key, as statements in the backend's own SQL (its placeholders):
+ * the lock and unlock statements take the key as their one parameter.
+ */
+export interface AdvisoryLocks {
+  /** Waits for the session-level lock of the key (parameter: the key), held until {@link AdvisoryLocks.unlock} or the session ends. */
+  readonly lock: string;
+  /** Releases the session-level lock of the key (parameter: the key). */
+  readonly unlock: string;
+  /** Waits for the transaction-level lock of the key (parameter: the key), released by COMMIT or ROLLBACK. */
+  readonly transactionLock: string;
+  /** Bounds how long a lock is waited for, in milliseconds: for the session, or for the transaction (`local`). */
+  lockTimeout(ms: number, local: boolean): string;
+  /** Sets the wait back to the default: for the session, or for the transaction (`local`). */
+  resetLockTimeout(local: boolean): string;
+  /** Whether `error` is the backend's "lock not obtained in time" (PostgreSQL: SQLSTATE 55P03). */
+  isLockTimeout(error: unknown): boolean;
+}
+
 /** The SQL that differs between backends. Everything else is shared. */
 export interface SqlDialect extends WhereDialect {
   /** Backend name. */
@@ -167,8 +186,12 @@ export interface SqlDialect extends WhereDialect {
   decimalOrder(declaredType: string): string | undefined;
   /** The width of a key column's integers by its declared type, or undefined for other types. */
   integerBits(declaredType: string): 16 | 32 | 64 | undefined;
-  /** Whether the backend has session and transaction advisory locks (the migration run lock). */
-  readonly advisoryLocks: boolean;
+  /**
+   * The backend's advisory locks (the migrations' run and step locks: migrate/migration-lock.ts),
+   * as statements in its own SQL; undefined where it has none (SQLite's `BEGIN IMMEDIATE` already
+   * serializes writers; CockroachDB has none).
+   */
+  readonly advisoryLocks: AdvisoryLocks | undefined;
   /** Whether `ALTER TABLE … ADD COLUMN` accepts `PRIMARY KEY` and `UNIQUE`. */
   readonly addColumnWithKeys: boolean;
   /**

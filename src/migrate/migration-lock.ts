@@ -21,7 +21,7 @@
  *
  * @module
  */
-import type { Driver, ReservedConnection } from "../backends/contract.js";
+import type { AdvisoryLocks, Driver, ReservedConnection } from "../backends/contract.js";
 import { type Queryable, dialectOf } from "../queryable.js";
 
 /**
@@ -34,19 +34,19 @@ export interface MigrationDatabase extends Queryable {
   /** The connected driver. */
   driver(): Promise<Driver>;
 }
-import { sql } from "../sql/sql-tag.js";
 import { MigrationLockTimeoutError } from "./migration-errors.js";
 
 /** The default of `lockTimeoutMs`: how long to wait for another instance's migrations. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 15 * 60_000;
 
-/** Turns PostgreSQL's lock_timeout (SQLSTATE 55P03) into a {@link MigrationLockTimeoutError}. */
-function lockTimeout(error: unknown, timeoutMs: number): unknown {
-  if ((error as { code?: unknown } | null | undefined)?.code !== "55P03") return error;
+/** Turns the backend's lock timeout (PostgreSQL's lock_timeout, SQLSTATE 55P03) into a {@link MigrationLockTimeoutError}. */
+function lockTimeout(locks: AdvisoryLocks, error: unknown, timeoutMs: number): unknown {
+  if (!locks.isLockTimeout(error)) return error;
+  const code = (error as { code?: unknown }).code;
   return new MigrationLockTimeoutError(
     `Waited ${timeoutMs} ms for the migration lock, held by another instance's migrations; nothing more was run. Try again once it is done (option lockTimeoutMs).`,
     timeoutMs,
-    { cause: error, code: "55P03" },
+    { cause: error, code: typeof code === "string" ? code : undefined },
   );
 }
 
@@ -57,15 +57,16 @@ function key(table: string, what: "run" | "step"): string {
 
 /** Takes the per-migration lock inside `tx` where the backend has advisory locks (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds it. */
 export async function lockStep(tx: Queryable, table: string, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<void> {
-  if (!tx[dialectOf]().advisoryLocks) return;
-  // lock_timeout bounds the wait for the lock only: reset to the session's value right after.
-  await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.trunc(timeoutMs)}`));
+  const locks = tx[dialectOf]().advisoryLocks;
+  if (locks === undefined) return;
+  // The timeout bounds the wait for the lock only: reset to the session's value right after.
+  await tx.execute(locks.lockTimeout(timeoutMs, true));
   try {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${key(table, "step")}))`);
+    await tx.execute(locks.transactionLock, [key(table, "step")]);
   } catch (error) {
-    throw lockTimeout(error, timeoutMs);
+    throw lockTimeout(locks, error, timeoutMs);
   }
-  await tx.execute(sql.raw("SET LOCAL lock_timeout TO DEFAULT"));
+  await tx.execute(locks.resetLockTimeout(true));
 }
 
 /**
@@ -73,23 +74,24 @@ export async function lockStep(tx: Queryable, table: string, timeoutMs: number =
  * that releases it; a no-op elsewhere. Waits while another instance's run holds it.
  */
 export async function lockRun(db: MigrationDatabase, table: string, poolSize: number, timeoutMs: number = DEFAULT_LOCK_TIMEOUT_MS): Promise<() => Promise<void>> {
-  if (!db[dialectOf]().advisoryLocks || poolSize < 2) return async () => undefined;
+  if (db[dialectOf]().advisoryLocks === undefined || poolSize < 2) return async () => undefined;
   const driver = await db.driver();
   // Connected, the dialect is known for sure (a postgres:// URL may reach CockroachDB).
-  if (!db[dialectOf]().advisoryLocks) return async () => undefined;
+  const locks = db[dialectOf]().advisoryLocks;
+  if (locks === undefined) return async () => undefined;
   const connection = await driver.acquire();
-  if (driver.transactionPooler === true) return lockRunInTransaction(connection, table, timeoutMs);
+  if (driver.transactionPooler === true) return lockRunInTransaction(locks, connection, table, timeoutMs);
   try {
-    await connection.query(`SET lock_timeout = ${Math.trunc(timeoutMs)}`, []);
-    await connection.query("SELECT pg_advisory_lock(hashtext($1))", [key(table, "run")]);
-    await connection.query("RESET lock_timeout", []);
+    await connection.query(locks.lockTimeout(timeoutMs, false), []);
+    await connection.query(locks.lock, [key(table, "run")]);
+    await connection.query(locks.resetLockTimeout(false), []);
   } catch (error) {
     connection.release(true);
-    throw lockTimeout(error, timeoutMs);
+    throw lockTimeout(locks, error, timeoutMs);
   }
   return async () => {
     try {
-      await connection.query("SELECT pg_advisory_unlock(hashtext($1))", [key(table, "run")]);
+      await connection.query(locks.unlock, [key(table, "run")]);
       connection.release();
     } catch {
       // Closing the session releases its advisory locks.
@@ -103,16 +105,16 @@ export async function lockRun(db: MigrationDatabase, table: string, poolSize: nu
  * statements and the lock stay in one server session. COMMIT (or the end of the connection)
  * releases it.
  */
-async function lockRunInTransaction(connection: ReservedConnection, table: string, timeoutMs: number): Promise<() => Promise<void>> {
+async function lockRunInTransaction(locks: AdvisoryLocks, connection: ReservedConnection, table: string, timeoutMs: number): Promise<() => Promise<void>> {
   try {
     await connection.query("BEGIN", []);
-    await connection.query(`SET LOCAL lock_timeout = ${Math.trunc(timeoutMs)}`, []);
-    await connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key(table, "run")]);
-    await connection.query("SET LOCAL lock_timeout TO DEFAULT", []);
+    await connection.query(locks.lockTimeout(timeoutMs, true), []);
+    await connection.query(locks.transactionLock, [key(table, "run")]);
+    await connection.query(locks.resetLockTimeout(true), []);
   } catch (error) {
     // Dropping the connection ends the transaction (the pooler rolls its server session back).
     connection.release(true);
-    throw lockTimeout(error, timeoutMs);
+    throw lockTimeout(locks, error, timeoutMs);
   }
   return async () => {
     try {

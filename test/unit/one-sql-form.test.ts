@@ -1,9 +1,9 @@
 /**
  * Issue #16, step 5: tablekit's statements are `sql` fragments until the edge, and placeholders
  * are written in one place, sql/render.ts (docs/architecture.md, "SQL forms"). This test reads the
- * source: outside the key-value store's storage adapters (their SQL per backend, listed in
- * architecture.md as still text) and the backends (which define the placeholder style), no module
- * calls a dialect's `placeholder` or renders a fragment itself, and there is one filter compiler.
+ * source: outside the two backend folders (which define their placeholder style and write their
+ * own catalog queries), no module calls a dialect's `placeholder` or renders a fragment itself
+ * (backends/common's key-value statements included), and there is one filter compiler.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -24,12 +24,17 @@ function code(file: string): string {
 }
 
 const files = sourceFiles(SRC).map((file) => ({ name: relative(SRC, file), text: code(file) }));
-const outsideEdge = files.filter((f) => !f.name.startsWith("kv/storage/") && !f.name.startsWith("backends/"));
+const outsideEdge = files.filter((f) => !f.name.startsWith("backends/sqlite/") && !f.name.startsWith("backends/postgres/"));
 
 describe("one SQL form from filter to driver", () => {
   it("writes placeholders only in sql/render.ts", () => {
     const writers = outsideEdge.filter((f) => /\.placeholder\s*\(|\.render\s*\(/.test(f.text)).map((f) => f.name);
     expect(writers).toEqual(["sql/render.ts"]);
+  });
+
+  it("writes no PostgreSQL-style placeholder ($1) into SQL text outside the backends", () => {
+    const writers = outsideEdge.filter((f) => /["'`][^"'`\n]*\$\d[^"'`\n]*["'`]/.test(f.text)).map((f) => f.name);
+    expect(writers).toEqual([]);
   });
 
   it("has one filter compiler, and nothing compiles filter text", () => {

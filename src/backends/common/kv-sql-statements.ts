@@ -22,11 +22,11 @@
  * @module
  */
 import { assertIdentifier, quoteIdentifier } from "../../sql/identifiers.js";
+import { type PlaceholderStyle, renderStatement } from "../../sql/render.js";
+import { type SqlFragment, sql } from "../../sql/sql-tag.js";
 
 /** What a SQL backend's key-value statements differ in. */
-export interface KVSqlDialect {
-  /** The placeholder of the `index`-th parameter (from 1): `?` or `$n`. */
-  placeholder(index: number): string;
+export interface KVSqlDialect extends PlaceholderStyle {
   /**
    * The type of the key column. Keys must compare in Unicode code point order, so that key ranges
    * (prefix scans) and ORDER BY agree with `prefixUpperBound` (src/kv/storage/key-range.ts).
@@ -46,6 +46,12 @@ export interface KVSqlDialect {
   readonly deleteChunk: number;
 }
 
+/**
+ * A parameter's place in a statement built once and run many times: the fragment is rendered at the
+ * edge (sql/render.ts) once, for its text, and each call binds its own values to that text.
+ */
+const SLOT = null;
+
 /** A short, stable hash of a name (FNV-1a, base 36), for derived identifiers that must stay short. */
 function shortHash(text: string): string {
   let hash = 0x811c9dc5;
@@ -62,7 +68,14 @@ export function expiryIndexName(table: string): string {
   return plain.length <= 63 ? plain : `${table.slice(0, 40)}_${shortHash(table)}_expires_at`;
 }
 
-const UPSERT_TAIL = ` ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`;
+const UPSERT_TAIL = sql.raw(` ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expires_at" = excluded."expires_at"`);
+const ONE_ROW = sql`(${SLOT}, ${SLOT}, ${SLOT})`;
+
+/** A `LIMIT` count, inlined (statements are cached per limit): a non-negative integer. */
+function limitOf(limit: number): SqlFragment {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`A key-value page limit must be a non-negative integer, got ${limit}`);
+  return sql.raw(String(limit));
+}
 
 /** The statements of one KV table on one backend. */
 export class KVStatements {
@@ -81,26 +94,36 @@ export class KVStatements {
     this.table = assertIdentifier(table, "table");
     this.quoted = quoteIdentifier(table);
     this.#dialect = dialect;
-    const t = this.quoted;
-    const p = (index: number): string => dialect.placeholder(index);
-    const live = (index: number): string => `("expires_at" IS NULL OR "expires_at" > ${p(index)})`;
-    const k = dialect.keyCompared ?? `"key"`;
-    this.get = `SELECT "value", "expires_at" FROM ${t} WHERE "key" = ${p(1)}`;
-    this.upsert = `INSERT INTO ${t} ("key", "value", "expires_at") VALUES (${p(1)}, ${p(2)}, ${p(3)})${UPSERT_TAIL}`;
-    this.insertIfAbsent =
-      `INSERT INTO ${t} ("key", "value", "expires_at") VALUES (${p(1)}, ${p(2)}, ${p(3)})${UPSERT_TAIL} ` +
-      `WHERE ${t}."expires_at" IS NOT NULL AND ${t}."expires_at" <= ${p(4)} RETURNING "key"`;
-    this.deleteOne = `DELETE FROM ${t} WHERE "key" = ${p(1)} RETURNING "expires_at"`;
-    this.pop = `DELETE FROM ${t} WHERE "key" = ${p(1)} RETURNING "value", "expires_at"`;
-    this.count = `SELECT count(*) AS "n" FROM ${t} WHERE ${live(1)}`;
-    this.all = `SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live(1)} ORDER BY ${k}`;
-    this.keys = `SELECT "key" FROM ${t} WHERE ${live(1)} ORDER BY ${k}`;
-    this.clear = `DELETE FROM ${t}`;
-    this.purge = `DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ${p(1)}`;
-    this.anySealed = `SELECT "key", "value" FROM ${t} WHERE "value" LIKE ${p(1)} ORDER BY ${k} LIMIT 1`;
-    this.countAll = `SELECT count(*) AS "n" FROM ${t}`;
-    this.compareAndSet = `UPDATE ${t} SET "value" = ${p(1)} WHERE "key" = ${p(2)} AND "value" = ${p(3)}`;
-    this.getAny = `SELECT "value" FROM ${t} WHERE "key" = ${p(1)}`;
+    this.#table = sql.id(table);
+    this.#key = sql.raw(dialect.keyCompared ?? `"key"`);
+    const t = this.#table;
+    const k = this.#key;
+    const live = sql`("expires_at" IS NULL OR "expires_at" > ${SLOT})`;
+    const text = (statement: SqlFragment): string => this.#text(statement);
+    this.get = text(sql`SELECT "value", "expires_at" FROM ${t} WHERE "key" = ${SLOT}`);
+    this.upsert = text(sql`INSERT INTO ${t} ("key", "value", "expires_at") VALUES ${ONE_ROW}${UPSERT_TAIL}`);
+    this.insertIfAbsent = text(
+      sql`INSERT INTO ${t} ("key", "value", "expires_at") VALUES ${ONE_ROW}${UPSERT_TAIL} WHERE ${t}."expires_at" IS NOT NULL AND ${t}."expires_at" <= ${SLOT} RETURNING "key"`,
+    );
+    this.deleteOne = text(sql`DELETE FROM ${t} WHERE "key" = ${SLOT} RETURNING "expires_at"`);
+    this.pop = text(sql`DELETE FROM ${t} WHERE "key" = ${SLOT} RETURNING "value", "expires_at"`);
+    this.count = text(sql`SELECT count(*) AS "n" FROM ${t} WHERE ${live}`);
+    this.all = text(sql`SELECT "key", "value", "expires_at" FROM ${t} WHERE ${live} ORDER BY ${k}`);
+    this.keys = text(sql`SELECT "key" FROM ${t} WHERE ${live} ORDER BY ${k}`);
+    this.clear = text(sql`DELETE FROM ${t}`);
+    this.purge = text(sql`DELETE FROM ${t} WHERE "expires_at" IS NOT NULL AND "expires_at" <= ${SLOT}`);
+    this.anySealed = text(sql`SELECT "key", "value" FROM ${t} WHERE "value" LIKE ${SLOT} ORDER BY ${k} LIMIT 1`);
+    this.countAll = text(sql`SELECT count(*) AS "n" FROM ${t}`);
+    this.compareAndSet = text(sql`UPDATE ${t} SET "value" = ${SLOT} WHERE "key" = ${SLOT} AND "value" = ${SLOT}`);
+    this.getAny = text(sql`SELECT "value" FROM ${t} WHERE "key" = ${SLOT}`);
+  }
+
+  readonly #table: SqlFragment;
+  readonly #key: SqlFragment;
+
+  /** The statement's text in the backend's placeholder style (rendered once, at construction or first use). */
+  #text(statement: SqlFragment): string {
+    return renderStatement(statement, this.#dialect).sql;
   }
 
   /** `SELECT value, expires_at` of one key: (key). */
@@ -159,19 +182,16 @@ export class KVStatements {
 
   /** Delete every key of a range: (lower) or (lower, upper) when `bounded`. */
   clearRange(bounded: boolean): string {
-    const p = this.#dialect.placeholder;
-    const k = this.#dialect.keyCompared ?? `"key"`;
-    return `DELETE FROM ${this.quoted} WHERE ${k} >= ${p(1)}${bounded ? ` AND ${k} < ${p(2)}` : ""}`;
+    const k = this.#key;
+    return this.#text(sql`DELETE FROM ${this.#table} WHERE ${k} >= ${SLOT}${bounded ? sql` AND ${k} < ${SLOT}` : sql.empty}`);
   }
 
   /** A multi-row upsert of `rows` rows: (key, value, expires_at) × rows. */
   upsertMany(rows: number): string {
     let text = this.#upserts.get(rows);
     if (text === undefined) {
-      const p = this.#dialect.placeholder;
-      const values = new Array<string>(rows);
-      for (let r = 0; r < rows; r++) values[r] = `(${p(3 * r + 1)}, ${p(3 * r + 2)}, ${p(3 * r + 3)})`;
-      text = `INSERT INTO ${this.quoted} ("key", "value", "expires_at") VALUES ${values.join(", ")}${UPSERT_TAIL}`;
+      const values = sql.join(new Array<SqlFragment>(rows).fill(ONE_ROW));
+      text = this.#text(sql`INSERT INTO ${this.#table} ("key", "value", "expires_at") VALUES ${values}${UPSERT_TAIL}`);
       this.#upserts.set(rows, text);
     }
     return text;
@@ -181,10 +201,8 @@ export class KVStatements {
   deleteMany(count: number): string {
     let text = this.#deletes.get(count);
     if (text === undefined) {
-      const p = this.#dialect.placeholder;
-      const list = new Array<string>(count);
-      for (let i = 0; i < count; i++) list[i] = p(i + 1);
-      text = `DELETE FROM ${this.quoted} WHERE "key" IN (${list.join(", ")}) RETURNING "expires_at"`;
+      const list = sql.join(new Array<null>(count).fill(SLOT));
+      text = this.#text(sql`DELETE FROM ${this.#table} WHERE "key" IN (${list}) RETURNING "expires_at"`);
       this.#deletes.set(count, text);
     }
     return text;
@@ -198,25 +216,23 @@ export class KVStatements {
     const id = `${first ? 1 : 0}${bounded ? 1 : 0}:${limit}`;
     let text = this.#scans.get(id);
     if (text === undefined) {
-      const p = this.#dialect.placeholder;
-      const k = this.#dialect.keyCompared ?? `"key"`;
-      text =
-        `SELECT "key", "value", "expires_at" FROM ${this.quoted} WHERE ${k} ${first ? ">=" : ">"} ${p(1)}` +
-        (bounded ? ` AND ${k} < ${p(2)}` : "") +
-        ` AND ("expires_at" IS NULL OR "expires_at" > ${p(bounded ? 3 : 2)}) ORDER BY ${k} LIMIT ${limit}`;
+      const k = this.#key;
+      const upper = bounded ? sql` AND ${k} < ${SLOT}` : sql.empty;
+      text = this.#text(
+        sql`SELECT "key", "value", "expires_at" FROM ${this.#table} WHERE ${k} ${sql.raw(first ? ">=" : ">")} ${SLOT}${upper} AND ("expires_at" IS NULL OR "expires_at" > ${SLOT}) ORDER BY ${k} LIMIT ${limitOf(limit)}`,
+      );
       if (this.#scans.size >= 64) this.#scans.clear();
       this.#scans.set(id, text);
     }
     return text;
   }
-
   /** One keyset page of every row (expired too), key and value, in key order: (lower bound); `>=` on the first page, `>` after. */
   page(first: boolean, limit: number): string {
     const id = `${first ? 1 : 0}:${limit}`;
     let text = this.#pages.get(id);
     if (text === undefined) {
-      const k = this.#dialect.keyCompared ?? `"key"`;
-      text = `SELECT "key", "value" FROM ${this.quoted} WHERE ${k} ${first ? ">=" : ">"} ${this.#dialect.placeholder(1)} ORDER BY ${k} LIMIT ${limit}`;
+      const k = this.#key;
+      text = this.#text(sql`SELECT "key", "value" FROM ${this.#table} WHERE ${k} ${sql.raw(first ? ">=" : ">")} ${SLOT} ORDER BY ${k} LIMIT ${limitOf(limit)}`);
       if (this.#pages.size >= 64) this.#pages.clear();
       this.#pages.set(id, text);
     }

@@ -7,7 +7,7 @@
  */
 import { arrayShapeProblem } from "../common/array-shape.js";
 import type { DialectName } from "../../config/connection-config.js";
-import type { IsolationLevel, SqlDialect } from "../contract.js";
+import type { AdvisoryLocks, IsolationLevel, SqlDialect } from "../contract.js";
 import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
@@ -219,6 +219,16 @@ function integerBits(declaredType: string): 16 | 32 | 64 | undefined {
   return undefined;
 }
 
+/** PostgreSQL's advisory locks on a text key (`hashtext`), and `lock_timeout` to bound the wait. */
+const POSTGRES_ADVISORY_LOCKS: AdvisoryLocks = Object.freeze({
+  lock: "SELECT pg_advisory_lock(hashtext($1))",
+  unlock: "SELECT pg_advisory_unlock(hashtext($1))",
+  transactionLock: "SELECT pg_advisory_xact_lock(hashtext($1))",
+  lockTimeout: (ms: number, local: boolean): string => `SET ${local ? "LOCAL " : ""}lock_timeout = ${Math.max(0, Math.trunc(ms))}`,
+  resetLockTimeout: (local: boolean): string => (local ? "SET LOCAL lock_timeout TO DEFAULT" : "RESET lock_timeout"),
+  isLockTimeout: (error: unknown): boolean => (error as { code?: unknown } | null | undefined)?.code === "55P03",
+});
+
 function dialect(name: DialectName): SqlDialect {
   return Object.freeze({
     name,
@@ -262,7 +272,7 @@ function dialect(name: DialectName): SqlDialect {
     decimalOrder: (): undefined => undefined,
     integerBits,
     // CockroachDB has no session-level advisory locks.
-    advisoryLocks: name === "postgres",
+    advisoryLocks: name === "postgres" ? POSTGRES_ADVISORY_LOCKS : undefined,
     addColumnWithKeys: true,
     followerReads: name === "cockroachdb",
     arrayLiteral: postgresArrayLiteral,

@@ -51,7 +51,7 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   decimalOrder: (declaredType: string): string | undefined => (valueKindOfDeclaredType(declaredType) === "decimal" ? DECIMAL_KEY_FUNCTION : undefined),
   // Every integer column holds 64-bit integers.
   integerBits: (declaredType: string): 64 | undefined => (/int/i.test(declaredType) ? 64 : undefined),
-  advisoryLocks: false,
+  advisoryLocks: undefined,
   addColumnWithKeys: false,
   followerReads: false,
   keyValue: sqliteKV,
