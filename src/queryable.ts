@@ -28,6 +28,7 @@ import { prepareStatement } from "./queryable/raw-statements.js";
 import { type CrudContext, countRows, deleteRows, insertRow, selectFirst, selectRows, updateRow, updateRows, upsertRow } from "./queryable/crud.js";
 
 export type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions, TransactionOptions, WriteData } from "./queryable/options.js";
+/** @internal The symbol keys of tablekit's own modules (queryable/internal-keys.ts). */
 export { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
 
 

@@ -7,6 +7,7 @@
 
 // The key of Queryable's method for statements tablekit builds itself (declared with the backend
 // contract, where the backends' key-value adapters see it too).
+/** @internal */
 export { runOwnStatement } from "../backends/contract.js";
 
 /**
