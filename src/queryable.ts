@@ -9,6 +9,7 @@ import type { Driver, Row, SqlDialect, QueryResult } from "./backends/contract.j
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableStatements, dropIndexSql, dropTableSql } from "./crud/ddl.js";
+import { uniqueByValue } from "./crud/column-values.js";
 import { type SelectOptions, type UpsertOptions, checkOptions, refuseUnsafeBigints, selectStatement } from "./crud/statements.js";
 import type { Where, WhereContext } from "./sql/where.js";
 import { assertIdentifier, quoteIdentifier } from "./sql/identifiers.js";
@@ -20,7 +21,7 @@ import type { BatchInsertOptions, BatchUpdateOptions, ColumnInfo, StreamOptions,
 import { dialectOf, executeRead, filterContextFor, ownDriver, runOwnStatement } from "./queryable/internal-keys.js";
 import { refusedValueError } from "./queryable/refused-values.js";
 import type { SchemaAccess } from "./queryable/schema-access.js";
-import { filterContext } from "./queryable/sqlite-column-types.js";
+import { columnTypesOf, filterContext } from "./queryable/sqlite-column-types.js";
 import { forgetSequences } from "./queryable/sequences.js";
 import { forgetArrays } from "./queryable/value-checks.js";
 import { type BatchContext, batchInsert, batchUpdate } from "./queryable/batches.js";
@@ -314,7 +315,14 @@ export abstract class Queryable {
 
   /** Creates an index on one or more columns (`ifNotExists` defaults to true). */
   async createIndex(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): Promise<void> {
-    await this.runStatement(createIndexSql(name, table, columns, checkOptions(options, ["unique", "ifNotExists"], "createIndex")), []);
+    const checked = checkOptions(options, ["unique", "ifNotExists"], "createIndex");
+    let statement = createIndexSql(name, table, columns, checked);
+    if (checked.unique === true && this.sqlDialect.checksValuesByDeclaredType) {
+      // SQLite: a unique index compares an unscaled DECIMAL by value, as PostgreSQL's NUMERIC does.
+      const types = columnTypesOf(this.#schema(), table);
+      statement = createIndexSql(name, table, columns, checked, uniqueByValue(types instanceof Promise ? await types : types));
+    }
+    await this.runStatement(statement, []);
   }
 
   /** Drops an index (`ifExists` defaults to true). */

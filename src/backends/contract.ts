@@ -87,7 +87,7 @@ export interface Driver extends DriverConnection {
    */
   schemaVersion?(): number | undefined;
   /** A table's columns with their declared types (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}. */
-  tableColumns?(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined;
+  tableColumns?(table: string): readonly TableColumn[] | undefined;
 }
 
 /**
@@ -107,6 +107,21 @@ export interface AdvisoryLocks {
   resetLockTimeout(local: boolean): string;
   /** Whether `error` is the backend's "lock not obtained in time" (PostgreSQL: SQLSTATE 55P03). */
   isLockTimeout(error: unknown): boolean;
+}
+
+/** A column as {@link Driver.tableColumns} reports it. */
+export interface TableColumn {
+  /** The column's name. */
+  readonly name: string;
+  /** Its declared type. */
+  readonly type: string;
+  /** Whether it is (part of) the primary key. */
+  readonly pk: boolean;
+  /**
+   * Whether a unique index of the table compares it by numeric value (SQLite: an unscaled DECIMAL
+   * under `decimalValueKeySql`), so an upsert naming it targets that expression.
+   */
+  readonly keyedByValue?: boolean;
 }
 
 /** The SQL that differs between backends. Everything else is shared. */

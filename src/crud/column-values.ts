@@ -665,3 +665,15 @@ export function filterNeedsTypes(where: unknown): boolean {
 export function conflictTargets(types: ReadonlyMap<string, ColumnType>): (column: string, quoted: string) => string | undefined {
   return (column, quoted) => (types.get(column)?.valueKeyed === true ? decimalValueKeySql(quoted) : undefined);
 }
+
+/**
+ * What a unique index on SQLite indexes a column by: an unscaled DECIMAL by its value
+ * ({@link decimalValueKeySql}, as `createTable`'s constraints do), so `"1.0"` and `"1.00"` collide
+ * as PostgreSQL's NUMERIC equality makes them; other columns by themselves.
+ */
+export function uniqueByValue(types: ReadonlyMap<string, ColumnType>): (column: string, quoted: string) => string | undefined {
+  return (column, quoted) => {
+    const type = types.get(column);
+    return type !== undefined && type.kind === "decimal" && type.scale === undefined && type.element === undefined ? decimalValueKeySql(quoted) : undefined;
+  };
+}

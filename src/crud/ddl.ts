@@ -111,13 +111,25 @@ export function dropTableSql(table: string, options: { ifExists?: boolean } = {}
 }
 
 /** `CREATE [UNIQUE] INDEX`. */
-export function createIndexSql(name: string, table: string, columns: string | readonly string[], options: CreateIndexOptions = {}): string {
+export function createIndexSql(
+  name: string,
+  table: string,
+  columns: string | readonly string[],
+  options: CreateIndexOptions = {},
+  /** What a column is indexed by when not itself (SQLite: an unscaled DECIMAL of a unique index, by value). */
+  indexedBy?: (column: string, quoted: string) => string | undefined,
+): string {
   const index = quoteIdentifier(assertIdentifier(name, "index"));
   const list = typeof columns === "string" ? [columns] : columns;
   if (!Array.isArray(list) || list.length === 0) {
     throw new ValidationError("createIndex needs at least one column", [{ message: "required", path: ["columns"] }]);
   }
-  const cols = list.map((c) => quoteIdentifier(assertIdentifier(c, "column"))).join(", ");
+  const cols = list
+    .map((c) => {
+      const quoted = quoteIdentifier(assertIdentifier(c, "column"));
+      return indexedBy?.(c, quoted) ?? quoted;
+    })
+    .join(", ");
   return `CREATE ${options.unique ? "UNIQUE " : ""}INDEX ${options.ifNotExists ?? true ? "IF NOT EXISTS " : ""}${index} ON ${tableName(table)} (${cols})`;
 }
 

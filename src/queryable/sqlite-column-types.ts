@@ -8,6 +8,8 @@ import { type ColumnType, columnFilters, columnType, filterNeedsTypes, integerFi
 import { tableName } from "../crud/statements.js";
 import type { WhereContext } from "../sql/where.js";
 import type { SchemaAccess } from "./schema-access.js";
+import type { TableColumn } from "../backends/contract.js";
+import { UNIQUE_INDEX_TEXTS_SQL, columnsKeyedByValue } from "../backends/common/decimal-key.js";
 
 /** Column types of SQLite tables, per Database, with the schema version they were read at. */
 const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, ColumnType> }>>();
@@ -36,11 +38,15 @@ function cachedTypes(owner: object, table: string, version: number): ReadonlyMap
   return cached !== undefined && cached.version === version ? cached.columns : undefined;
 }
 
-function rememberTypes(owner: object, table: string, version: number, info: readonly { name: string; type: string; pk: boolean }[]): ReadonlyMap<string, ColumnType> {
+function rememberTypes(owner: object, table: string, version: number, info: readonly TableColumn[]): ReadonlyMap<string, ColumnType> {
   let byTable = COLUMN_TYPES.get(owner);
   if (byTable === undefined) COLUMN_TYPES.set(owner, (byTable = new Map()));
   const columns = new Map<string, ColumnType>();
-  for (const c of info) columns.set(c.name, columnType(c.type, c.pk));
+  for (const c of info) {
+    const type = columnType(c.type, c.pk);
+    // An unscaled DECIMAL a unique index compares by value (createIndex's): upserts target it so.
+    columns.set(c.name, c.keyedByValue === true && type.kind === "decimal" && !type.valueKeyed ? { ...type, valueKeyed: true } : type);
+  }
   if (byTable.size >= 1000) byTable.clear();
   byTable.set(table, { version, columns });
   return columns;
@@ -50,7 +56,10 @@ async function loadColumnTypes(access: SchemaAccess, table: string): Promise<Rea
   const version = Number((await access.execute("PRAGMA schema_version"))[0]?.["schema_version"]);
   const cached = cachedTypes(access.owner, table, version);
   if (cached !== undefined) return cached;
-  const info = (await access.columns(table)).map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey }));
+  const columns = await access.columns(table);
+  const indexSql = (await access.execute(UNIQUE_INDEX_TEXTS_SQL, [table])).map((row) => String(row["sql"]));
+  const keyed = columnsKeyedByValue(indexSql, columns.map((c) => c.name));
+  const info = columns.map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey, keyedByValue: keyed.has(c.name) }));
   return rememberTypes(access.owner, table, version, info);
 }
 

@@ -112,3 +112,21 @@ export function decimalNumberOfParameterSql(placeholder: string): string {
 export function decimalValueKeySql(quoted: string): string {
   return `(CASE WHEN instr(${quoted}, '.') THEN rtrim(rtrim(${quoted}, '0'), '.') ELSE ${quoted} END)`;
 }
+
+/** SQLite: a table's `CREATE UNIQUE INDEX` texts (parameter: the table), for {@link columnsKeyedByValue}. */
+export const UNIQUE_INDEX_TEXTS_SQL = "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql LIKE 'CREATE UNIQUE INDEX%'";
+
+/**
+ * The columns of `names` that one of the table's unique indexes (`indexSql`: their `CREATE UNIQUE
+ * INDEX` texts from `sqlite_schema`) compares by {@link decimalValueKeySql}: the index
+ * `createTable` and `createIndex` make for an unscaled DECIMAL.
+ */
+export function columnsKeyedByValue(indexSql: readonly string[], names: readonly string[]): ReadonlySet<string> {
+  const keyed = new Set<string>();
+  if (indexSql.length === 0) return keyed;
+  for (const name of names) {
+    const expression = decimalValueKeySql(`"${name.replaceAll('"', '""')}"`);
+    if (indexSql.some((sql) => sql.includes(expression))) keyed.add(name);
+  }
+  return keyed;
+}

@@ -14,7 +14,7 @@ import { ConnectionError, type TablekitError } from "../../errors/errors.js";
 import { mapSqliteError } from "./sqlite-errors.js";
 import type { PoolStats } from "../../diagnostics/pool-stats.js";
 import { sqliteUniqueConstraint } from "./unique-constraint-name.js";
-import type { Driver, QueryResult, ReservedConnection, Row } from "../contract.js";
+import type { Driver, QueryResult, ReservedConnection, Row, TableColumn } from "../contract.js";
 import { Mutex } from "./mutex.js";
 import { bigintToSafeNumber, int64FromBigint, int64FromText } from "../common/int64.js";
 import { registerSqliteFunctions } from "./sqlite-functions.js";
@@ -22,6 +22,7 @@ import { sqliteDialect } from "./sqlite-dialect.js";
 import { tooManyParameters } from "../../sql/placeholders.js";
 import { arrayDecoder, decodeBoolean, decodeDecimal, decodeJson, decodeTimestamp } from "./sqlite-types.js";
 import { decimalScale, formatDecimal, valueKindOfDeclaredType } from "../common/declared-types.js";
+import { UNIQUE_INDEX_TEXTS_SQL, columnsKeyedByValue } from "../common/decimal-key.js";
 import { INT8_KEY_MARKER } from "./sqlite-schema.js";
 
 type Decoder = (value: unknown) => unknown;
@@ -54,6 +55,7 @@ function checkApproximate(v: unknown): unknown {
 }
 
 const STATEMENT_CACHE_SIZE = 1000;
+
 const INT8_TYPE = /INT8|BIGINT|INT64|BIGSERIAL/i;
 
 function sleep(ms: number): Promise<void> {
@@ -344,6 +346,7 @@ export class SqliteDriver implements Driver {
   }
 
   #tableInfoStmt: Statement | undefined;
+  #uniqueIndexStmt: Statement | undefined;
 
   /**
    * See {@link Driver.schemaVersion}: the main connection's database header, read in place; the
@@ -359,12 +362,17 @@ export class SqliteDriver implements Driver {
   }
 
   /** See {@link Driver.tableColumns}. */
-  tableColumns(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined {
+  tableColumns(table: string): readonly TableColumn[] | undefined {
     try {
       const db = this.#connection().db;
-      if (this.#tableInfoStmt?.database !== db) this.#tableInfoStmt = db.prepare("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid");
+      if (this.#tableInfoStmt?.database !== db) {
+        this.#tableInfoStmt = db.prepare("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid");
+        this.#uniqueIndexStmt = db.prepare(UNIQUE_INDEX_TEXTS_SQL).pluck();
+      }
       this.#tableInfoStmt.safeIntegers(false);
-      return (this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number }[]).map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0 }));
+      const columns = this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number }[];
+      const keyed = columnsKeyedByValue(this.#uniqueIndexStmt!.all(table) as string[], columns.map((c) => c.name));
+      return columns.map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0, keyedByValue: keyed.has(c.name) }));
     } catch {
       return undefined;
     }
