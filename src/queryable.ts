@@ -137,11 +137,13 @@ export abstract class Queryable {
   /**
    * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
    * advances those sequences in the same transaction (one opened here when none is active).
+   * `atomic`: a transaction is opened (when none is active) even without a sequence update.
    */
-  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>): Promise<T> {
-    if (advance === undefined) return write(this);
+  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>, atomic = false): Promise<T> {
+    if (advance === undefined && !atomic) return write(this);
     const run = async (q: Queryable): Promise<T> => {
       const result = await write(q);
+      if (advance === undefined) return result;
       try {
         await q.runStatement(advance, []);
       } catch (error) {
@@ -365,10 +367,14 @@ export abstract class Queryable {
       get autocommit() {
         return self.autocommit;
       },
+      get int64Number() {
+        return self.int64Mode === "number";
+      },
       checkInt64: (data, what) => self.#checkInt64(data, what),
       run: (statement, single, read = false) => self.#runSql(statement.sql, statement.params, single, read),
       runNow: (sql, params, single) => self.runNow(sql, params, single),
-      withSequences: (advance, table, write) => self.#withSequences(advance, table, (q) => write((sql, params, single) => q.runStatement(sql, params, single))),
+      withSequences: (advance, table, write, atomic) =>
+        self.#withSequences(advance, table, (q) => write((sql, params, single) => q.runStatement(sql, params, single)), atomic),
       afterWriteError: (error, operation, table) => self.afterWriteError(error, operation, table),
     };
     return this.#crudContext;

@@ -86,8 +86,11 @@ export interface Driver extends DriverConnection {
    * value checks keep per-table column types current (src/crud/column-values.ts).
    */
   schemaVersion?(): number | undefined;
-  /** A table's columns with their declared types (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}. */
-  tableColumns?(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined;
+  /**
+   * A table's columns with their declared types, whether they are in the primary key and whether
+   * they have a DEFAULT (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}.
+   */
+  tableColumns?(table: string): readonly { name: string; type: string; pk: boolean; hasDefault: boolean }[] | undefined;
 }
 
 /** The SQL that differs between backends. Everything else is shared. */

@@ -359,12 +359,19 @@ export class SqliteDriver implements Driver {
   }
 
   /** See {@link Driver.tableColumns}. */
-  tableColumns(table: string): readonly { name: string; type: string; pk: boolean }[] | undefined {
+  tableColumns(table: string): readonly { name: string; type: string; pk: boolean; hasDefault: boolean }[] | undefined {
     try {
       const db = this.#connection().db;
-      if (this.#tableInfoStmt?.database !== db) this.#tableInfoStmt = db.prepare("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid");
+      if (this.#tableInfoStmt?.database !== db) {
+        this.#tableInfoStmt = db.prepare("SELECT name, type, pk, dflt_value IS NOT NULL AS dflt FROM pragma_table_info(?) ORDER BY cid");
+      }
       this.#tableInfoStmt.safeIntegers(false);
-      return (this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number }[]).map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0 }));
+      return (this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number; dflt: number }[]).map((c) => ({
+        name: c.name,
+        type: c.type,
+        pk: c.pk > 0,
+        hasDefault: c.dflt === 1,
+      }));
     } catch {
       return undefined;
     }
