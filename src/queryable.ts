@@ -294,13 +294,21 @@ export abstract class Queryable {
    * ```
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
-    const [create, ...indexes] = createTableStatements(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable"));
+    const checked = checkOptions(options, ["ifNotExists"], "createTable");
+    const [create, ...indexes] = createTableStatements(this.sqlDialect, name, columns, checked);
     if (indexes.length === 0) await this.runStatement(create!, []);
     else {
-      // SQLite's unique indexes by DECIMAL value (crud/ddl.ts): with the table, or not at all.
+      // SQLite's unique indexes by DECIMAL value (crud/ddl.ts): with the table, or not at all,
+      // named (as PostgreSQL names constraints) around the names in use when the table is created.
       const run = async (q: Queryable): Promise<void> => {
         if (options.ifNotExists !== false && (await q.tableExists(name))) return;
-        for (const statement of [create!, ...indexes]) await q.runStatement(statement, []);
+        const namesSql = this.sqlDialect.relationNamesSql?.();
+        let statements = [create!, ...indexes];
+        if (namesSql !== undefined) {
+          const taken = new Set((await q.runStatement(namesSql, [])).rows.map((r) => String(r["name"]).toLowerCase()));
+          statements = createTableStatements(this.sqlDialect, name, columns, checked, taken);
+        }
+        for (const statement of statements) await q.runStatement(statement, []);
       };
       await (this.autocommit ? this.transaction((tx) => run(tx)) : run(this));
     }

@@ -119,9 +119,17 @@ export interface SqlDialect extends WhereDialect {
   /**
    * Statements to run after {@link SqlDialect.createTable}'s, in the same transaction, when the
    * table did not exist (SQLite: unique indexes by numeric value for UNIQUE/PRIMARY KEY constraints
-   * with an unscaled DECIMAL member). Absent or empty: none.
+   * with an unscaled DECIMAL member). Absent or empty: none. `taken`: the names in use, lowercased
+   * (see {@link SqlDialect.relationNamesSql}), which the statements' index names avoid.
    */
-  createTableIndexes?(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): readonly string[];
+  createTableIndexes?(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean, taken?: ReadonlySet<string>): readonly string[];
+  /**
+   * With {@link SqlDialect.createTableIndexes}: a query returning one row with a `name` column per
+   * name a new index may not take (SQLite: every table, index and view of the file). `createTable`
+   * reads it in the transaction that creates the table and passes the names (lowercased) as
+   * `taken`, so an index a constraint is named after gets PostgreSQL's next free name (`…_key1`).
+   */
+  relationNamesSql?(): string;
   /** A query returning one row with a `name` column per user table, ordered by name. */
   listTablesSql(): string;
   /** A query returning a row when the table (bound as the first parameter) exists. */
