@@ -8,8 +8,9 @@
  * ```
  *
  * Workloads, each one awaited call at a time on a file database (WAL): `insert` with an explicit
- * id into a `BIGINT PRIMARY KEY` table (the path that now runs in a transaction), `insert` with a
- * generated id and `upsert` on a TEXT key (paths that only pay the check). Rounds alternate old and
+ * id into a `BIGINT PRIMARY KEY` table with a `BIGINT` column (the path that now runs in a
+ * transaction), and paths that only pay the check: an explicit id into a table without another
+ * 64-bit column, a generated id, `upsert` on a TEXT key. Rounds alternate old and
  * new so drift in machine load hits both; the median per-call time of each is printed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,10 +36,13 @@ async function round(Database: DbClass, synchronous: "normal" | "full", workload
   const db = new Database({ url: `sqlite://${join(dir, `${workload}-${synchronous}-${r}-${Math.random()}.db`)}`, synchronous });
   await db.createTable("k", { id: "BIGINT PRIMARY KEY", n: "INTEGER" });
   await db.createTable("t", { k: "TEXT PRIMARY KEY", n: "INTEGER" });
+  await db.createTable("w", { id: "BIGINT PRIMARY KEY", b: "BIGINT" });
+  for (let i = 1; i <= 50; i++) await db.insert("w", { b: i });
   for (let i = 1; i <= 50; i++) await db.insert("k", { n: i }); // warm-up: statements prepared, types cached
   const start = process.hrtime.bigint();
   for (let i = 0; i < CALLS; i++) {
     if (workload === "insert explicit id") await db.insert("k", { id: 1000 + i, n: i });
+    else if (workload === "explicit id, BIGINT col") await db.insert("w", { id: 1000 + i, b: i });
     else if (workload === "insert generated id") await db.insert("k", { n: i });
     else await db.upsert("t", { k: `k${i % 100}`, n: i }, { conflict: ["k"] });
   }
@@ -57,7 +61,7 @@ const newDb = await load("../src/index.js");
 const dir = mkdtempSync(join(tmpdir(), "tk-rbc-"));
 try {
   for (const synchronous of ["normal", "full"] as const) {
-    for (const workload of ["insert explicit id", "insert generated id", "upsert text key"]) {
+    for (const workload of ["explicit id, BIGINT col", "insert explicit id", "insert generated id", "upsert text key"]) {
       const old: number[] = [];
       const now: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
