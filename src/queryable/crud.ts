@@ -100,9 +100,10 @@ export async function insertRow<R>(crud: CrudContext, table: string, given: unkn
  * One row written by `build`'s statement (insert or upsert): the statement built first (so a
  * bad name fails before anything else), the values checked against the columns, the statement
  * built again when checking changed the data, then run, advancing PostgreSQL sequences that
- * the row wrote explicit values into, in the same transaction. A write that gives SQLite's rowid
- * key an explicit value runs in a transaction too, so its returned row is read before COMMIT
- * (read-before-commit.ts): the same writes as on PostgreSQL leave nothing when it cannot be read.
+ * the row wrote explicit values into, in the same transaction. Where keys need no sequence update
+ * (SQLite), a write that gives the generated key an explicit value and whose row may be unreadable
+ * runs in a transaction too, so its returned row is read before COMMIT (read-before-commit.ts):
+ * the same writes as on PostgreSQL leave nothing when it cannot be read.
  */
 async function writeOne<R>(crud: CrudContext, table: string, given: Row, what: "insert" | "upsert", build: (data: Row) => Statement): Promise<R> {
   let statement = build(given);
