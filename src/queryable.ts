@@ -139,11 +139,13 @@ export abstract class Queryable {
   /**
    * Runs a write of `records` and, when they carry explicit values for sequence-generated columns,
    * advances those sequences in the same transaction (one opened here when none is active).
+   * `atomic`: a transaction is opened (when none is active) even without a sequence update.
    */
-  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>): Promise<T> {
-    if (advance === undefined) return write(this);
+  async #withSequences<T>(advance: string | undefined, table: string, write: (q: Queryable) => Promise<T>, atomic = false): Promise<T> {
+    if (advance === undefined && !atomic) return write(this);
     const run = async (q: Queryable): Promise<T> => {
       const result = await write(q);
+      if (advance === undefined) return result;
       try {
         await q.runStatement(advance, []);
       } catch (error) {
@@ -294,13 +296,21 @@ export abstract class Queryable {
    * ```
    */
   async createTable(name: string, columns: Readonly<Record<string, string>>, options: CreateTableOptions = {}): Promise<void> {
-    const [create, ...indexes] = createTableStatements(this.sqlDialect, name, columns, checkOptions(options, ["ifNotExists"], "createTable"));
+    const checked = checkOptions(options, ["ifNotExists"], "createTable");
+    const [create, ...indexes] = createTableStatements(this.sqlDialect, name, columns, checked);
     if (indexes.length === 0) await this.runStatement(create!, []);
     else {
-      // SQLite's unique indexes by DECIMAL value (crud/ddl.ts): with the table, or not at all.
+      // SQLite's unique indexes by DECIMAL value (crud/ddl.ts): with the table, or not at all,
+      // named (as PostgreSQL names constraints) around the names in use when the table is created.
       const run = async (q: Queryable): Promise<void> => {
         if (options.ifNotExists !== false && (await q.tableExists(name))) return;
-        for (const statement of [create!, ...indexes]) await q.runStatement(statement, []);
+        const namesSql = this.sqlDialect.relationNamesSql?.();
+        let statements = [create!, ...indexes];
+        if (namesSql !== undefined) {
+          const taken = new Set((await q.runStatement(namesSql, [])).rows.map((r) => String(r["name"]).toLowerCase()));
+          statements = createTableStatements(this.sqlDialect, name, columns, checked, taken);
+        }
+        for (const statement of statements) await q.runStatement(statement, []);
       };
       await (this.autocommit ? this.transaction((tx) => run(tx)) : run(this));
     }
@@ -374,10 +384,14 @@ export abstract class Queryable {
       get autocommit() {
         return self.autocommit;
       },
+      get int64Number() {
+        return self.int64Mode === "number";
+      },
       checkInt64: (data, what) => self.#checkInt64(data, what),
       run: (statement, single, read = false) => self.#runSql(statement.sql, statement.params, single, read),
       runNow: (sql, params, single) => self.runNow(sql, params, single),
-      withSequences: (advance, table, write) => self.#withSequences(advance, table, (q) => write((sql, params, single) => q.runStatement(sql, params, single))),
+      withSequences: (advance, table, write, atomic) =>
+        self.#withSequences(advance, table, (q) => write((sql, params, single) => q.runStatement(sql, params, single)), atomic),
       afterWriteError: (error, operation, table) => self.afterWriteError(error, operation, table),
     };
     return this.#crudContext;

@@ -86,7 +86,10 @@ export interface Driver extends DriverConnection {
    * value checks keep per-table column types current (src/crud/column-values.ts).
    */
   schemaVersion?(): number | undefined;
-  /** A table's columns with their declared types (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}. */
+  /**
+   * A table's columns with their declared types, whether they are in the primary key and whether
+   * they have a DEFAULT (SQLite's `pragma_table_info`), read like {@link Driver.schemaVersion}.
+   */
   tableColumns?(table: string): readonly TableColumn[] | undefined;
 }
 
@@ -117,6 +120,8 @@ export interface TableColumn {
   readonly type: string;
   /** Whether it is (part of) the primary key. */
   readonly pk: boolean;
+  /** Whether it has a DEFAULT. */
+  readonly hasDefault: boolean;
   /**
    * Whether a unique index of the table compares it by numeric value (SQLite: an unscaled DECIMAL
    * under `decimalValueKeySql`), so an upsert naming it targets that expression.
@@ -150,9 +155,17 @@ export interface SqlDialect extends WhereDialect {
   /**
    * Statements to run after {@link SqlDialect.createTable}'s, in the same transaction, when the
    * table did not exist (SQLite: unique indexes by numeric value for UNIQUE/PRIMARY KEY constraints
-   * with an unscaled DECIMAL member). Absent or empty: none.
+   * with an unscaled DECIMAL member). Absent or empty: none. `taken`: the names in use, lowercased
+   * (see {@link SqlDialect.relationNamesSql}), which the statements' index names avoid.
    */
-  createTableIndexes?(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): readonly string[];
+  createTableIndexes?(table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean, taken?: ReadonlySet<string>): readonly string[];
+  /**
+   * With {@link SqlDialect.createTableIndexes}: a query returning one row with a `name` column per
+   * name a new index may not take (SQLite: every table, index and view of the file). `createTable`
+   * reads it in the transaction that creates the table and passes the names (lowercased) as
+   * `taken`, so an index a constraint is named after gets PostgreSQL's next free name (`…_key1`).
+   */
+  relationNamesSql?(): string;
   /** A query returning one row with a `name` column per user table, ordered by name. */
   listTablesSql(): string;
   /** A query returning a row when the table (bound as the first parameter) exists. */

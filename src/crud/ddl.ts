@@ -89,11 +89,12 @@ export function createTableSql(dialect: SqlDialect, table: string, columns: unkn
  * The statements of `createTable`: {@link createTableSql}'s, then the dialect's
  * `createTableIndexes` (SQLite: unique indexes by numeric value for constraints with an unscaled
  * DECIMAL member), each checked to be one statement. The indexes are to be created only when the
- * table did not exist.
+ * table did not exist; `taken` (the dialect's `relationNamesSql`, lowercased) lets their names
+ * avoid the names in use, as PostgreSQL's constraint names do.
  */
-export function createTableStatements(dialect: SqlDialect, table: string, columns: unknown, options: CreateTableOptions = {}): string[] {
+export function createTableStatements(dialect: SqlDialect, table: string, columns: unknown, options: CreateTableOptions = {}, taken?: ReadonlySet<string>): string[] {
   const statement = createTableSql(dialect, table, columns, options);
-  const indexes = dialect.createTableIndexes?.(table, columns as Readonly<Record<string, string>>, options.ifNotExists ?? true) ?? [];
+  const indexes = dialect.createTableIndexes?.(table, columns as Readonly<Record<string, string>>, options.ifNotExists ?? true, taken) ?? [];
   for (const index of indexes) {
     const problem = checkSqlFragment(index, dialect.sqlFlavor);
     if (problem !== undefined) {

@@ -31,6 +31,7 @@ import { sequenceAdvance } from "./sequences.js";
 import { columnTypesOf, filterContext } from "./sqlite-column-types.js";
 import { conflictTargets } from "../crud/column-values.js";
 import { rowValues } from "./value-checks.js";
+import { readsBeforeCommit } from "./read-before-commit.js";
 
 /** Runs one statement already in the dialect's form; resolves with its result. */
 export type RunStatement = (sql: string, params: readonly unknown[], single?: boolean) => Promise<QueryResult>;
@@ -43,6 +44,8 @@ export interface CrudContext {
   readonly dialect: SqlDialect;
   /** Whether a statement run now commits by itself (false inside a transaction). */
   readonly autocommit: boolean;
+  /** Whether the int64 policy is `"number"` (a 64-bit value beyond ±(2^53−1) cannot be read). */
+  readonly int64Number: boolean;
   /** Refuses a bigint the int64 policy could not read back (see `refuseUnsafeBigints`). */
   checkInt64(data: unknown, what: string): void;
   /**
@@ -54,9 +57,10 @@ export interface CrudContext {
   runNow(sql: string, params: readonly unknown[], single?: boolean): QueryResult | undefined;
   /**
    * Runs `write` and then `advance` (the sequence update after explicit ids), in one transaction
-   * (opened when none is active); `write` gets the statement runner of that transaction.
+   * (opened when none is active); `write` gets the statement runner of that transaction. Without
+   * `advance`, `write` runs as it is, unless `atomic` asks for the transaction anyway.
    */
-  withSequences<T>(advance: string | undefined, table: string, write: (run: RunStatement) => Promise<T>): Promise<T>;
+  withSequences<T>(advance: string | undefined, table: string, write: (run: RunStatement) => Promise<T>, atomic?: boolean): Promise<T>;
   /** The error to raise when a single write failed (see `Queryable.afterWriteError`). */
   afterWriteError(error: unknown, operation: string, table: string): unknown;
 }
@@ -96,7 +100,10 @@ export async function insertRow<R>(crud: CrudContext, table: string, given: unkn
  * One row written by `build`'s statement (insert or upsert): the statement built first (so a
  * bad name fails before anything else), the values checked against the columns, the statement
  * built again when checking changed the data, then run, advancing PostgreSQL sequences that
- * the row wrote explicit values into, in the same transaction.
+ * the row wrote explicit values into, in the same transaction. Where keys need no sequence update
+ * (SQLite), a write that gives the generated key an explicit value and whose row may be unreadable
+ * runs in a transaction too, so its returned row is read before COMMIT (read-before-commit.ts):
+ * the same writes as on PostgreSQL leave nothing when it cannot be read.
  */
 async function writeOne<R>(crud: CrudContext, table: string, given: Row, what: "insert" | "upsert", build: (data: Row) => Statement): Promise<R> {
   let statement = build(given);
@@ -106,17 +113,23 @@ async function writeOne<R>(crud: CrudContext, table: string, given: Row, what: "
   const data = checked instanceof Promise ? await checked : checked;
   if (data !== given) statement = build(data);
   let advance: string | undefined;
+  let atomic = false;
   try {
-    // single: one row is wanted; the driver still steps a writer to completion, so a failed
-    // autocommit COMMIT rejects (docs/decisions.md).
-    const now = crud.runNow(statement.sql, statement.params, true);
-    if (now !== undefined) return now.rows[0] as R;
+    const guarded = readsBeforeCommit(crud.access, table, data, crud.autocommit, crud.int64Number);
+    atomic = guarded instanceof Promise ? await guarded : guarded;
+    if (!atomic) {
+      // single: one row is wanted; the driver still steps a writer to completion, so a failed
+      // autocommit COMMIT rejects (docs/decisions.md).
+      const now = crud.runNow(statement.sql, statement.params, true);
+      if (now !== undefined) return now.rows[0] as R;
+    }
     advance = await sequenceAdvance(crud.access, table, [data]);
-    const result = await crud.withSequences(advance, table, (run) => run(statement.sql, statement.params, true));
+    const result = await crud.withSequences(advance, table, (run) => run(statement.sql, statement.params, true), atomic);
     return result.rows[0] as R;
   } catch (error) {
-    // With a sequence update the write ran in a transaction: a failure means nothing was stored.
-    throw advance !== undefined && crud.autocommit ? refusedValueError(error, what, table) : crud.afterWriteError(error, what, table);
+    // With a sequence update (or read before COMMIT) the write ran in a transaction: a failure
+    // means nothing was stored.
+    throw (advance !== undefined || atomic) && crud.autocommit ? refusedValueError(error, what, table) : crud.afterWriteError(error, what, table);
   }
 }
 

@@ -11,8 +11,30 @@ import type { SchemaAccess } from "./schema-access.js";
 import type { TableColumn } from "../backends/contract.js";
 import { UNIQUE_INDEX_TEXTS_SQL, columnsKeyedByValue } from "../backends/common/decimal-key.js";
 
+/** What is cached of one SQLite table: its column types and generated key, at a schema version. */
+interface TableTypes {
+  readonly version: number;
+  readonly columns: ReadonlyMap<string, ColumnType>;
+  /** The column whose values the table generates (see {@link generatedKeyOf}), or undefined. */
+  readonly generatedKey: string | undefined;
+  /** Whether a column other than the generated key holds 64-bit integers (see {@link GeneratedKey}). */
+  readonly wideColumns: boolean;
+}
+
+/** A table's generated key, and whether its other columns hold 64-bit integers (BIGINT, BIGINT[]). */
+export interface GeneratedKey {
+  /** The generated key column (see {@link generatedKeyOf}). */
+  readonly column: string;
+  /**
+   * Whether a column other than the key is a 64-bit integer (or an array of them) as PostgreSQL
+   * declares it: a value there may not fit a JavaScript number.
+   */
+  readonly wideColumns: boolean;
+}
+
 /** Column types of SQLite tables, per Database, with the schema version they were read at. */
-const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns: ReadonlyMap<string, ColumnType> }>>();
+const COLUMN_TYPES = new WeakMap<object, Map<string, TableTypes>>();
+
 
 /**
  * The column types of a SQLite table, cached per Database and table and kept only while
@@ -22,6 +44,36 @@ const COLUMN_TYPES = new WeakMap<object, Map<string, { version: number; columns:
  * through ordinary statements.
  */
 export function columnTypesOf(access: SchemaAccess, table: string): ReadonlyMap<string, ColumnType> | Promise<ReadonlyMap<string, ColumnType>> {
+  const types = tableTypesOf(access, table);
+  return types instanceof Promise ? types.then((t) => t.columns) : types.columns;
+}
+
+/**
+ * The column whose values a SQLite table generates: its rowid key (the one primary key column,
+ * declared `INTEGER`) when it has no DEFAULT, the column PostgreSQL makes an identity (a bare
+ * integer `PRIMARY KEY`, `SERIAL`) in a table tablekit created; undefined when there is none.
+ * Cached with the column types (see {@link columnTypesOf}).
+ */
+export function generatedKeyOf(access: SchemaAccess, table: string): GeneratedKey | undefined | Promise<GeneratedKey | undefined> {
+  const types = tableTypesOf(access, table);
+  return types instanceof Promise ? types.then(keyOf) : keyOf(types);
+}
+
+function keyOf(types: TableTypes): GeneratedKey | undefined {
+  return types.generatedKey === undefined ? undefined : { column: types.generatedKey, wideColumns: types.wideColumns };
+}
+
+/**
+ * {@link generatedKeyOf} without reading the schema version again: from the types last cached for
+ * the table, which a write's value checks have just read (and followed to the current schema
+ * version) in the same call; read as {@link generatedKeyOf} does when none are cached.
+ */
+export function lastGeneratedKeyOf(access: SchemaAccess, table: string): GeneratedKey | undefined | Promise<GeneratedKey | undefined> {
+  const cached = COLUMN_TYPES.get(access.owner)?.get(table);
+  return cached !== undefined ? keyOf(cached) : generatedKeyOf(access, table);
+}
+
+function tableTypesOf(access: SchemaAccess, table: string): TableTypes | Promise<TableTypes> {
   const driver = access.driver();
   const version = driver?.schemaVersion?.();
   if (driver !== undefined && version !== undefined) {
@@ -33,12 +85,25 @@ export function columnTypesOf(access: SchemaAccess, table: string): ReadonlyMap<
   return loadColumnTypes(access, table);
 }
 
-function cachedTypes(owner: object, table: string, version: number): ReadonlyMap<string, ColumnType> | undefined {
+function cachedTypes(owner: object, table: string, version: number): TableTypes | undefined {
   const cached = COLUMN_TYPES.get(owner)?.get(table);
-  return cached !== undefined && cached.version === version ? cached.columns : undefined;
+  return cached !== undefined && cached.version === version ? cached : undefined;
 }
 
-function rememberTypes(owner: object, table: string, version: number, info: readonly TableColumn[]): ReadonlyMap<string, ColumnType> {
+/** The rowid key without a DEFAULT (see {@link generatedKeyOf}). */
+function generatedKey(info: readonly TableColumn[]): string | undefined {
+  const keys = info.filter((c) => c.pk);
+  const key = keys.length === 1 ? keys[0]! : undefined;
+  return key !== undefined && !key.hasDefault && key.type.trim().toUpperCase() === "INTEGER" ? key.name : undefined;
+}
+
+/** Whether a column holds 64-bit integers, or arrays of them (a primary key other than the rowid: its declared type decides). */
+function isWide(type: ColumnType): boolean {
+  const t = type.element ?? type;
+  return t.kind === "integer" && (t.bits === 64 || /\b(?:BIGINT|INT8|BIGSERIAL|SERIAL8|INT64)\b/i.test(t.declared));
+}
+
+function rememberTypes(owner: object, table: string, version: number, info: readonly TableColumn[]): TableTypes {
   let byTable = COLUMN_TYPES.get(owner);
   if (byTable === undefined) COLUMN_TYPES.set(owner, (byTable = new Map()));
   const columns = new Map<string, ColumnType>();
@@ -48,18 +113,23 @@ function rememberTypes(owner: object, table: string, version: number, info: read
     columns.set(c.name, c.keyedByValue === true && type.kind === "decimal" && !type.valueKeyed ? { ...type, valueKeyed: true } : type);
   }
   if (byTable.size >= 1000) byTable.clear();
-  byTable.set(table, { version, columns });
-  return columns;
+  const key = generatedKey(info);
+  let wideColumns = false;
+  for (const [name, type] of columns) if (name !== key && isWide(type)) wideColumns = true;
+  const types: TableTypes = { version, columns, generatedKey: key, wideColumns };
+  byTable.set(table, types);
+  return types;
 }
 
-async function loadColumnTypes(access: SchemaAccess, table: string): Promise<ReadonlyMap<string, ColumnType>> {
+async function loadColumnTypes(access: SchemaAccess, table: string): Promise<TableTypes> {
   const version = Number((await access.execute("PRAGMA schema_version"))[0]?.["schema_version"]);
   const cached = cachedTypes(access.owner, table, version);
   if (cached !== undefined) return cached;
   const columns = await access.columns(table);
+  const withDefault = new Set((await access.execute("SELECT name FROM pragma_table_info(?) WHERE dflt_value IS NOT NULL", [table])).map((r) => String(r["name"])));
   const indexSql = (await access.execute(UNIQUE_INDEX_TEXTS_SQL, [table])).map((row) => String(row["sql"]));
   const keyed = columnsKeyedByValue(indexSql, columns.map((c) => c.name));
-  const info = columns.map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey, keyedByValue: keyed.has(c.name) }));
+  const info = columns.map((c) => ({ name: c.name, type: c.type, pk: c.primaryKey, hasDefault: withDefault.has(c.name), keyedByValue: keyed.has(c.name) }));
   return rememberTypes(access.owner, table, version, info);
 }
 

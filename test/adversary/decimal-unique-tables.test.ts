@@ -12,10 +12,11 @@
  *   `p_a` with column `b_c` and table `p_a_b` with column `c` both give `p_a_b_c_key`. PostgreSQL
  *   then names the second `p_a_b_c_key1`; SQLite ran `CREATE UNIQUE INDEX IF NOT EXISTS`, so the
  *   second table was created WITHOUT its index by value and took `"1.0"` and then `"1.00"`.
- *   Fixed in part (decimalKeyIndexes, src/backends/sqlite/decimal-unique.ts): no `IF NOT EXISTS`
- *   (createTable creates the indexes only with a table it has just created), so the clash is an
- *   error and nothing is created. Left: PostgreSQL's free-name choice (`…_key1`), which needs the
- *   existing names at createTable time (src/queryable.ts, being rewritten): `it.fails` below.
+ *   Fixed (decimalKeyIndexes, src/backends/sqlite/decimal-unique.ts): no `IF NOT EXISTS`
+ *   (createTable creates the indexes only with a table it has just created), and createTable reads
+ *   the names in use in the transaction that creates the table (`relationNamesSql`), so the index
+ *   gets PostgreSQL's next free name (`…_key1`, then `…_key2`), and a violation reports it as
+ *   `UniqueViolationError.constraint` on both backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, UniqueViolationError } from "../../src/index.js";
@@ -60,15 +61,37 @@ for (const backend of backends()) {
       await expect(db.insert(`${base}_a`, { id: 2, b_c: "1.00" })).rejects.toBeInstanceOf(UniqueViolationError);
     });
 
-    // SQLite: createTable fails ("index … already exists") where PostgreSQL names the constraint
-    // `<name>1`. Fixing it means choosing a free index name when createTable runs (src/queryable.ts).
-    (backend.name === "sqlite" ? it.fails : it)("creates a DECIMAL UNIQUE table whose constraint's name is taken, as PostgreSQL does", async () => {
+    // PostgreSQL names the second constraint `<name>1` (then 2, …); SQLite picks the same free name.
+    it("creates a DECIMAL UNIQUE table whose constraint's name is taken, as PostgreSQL does", async () => {
       const base = uniqueTable("adv_dec_nm2");
-      created.push(`${base}_a_b`, `${base}_a`);
+      created.push(`${base}_a_b`, `${base}_a`, `${base}`);
       await db.createTable(`${base}_a_b`, { id: "INTEGER PRIMARY KEY", c: "NUMERIC UNIQUE" });
       await db.createTable(`${base}_a`, { id: "INTEGER PRIMARY KEY", b_c: "NUMERIC UNIQUE" });
       await db.insert(`${base}_a`, { id: 1, b_c: "1.0" });
-      await expect(db.insert(`${base}_a`, { id: 2, b_c: "1.00" })).rejects.toBeInstanceOf(UniqueViolationError);
+      const error = await db.insert(`${base}_a`, { id: 2, b_c: "1.00" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UniqueViolationError);
+      expect((error as UniqueViolationError).constraint).toBe(`${base}_a_b_c_key1`);
+      // A third table whose constraint would take the same name gets `…_key2`.
+      await db.createTable(`${base}`, { id: "INTEGER PRIMARY KEY", a_b_c: "DECIMAL UNIQUE" });
+      await db.insert(`${base}`, { id: 1, a_b_c: "2" });
+      const third = await db.insert(`${base}`, { id: 2, a_b_c: "2.000" }).catch((e: unknown) => e);
+      expect(third).toBeInstanceOf(UniqueViolationError);
+      expect((third as UniqueViolationError).constraint).toBe(`${base}_a_b_c_key2`);
+      // The first table keeps its name.
+      await db.insert(`${base}_a_b`, { id: 1, c: "3" });
+      const first = await db.insert(`${base}_a_b`, { id: 2, c: "3.0" }).catch((e: unknown) => e);
+      expect((first as UniqueViolationError).constraint).toBe(`${base}_a_b_c_key`);
+    });
+
+    it("a DECIMAL primary key whose name is taken by a table gets PostgreSQL's next name", async () => {
+      const base = uniqueTable("adv_dec_pk");
+      created.push(`${base}_pkey`, base);
+      await db.createTable(`${base}_pkey`, { id: "INTEGER PRIMARY KEY" });
+      await db.createTable(base, { d: "NUMERIC PRIMARY KEY" });
+      await db.insert(base, { d: "1.5" });
+      const error = await db.insert(base, { d: "1.50" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UniqueViolationError);
+      expect((error as UniqueViolationError).constraint).toBe(`${base}_pkey1`);
     });
   });
 }

@@ -55,4 +55,22 @@ describe("unique DECIMAL constraints on SQLite", () => {
     expect(postgresConstraintName("a".repeat(40), "b".repeat(40), "key")).toBe("a".repeat(29) + "_" + "b".repeat(29) + "_key");
     expect(postgresConstraintName("é".repeat(40), undefined, "pkey")).toBe("é".repeat(29) + "_pkey");
   });
+
+  it("a taken name gets PostgreSQL's next free one (label key1, key2 …, shortened with the longer label); a CONSTRAINT name is kept", () => {
+    const columns = { id: "INTEGER PRIMARY KEY", u: "NUMERIC UNIQUE", k: "DECIMAL CONSTRAINT k_once UNIQUE" };
+    expect(translateCreateTableIndexes("t", columns, { ifNotExists: false, taken: new Set(["t_u_key", "t_u_key1", "k_once"]) })).toEqual([
+      `CREATE UNIQUE INDEX "t_u_key2" ON "t" (${KEY("u")})`,
+      `CREATE UNIQUE INDEX "k_once" ON "t" (${KEY("k")})`,
+    ]);
+    // Names compare case-insensitively, as SQLite's do.
+    expect(translateCreateTableIndexes("T", { d: "NUMERIC PRIMARY KEY" }, { ifNotExists: false, taken: new Set(["t_pkey"]) })).toEqual([
+      `CREATE UNIQUE INDEX "T_pkey1" ON "T" (${KEY("d")})`,
+    ]);
+    const a = "a".repeat(40);
+    const b = "b".repeat(40);
+    const long = `${a.slice(0, 29)}_${b.slice(0, 29)}_key`;
+    expect(translateCreateTableIndexes(a, { [b]: "NUMERIC UNIQUE" }, { ifNotExists: false, taken: new Set([long]) })).toEqual([
+      `CREATE UNIQUE INDEX "${a.slice(0, 29)}_${b.slice(0, 28)}_key1" ON "${a}" (${KEY(b)})`,
+    ]);
+  });
 });

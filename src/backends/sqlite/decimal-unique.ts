@@ -8,7 +8,8 @@
  * unscaled DECIMAL member, `createTable` therefore also creates a unique index in which each such
  * member is the value's text without trailing fraction zeros ({@link decimalValueKeySql}: stored
  * text is canonical, so equal numbers have equal keys), named as PostgreSQL names the constraint
- * (`<table>_<col>_key`, `<table>_pkey`, or the `CONSTRAINT` name), so a violation is a
+ * (`<table>_<col>_key`, `<table>_pkey`, or the `CONSTRAINT` name; `…_key1`, `…_key2` … when the
+ * name is taken by another table, index or view, as PostgreSQL chooses), so a violation is a
  * `UniqueViolationError` with the same `constraint` on both backends. The expression uses SQLite's
  * built-in functions only: the sqlite3 shell and other tools can write the table.
  *
@@ -22,9 +23,18 @@ import { type Token, classifyType, isSegmentStart, isWord, splitSegments, tokeni
 import { decimalValueKeySql } from "../common/decimal-key.js";
 import { postgresConstraintName } from "./unique-constraint-name.js";
 
+/** The parts PostgreSQL builds a constraint's own name from (`makeObjectName(name1, name2, label)`). */
+export interface NameParts {
+  readonly name1: string;
+  readonly name2: string | undefined;
+  readonly label: string;
+}
+
 /** A UNIQUE or PRIMARY KEY constraint of a table being created: its PostgreSQL name and its columns. */
 export interface KeyConstraint {
   readonly name: string;
+  /** For a constraint PostgreSQL names itself (no `CONSTRAINT name`): the parts of its name. */
+  readonly parts?: NameParts | undefined;
   readonly columns: readonly string[];
   /** A PRIMARY KEY (else a UNIQUE). */
   readonly primaryKey: boolean;
@@ -72,6 +82,12 @@ function columnList(group: Token | undefined, names: readonly string[]): string[
   return out.length > 0 ? out : undefined;
 }
 
+/** A constraint's name: the one written (`CONSTRAINT name`), else PostgreSQL's own, with its parts. */
+function named(written: string | undefined, name1: string, name2: string | undefined, label: string): { name: string; parts?: NameParts } {
+  if (written !== undefined) return { name: written };
+  return { name: postgresConstraintName(name1, name2, label), parts: { name1, name2, label } };
+}
+
 /** Table constraints after top-level commas: `[CONSTRAINT name] UNIQUE (…)` / `PRIMARY KEY (…)`. */
 function tableConstraints(table: string, tail: readonly Token[], names: readonly string[]): KeyConstraint[] {
   const out: KeyConstraint[] = [];
@@ -89,10 +105,10 @@ function tableConstraints(table: string, tail: readonly Token[], names: readonly
     }
     if (isWord(piece[i], "UNIQUE")) {
       const columns = columnList(piece[i + 1], names);
-      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, columns.join("_"), "key"), columns, primaryKey: false });
+      if (columns !== undefined) out.push({ ...named(name, table, columns.join("_"), "key"), columns, primaryKey: false });
     } else if (isWord(piece[i], "PRIMARY") && isWord(piece[i + 1], "KEY")) {
       const columns = columnList(piece[i + 2], names);
-      if (columns !== undefined) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns, primaryKey: true });
+      if (columns !== undefined) out.push({ ...named(name, table, undefined, "pkey"), columns, primaryKey: true });
     }
   }
   return out;
@@ -109,8 +125,8 @@ function columnConstraints(table: string, column: string, head: readonly Token[]
       name = identifierName(s.tokens[1]);
       continue;
     }
-    if (s.keyword === "UNIQUE") out.push({ name: name ?? postgresConstraintName(table, column, "key"), columns: [column], primaryKey: false });
-    else if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) out.push({ name: name ?? postgresConstraintName(table, undefined, "pkey"), columns: [column], primaryKey: true });
+    if (s.keyword === "UNIQUE") out.push({ ...named(name, table, column, "key"), columns: [column], primaryKey: false });
+    else if (s.keyword === "PRIMARY" && isWord(s.tokens[1], "KEY")) out.push({ ...named(name, table, undefined, "pkey"), columns: [column], primaryKey: true });
     name = undefined;
   }
   return out;
@@ -162,21 +178,46 @@ function quote(name: string): string {
 }
 
 /**
+ * The name PostgreSQL gives a constraint it names itself when other relations already hold names
+ * (its `ChooseRelationName`): `makeObjectName(name1, name2, label)`, and while that is taken the
+ * same with the label `key1`, `key2` … (shortened to fit 63 bytes with the longer label). A name
+ * written with `CONSTRAINT` is kept as it is (PostgreSQL refuses a taken one, and so does SQLite).
+ * `taken` holds lowercased names: SQLite's names are case-insensitive.
+ *
+ * @example
+ * constraintIndexName({ name: "p_a_b_c_key", parts: { name1: "p_a", name2: "b_c", label: "key" } }, new Set(["p_a_b_c_key"])) // "p_a_b_c_key1"
+ */
+export function constraintIndexName(c: Pick<KeyConstraint, "name" | "parts">, taken: ReadonlySet<string>): string {
+  if (c.parts === undefined || !taken.has(c.name.toLowerCase())) return c.name;
+  for (let pass = 1; ; pass++) {
+    const name = postgresConstraintName(c.parts.name1, c.parts.name2, `${c.parts.label}${pass}`);
+    if (!taken.has(name.toLowerCase())) return name;
+  }
+}
+
+/**
  * The `CREATE UNIQUE INDEX` statements that make a table's UNIQUE/PRIMARY KEY constraints with
  * unscaled DECIMAL members compare those members by numeric value (see the module documentation).
  * Never `IF NOT EXISTS`: they run only with the table just created, and an index of that name that
  * already exists belongs to another table (index names are global in a SQLite file), so skipping
- * it would leave this table comparing text; the clash fails `createTable` instead.
+ * it would leave this table comparing text. With `taken` (the names in use, lowercased, read in the
+ * transaction that creates the table), a constraint PostgreSQL names itself gets PostgreSQL's next
+ * free name ({@link constraintIndexName}), so the violation's `constraint` matches; a taken name
+ * written with `CONSTRAINT` still fails `createTable`, as on PostgreSQL.
  */
-export function decimalKeyIndexes(table: string, keys: DecimalKeys): string[] {
+export function decimalKeyIndexes(table: string, keys: DecimalKeys, taken: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const named = new Set<string>();
+  // The new table's own name is taken too (PostgreSQL creates the table before naming its indexes).
+  const used = new Set([...taken, table.toLowerCase()]);
   for (const c of keys.constraints) {
     // The same constraint written twice (`UNIQUE` and `, UNIQUE (u)`) needs one index.
     if (named.has(c.name)) continue;
     named.add(c.name);
+    const name = constraintIndexName(c, used);
+    used.add(name.toLowerCase());
     const items = c.columns.map((column) => (keys.keyed.has(column) ? decimalValueKeySql(quote(column)) : quote(column)));
-    out.push(`CREATE UNIQUE INDEX ${quote(c.name)} ON ${quote(table)} (${items.join(", ")})`);
+    out.push(`CREATE UNIQUE INDEX ${quote(name)} ON ${quote(table)} (${items.join(", ")})`);
   }
   return out;
 }

@@ -29,8 +29,9 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     `lower(${column}) ${negate ? "NOT LIKE" : "LIKE"} lower(${placeholder})`,
   createTable: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): string =>
     translateCreateTable(table, columns, { ifNotExists }),
-  createTableIndexes: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean): readonly string[] =>
-    translateCreateTableIndexes(table, columns, { ifNotExists }),
+  createTableIndexes: (table: string, columns: Readonly<Record<string, string>>, ifNotExists: boolean, taken?: ReadonlySet<string>): readonly string[] =>
+    translateCreateTableIndexes(table, columns, { ifNotExists, taken }),
+  relationNamesSql: (): string => "SELECT name FROM sqlite_schema WHERE type IN ('table', 'index', 'view')",
   listTablesSql: (): string =>
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
   tableExistsSql: (): string => "SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = ?",

@@ -366,13 +366,13 @@ export class SqliteDriver implements Driver {
     try {
       const db = this.#connection().db;
       if (this.#tableInfoStmt?.database !== db) {
-        this.#tableInfoStmt = db.prepare("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid");
+        this.#tableInfoStmt = db.prepare("SELECT name, type, pk, dflt_value IS NOT NULL AS dflt FROM pragma_table_info(?) ORDER BY cid");
         this.#uniqueIndexStmt = db.prepare(UNIQUE_INDEX_TEXTS_SQL).pluck();
       }
       this.#tableInfoStmt.safeIntegers(false);
-      const columns = this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number }[];
+      const columns = this.#tableInfoStmt.all(table) as { name: string; type: string; pk: number; dflt: number }[];
       const keyed = columnsKeyedByValue(this.#uniqueIndexStmt!.all(table) as string[], columns.map((c) => c.name));
-      return columns.map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0, keyedByValue: keyed.has(c.name) }));
+      return columns.map((c) => ({ name: c.name, type: c.type, pk: c.pk > 0, hasDefault: c.dflt === 1, keyedByValue: keyed.has(c.name) }));
     } catch {
       return undefined;
     }

@@ -514,10 +514,11 @@ export function translateCreateTable(
 export function translateCreateTableIndexes(
   table: string,
   columns: Readonly<Record<string, string>>,
-  // The table's `ifNotExists`: the indexes are never IF NOT EXISTS (they run only with a table just created, see decimalKeyIndexes).
-  _options: { ifNotExists: boolean },
+  // ifNotExists: the table's; the indexes are never IF NOT EXISTS (they run only with a table just
+  // created, see decimalKeyIndexes). taken: the names in use (lowercased), read with the table's creation.
+  options: { ifNotExists: boolean; taken?: ReadonlySet<string> | undefined },
 ): string[] {
-  return decimalKeyIndexes(table, decimalKeyConstraints(table, portableDefinitions(table, columns)));
+  return decimalKeyIndexes(table, decimalKeyConstraints(table, portableDefinitions(table, columns)), options.taken);
 }
 
 /** Each definition with its functions made portable (`portable-functions.ts`), checked by translating it; a refusal names the column. */
