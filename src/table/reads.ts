@@ -45,7 +45,7 @@ export async function readRow(ctx: TableContext, id: unknown, options: { columns
   if (!acceptsKey(meta, id)) return null;
   if (options === undefined || (options.columns === undefined && options.include === undefined)) {
     const where = { [key]: id };
-    return ctx.db.selectOne<Row>(ctx.name, meta.visible === undefined ? { where } : { where, columns: meta.visible });
+    return await ctx.db.selectOne<Row>(ctx.name, meta.visible === undefined ? { where } : { where, columns: meta.visible });
   }
   const rows = await selectRows(ctx, meta, { where: { [key]: id }, limit: 1, columns: options.columns, include: options.include });
   return rows[0] ?? null;
@@ -55,7 +55,7 @@ export async function readRow(ctx: TableContext, id: unknown, options: { columns
 export async function listRows(ctx: TableContext, options: object): Promise<Row[]> {
   const meta = ctx.metadata.current() ?? (await ctx.metadata.ready());
   checkOptions(options, ["where", "orderBy", "limit", "offset", "columns", "include"], "list");
-  return selectRows(ctx, meta, options as SelectOptions);
+  return await selectRows(ctx, meta, options as SelectOptions);
 }
 
 /** @internal `Table.findOne`: the first row matching `where`, or null. */

@@ -2,11 +2,12 @@
  * `Table`: typed CRUD over one table — models, hidden columns, pagination, streaming, batches and
  * eager-loaded relations — built on the public API of {@link Database}, so every call joins the
  * ambient transaction and raises the same errors. The class keeps the public API and its typed
- * overloads; each job lives in its own module, handed a `TableContext` (table-context.ts): metadata loading
- * and refresh (metadata.ts), option and input checks (table-options.ts, input.ts), filter compile
- * and read planning (read-plan.ts), reads (reads.ts), writes (writes.ts, filtered-writes.ts,
- * get-or-create.ts, row-locks.ts), pages (paginate.ts, keyset-reads.ts), streams (stream.ts) and
- * following schema changes (schema-follow.ts). `batchCreate` and `batchUpdate` are written here.
+ * overloads; each job lives in its own module, handed a `TableContext` (table-context.ts):
+ * metadata loading and refresh (metadata.ts), option and input checks (table-options.ts,
+ * input.ts), filter compile and read planning (read-plan.ts), reads (reads.ts), writes
+ * (writes.ts, filtered-writes.ts, get-or-create.ts, row-locks.ts), pages (paginate.ts,
+ * keyset-reads.ts), streams (stream.ts) and following schema changes (schema-follow.ts).
+ * `batchCreate` and `batchUpdate` are written here.
  *
  * @module
  */
