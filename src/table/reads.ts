@@ -24,7 +24,7 @@ interface SelectOptions {
 }
 
 /** @internal Plans a read, runs it as `db.select` with the compiled filter, and finishes its rows. */
-export async function selectRows(ctx: TableContext, meta: TableMeta, options: SelectOptions): Promise<Row[]> {
+export async function plannedSelect(ctx: TableContext, meta: TableMeta, options: SelectOptions): Promise<Row[]> {
   const planned = planRead(ctx, meta, options);
   const { plans, sel, filter } = planned instanceof Promise ? await planned : planned;
   const rows = await ctx.db.select<Row>(ctx.name, {
@@ -47,7 +47,7 @@ export async function readRow(ctx: TableContext, id: unknown, options: { columns
     const where = { [key]: id };
     return await ctx.db.selectOne<Row>(ctx.name, meta.visible === undefined ? { where } : { where, columns: meta.visible });
   }
-  const rows = await selectRows(ctx, meta, { where: { [key]: id }, limit: 1, columns: options.columns, include: options.include });
+  const rows = await plannedSelect(ctx, meta, { where: { [key]: id }, limit: 1, columns: options.columns, include: options.include });
   return rows[0] ?? null;
 }
 
@@ -55,7 +55,7 @@ export async function readRow(ctx: TableContext, id: unknown, options: { columns
 export async function listRows(ctx: TableContext, options: object): Promise<Row[]> {
   const meta = ctx.metadata.current() ?? (await ctx.metadata.ready());
   checkOptions(options, ["where", "orderBy", "limit", "offset", "columns", "include"], "list");
-  return await selectRows(ctx, meta, options as SelectOptions);
+  return await plannedSelect(ctx, meta, options as SelectOptions);
 }
 
 /** @internal `Table.findOne`: the first row matching `where`, or null. */
@@ -63,7 +63,7 @@ export async function findFirst(ctx: TableContext, where: unknown, options: obje
   const meta = ctx.metadata.current() ?? (await ctx.metadata.ready());
   requireWhere(where, "findOne");
   checkOptions(options, ["orderBy", "columns", "include"], "findOne");
-  const rows = await selectRows(ctx, meta, { ...options, where, limit: 1 });
+  const rows = await plannedSelect(ctx, meta, { ...options, where, limit: 1 });
   return rows[0] ?? null;
 }
 
