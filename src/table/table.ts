@@ -120,13 +120,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
     this.relations = checked.relations;
     const metadata = new TableMetadata({ name: this.name, db: this.db, schema: this.schema, sync: checked.sync, primaryKey: checked.primaryKey, hidden: checked.hidden });
     this.#metadata = metadata;
-    const self = this;
     this[TABLE_INTERNALS] = {
       name: this.name,
       db: this.db,
       relations: this.relations,
       meta: () => metadata.ready(),
-      tableFor: (target) => self.#tableFor(target),
+      tableFor: (target) => this.#tableFor(target),
     };
     this.#ctx = { name: this.name, db: this.db, model: this.#model, internals: this[TABLE_INTERNALS], metadata };
   }
