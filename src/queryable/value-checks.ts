@@ -84,32 +84,6 @@ export async function recordChecker(access: SchemaAccess, table: string, records
   return check;
 }
 
-/**
- * {@link rowValues} for each record of a batch, before its transaction starts; a refusal names
- * the record's index. `keep` (batchUpdate's key column) is left as it is.
- */
-export async function recordValues(access: SchemaAccess, table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
-  const found = valueChecker(access, table, records);
-  const check = found instanceof Promise ? await found : found;
-  if (check === undefined) return records as Row[];
-  const out: Row[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    try {
-      if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
-        const { [keep]: id, ...rest } = record;
-        const values = check(rest);
-        out[i] = values === rest ? record : { [keep]: id, ...values };
-      } else {
-        out[i] = check(record);
-      }
-    } catch (error) {
-      throw recordError(error, i);
-    }
-  }
-  return out;
-}
-
 async function postgresArrayColumns(access: SchemaAccess, table: string): Promise<ReadonlySet<string>> {
   tableName(table);
   let byTable = ARRAY_COLUMNS.get(access.owner);
