@@ -13,7 +13,6 @@ import {
   checkOptions,
   dataColumns,
   insertManyStatement,
-  ownDataKeys,
   tableName,
   updateStatement,
 } from "../crud/statements.js";
@@ -29,7 +28,7 @@ import type { BatchInsertOptions, BatchUpdateOptions } from "./options.js";
 import { refusedValueError } from "./refused-values.js";
 import type { SchemaAccess } from "./schema-access.js";
 import { mixesGenerated, sequenceAdvance } from "./sequences.js";
-import { type RowConverter, recordChecker, valueChecker } from "./value-checks.js";
+import { type RowConverter, batchChecker, recordChecker } from "./value-checks.js";
 import { columnTypesOf } from "./sqlite-column-types.js";
 
 /** What a batch needs from the Queryable it runs on. */
@@ -72,21 +71,30 @@ export async function batchInsert<R>(context: BatchContext, table: string, recor
   }
   // Validate every record before the first statement, so bad input writes nothing. Equal column
   // lists are shared, so a million records cost one pointer each, not one array each.
+  // A run of records with the columns of the one before shares its array without a lookup.
   const interned = new Map<string, string[]>();
-  const shapes = records.map((record, i) => {
+  const where = { table };
+  const shapes: string[][] = new Array(records.length);
+  let previous: string[] | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
     try {
-      const columns = dataColumns(record, `record ${i}`, { table });
+      let columns = dataColumns(record, `record ${i}`, where);
       context.checkInt64(record, `record ${i}`);
-      const key = columns.join(",");
-      const known = interned.get(key);
-      if (known !== undefined) return known;
-      interned.set(key, columns);
-      return columns;
+      if (previous !== undefined && samePieces(previous, columns)) columns = previous;
+      else {
+        const key = columns.join(",");
+        const known = interned.get(key);
+        if (known !== undefined) columns = known;
+        else interned.set(key, columns);
+        previous = columns;
+      }
+      shapes[i] = columns;
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
       throw error;
     }
-  });
+  }
   if (records.length === 0) return rowsOrCount(options.returning, [], 0);
   // Every record is checked before BEGIN (a refusal writes nothing); the converted values are made
   // again chunk by chunk, so memory stays bounded by the caller's array.
@@ -114,6 +122,7 @@ export async function batchInsert<R>(context: BatchContext, table: string, recor
       return count;
     }
     const out: R[] = [];
+    const texts = new InsertTexts();
     let done = 0;
     let start = 0;
     while (start < records.length) {
@@ -121,8 +130,7 @@ export async function batchInsert<R>(context: BatchContext, table: string, recor
       const perStatement = Math.max(1, Math.min(chunkSize, Math.floor(maxParams / Math.max(1, columns.length))));
       let end = start + 1;
       while (end < records.length && end - start < perStatement && shapes[end] === columns) end++;
-      const chunk = records.slice(start, end) as Row[];
-      const statement = renderStatement(insertManyStatement(dialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning), dialect);
+      const statement = texts.statement(dialect, table, columns, records as Row[], start, end, convert, returning);
       const result = await tx.run(statement.sql, statement.params);
       if (returning) for (const row of result.rows) out.push(row as R);
       if (mixed && end < records.length) await advanceSequences();
@@ -135,6 +143,41 @@ export async function batchInsert<R>(context: BatchContext, table: string, recor
   }).catch((error: unknown) => {
     throw refusedValueError(error, "batchInsert", table);
   });
+}
+
+/**
+ * The multi-row INSERTs of one batch: a statement of `n` records setting `columns` is built and
+ * rendered once (crud/statements.ts, sql/render.ts); the batch's later chunks of that shape reuse
+ * its text and only collect their encoded values, in the same order. Keyed on the batch's shared
+ * column arrays, so no key text is made.
+ */
+class InsertTexts {
+  readonly #texts = new Map<readonly string[], Map<number, string>>();
+
+  /** The INSERT of `records[start..end)` (each converted by `convert`), all setting `columns`. */
+  statement(dialect: SqlDialect, table: string, columns: readonly string[], records: readonly Row[], start: number, end: number, convert: RowConverter | undefined, returning: boolean): Statement {
+    const count = end - start;
+    const sql = columns.length === 0 ? undefined : this.#texts.get(columns)?.get(count);
+    if (sql === undefined) {
+      const chunk = records.slice(start, end);
+      const statement = renderStatement(insertManyStatement(dialect, table, columns, convert === undefined ? chunk : chunk.map(convert), returning), dialect);
+      if (columns.length > 0) {
+        let bySize = this.#texts.get(columns);
+        if (bySize === undefined) this.#texts.set(columns, (bySize = new Map()));
+        bySize.set(count, statement.sql);
+      }
+      return statement;
+    }
+    const width = columns.length;
+    const params: unknown[] = new Array(count * width);
+    const encode = dialect.encodeValue;
+    let p = 0;
+    for (let r = start; r < end; r++) {
+      const row = convert === undefined ? records[r]! : convert(records[r]!);
+      for (let c = 0; c < width; c++) params[p++] = encode(row[columns[c]!]);
+    }
+    return { sql, params };
+  }
 }
 
 /** A batchUpdate record checked for its shape: its key value and the columns it sets (shared arrays for equal lists). */
@@ -186,7 +229,7 @@ export async function batchUpdate<R>(context: BatchContext, table: string, recor
   if (shapes.length === 0) return rowsOrCount(options.returning, [], 0);
   // Then its values: checked and converted as a write stores them (the key left out), and the key
   // compiled as a filter on its column. A refusal names the record; nothing has run yet.
-  const found = valueChecker(context.access, table, records);
+  const found = batchChecker(context.access, table, records);
   const convert = found instanceof Promise ? await found : found;
   const foundContext = keyContext(context.access, table);
   const whereContext = foundContext instanceof Promise ? await foundContext : foundContext;
@@ -217,9 +260,12 @@ function updateShapes(context: BatchContext, table: string, records: readonly un
   let previous: string[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
-    if (ownDataKeys(record, `record ${i}`) === undefined) {
+    // The same rule as insert: a plain object whose own enumerable string keys are the columns
+    // (dataColumns, below, refuses symbol and non-enumerable keys).
+    if (!isPlainObject(record)) {
       throw new ValidationError(`record ${i} must be a plain object of column values`, [{ message: "must be a plain object", path: [i] }]);
     }
+    const all = dataColumns(record, `record ${i}`, { table });
     context.checkInt64(record, `record ${i}`);
     const id = (record as Row)[key];
     if (id === undefined || id === null) {
@@ -230,7 +276,6 @@ function updateShapes(context: BatchContext, table: string, records: readonly un
       const why = "must be one value (a string, number, bigint, boolean, Date or bytes), not an object or array";
       throw new ValidationError(`record ${i}: the key column "${key}" ${why}`, [{ message: why, path: [i, key] }]);
     }
-    const all = dataColumns(record, `record ${i}`, { table });
     let columns = all.length === 0 ? all : all.filter((column) => column !== key);
     if (columns.length === 0) {
       throw new ValidationError(`record ${i}: update data must set at least one column`, [{ message: "no columns to update", path: [i] }]);
