@@ -240,8 +240,8 @@ export async function batchUpdate<R>(context: BatchContext, table: string, recor
     const chunk = 200;
     for (let start = 0; start < statements.length; start += chunk) {
       // Statements of a chunk are issued together: PostgreSQL pipelines them on the transaction's
-      // connection (pg pipeline mode); SQLite runs them one by one.
-      const results = await Promise.all(statements.slice(start, start + chunk).map((s) => tx.run(s.sql, s.params)));
+      // connection (pg pipeline mode); SQLite runs them in one loop (one driver call a chunk).
+      const results = await tx.runMany(statements.slice(start, start + chunk));
       for (const result of results) {
         changed += result.rowCount;
         if (returning) for (const row of result.rows) out.push(row as R);
