@@ -257,6 +257,7 @@ export async function batchUpdate<R>(context: BatchContext, table: string, recor
 /** Checks each batchUpdate record's shape: a plain object (the same rule as insert), int64-safe, with a key value and at least one column to set. */
 function updateShapes(context: BatchContext, table: string, records: readonly unknown[], key: string): UpdateShape[] {
   const shapes: UpdateShape[] = new Array(records.length);
+  const interned = new Map<string, string[]>();
   let previous: string[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
@@ -280,9 +281,16 @@ function updateShapes(context: BatchContext, table: string, records: readonly un
     if (columns.length === 0) {
       throw new ValidationError(`record ${i}: update data must set at least one column`, [{ message: "no columns to update", path: [i] }]);
     }
-    // Records usually share their columns: one array for a run of equal lists.
+    // Equal column lists share one array (compared with the previous record's first), which
+    // keys the batch's statement texts.
     if (previous !== undefined && samePieces(previous, columns)) columns = previous;
-    else previous = columns;
+    else {
+      const name = columns.join(",");
+      const known = interned.get(name);
+      if (known !== undefined) columns = known;
+      else interned.set(name, columns);
+      previous = columns;
+    }
     shapes[i] = { id, columns };
   }
   return shapes;

@@ -39,6 +39,18 @@ for (const backend of backends()) {
       expect(rows.every((r) => r.n % 2 === 1)).toBe(true);
     });
 
+    it("records alternating between column lists each run their own statement", async () => {
+      const records = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { id: i + 1, n: i } : i % 3 === 1 ? { id: i + 1, code: `x${i}` } : { id: i + 1, code: `y${i}`, n: -i }));
+      const rows = await db.batchUpdate<{ id: number; code: string; n: number }>(t, records);
+      expect(rows).toHaveLength(300);
+      for (let i = 0; i < 300; i++) {
+        const row = rows[i]!;
+        if (i % 3 === 0) expect(row).toEqual({ id: i + 1, code: `c${i + 1}`, n: i });
+        else if (i % 3 === 1) expect(row).toEqual({ id: i + 1, code: `x${i}`, n: 0 });
+        else expect(row).toEqual({ id: i + 1, code: `y${i}`, n: -i });
+      }
+    });
+
     it("a statement failing in a later chunk rolls back the whole batch and rejects with the mapped error", async () => {
       // Record 300 (in the second chunk of 200) takes a code another row keeps.
       const records = Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, n: 7, ...(i === 300 ? { code: "c1" } : {}) }));
