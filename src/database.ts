@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { type DatabaseOptions, type DialectName, type Int64Mode, type ResolvedConfig, describeConfig, resolveConfig } from "./config/connection-config.js";
-import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect } from "./backends/contract.js";
+import type { Driver, DriverConnection, QueryResult, ReservedConnection, Row, SqlDialect, StatementText } from "./backends/contract.js";
 import { createDriver, sqlDialectFor } from "./backends/registry.js";
 import { AmbiguousCommitError, ConnectionError, QueryError, TablekitError, ValidationError } from "./errors/errors.js";
 import { type QueryListener, QueryEvents } from "./events.js";
@@ -115,6 +115,7 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
       },
       int64: this.#config.int64,
       execRaw: (scope, sql, params, single) => this.#timed(scope.connection, sql, params, true, single, scope.root.trace),
+      execRawMany: (scope, statements) => this.#timedMany(scope.connection, statements, scope.root.trace),
       stream: (scope, sql, params, batchSize) => this.#timedStream(scope.connection, sql, params, batchSize, true, scope.root.trace),
       copyIn: (scope, sql, lines) => this.#timedCopy(scope.connection, sql, lines, scope.root.trace),
     };
@@ -350,6 +351,16 @@ export class Database<M extends Int64Mode = "number"> extends Queryable {
       this.#emit(sql, params, start, 0, error, inTransaction);
       throw error;
     }
+  }
+
+  /**
+   * Statements run in order on a transaction's connection: in one driver call where it has
+   * `queryMany` and nobody observes single statements; else each through {@link Database.#timed}
+   * (its query event and trace), issued together as before (PostgreSQL pipelines them).
+   */
+  #timedMany(target: ReservedConnection, statements: readonly StatementText[], transaction?: TransactionTraceContext): Promise<QueryResult[]> {
+    if (target.queryMany !== undefined && !queryChannel.hasSubscribers && !this.#events.active) return target.queryMany(statements);
+    return Promise.all(statements.map((s) => this.#timed(target, s.sql, s.params, true, undefined, transaction)));
   }
 
   #timedCopy(target: ReservedConnection, sql: string, lines: Iterable<string>, transaction?: TransactionTraceContext): Promise<number> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Driver, Row, SqlDialect, QueryResult } from "./backends/contract.js";
+import type { Driver, Row, SqlDialect, QueryResult, StatementText } from "./backends/contract.js";
 import type { DialectName, Int64Mode } from "./config/connection-config.js";
 import { CommittedButUnreadableError, QueryError, UnsafeIntegerError, ValidationError } from "./errors/errors.js";
 import { type CreateIndexOptions, type CreateTableOptions, createIndexSql, createTableStatements, dropIndexSql, dropTableSql } from "./crud/ddl.js";
@@ -55,6 +55,14 @@ export abstract class Queryable {
    * a Database with replicas may send it to one outside a transaction; elsewhere it is
    * {@link Queryable.runStatement}.
    */
+  /**
+   * @internal Runs tablekit's own statements (a batch's) in order; the first failure rejects. A
+   * transaction runs them in one driver call where it can (see `ReservedConnection.queryMany`).
+   */
+  protected runStatements(statements: readonly StatementText[]): Promise<QueryResult[]> {
+    return Promise.all(statements.map((s) => this.runStatement(s.sql, s.params)));
+  }
+
   protected runRead(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
     return this.runStatement(sql, params, single);
   }
@@ -472,7 +480,11 @@ export abstract class Queryable {
       forgetSequences: (table) => self.forgetSequences(table),
       inTransaction: (fn) =>
         self.transaction((tx) =>
-          fn({ copy: (sql, lines) => (tx as Queryable).copyRows(sql, lines), run: (sql, params) => (tx as Queryable).runStatement(sql, params) }),
+          fn({
+            copy: (sql, lines) => (tx as Queryable).copyRows(sql, lines),
+            run: (sql, params) => (tx as Queryable).runStatement(sql, params),
+            runMany: (statements) => (tx as Queryable).runStatements(statements),
+          }),
         ),
     };
     return this.#batchContext;

@@ -39,6 +39,14 @@ export interface DriverConnection {
   stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
 
+/** One statement for {@link ReservedConnection.queryMany}: text in the dialect's placeholder style and its bound values. */
+export interface StatementText {
+  /** SQL text in the dialect's placeholder style. */
+  readonly sql: string;
+  /** Bound parameters, already encoded for the driver. */
+  readonly params: readonly unknown[];
+}
+
 /** A connection held exclusively, for a transaction. */
 export interface ReservedConnection extends DriverConnection {
   /**
@@ -46,6 +54,13 @@ export interface ReservedConnection extends DriverConnection {
    * has it; returns the number of rows loaded.
    */
   copyIn?(sql: string, lines: Iterable<string>): Promise<number>;
+  /**
+   * Runs statements one after another on this connection and returns their results in order;
+   * the first that fails rejects, and none after it runs. Where statements run synchronously
+   * (SQLite), one call for a batch's statements saves a promise chain per statement. Optional:
+   * without it, each statement is sent with `query` (PostgreSQL pipelines them).
+   */
+  queryMany?(statements: readonly StatementText[]): Promise<QueryResult[]>;
   /**
    * True once the connection is known to be lost (the server ended the session, the socket
    * failed): nothing more can be sent on it, so a transaction on it cannot commit.

@@ -297,6 +297,8 @@ export function sqliteColumnValue(column: string, type: ColumnType, value: unkno
   if (value === null || value === undefined) return value;
   switch (type.kind) {
     case "integer": {
+      // The common case without a BigInt: a safe integer number within the column's range.
+      if (typeof value === "number" && Number.isSafeInteger(value) && (type.bits === 64 || (value < 2 ** (type.bits - 1) && value >= -(2 ** (type.bits - 1))))) return value;
       const n = integerValue(column, type, value);
       // A number or bigint in range is written as given (no copy of the row).
       return typeof value === "string" ? n : value;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { QueryResult, Row, SqlDialect } from "../backends/contract.js";
+import type { QueryResult, Row, SqlDialect, StatementText } from "../backends/contract.js";
 import { insertManyStatement, tableName } from "../crud/statements.js";
 import { quoteIdentifier } from "../sql/identifiers.js";
 import { renderStatement } from "../sql/render.js";
@@ -15,6 +15,8 @@ export interface CopyTarget {
   copy(sql: string, lines: Iterable<string>): Promise<number>;
   /** Runs one statement in the transaction. */
   run(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Runs statements in order in the transaction (in one driver call where the backend can); the first failure rejects. */
+  runMany(statements: readonly StatementText[]): Promise<QueryResult[]>;
 }
 
 /**

@@ -28,10 +28,20 @@ export type RowConverter = (data: Row) => Row;
  * Undefined when records are written as given.
  */
 export function valueChecker(access: SchemaAccess, table: string, rows: readonly unknown[]): RowConverter | undefined | Promise<RowConverter | undefined> {
+  return converterOf(access, table, rows, true);
+}
+
+/**
+ * {@link valueChecker}, for records a batch has already checked to be plain objects of column
+ * values (`dataColumns`): `guarded` false leaves out the per-record shape check.
+ */
+function converterOf(access: SchemaAccess, table: string, rows: readonly unknown[], guarded: boolean): RowConverter | undefined | Promise<RowConverter | undefined> {
   const dialect = access.dialect;
   if (dialect.checksValuesByDeclaredType) {
     const types = columnTypesOf(access, table);
-    const check = (t: Parameters<typeof sqliteRowValues>[1]) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table));
+    const check = guarded
+      ? (t: Parameters<typeof sqliteRowValues>[1]) => (data: Row): Row => (dataShape(data) === undefined ? data : sqliteRowValues(data, t, table))
+      : (t: Parameters<typeof sqliteRowValues>[1]) => (data: Row): Row => sqliteRowValues(data, t, table);
     return types instanceof Promise ? types.then(check) : check(types);
   }
   const arrayLiteral = dialect.arrayLiteral;
@@ -39,7 +49,7 @@ export function valueChecker(access: SchemaAccess, table: string, rows: readonly
   const hasArray = rows.some((row) => typeof row === "object" && row !== null && Object.values(row).some(Array.isArray));
   if (!hasArray) return undefined;
   return postgresArrayColumns(access, table).then((arrays) => (data: Row): Row => {
-    if (dataShape(data) === undefined) return data;
+    if (guarded && dataShape(data) === undefined) return data;
     let out: Row | undefined;
     for (const column of arrays) {
       const value = data[column];
@@ -47,6 +57,14 @@ export function valueChecker(access: SchemaAccess, table: string, rows: readonly
     }
     return out ?? data;
   });
+}
+
+/**
+ * {@link valueChecker} for the records of a batch, already checked as plain objects of column
+ * values (`dataColumns`): the converter leaves out the per-record shape check.
+ */
+export function batchChecker(access: SchemaAccess, table: string, rows: readonly unknown[]): RowConverter | undefined | Promise<RowConverter | undefined> {
+  return converterOf(access, table, rows, false);
 }
 
 /** {@link valueChecker} for one row: the data to store. */
@@ -68,10 +86,11 @@ function recordError(error: unknown, i: number): unknown {
 /**
  * Checks every record of a batch with {@link valueChecker} (a refusal names the record's index)
  * and returns the converter to apply to each record when its statement is built, or undefined
- * when records are written as given.
+ * when records are written as given. The records must already be checked as plain objects of
+ * column values (`dataColumns`); the converter does not check that again.
  */
 export async function recordChecker(access: SchemaAccess, table: string, records: readonly Row[]): Promise<RowConverter | undefined> {
-  const found = valueChecker(access, table, records);
+  const found = batchChecker(access, table, records);
   const check = found instanceof Promise ? await found : found;
   if (check === undefined) return undefined;
   for (let i = 0; i < records.length; i++) {
@@ -82,32 +101,6 @@ export async function recordChecker(access: SchemaAccess, table: string, records
     }
   }
   return check;
-}
-
-/**
- * {@link rowValues} for each record of a batch, before its transaction starts; a refusal names
- * the record's index. `keep` (batchUpdate's key column) is left as it is.
- */
-export async function recordValues(access: SchemaAccess, table: string, records: readonly Row[], keep?: string): Promise<Row[]> {
-  const found = valueChecker(access, table, records);
-  const check = found instanceof Promise ? await found : found;
-  if (check === undefined) return records as Row[];
-  const out: Row[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    try {
-      if (keep !== undefined && dataShape(record) !== undefined && keep in record) {
-        const { [keep]: id, ...rest } = record;
-        const values = check(rest);
-        out[i] = values === rest ? record : { [keep]: id, ...values };
-      } else {
-        out[i] = check(record);
-      }
-    } catch (error) {
-      throw recordError(error, i);
-    }
-  }
-  return out;
 }
 
 async function postgresArrayColumns(access: SchemaAccess, table: string): Promise<ReadonlySet<string>> {

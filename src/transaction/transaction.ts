@@ -5,7 +5,7 @@
  * @module
  */
 import type { DialectName, Int64Mode } from "../config/connection-config.js";
-import type { QueryResult, ReservedConnection, Row, SqlDialect } from "../backends/contract.js";
+import type { QueryResult, ReservedConnection, Row, SqlDialect, StatementText } from "../backends/contract.js";
 import { ConnectionError, QueryError, SerializationError, TablekitError } from "../errors/errors.js";
 import { Queryable, type TransactionOptions } from "../queryable.js";
 import type { BatchSource } from "../lifecycle/open-streams.js";
@@ -58,6 +58,8 @@ export interface TransactionHost {
   readonly int64: Int64Mode;
   /** Runs a statement on the scope's connection, with query events; no state checks. */
   execRaw(scope: TxScope, sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult>;
+  /** Runs statements in order on the scope's connection (each with its query events); no state checks. */
+  execRawMany(scope: TxScope, statements: readonly StatementText[]): Promise<QueryResult[]>;
   /** Bulk-loads COPY text lines on the scope's connection, with a query event. */
   copyIn(scope: TxScope, sql: string, lines: Iterable<string>): Promise<number>;
   /** Streams on the scope's connection. */
@@ -83,6 +85,25 @@ export async function execInScope(
   }
   try {
     return await host.execRaw(scope, sql, params, single);
+  } catch (error) {
+    if (error instanceof TablekitError) scope.fail(error);
+    throw error;
+  }
+}
+
+/** @internal {@link execInScope} for statements run in order (a batch's): the same checks, and a failure recorded the same way. */
+export async function execManyInScope(host: TransactionHost, scope: TxScope, statements: readonly StatementText[]): Promise<QueryResult[]> {
+  if (!scope.active) {
+    throw new QueryError("This transaction has already finished; run statements inside its callback");
+  }
+  if (scope.failure !== undefined) {
+    throw new QueryError(
+      "The transaction is aborted because an earlier statement failed; use a nested transaction (savepoint) to recover from expected errors",
+      { cause: scope.failure, code: scope.failure.code },
+    );
+  }
+  try {
+    return await host.execRawMany(scope, statements);
   } catch (error) {
     if (error instanceof TablekitError) scope.fail(error);
     throw error;
@@ -127,6 +148,11 @@ export class Transaction extends Queryable {
   /** @internal */
   protected runStatement(sql: string, params: readonly unknown[], single?: boolean): Promise<QueryResult> {
     return execInScope(this.#host, this.#scope, sql, params, single);
+  }
+
+  /** @internal */
+  protected override runStatements(statements: readonly StatementText[]): Promise<QueryResult[]> {
+    return execManyInScope(this.#host, this.#scope, statements);
   }
 
   /** @internal */

@@ -530,6 +530,17 @@ export class SqliteDriver implements Driver {
     const readonly = this.#config.readonly;
     return {
       query: async (sql, params, single) => this.#run(guard(), readonly && sql === "BEGIN IMMEDIATE" ? "BEGIN" : sql, params, single),
+      // better-sqlite3 runs each statement synchronously: a batch's statements run in one loop,
+      // awaiting only a SQLITE_BUSY retry. The first failure rejects; none after it runs.
+      queryMany: async (statements) => {
+        const results: QueryResult[] = new Array(statements.length);
+        for (let i = 0; i < statements.length; i++) {
+          const statement = statements[i]!;
+          const ran = this.#run(guard(), statement.sql, statement.params);
+          results[i] = ran instanceof Promise ? await ran : ran;
+        }
+        return results;
+      },
       stream: (sql, params, batchSize) => this.#streamMaterialized(guard(), sql, params, batchSize),
       release: () => {
         if (released) return;
