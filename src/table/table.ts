@@ -407,8 +407,12 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
       const writes: Row[] = [];
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Row;
-        const stored = current.get(keyOf(record[key]));
+        let stored = current.get(keyOf(record[key]));
+        // The database found the row by its own equality ("ab" finds CHAR(4) "ab  ", "1" finds
+        // DECIMAL "1.0"), which the read value need not share with the given one: ask it again.
+        if (stored === undefined) stored = (await this.#lockedRows(tx, meta, { [key]: record[key] }))[0];
         if (stored === undefined) continue;
+        current.set(keyOf(record[key]), stored);
         const output = await validateRow(model, { ...stored, ...definedFields(record) }, [i], issues);
         if (output === undefined) continue;
         const values = givenFields(record, output);
