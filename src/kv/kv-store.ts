@@ -13,7 +13,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { Database } from "../database.js";
 import { assertIdentifier } from "../sql/identifiers.js";
-import { checkKey, invalid } from "./input.js";
+import { checkKey } from "./input.js";
 import { type KVRotateOptions, type KVRotateProgress, rotateStore } from "./rotation.js";
 import { KVSqlHelpers } from "./raw-sql.js";
 import { validateModel } from "./models.js";

@@ -24,7 +24,7 @@ import { IN_LIST_CHUNK, type RelationMap } from "./relations.js";
 import { checkTableOptions } from "./table-options.js";
 import { TableMetadata } from "./metadata.js";
 import type { TableContext } from "./table-context.js";
-import { checkedInput, definedFields, givenFields } from "./input.js";
+import { definedFields, givenFields } from "./input.js";
 import { lockedRows } from "./row-locks.js";
 import { countRows, findFirst, listRows, readRow } from "./reads.js";
 import { createRow, deleteRow, updateRow, upsertRow } from "./writes.js";
@@ -198,11 +198,6 @@ export class Table<R extends object = Row, Rels extends RelationMap = RelationMa
   }
 
   // ---------------------------------------------------------------- input
-
-  /** Checks `data`'s columns, then validates it with the model; returns what to write (input.ts). */
-  #input(meta: TableMeta, data: unknown, what: string): Promise<Row> {
-    return checkedInput(this.#ctx, meta, data, what);
-  }
 
   /** Rows matching `where`, locked for the rest of the transaction (row-locks.ts). */
   #lockedRows(tx: Transaction, meta: TableMeta, where: unknown): Promise<Row[]> {

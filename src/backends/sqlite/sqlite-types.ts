@@ -31,7 +31,7 @@
 import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { isPlainObject } from "../../util/is-plain-object.js";
-import { type ValueKind, arrayElementType, decimalScale, formatDecimal, valueKindOfDeclaredType } from "../common/declared-types.js";
+import { type ValueKind, arrayElementType, valueKindOfDeclaredType } from "../common/declared-types.js";
 
 // YYYY-MM-DD[(T| )HH:MM[:SS[.fff...]]][ ][Z|+HH|+HHMM|+HH:MM]
 const TIMESTAMP_RE =
