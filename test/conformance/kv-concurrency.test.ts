@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, Database, QueryError, type Row } from "../../src/index.js";
+import { ConnectionError, Database, QueryError } from "../../src/index.js";
 import type { QueryResult } from "../../src/backends/contract.js";
 import { KVStore, type KVStoreOptions } from "../../src/kv/kv-store.js";
 import { runOwnStatement } from "../../src/queryable.js";

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from "../../src/index.js";
 import { Table, belongsTo } from "../../src/table/index.js";
-import { backends, recordQueries, uniqueTable } from "../support/backends.js";
+import { backends, uniqueTable } from "../support/backends.js";
 
 interface User {
   id: string;

@@ -22,7 +22,7 @@ import {
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { logQueriesWithPino, traceWithOpenTelemetry } from "../../examples/observability.js";
-import { Database, SerializationError, UniqueViolationError } from "../../src/index.js";
+import { SerializationError, UniqueViolationError } from "../../src/index.js";
 import { backends, rejection, uniqueTable } from "../support/backends.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -17,7 +17,6 @@ import {
   type Slots,
   closeCtx,
   createSchema,
-  describeError,
   describeSettled,
   describeSlots,
   dropSchema,
