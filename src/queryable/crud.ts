@@ -174,18 +174,33 @@ export async function selectFirst<R>(crud: CrudContext, table: string, options: 
 }
 
 /**
+ * The UPDATE of `given` for the rows matching `where`: built first (bad input fails before any
+ * SQL), then, once the values are checked and converted for the columns, rebuilt if they changed.
+ * Synchronous when nothing has to be read first (no promise on the hot path).
+ */
+function updateFor(crud: CrudContext, table: string, given: unknown, where: unknown, returning: boolean): Statement | Promise<Statement> {
+  const statement = updateStatementFor(crud, table, given as Row, where, returning);
+  const flags = writeValueFlags(given);
+  const checked = flags !== 0 ? undefined : rowValues(crud.access, table, given as Row);
+  const filter = checked instanceof Promise || checked === undefined ? undefined : filterContext(crud.access, table, filterOf(where));
+  if (checked !== undefined && !(checked instanceof Promise) && !(filter instanceof Promise)) {
+    return checked !== given || filter !== undefined ? updateStatementFor(crud, table, checked, where, returning, filter) : statement;
+  }
+  return (async () => {
+    if (flags !== 0) await checkWriteValues(crud, given, "update data", flags);
+    const data = await (checked ?? rowValues(crud.access, table, given as Row));
+    const context = await (filter ?? filterContext(crud.access, table, filterOf(where)));
+    return data !== given || context !== undefined ? updateStatementFor(crud, table, data, where, returning, context) : statement;
+  })();
+}
+
+/**
  * Updates the rows matching `where` with `data` and returns the (first) updated row, or null
  * when none matched. Meant for a filter that names one row; see {@link updateRows}.
  */
 export async function updateRow<R>(crud: CrudContext, table: string, given: unknown, where: unknown): Promise<R | null> {
-  let statement = updateStatementFor(crud, table, given as Row, where, true);
-  const flags = writeValueFlags(given);
-  if (flags !== 0) await checkWriteValues(crud, given, "update data", flags);
-  const checked = rowValues(crud.access, table, given as Row);
-  const data = checked instanceof Promise ? await checked : checked;
-  const filter = filterContext(crud.access, table, filterOf(where));
-  const context = filter instanceof Promise ? await filter : filter;
-  if (data !== given || context !== undefined) statement = updateStatementFor(crud, table, data, where, true, context);
+  const prepared = updateFor(crud, table, given, where, true);
+  const statement = prepared instanceof Promise ? await prepared : prepared;
   try {
     const ran = crud.run(statement, true, false);
     const result = ran instanceof Promise ? await ran : ran;
@@ -197,14 +212,8 @@ export async function updateRow<R>(crud: CrudContext, table: string, given: unkn
 
 /** Updates every row matching `where` (pass `{}` for all rows) and returns how many changed. */
 export async function updateRows(crud: CrudContext, table: string, given: unknown, where: unknown): Promise<number> {
-  let statement = updateStatementFor(crud, table, given as Row, where, false);
-  const flags = writeValueFlags(given);
-  if (flags !== 0) await checkWriteValues(crud, given, "update data", flags);
-  const checked = rowValues(crud.access, table, given as Row);
-  const data = checked instanceof Promise ? await checked : checked;
-  const filter = filterContext(crud.access, table, filterOf(where));
-  const context = filter instanceof Promise ? await filter : filter;
-  if (data !== given || context !== undefined) statement = updateStatementFor(crud, table, data, where, false, context);
+  const prepared = updateFor(crud, table, given, where, false);
+  const statement = prepared instanceof Promise ? await prepared : prepared;
   try {
     const ran = crud.run(statement);
     const result = ran instanceof Promise ? await ran : ran;

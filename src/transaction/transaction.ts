@@ -67,13 +67,8 @@ export interface TransactionHost {
 }
 
 /** @internal Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
-export async function execInScope(
-  host: TransactionHost,
-  scope: TxScope,
-  sql: string,
-  params: readonly unknown[],
-  single?: boolean,
-): Promise<QueryResult> {
+/** Refuses a statement in a transaction that has finished, or that an earlier failure aborted. */
+function assertUsable(scope: TxScope): void {
   if (!scope.active) {
     throw new QueryError("This transaction has already finished; run statements inside its callback");
   }
@@ -83,6 +78,16 @@ export async function execInScope(
       { cause: scope.failure, code: scope.failure.code },
     );
   }
+}
+
+export async function execInScope(
+  host: TransactionHost,
+  scope: TxScope,
+  sql: string,
+  params: readonly unknown[],
+  single?: boolean,
+): Promise<QueryResult> {
+  assertUsable(scope);
   try {
     return await host.execRaw(scope, sql, params, single);
   } catch (error) {
@@ -93,15 +98,7 @@ export async function execInScope(
 
 /** @internal {@link execInScope} for statements run in order (a batch's): the same checks, and a failure recorded the same way. */
 export async function execManyInScope(host: TransactionHost, scope: TxScope, statements: readonly StatementText[]): Promise<QueryResult[]> {
-  if (!scope.active) {
-    throw new QueryError("This transaction has already finished; run statements inside its callback");
-  }
-  if (scope.failure !== undefined) {
-    throw new QueryError(
-      "The transaction is aborted because an earlier statement failed; use a nested transaction (savepoint) to recover from expected errors",
-      { cause: scope.failure, code: scope.failure.code },
-    );
-  }
+  assertUsable(scope);
   try {
     return await host.execRawMany(scope, statements);
   } catch (error) {
