@@ -8,12 +8,12 @@
 import type { Row } from "../backends/contract.js";
 import { checkOptions } from "../crud/statements.js";
 import type { OrderBy } from "../sql/order-by.js";
-import { CompiledWhere, type Where } from "../sql/where.js";
-import { checkOrderBy, dialectOf, requireKey, stripColumns, whereFragment } from "./internal.js";
+import type { Where } from "../sql/where.js";
+import { checkOrderBy, requireKey, stripColumns } from "./internal.js";
 import { positiveInteger } from "./input.js";
 import { readKeysetRows } from "./keyset-reads.js";
 import { keysetTerms, takeKeys } from "./pagination.js";
-import { NO_FILTER, finishRows, planRead } from "./read-plan.js";
+import { compileFilter, finishRows, planRead } from "./read-plan.js";
 import type { TableContext } from "./table-context.js";
 
 /** @internal The options of `Table.stream`, as given (checked here). */
@@ -32,9 +32,11 @@ export async function* streamRows(ctx: TableContext, options: StreamRowsOptions)
   const batchSize = positiveInteger(options.batchSize ?? 1000, "batchSize");
   const userWhere = options.where as Where | undefined;
   if (meta.primaryKey === undefined) {
-    // Compiled once, as db.stream compiles a table's filter: without SQLite's declared column
-    // types (which values match stays as it always was for this path); the cursor runs it as is.
-    const filter = userWhere === undefined || userWhere === null ? NO_FILTER : new CompiledWhere(whereFragment(dialectOf(ctx.db), userWhere, meta.context));
+    // Compiled once, as every other Table read compiles it: with SQLite's declared column types,
+    // so a value its column cannot hold is refused before any SQL (as before the split) and
+    // CHAR(n)/DECIMAL values match as in list and on PostgreSQL; the cursor runs it as is.
+    const compiled = compileFilter(ctx, meta, userWhere);
+    const filter = compiled instanceof Promise ? await compiled : compiled;
     const { plans, sel } = await planRead(ctx, meta, { ...options, where: undefined });
     if (plans.length > 0) requireKey(meta, "stream with include");
     for await (const row of ctx.db.stream<Row>(ctx.name, { where: filter as never, orderBy: options.orderBy as OrderBy | undefined, columns: sel.fetch, batchSize })) {
