@@ -144,6 +144,20 @@ export interface TableColumn {
   readonly keyedByValue?: boolean;
 }
 
+/** The sequences behind generated columns (identity, SERIAL), as statements in the backend's own SQL. */
+export interface KeySequences {
+  /**
+   * Lists a table's columns with their sequence (parameter: the table name, as written in SQL),
+   * one row per column: `name`, and `seq`, the sequence's qualified name or NULL.
+   */
+  readonly columnsSql: string;
+  /**
+   * An expression that moves `sequence` (a qualified name the catalog gave, already checked) past
+   * the largest value of `column` in `table` (both quoted), never back below what it handed out.
+   */
+  advanceExpression(table: string, column: string, sequence: string): string;
+}
+
 /** The SQL that differs between backends. Everything else is shared. */
 export interface SqlDialect extends WhereDialect {
   /** Backend name. */
@@ -212,6 +226,11 @@ export interface SqlDialect extends WhereDialect {
    * where not, tablekit advances the column's sequence after such a write.
    */
   readonly keysFollowExplicitValues: boolean;
+  /**
+   * Where keys do not follow explicit values: how the backend names the sequences behind a table's
+   * generated columns and moves them past explicit values, in its own SQL; undefined on SQLite.
+   */
+  readonly sequences?: KeySequences | undefined;
   /**
    * Whether column types leave values unchecked (SQLite's type affinity): tablekit then checks and
    * converts written values by declared type, and filters compare values as the columns store them.

@@ -1,15 +1,14 @@
 /**
- * PostgreSQL/CockroachDB sequences behind generated columns (identity, SERIAL): which columns a
- * table has (cached per Database and table), and the statement that moves them past values a
- * write gave explicitly. SQLite needs none of this: its rowid continues above the largest id.
+ * Sequences behind generated columns (identity, SERIAL) where the dialect has them
+ * (`SqlDialect.sequences`: PostgreSQL/CockroachDB, in their own SQL): which columns a table has
+ * (cached per Database and table), and the statement that moves them past values a write gave
+ * explicitly. SQLite needs none of this: its rowid continues above the largest id.
  *
  * @module
  */
 import type { Row } from "../backends/contract.js";
 import { tableName } from "../crud/statements.js";
 import { quoteIdentifier } from "../sql/identifiers.js";
-import { renderStatement } from "../sql/render.js";
-import { sql } from "../sql/sql-tag.js";
 import type { SchemaAccess } from "./schema-access.js";
 
 /**
@@ -17,6 +16,7 @@ import type { SchemaAccess } from "./schema-access.js";
  * and SERIAL columns) on PostgreSQL/CockroachDB, column → `pg_get_serial_sequence` name.
  */
 const SEQUENCE_COLUMNS = new WeakMap<object, Map<string, ReadonlyMap<string, string>>>();
+const NO_SEQUENCES: ReadonlyMap<string, string> = new Map();
 const SEQUENCE_NAME = /^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$/;
 
 /** Whether a record holds a value that can be an explicit generated id (an integer ≥ 1): only such writes read the table's sequences. */
@@ -39,12 +39,9 @@ async function sequenceColumnsOf(access: SchemaAccess, table: string): Promise<R
   if (byTable === undefined) SEQUENCE_COLUMNS.set(access.owner, (byTable = new Map()));
   const cached = byTable.get(table);
   if (cached !== undefined) return cached;
-  const name = tableName(table);
-  const query = renderStatement(
-    sql`SELECT a.attname AS name, pg_get_serial_sequence(${name}, a.attname) AS seq FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass(${name}) AND a.attnum > 0 AND NOT a.attisdropped`,
-    access.dialect,
-  );
-  const rows = await access.run(query.sql, query.params);
+  const sequences = access.dialect.sequences;
+  if (sequences === undefined) return NO_SEQUENCES;
+  const rows = await access.run(sequences.columnsSql, [tableName(table)]);
   const columns = new Map<string, string>();
   for (const row of rows.rows) {
     const seq = row["seq"];
@@ -84,11 +81,7 @@ export async function sequenceAdvance(access: SchemaAccess, table: string, recor
       }
     }
     if (!explicit) continue;
-    const col = quoteIdentifier(column);
-    // GREATEST with last_value: never moves a sequence back below ids it already handed out.
-    parts.push(
-      `(SELECT setval('${sequence.replace(/'/g, "''")}', GREATEST((SELECT max(${col}) FROM ${tableName(table)}), s.last_value)) FROM ${sequence} s)`,
-    );
+    parts.push(access.dialect.sequences!.advanceExpression(tableName(table), quoteIdentifier(column), sequence));
   }
   return parts.length === 0 ? undefined : `SELECT ${parts.join(", ")}`;
 }

@@ -20,7 +20,8 @@
  * again", so the fix is not a one-liner: either render.ts learns to reuse a value's placeholder
  * (e.g. a `sql.same(value)` marker rendered as the first occurrence's `$n`), or the statement
  * moves to the PostgreSQL dialect as text, as the advisory locks did (SqlDialect.advisoryLocks,
- * commit a8783ab). Left as `it.fails` on PostgreSQL for the lead to choose.
+ * commit a8783ab). Fixed the second way: the catalog read and the sequence advance are the
+ * dialect's (`SqlDialect.sequences`), so queryable/ holds no PostgreSQL function.
  *
  * On SQLite no catalog read is sent (rowid keys follow explicit values by themselves), before
  * and after; that case pins the single INSERT.
@@ -48,7 +49,7 @@ for (const backend of backends()) {
     });
 
     if (backend.name === "postgres") {
-      it.fails("the catalog read of the sequences binds the table name once, as before the restructure", async () => {
+      it("the catalog read of the sequences binds the table name once, as before the restructure", async () => {
         seen.length = 0;
         expect(await db.insert(table, { id: 5, v: "a" })).toEqual({ id: 5, v: "a" });
         const reads = seen.filter((event) => CATALOG_READ.test(event.sql));

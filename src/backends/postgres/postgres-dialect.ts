@@ -7,7 +7,7 @@
  */
 import { arrayShapeProblem } from "../common/array-shape.js";
 import type { DialectName } from "../../config/connection-config.js";
-import type { AdvisoryLocks, IsolationLevel, SqlDialect } from "../contract.js";
+import type { AdvisoryLocks, IsolationLevel, KeySequences, SqlDialect } from "../contract.js";
 import { ValidationError } from "../../errors/errors.js";
 import { checkDate, checkNumber, checkString, jsonText } from "../common/json-value.js";
 import { quoteIdentifier } from "../../sql/identifiers.js";
@@ -219,6 +219,16 @@ function integerBits(declaredType: string): 16 | 32 | 64 | undefined {
   return undefined;
 }
 
+/** PostgreSQL's sequences behind identity and SERIAL columns (CockroachDB answers the same catalog query). */
+const POSTGRES_KEY_SEQUENCES: KeySequences = Object.freeze({
+  columnsSql:
+    "SELECT a.attname AS name, pg_get_serial_sequence($1, a.attname) AS seq FROM pg_catalog.pg_attribute a " +
+    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+  // GREATEST with last_value: never moves a sequence back below ids it already handed out.
+  advanceExpression: (table: string, column: string, sequence: string): string =>
+    `(SELECT setval('${sequence.replace(/'/g, "''")}', GREATEST((SELECT max(${column}) FROM ${table}), s.last_value)) FROM ${sequence} s)`,
+});
+
 /** PostgreSQL's advisory locks on a text key (`hashtext`), and `lock_timeout` to bound the wait. */
 const POSTGRES_ADVISORY_LOCKS: AdvisoryLocks = Object.freeze({
   lock: "SELECT pg_advisory_lock(hashtext($1))",
@@ -265,6 +275,7 @@ function dialect(name: DialectName): SqlDialect {
     sqlFlavor: "postgres" as const,
     rewritesQuestionMarks: true,
     keysFollowExplicitValues: false,
+    sequences: POSTGRES_KEY_SEQUENCES,
     checksValuesByDeclaredType: false,
     lockRowsClause: " FOR UPDATE",
     // Every type's text form reads back as the same value, typed by the server from the column.
