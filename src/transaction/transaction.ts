@@ -66,7 +66,6 @@ export interface TransactionHost {
   stream(scope: TxScope, sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<Row[]>;
 }
 
-/** @internal Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
 /** Refuses a statement in a transaction that has finished, or that an earlier failure aborted. */
 function assertUsable(scope: TxScope): void {
   if (!scope.active) {
@@ -80,6 +79,7 @@ function assertUsable(scope: TxScope): void {
   }
 }
 
+/** @internal Runs a statement at `scope`, refusing when the level is finished or has failed, and recording failures. */
 export async function execInScope(
   host: TransactionHost,
   scope: TxScope,
