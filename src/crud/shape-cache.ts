@@ -80,6 +80,15 @@ export class ShapeCache {
     this.#dialect = dialect;
   }
 
+  /** The remembered text of a shape, or (on a miss) the statement `build` gives, rendered, its text remembered. */
+  #textOr(kind: string, table: string, shape: string, build: () => SqlFragment): string | Statement {
+    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
+    if (sql !== undefined) return sql;
+    const built = renderStatement(build(), this.#dialect);
+    this.#remember(kind, table, shape, built.sql);
+    return built;
+  }
+
   /**
    * The statement for `kind` on `table` with the given shape, rendered for the driver: from the
    * cache when seen before (values taken from `first` then `second`, in key order), else the
@@ -93,12 +102,8 @@ export class ShapeCache {
     second: Record<string, unknown> | undefined,
     build: () => SqlFragment,
   ): Statement {
-    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
-    if (sql === undefined) {
-      const built = renderStatement(build(), this.#dialect);
-      this.#remember(kind, table, shape, built.sql);
-      return built;
-    }
+    const sql = this.#textOr(kind, table, shape, build);
+    if (typeof sql !== "string") return sql;
     const params: unknown[] = [];
     if (first !== undefined) pushValues(this.#dialect, params, first);
     if (second !== undefined) pushValues(this.#dialect, params, second);
@@ -117,12 +122,8 @@ export class ShapeCache {
     encoded: readonly unknown[],
     build: () => SqlFragment,
   ): Statement {
-    const sql = this.#sql.get(kind)?.get(table)?.get(shape);
-    if (sql === undefined) {
-      const built = renderStatement(build(), this.#dialect);
-      this.#remember(kind, table, shape, built.sql);
-      return built;
-    }
+    const sql = this.#textOr(kind, table, shape, build);
+    if (typeof sql !== "string") return sql;
     const params: unknown[] = [];
     if (first !== undefined) pushValues(this.#dialect, params, first);
     for (let i = 0; i < encoded.length; i++) params.push(encoded[i]);

@@ -19,11 +19,7 @@
 import type { Row } from "../backends/contract.js";
 import { type GeneratedKey, lastGeneratedKeyOf } from "./sqlite-column-types.js";
 import type { SchemaAccess } from "./schema-access.js";
-
-/** Whether `value` is an explicit generated id as sequences.ts counts one (≥ 1). */
-function explicitId(value: unknown): boolean {
-  return value !== undefined && value !== null && Number(value) >= 1;
-}
+import { isExplicitId } from "./sequences.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -59,7 +55,7 @@ export function readsBeforeCommit(access: SchemaAccess, table: string, data: Row
   // Cheap first: without a value ≥ 1 in the data, no column of it can be an explicit id.
   let any = false;
   for (const column in data) {
-    if (explicitId(data[column])) {
+    if (isExplicitId(data[column])) {
       any = true;
       break;
     }
@@ -68,7 +64,7 @@ export function readsBeforeCommit(access: SchemaAccess, table: string, data: Row
   const decide = (key: GeneratedKey | undefined): boolean => {
     if (key === undefined) return false;
     const value = data[key.column];
-    return explicitId(value) && (key.wideColumns || unsafeKey(value));
+    return isExplicitId(value) && (key.wideColumns || unsafeKey(value));
   };
   // The value checks of this write read the table's types a moment ago: no second schema read.
   const key = lastGeneratedKeyOf(access, table);

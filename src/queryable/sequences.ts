@@ -19,6 +19,11 @@ const SEQUENCE_COLUMNS = new WeakMap<object, Map<string, ReadonlyMap<string, str
 const NO_SEQUENCES: ReadonlyMap<string, string> = new Map();
 const SEQUENCE_NAME = /^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$/;
 
+/** Whether a value written to a sequence-generated column is an explicit id (≥ 1; a sequence starting at 1 never reaches below). */
+export function isExplicitId(value: unknown): boolean {
+  return value !== undefined && value !== null && Number(value) >= 1;
+}
+
 /** Whether a record holds a value that can be an explicit generated id (an integer ≥ 1): only such writes read the table's sequences. */
 function hasPositiveInteger(record: Row): boolean {
   for (const key in record) {
@@ -75,7 +80,7 @@ export async function sequenceAdvance(access: SchemaAccess, table: string, recor
     let explicit = false;
     for (const record of records) {
       const value = record[column];
-      if (value !== undefined && value !== null && Number(value) >= 1) {
+      if (isExplicitId(value)) {
         explicit = true;
         break;
       }
@@ -95,7 +100,7 @@ export async function mixesGenerated(access: SchemaAccess, table: string, record
     for (const record of records) {
       const value = record[column];
       if (value === undefined) generated = true;
-      else if (value !== null && Number(value) >= 1) explicit = true;
+      else if (isExplicitId(value)) explicit = true;
       if (explicit && generated) return true;
     }
   }

@@ -97,10 +97,13 @@ function generatedKey(info: readonly TableColumn[]): string | undefined {
   return key !== undefined && !key.hasDefault && key.type.trim().toUpperCase() === "INTEGER" ? key.name : undefined;
 }
 
-/** Whether a column holds 64-bit integers, or arrays of them (a primary key other than the rowid: its declared type decides). */
+/**
+ * Whether a column can hold integers beyond 32 bits, or arrays of them: a 64-bit type, or any
+ * integer primary key column (SQLite stores them as 64-bit; `columnType` gives both 64 bits).
+ */
 function isWide(type: ColumnType): boolean {
   const t = type.element ?? type;
-  return t.kind === "integer" && (t.bits === 64 || /\b(?:BIGINT|INT8|BIGSERIAL|SERIAL8|INT64)\b/i.test(t.declared));
+  return t.kind === "integer" && t.bits === 64;
 }
 
 function rememberTypes(owner: object, table: string, version: number, info: readonly TableColumn[]): TableTypes {
