@@ -70,26 +70,16 @@ export async function batchInsert<R>(context: BatchContext, table: string, recor
     throw new ValidationError("chunkSize must be a positive integer", [{ message: "must be a positive integer", path: ["chunkSize"] }]);
   }
   // Validate every record before the first statement, so bad input writes nothing. Equal column
-  // lists are shared, so a million records cost one pointer each, not one array each.
-  // A run of records with the columns of the one before shares its array without a lookup.
-  const interned = new Map<string, string[]>();
+  // lists are shared (ColumnLists).
+  const lists = new ColumnLists();
   const where = { table };
   const shapes: string[][] = new Array(records.length);
-  let previous: string[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     try {
-      let columns = dataColumns(record, `record ${i}`, where);
+      const columns = dataColumns(record, `record ${i}`, where);
       context.checkInt64(record, `record ${i}`);
-      if (previous !== undefined && samePieces(previous, columns)) columns = previous;
-      else {
-        const key = columns.join(",");
-        const known = interned.get(key);
-        if (known !== undefined) columns = known;
-        else interned.set(key, columns);
-        previous = columns;
-      }
-      shapes[i] = columns;
+      shapes[i] = lists.shared(columns);
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
       throw error;
@@ -192,6 +182,28 @@ interface UpdateText {
   readonly sql: string;
 }
 
+/**
+ * The column lists of a batch's records, interned: equal lists share one array (compared with the
+ * previous record's first, then looked up by their joined names), so a million records cost one
+ * pointer each, and a list's identity keys the batch's statement texts.
+ */
+class ColumnLists {
+  readonly #known = new Map<string, string[]>();
+  #previous: string[] | undefined;
+
+  /** The batch's shared array equal to `columns` (`columns` itself the first time). */
+  shared(columns: string[]): string[] {
+    const previous = this.#previous;
+    if (previous !== undefined && samePieces(previous, columns)) return previous;
+    const name = columns.join(",");
+    const known = this.#known.get(name);
+    if (known !== undefined) columns = known;
+    else this.#known.set(name, columns);
+    this.#previous = columns;
+    return columns;
+  }
+}
+
 function samePieces(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -257,8 +269,7 @@ export async function batchUpdate<R>(context: BatchContext, table: string, recor
 /** Checks each batchUpdate record's shape: a plain object (the same rule as insert), int64-safe, with a key value and at least one column to set. */
 function updateShapes(context: BatchContext, table: string, records: readonly unknown[], key: string): UpdateShape[] {
   const shapes: UpdateShape[] = new Array(records.length);
-  const interned = new Map<string, string[]>();
-  let previous: string[] | undefined;
+  const lists = new ColumnLists();
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     // The same rule as insert: a plain object whose own enumerable string keys are the columns
@@ -277,21 +288,12 @@ function updateShapes(context: BatchContext, table: string, records: readonly un
       const why = "must be one value (a string, number, bigint, boolean, Date or bytes), not an object or array";
       throw new ValidationError(`record ${i}: the key column "${key}" ${why}`, [{ message: why, path: [i, key] }]);
     }
-    let columns = all.length === 0 ? all : all.filter((column) => column !== key);
+    const columns = all.length === 0 ? all : all.filter((column) => column !== key);
     if (columns.length === 0) {
       throw new ValidationError(`record ${i}: update data must set at least one column`, [{ message: "no columns to update", path: [i] }]);
     }
-    // Equal column lists share one array (compared with the previous record's first), which
-    // keys the batch's statement texts.
-    if (previous !== undefined && samePieces(previous, columns)) columns = previous;
-    else {
-      const name = columns.join(",");
-      const known = interned.get(name);
-      if (known !== undefined) columns = known;
-      else interned.set(name, columns);
-      previous = columns;
-    }
-    shapes[i] = { id, columns };
+    // Equal column lists share one array, which keys the batch's statement texts.
+    shapes[i] = { id, columns: lists.shared(columns) };
   }
   return shapes;
 }
